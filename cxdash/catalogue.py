@@ -1,0 +1,254 @@
+"""The measure catalogue: mission goals -> objectives -> measures, and the services they cover.
+
+Read from YAML (config/catalogue.yaml) and validated with pydantic; every mistake is reported
+with the file, the key path and what was expected.
+"""
+from __future__ import annotations
+
+import re
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from cxdash.channels import ALL, CHANNELS
+from cxdash.errors import UserError
+from metrics.a11_scores import DRIVERS
+
+_SLUG = r"^[a-z0-9][a-z0-9._-]*$"
+_FY = re.compile(r"^FY\d{4}$")
+QUESTIONS = ("satisfaction", "trust", *DRIVERS)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Settings(_Strict):
+    min_n: int = Field(30, ge=1, description="Scores from fewer responses are suppressed.")
+    alpha: float = Field(0.05, gt=0, lt=1, description="Significance level for change tests.")
+    sparkline_quarters: int = Field(6, ge=2, le=20)
+
+
+class Service(_Strict):
+    id: str = Field(pattern=_SLUG)
+    name: str = Field(min_length=1, description="The service name as the data names it.")
+    provider: str = Field(min_length=1)
+    agency: str = Field(min_length=1)
+    channels: list[str] = Field(default_factory=list)
+    stages: list[str] = Field(default_factory=lambda: ["start", "process", "end"], min_length=1)
+    default_stage: str | None = None
+    transaction_points: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("channels")
+    @classmethod
+    def _known_channels(cls, channels: list[str]) -> list[str]:
+        unknown = [c for c in channels if c not in CHANNELS]
+        if unknown:
+            raise ValueError(f"unknown channel(s) {unknown}; expected Touchpoints channels such as {', '.join(CHANNELS[:6])}, ...")
+        return channels
+
+    @model_validator(mode="after")
+    def _stages_consistent(self) -> "Service":
+        if len(set(self.stages)) != len(self.stages):
+            raise ValueError("stages must be unique")
+        if self.default_stage is not None and self.default_stage not in self.stages:
+            raise ValueError(f"default_stage {self.default_stage!r} is not one of stages {self.stages}")
+        bad = {tp: st for tp, st in self.transaction_points.items() if st not in self.stages}
+        if bad:
+            raise ValueError(f"transaction_points map to stages not in {self.stages}: {bad}")
+        return self
+
+    def stage_for(self, transaction_point: str | None) -> str:
+        """The journey stage a survey collection belongs to."""
+        key = (transaction_point or "").strip()
+        for text, stage in self.transaction_points.items():
+            if text.strip() == key:
+                return stage
+        return self.default_stage or UNASSIGNED_STAGE
+
+
+UNASSIGNED_STAGE = "unassigned"
+
+
+class MetricParams(_Strict):
+    question: str = Field(description="satisfaction, trust, a driver, qN, or a generation-2 item")
+    statistic: Literal["pct_agree", "mean"]
+    channel: str = ALL
+    stage: str = ALL
+
+    @field_validator("question")
+    @classmethod
+    def _known_question(cls, question: str) -> str:
+        if question in QUESTIONS or re.fullmatch(r"q([89]|1[01])", question) or re.fullmatch(r"(positive|negative)_[a-z]+", question):
+            return question
+        raise ValueError(f"unknown question {question!r}; expected one of {', '.join(QUESTIONS)}, q8-q11, positive_*/negative_*")
+
+    @field_validator("channel")
+    @classmethod
+    def _known_channel(cls, channel: str) -> str:
+        if channel != ALL and channel not in CHANNELS:
+            raise ValueError(f"unknown channel {channel!r}; expected 'all' or a Touchpoints channel")
+        return channel
+
+
+class Thresholds(_Strict):
+    at_risk_within: float = Field(ge=0, description="Short of target by at most this (in the unit) is 'at risk'.")
+
+
+class Measure(_Strict):
+    id: str = Field(pattern=_SLUG)
+    name: str = Field(min_length=1)
+    definition: str = Field(min_length=1)
+    metric: Literal["a11_score"]
+    params: MetricParams
+    unit: Literal["percent", "points"]
+    direction: Literal["higher", "lower"]
+    targets: dict[str, float] = Field(default_factory=dict)
+    thresholds: Thresholds
+    owner: str = Field(min_length=1)
+    stages: list[str] = Field(min_length=1)
+    services: list[str] = Field(min_length=1)
+    source: str = Field(min_length=1)
+
+    @field_validator("targets")
+    @classmethod
+    def _fiscal_years(cls, targets: dict[str, float]) -> dict[str, float]:
+        bad = [k for k in targets if not _FY.match(k)]
+        if bad:
+            raise ValueError(f"target keys must be fiscal years like FY2023, got {bad}")
+        return targets
+
+    @model_validator(mode="after")
+    def _unit_matches(self) -> "Measure":
+        expected = "percent" if self.params.statistic == "pct_agree" else "points"
+        if self.unit != expected:
+            raise ValueError(f"unit must be {expected!r} for statistic {self.params.statistic!r}")
+        low, high = (0.0, 1.0) if self.unit == "percent" else (1.0, 5.0)
+        out = {k: v for k, v in self.targets.items() if not low <= v <= high}
+        if out:
+            raise ValueError(f"targets {out} outside {low}-{high} for unit {self.unit!r} (percent targets are proportions, 0.85 = 85%)")
+        return self
+
+    def target_for(self, fiscal_year: int) -> float | None:
+        return self.targets.get(f"FY{fiscal_year}")
+
+
+class Objective(_Strict):
+    id: str = Field(pattern=_SLUG)
+    name: str = Field(min_length=1)
+    measures: list[Measure] = Field(min_length=1)
+
+
+class Goal(_Strict):
+    id: str = Field(pattern=_SLUG)
+    name: str = Field(min_length=1)
+    description: str = ""
+    objectives: list[Objective] = Field(min_length=1)
+
+
+class Catalogue(_Strict):
+    model_config = ConfigDict(extra="forbid", frozen=True, ignored_types=(cached_property,))
+
+    version: Literal[1]
+    agency: str = Field(min_length=1)
+    settings: Settings = Settings()
+    services: list[Service] = Field(min_length=1)
+    goals: list[Goal] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _references(self) -> "Catalogue":
+        services = {s.id: s for s in self.services}
+        if len(services) != len(self.services):
+            raise ValueError("service ids must be unique")
+        names = [(s.provider, s.name) for s in self.services]
+        if len(set(names)) != len(names):
+            raise ValueError("each (provider, name) pair may be listed once")
+        seen: set[str] = set()
+        for measure in self.measures:
+            if measure.id in seen:
+                raise ValueError(f"measure id {measure.id!r} is used twice")
+            seen.add(measure.id)
+            missing = [s for s in measure.services if s not in services]
+            if missing:
+                raise ValueError(f"measure {measure.id!r} names unknown service(s) {missing}; known: {sorted(services)}")
+            stages = {st for s in measure.services for st in services[s].stages}
+            unknown = [st for st in measure.stages if st not in stages]
+            if unknown:
+                raise ValueError(f"measure {measure.id!r} names stage(s) {unknown} that none of its services has")
+        return self
+
+    @property
+    def measures(self) -> list[Measure]:
+        return [m for g in self.goals for o in g.objectives for m in o.measures]
+
+    def measure(self, measure_id: str) -> Measure:
+        for m in self.measures:
+            if m.id == measure_id:
+                return m
+        raise KeyError(measure_id)
+
+    def service(self, service_id: str) -> Service:
+        return next(s for s in self.services if s.id == service_id)
+
+    def find_service(self, provider: str, name: str) -> Service | None:
+        """The catalogue entry for a service as the data names it (provider and name)."""
+        def norm(text: str) -> str:
+            return " ".join(text.split()).casefold()
+
+        key = (norm(provider), norm(name))
+        for s in self.services:
+            if (norm(s.provider), norm(s.name)) == key:
+                return s
+        return None
+
+    def goal_of(self, measure_id: str) -> tuple[Goal, Objective]:
+        for g in self.goals:
+            for o in g.objectives:
+                if any(m.id == measure_id for m in o.measures):
+                    return g, o
+        raise KeyError(measure_id)
+
+
+def _key_path(loc: tuple) -> str:
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += f".{part}" if path else str(part)
+    return path or "(top level)"
+
+
+def format_validation_error(source: str, error: ValidationError) -> str:
+    """One line per problem: file: key.path: what was expected."""
+    lines = []
+    for item in error.errors():
+        loc = tuple(p for p in item["loc"] if p not in ("function-after[_stages_consistent(), Service]",))
+        message = item["msg"].removeprefix("Value error, ")
+        lines.append(f"{source}: {_key_path(loc)}: {message}")
+    return "\n".join(lines)
+
+
+def parse_yaml(path: Path) -> object:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UserError(f"{path}: file not found") from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise UserError(f"{path}:{where}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
+
+
+def load_catalogue(path: Path | str) -> Catalogue:
+    path = Path(path)
+    data = parse_yaml(path)
+    try:
+        return Catalogue.model_validate(data)
+    except ValidationError as exc:
+        raise UserError(format_validation_error(str(path), exc)) from None

@@ -1,0 +1,228 @@
+"""The cxdash command line. User errors print one line and exit non-zero; never a traceback."""
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from pathlib import Path
+
+import click
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+
+from cxdash import paths
+from cxdash.errors import UserError
+
+LOAD_KINDS = ("a11-quarterly", "a11-responses", "survey-responses")
+
+
+class Context:
+    """Resolved once per command: database URL and catalogue path."""
+
+    def __init__(self, db: str | None, catalogue: str | None):
+        self.url = paths.database_url(db)
+        self.catalogue_path = Path(catalogue) if catalogue else paths.catalogue_path()
+
+    @functools.cached_property
+    def engine(self):
+        from cxdash.db.engine import make_engine
+        return make_engine(self.url)
+
+    @functools.cached_property
+    def catalogue(self):
+        from cxdash.catalogue import load_catalogue
+        return load_catalogue(self.catalogue_path)
+
+    def ready_engine(self):
+        from cxdash.db.engine import require_schema
+        require_schema(self.engine)
+        return self.engine
+
+
+def _common(func):
+    """--db and --catalogue on every command, as the issue asks."""
+    func = click.option("--catalogue", "catalogue", envvar="CXDASH_CATALOGUE", metavar="PATH",
+                        help="Measure catalogue YAML (default: config/catalogue.yaml).")(func)
+    func = click.option("--db", "db", metavar="URL",
+                        help="SQLAlchemy database URL (default: $CXDASH_DATABASE_URL or ./var/cxdash.db).")(func)
+    return func
+
+
+def _friendly(func):
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except UserError as exc:
+            raise click.ClickException(str(exc)) from None
+        except OperationalError as exc:
+            raise click.ClickException(f"database error: {str(exc.orig).strip().splitlines()[0]}") from None
+        except SQLAlchemyError as exc:
+            raise click.ClickException(f"database error: {type(exc).__name__}: {str(exc).splitlines()[0]}") from None
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="cxdash")
+def main() -> None:
+    """cxdash: executive customer-experience (CX) performance dashboard.
+
+    Typical use: cxdash init; cxdash load a11-quarterly FILE.csv; cxdash compute; cxdash serve.
+    Or all at once with the sample data: cxdash demo.
+    """
+
+
+@main.command()
+@_common
+@_friendly
+def init(db, catalogue):
+    """Create or upgrade the database schema (Alembic migrations)."""
+    from cxdash.db.engine import upgrade
+    ctx = Context(db, catalogue)
+    ctx.catalogue  # validate the catalogue early: a mistake is named now, not at load time
+    upgrade(ctx.engine)
+    click.echo(f"database ready: {ctx.engine.url.render_as_string(hide_password=True)}")
+
+
+@main.command()
+@click.argument("kind", type=click.Choice(LOAD_KINDS))
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--source", help="Source name recorded for freshness (default: the kind).")
+@click.option("--mapping", help="survey-responses: column mapping name in config/mappings (or a YAML path).")
+@click.option("--provider", help="a11-responses: provider of the service (as in the catalogue).")
+@click.option("--service", help="a11-responses: service name (as in the catalogue).")
+@click.option("--channel", help="a11-responses: Touchpoints channel, e.g. computer.")
+@click.option("--quarter", help="a11-responses: fiscal quarter, e.g. FY2025Q2.")
+@click.option("--stage", help="a11-responses: journey stage (default: the service's default stage).")
+@click.option("--trust-scale", type=click.Choice(["auto", "thumbs", "likert"]), default="auto", show_default=True,
+              help="a11-responses: how question_1 is answered.")
+@click.option("--compute/--no-compute", default=True, show_default=True, help="Recompute scores after loading.")
+@_common
+@_friendly
+def load(kind, files, source, mapping, provider, service, channel, quarter, stage, trust_scale, compute, db, catalogue):
+    """Load survey files of KIND: a11-quarterly, a11-responses or survey-responses.
+
+    Bad rows are kept aside with file, line, field and reason; good rows load. Loading the same
+    file twice adds nothing.
+    """
+    ctx = Context(db, catalogue)
+    engine = ctx.ready_engine()
+    failed = 0
+    for path in files:
+        report = _load_one(kind, path, ctx, source, mapping, provider, service, channel, quarter, stage, trust_scale)
+        click.echo(report.summary())
+        for rejection in report.rejections[:20]:
+            click.echo(f"  rejected {path}:{rejection.line}: {rejection.field}: {rejection.reason}", err=True)
+        if len(report.rejections) > 20:
+            click.echo(f"  ... and {len(report.rejections) - 20} more rejected rows (see the Data quality report)", err=True)
+    if compute:
+        from cxdash.compute import compute as run_compute
+        click.echo(run_compute(engine, ctx.catalogue).summary())
+    sys.exit(1 if failed else 0)
+
+
+def _load_one(kind, path, ctx, source, mapping, provider, service, channel, quarter, stage, trust_scale):
+    if kind == "a11-quarterly":
+        from loaders import a11_quarterly
+        return a11_quarterly.load(ctx.engine, path, ctx.catalogue, source=source or kind)
+    if kind == "a11-responses":
+        from loaders import a11_responses
+        from metrics.fiscal import FiscalQuarter
+        missing = [name for name, value in (("--provider", provider), ("--service", service),
+                                            ("--channel", channel), ("--quarter", quarter)) if not value]
+        if missing:
+            raise UserError(f"a11-responses files carry no service, channel or date: give {', '.join(missing)}")
+        try:
+            fq = FiscalQuarter.parse(quarter)
+        except ValueError as exc:
+            raise UserError(str(exc)) from None
+        return a11_responses.load(ctx.engine, path, ctx.catalogue, provider=provider, service=service, channel=channel,
+                                  quarter=fq, stage=stage, source=source or kind, trust_scale=trust_scale)
+    from cxdash.mappings import load_mapping
+    from loaders import survey_responses
+    if not mapping:
+        raise UserError("survey-responses needs --mapping NAME (a file in config/mappings)")
+    return survey_responses.load(ctx.engine, path, ctx.catalogue, load_mapping(mapping), source=source)
+
+
+@main.command()
+@_common
+@_friendly
+def compute(db, catalogue):
+    """Recompute scores and measure results from everything loaded."""
+    from cxdash.compute import compute as run_compute
+    ctx = Context(db, catalogue)
+    click.echo(run_compute(ctx.ready_engine(), ctx.catalogue).summary())
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
+@click.option("--quarter", help="Only this fiscal quarter, e.g. FY2022Q3.")
+@_common
+@_friendly
+def scores(fmt, quarter, db, catalogue):
+    """Print the computed A-11 scores: one row per quarter, provider, service, channel, stage, question.
+
+    'all' in provider, service, channel or stage marks a roll-up. Suppressed cells (n below the
+    minimum) have empty statistics.
+    """
+    from cxdash.db import queries
+    from cxdash.exports.scores import scores_csv, scores_json
+    from metrics.fiscal import FiscalQuarter
+    ctx = Context(db, catalogue)
+    fq = None
+    if quarter:
+        try:
+            fq = FiscalQuarter.parse(quarter)
+        except ValueError as exc:
+            raise UserError(str(exc)) from None
+    frame = queries.scores(ctx.ready_engine(), fq.year if fq else None, fq.quarter if fq else None)
+    if frame.empty:
+        raise UserError("no computed scores" + (f" for {fq.label}" if fq else "") + ": load data, then run 'cxdash compute'")
+    click.echo(scores_csv(frame) if fmt == "csv" else scores_json(frame), nl=False)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8050, show_default=True, type=int)
+@click.option("--debug", is_flag=True, help="Dash debug mode (hot reload, error overlay).")
+@_common
+@_friendly
+def serve(host, port, debug, db, catalogue):
+    """Serve the dashboard."""
+    ctx = Context(db, catalogue)
+    _serve(ctx, host, port, debug)
+
+
+def _serve(ctx: Context, host: str, port: int, debug: bool) -> None:
+    from dashboard.app import create_app
+    app = create_app(ctx.ready_engine(), ctx.catalogue)
+    click.echo(f"cxdash serving on http://{host}:{port}/ (Ctrl+C to stop)")
+    if debug:
+        app.run(host=host, port=port, debug=True)
+    else:
+        from waitress import serve as waitress_serve
+        waitress_serve(app.server, host=host, port=port, threads=8, _quiet=True)
+
+
+@main.command()
+@click.option("--serve/--no-serve", "do_serve", default=True, show_default=True)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8050, show_default=True, type=int)
+@_common
+@_friendly
+def demo(do_serve, host, port, db, catalogue):
+    """Initialise the database, load the sample data, compute, and serve."""
+    from cxdash.compute import compute as run_compute
+    from cxdash.db.engine import upgrade
+    from loaders import a11_quarterly
+    ctx = Context(db, catalogue)
+    upgrade(ctx.engine)
+    for path in sorted(paths.sample_dir().glob("hisp_a11_quarterly_*.csv")):
+        click.echo(a11_quarterly.load(ctx.engine, path, ctx.catalogue, source="sample-a11-quarterly").summary())
+    click.echo(run_compute(ctx.engine, ctx.catalogue).summary())
+    if do_serve:
+        _serve(ctx, host, port, False)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,134 @@
+"""Compute step: counts from the database -> scores and measure results the pages read.
+
+Heavy work happens here, once per load, never in a page callback.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import math
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy import Engine
+
+from cxdash.catalogue import Catalogue, Measure
+from cxdash.channels import ALL
+from cxdash.db import queries
+from metrics.a11_scores import rollup, score_counts
+from metrics.measures import quarterly_series
+from metrics.status import measure_status
+
+ROLLED = ALL
+
+
+@dataclass
+class ComputeReport:
+    cells: int
+    measure_rows: int
+
+    def summary(self) -> str:
+        return f"computed {self.cells} score cells and {self.measure_rows} measure results"
+
+
+def _clean(value):
+    if value is None:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if hasattr(value, "item"):
+        return value.item()
+    return value
+
+
+def attach_wordings(counts: pd.DataFrame, wordings: pd.DataFrame) -> pd.DataFrame:
+    keys = [*queries.CELL, "question"]
+    if wordings.empty:
+        return counts.assign(wordings=None)
+    merged = wordings.groupby(keys)["wording"].agg(lambda s: "\n".join(sorted(set(s.dropna())))).rename("wordings")
+    return counts.merge(merged.reset_index(), on=keys, how="left")
+
+
+def score_cells(counts: pd.DataFrame, min_n: int, alpha: float) -> pd.DataFrame:
+    """Scores for the finest cells and every roll-up of provider/service, channel and stage."""
+    frames = []
+    for keep_provider, keep_service, keep_channel, keep_stage in itertools.product((True, False), repeat=4):
+        if keep_service and not keep_provider:
+            continue  # a service is always shown under its provider
+        kept = [c for c, keep in (("provider", keep_provider), ("service", keep_service),
+                                  ("channel", keep_channel), ("stage", keep_stage)) if keep]
+        level = rollup(counts, ["fiscal_year", "fiscal_quarter", *kept])
+        for column in ("provider", "service", "channel", "stage"):
+            if column not in kept:
+                level[column] = ROLLED
+        frames.append(level)
+    return score_counts(pd.concat(frames, ignore_index=True), min_n=min_n, alpha=alpha)
+
+
+def measure_scopes(counts: pd.DataFrame) -> list[tuple[str, str, str]]:
+    """(provider, service, channel) scopes a measure is computed for: overall, each provider and
+    service it covers, each with all channels and each channel."""
+    scopes = []
+    pairs = counts[["provider", "service"]].drop_duplicates().itertuples(index=False)
+    places = [(ALL, ALL)] + sorted({(p, ALL) for p, _ in counts[["provider", "service"]].itertuples(index=False)}) + sorted(pairs)
+    channels = [ALL] + sorted(counts["channel"].unique())
+    for (provider, service), channel in itertools.product(dict.fromkeys(places), channels):
+        scopes.append((provider, service, channel))
+    return scopes
+
+
+def measure_rows(measure: Measure, catalogue: Catalogue, counts: pd.DataFrame, now: dt.datetime) -> list[dict]:
+    settings = catalogue.settings
+    services = [catalogue.service(s) for s in measure.services]
+    covered = pd.Series(False, index=counts.index)
+    for s in services:
+        covered |= counts["provider"].str.casefold().eq(s.provider.casefold()) & counts["service"].str.casefold().eq(s.name.casefold())
+    mine = counts[covered & counts["question"].eq(measure.params.question)]
+    if measure.params.channel != ALL:
+        mine = mine[mine["channel"].eq(measure.params.channel)]
+    if measure.params.stage != ALL:
+        mine = mine[mine["stage"].eq(measure.params.stage)]
+    rows = []
+    for provider, service, channel in measure_scopes(mine) if not mine.empty else []:
+        scoped = mine
+        if provider != ALL:
+            scoped = scoped[scoped["provider"].eq(provider)]
+        if service != ALL:
+            scoped = scoped[scoped["service"].eq(service)]
+        if channel != ALL:
+            scoped = scoped[scoped["channel"].eq(channel)]
+        series = quarterly_series(scoped, measure.params.statistic, settings.min_n, settings.alpha)
+        for r in series.itertuples(index=False):
+            target = measure.target_for(r.fiscal_year)
+            rows.append({
+                "measure_id": measure.id, "provider": provider, "service": service, "channel": channel,
+                "fiscal_year": int(r.fiscal_year), "fiscal_quarter": int(r.fiscal_quarter),
+                "value": _clean(r.value), "n": int(r.n), "ci_low": _clean(r.ci_low), "ci_high": _clean(r.ci_high),
+                "suppressed": bool(r.suppressed), "target": target,
+                "status": measure_status(_clean(r.value), target, measure.direction, measure.thresholds.at_risk_within),
+                "change": _clean(r.change), "p_value": _clean(r.p_value), "significant": _clean(r.significant),
+                "wordings": r.wordings, "computed_at": now,
+            })
+    return rows
+
+
+def compute(engine: Engine, catalogue: Catalogue) -> ComputeReport:
+    """Recompute every score cell and measure result in one transaction."""
+    settings = catalogue.settings
+    now = dt.datetime.now(dt.timezone.utc)
+    with engine.connect() as conn:
+        counts = attach_wordings(queries.survey_counts(conn), queries.survey_wordings(conn))
+    cells = score_cells(counts, settings.min_n, settings.alpha) if not counts.empty else pd.DataFrame()
+    score_rows = [
+        {**{k: _clean(v) for k, v in row.items() if k in _SCORE_FIELDS}, "computed_at": now}
+        for row in cells.to_dict("records")
+    ]
+    result_rows = [row for m in catalogue.measures for row in measure_rows(m, catalogue, counts, now)]
+    with engine.begin() as conn:
+        queries.replace_computed(conn, score_rows, result_rows)
+    return ComputeReport(len(score_rows), len(result_rows))
+
+
+_SCORE_FIELDS = {"fiscal_year", "fiscal_quarter", "provider", "service", "channel", "stage", "question", "scale",
+                 "n_1", "n_2", "n_3", "n_4", "n_5", "n_yes", "n_no", "n", "mean", "pct_agree", "ci_low",
+                 "ci_high", "suppressed", "wordings"}

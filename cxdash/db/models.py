@@ -1,0 +1,196 @@
+"""Tables. Facts are stored as counts or responses; computed tables hold what pages read."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    BigInteger, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, MetaData, Numeric,
+    String, Text, UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+class LoadRun(Base):
+    """One attempt to load one file: the record behind freshness and the data quality report."""
+
+    __tablename__ = "load_run"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(200), index=True)
+    kind: Mapped[str] = mapped_column(String(50))
+    file_name: Mapped[str] = mapped_column(String(500))
+    file_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(20), default="running")  # running, succeeded, unchanged, failed
+    rows_read: Mapped[int] = mapped_column(Integer, default=0)
+    rows_loaded: Mapped[int] = mapped_column(Integer, default=0)
+    rows_rejected: Mapped[int] = mapped_column(Integer, default=0)
+    data_as_of: Mapped[dt.date | None] = mapped_column(Date)
+    message: Mapped[str | None] = mapped_column(Text)
+
+
+class RejectedRow(Base):
+    """A row kept aside with the reason, so a bad row never stops the good ones."""
+
+    __tablename__ = "rejected_row"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    load_run_id: Mapped[int] = mapped_column(ForeignKey("load_run.id", ondelete="CASCADE"), index=True)
+    file_name: Mapped[str] = mapped_column(String(500))
+    line: Mapped[int] = mapped_column(Integer)
+    field: Mapped[str] = mapped_column(String(200))
+    reason: Mapped[str] = mapped_column(Text)
+    raw: Mapped[str] = mapped_column(Text)
+
+
+class A11QuarterlyCount(Base):
+    """Generation-1 A-11 quarterly counts: one row per collection (Touchpoints record) and question."""
+
+    __tablename__ = "a11_quarterly_count"
+    __table_args__ = (
+        UniqueConstraint("source", "record_key", "question_no", name="uq_a11_quarterly_count_natural"),
+        Index("ix_a11_quarterly_count_cell", "fiscal_year", "fiscal_quarter", "service", "channel"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    load_run_id: Mapped[int] = mapped_column(ForeignKey("load_run.id"), index=True)
+    source: Mapped[str] = mapped_column(String(200))
+    record_key: Mapped[str] = mapped_column(String(100))
+    line: Mapped[int] = mapped_column(Integer)
+    fiscal_year: Mapped[int] = mapped_column(Integer)
+    fiscal_quarter: Mapped[int] = mapped_column(Integer)
+    agency: Mapped[str] = mapped_column(String(200))
+    provider: Mapped[str] = mapped_column(String(300))
+    service: Mapped[str] = mapped_column(String(500))
+    service_provided: Mapped[str | None] = mapped_column(Text)
+    transaction_point: Mapped[str | None] = mapped_column(Text)
+    channel: Mapped[str] = mapped_column(String(50))
+    stage: Mapped[str] = mapped_column(String(100))
+    question_no: Mapped[int] = mapped_column(Integer)
+    question: Mapped[str] = mapped_column(String(50))
+    question_text: Mapped[str | None] = mapped_column(Text)
+    n_1: Mapped[int] = mapped_column(BigInteger)
+    n_2: Mapped[int] = mapped_column(BigInteger)
+    n_3: Mapped[int] = mapped_column(BigInteger)
+    n_4: Mapped[int] = mapped_column(BigInteger)
+    n_5: Mapped[int] = mapped_column(BigInteger)
+    published_point_scale: Mapped[float | None] = mapped_column(Numeric(4, 2))
+    volume_customers: Mapped[int | None] = mapped_column(BigInteger)
+    volume_offered: Mapped[int | None] = mapped_column(BigInteger)
+    volume_respondents: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class SurveyResponse(Base):
+    """One respondent's submission (generation-2 upload or any mapped export)."""
+
+    __tablename__ = "survey_response"
+    __table_args__ = (
+        UniqueConstraint("source", "response_key", name="uq_survey_response_natural"),
+        Index("ix_survey_response_cell", "fiscal_year", "fiscal_quarter", "service", "channel"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    load_run_id: Mapped[int] = mapped_column(ForeignKey("load_run.id"), index=True)
+    source: Mapped[str] = mapped_column(String(200))
+    response_key: Mapped[str] = mapped_column(String(200))
+    line: Mapped[int] = mapped_column(Integer)
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    fiscal_year: Mapped[int] = mapped_column(Integer)
+    fiscal_quarter: Mapped[int] = mapped_column(Integer)
+    agency: Mapped[str] = mapped_column(String(200))
+    provider: Mapped[str] = mapped_column(String(300))
+    service: Mapped[str] = mapped_column(String(500))
+    channel: Mapped[str] = mapped_column(String(50))
+    stage: Mapped[str] = mapped_column(String(100))
+
+
+class SurveyAnswer(Base):
+    """One closed answer of a response; a driver option not offered has no row (missing, not 0)."""
+
+    __tablename__ = "survey_answer"
+    __table_args__ = (Index("ix_survey_answer_question", "question", "value"),)
+    response_id: Mapped[int] = mapped_column(ForeignKey("survey_response.id", ondelete="CASCADE"), primary_key=True)
+    question: Mapped[str] = mapped_column(String(50), primary_key=True)
+    scale: Mapped[str] = mapped_column(String(10))  # 5pt or binary
+    value: Mapped[int] = mapped_column(Integer)
+    question_text: Mapped[str | None] = mapped_column(Text)
+
+
+class ScoreCell(Base):
+    """Computed A-11 scores per quarter, provider, service, channel, stage and question.
+
+    Roll-ups carry 'all' in the rolled-up columns. Counts are kept beside the statistics so
+    any later roll-up is exact.
+    """
+
+    __tablename__ = "score_cell"
+    __table_args__ = (
+        UniqueConstraint("fiscal_year", "fiscal_quarter", "provider", "service", "channel", "stage", "question",
+                         name="uq_score_cell_cell"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    fiscal_year: Mapped[int] = mapped_column(Integer)
+    fiscal_quarter: Mapped[int] = mapped_column(Integer)
+    provider: Mapped[str] = mapped_column(String(300))
+    service: Mapped[str] = mapped_column(String(500))
+    channel: Mapped[str] = mapped_column(String(50))
+    stage: Mapped[str] = mapped_column(String(100))
+    question: Mapped[str] = mapped_column(String(50))
+    scale: Mapped[str] = mapped_column(String(10))
+    n_1: Mapped[int] = mapped_column(BigInteger, default=0)
+    n_2: Mapped[int] = mapped_column(BigInteger, default=0)
+    n_3: Mapped[int] = mapped_column(BigInteger, default=0)
+    n_4: Mapped[int] = mapped_column(BigInteger, default=0)
+    n_5: Mapped[int] = mapped_column(BigInteger, default=0)
+    n_yes: Mapped[int] = mapped_column(BigInteger, default=0)
+    n_no: Mapped[int] = mapped_column(BigInteger, default=0)
+    n: Mapped[int] = mapped_column(BigInteger)
+    mean: Mapped[float | None] = mapped_column(Float)
+    pct_agree: Mapped[float | None] = mapped_column(Float)
+    ci_low: Mapped[float | None] = mapped_column(Float)
+    ci_high: Mapped[float | None] = mapped_column(Float)
+    suppressed: Mapped[bool] = mapped_column(Boolean)
+    wordings: Mapped[str | None] = mapped_column(Text)
+    computed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+class MeasureResult(Base):
+    """A catalogue measure's value for one quarter and one filter scope, with status and change."""
+
+    __tablename__ = "measure_result"
+    __table_args__ = (
+        UniqueConstraint("measure_id", "provider", "service", "channel", "fiscal_year", "fiscal_quarter",
+                         name="uq_measure_result_scope"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    measure_id: Mapped[str] = mapped_column(String(100), index=True)
+    provider: Mapped[str] = mapped_column(String(300))  # 'all' or a provider
+    service: Mapped[str] = mapped_column(String(500))  # 'all' or a service name
+    channel: Mapped[str] = mapped_column(String(50))
+    fiscal_year: Mapped[int] = mapped_column(Integer)
+    fiscal_quarter: Mapped[int] = mapped_column(Integer)
+    value: Mapped[float | None] = mapped_column(Float)
+    n: Mapped[int] = mapped_column(BigInteger)
+    ci_low: Mapped[float | None] = mapped_column(Float)
+    ci_high: Mapped[float | None] = mapped_column(Float)
+    suppressed: Mapped[bool] = mapped_column(Boolean)
+    target: Mapped[float | None] = mapped_column(Float)
+    status: Mapped[str] = mapped_column(String(20))
+    change: Mapped[float | None] = mapped_column(Float)
+    p_value: Mapped[float | None] = mapped_column(Float)
+    significant: Mapped[bool | None] = mapped_column(Boolean)
+    wordings: Mapped[str | None] = mapped_column(Text)
+    computed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)

@@ -1,0 +1,144 @@
+"""The one place for data access. Pages, the CLI and compute call these; nobody else writes SQL.
+
+Counting is done by the database with SQLAlchemy Core group-by queries that run unchanged on
+SQLite, PostgreSQL or a warehouse; only the per-cell counts come back to Python.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+from sqlalchemy import Connection, Engine, case, delete, func, insert, literal, select, union_all
+
+from cxdash.db.models import A11QuarterlyCount, LoadRun, MeasureResult, RejectedRow, ScoreCell, SurveyAnswer, SurveyResponse
+from metrics.a11_scores import BINARY, COUNT_COLUMNS, LIKERT
+
+CELL = ["fiscal_year", "fiscal_quarter", "provider", "service", "channel", "stage"]
+SURVEY_SOURCE_KINDS = ("a11-quarterly", "a11-responses", "survey-responses")
+
+
+def _frame(conn: Connection | Engine, statement) -> pd.DataFrame:
+    if isinstance(conn, Engine):
+        with conn.connect() as c:
+            return _frame(c, statement)
+    result = conn.execute(statement)
+    return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+
+
+# --- survey counts ------------------------------------------------------------------------
+
+def _quarterly_counts():
+    t = A11QuarterlyCount
+    dims = [getattr(t, c) for c in CELL] + [t.question]
+    return (
+        select(*dims, literal(LIKERT).label("scale"),
+               *[func.sum(getattr(t, f"n_{k}")).label(f"n_{k}") for k in range(1, 6)],
+               literal(0).label("n_yes"), literal(0).label("n_no"))
+        .group_by(*dims)
+    )
+
+
+def _response_counts():
+    r, a = SurveyResponse, SurveyAnswer
+    dims = [getattr(r, c) for c in CELL] + [a.question, a.scale]
+
+    def count_where(condition):
+        return func.sum(case((condition, 1), else_=0))
+
+    likert = [count_where((a.scale == LIKERT) & (a.value == k)).label(f"n_{k}") for k in range(1, 6)]
+    return (
+        select(*dims, *likert,
+               count_where((a.scale == BINARY) & (a.value == 1)).label("n_yes"),
+               count_where((a.scale == BINARY) & (a.value == 0)).label("n_no"))
+        .join(a, a.response_id == r.id)
+        .group_by(*dims)
+    )
+
+
+def survey_counts(conn: Connection | Engine) -> pd.DataFrame:
+    """Counts per quarter x provider x service x channel x stage x question, from every survey source."""
+    both = union_all(_quarterly_counts(), _response_counts()).subquery()
+    keys = [both.c[c] for c in [*CELL, "question", "scale"]]
+    statement = select(*keys, *[func.sum(both.c[c]).label(c) for c in COUNT_COLUMNS]).group_by(*keys)
+    frame = _frame(conn, statement)
+    for column in COUNT_COLUMNS:
+        frame[column] = pd.to_numeric(frame[column]).fillna(0).astype("int64")
+    return frame
+
+
+def survey_wordings(conn: Connection | Engine) -> pd.DataFrame:
+    """The distinct question wordings asked in each cell: shown, not hidden."""
+    t, r, a = A11QuarterlyCount, SurveyResponse, SurveyAnswer
+    gen1 = select(*[getattr(t, c) for c in CELL], t.question, t.question_text.label("wording")).where(
+        t.question_text.is_not(None)).distinct()
+    responses = (select(*[getattr(r, c) for c in CELL], a.question, a.question_text.label("wording"))
+                 .join(a, a.response_id == r.id).where(a.question_text.is_not(None)).distinct())
+    return _frame(conn, union_all(gen1, responses))
+
+
+def survey_data_as_of(conn: Connection | Engine) -> dt.date | None:
+    """Latest date the survey data covers, over successful loads."""
+    statement = select(func.max(LoadRun.data_as_of)).where(
+        LoadRun.status == "succeeded", LoadRun.kind.in_(SURVEY_SOURCE_KINDS))
+    if isinstance(conn, Engine):
+        with conn.connect() as c:
+            value = c.execute(statement).scalar()
+    else:
+        value = conn.execute(statement).scalar()
+    if isinstance(value, str):  # SQLite returns dates from aggregates as text
+        value = dt.date.fromisoformat(value)
+    return value
+
+
+# --- computed tables ----------------------------------------------------------------------
+
+def replace_computed(conn: Connection, score_rows: list[dict], measure_rows: list[dict]) -> None:
+    """Swap in a whole new computation in the caller's transaction: readers never see half."""
+    conn.execute(delete(ScoreCell))
+    conn.execute(delete(MeasureResult))
+    for table, rows in ((ScoreCell, score_rows), (MeasureResult, measure_rows)):
+        for start in range(0, len(rows), 5000):
+            conn.execute(insert(table), rows[start:start + 5000])
+
+
+SCORE_COLUMNS = ["fiscal_year", "fiscal_quarter", "provider", "service", "channel", "stage", "question",
+                 "n", "mean", "pct_agree", "ci_low", "ci_high", "suppressed"]
+
+
+def scores(conn: Connection | Engine, fiscal_year: int | None = None, fiscal_quarter: int | None = None) -> pd.DataFrame:
+    """Computed A-11 scores, finest cells and roll-ups ('all'), in a stable order."""
+    t = ScoreCell
+    statement = select(*[getattr(t, c) for c in SCORE_COLUMNS], t.wordings)
+    if fiscal_year is not None:
+        statement = statement.where(t.fiscal_year == fiscal_year, t.fiscal_quarter == fiscal_quarter)
+    statement = statement.order_by(*[getattr(t, c) for c in SCORE_COLUMNS[:7]])
+    return _frame(conn, statement)
+
+
+def measure_results(conn: Connection | Engine, *, provider: str = "all", service: str = "all",
+                    channel: str = "all", measure_ids: list[str] | None = None) -> pd.DataFrame:
+    """Every quarter of every measure for one filter scope."""
+    t = MeasureResult
+    statement = select(t).where(t.provider == provider, t.service == service, t.channel == channel)
+    if measure_ids is not None:
+        statement = statement.where(t.measure_id.in_(measure_ids))
+    frame = _frame(conn, statement.order_by(t.measure_id, t.fiscal_year, t.fiscal_quarter))
+    return frame.rename(columns=lambda c: c.split(".")[-1])
+
+
+def filter_options(conn: Connection | Engine) -> pd.DataFrame:
+    """Distinct (provider, service, channel, fiscal_year, fiscal_quarter) with measure results."""
+    t = MeasureResult
+    statement = select(t.provider, t.service, t.channel, t.fiscal_year, t.fiscal_quarter).distinct()
+    return _frame(conn, statement)
+
+
+def load_runs(conn: Connection | Engine, limit: int = 50) -> pd.DataFrame:
+    statement = select(LoadRun).order_by(LoadRun.id.desc()).limit(limit)
+    return _frame(conn, statement)
+
+
+def rejected_rows(conn: Connection | Engine, load_run_id: int) -> pd.DataFrame:
+    t = RejectedRow
+    statement = select(t.line, t.field, t.reason).where(t.load_run_id == load_run_id).order_by(t.line, t.field)
+    return _frame(conn, statement)

@@ -1,0 +1,1 @@
+"""Renderings of computed results for people and other tools."""

@@ -1,0 +1,35 @@
+"""The scores export analysts pull into their own tools: same numbers as the scorecard."""
+from __future__ import annotations
+
+import json
+import math
+
+import pandas as pd
+
+COLUMNS = ["fiscal_year", "fiscal_quarter", "provider", "service", "channel", "stage", "question",
+           "n", "mean", "pct_agree", "ci_low", "ci_high", "suppressed"]
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    records = []
+    for row in frame[COLUMNS].to_dict("records"):
+        clean = {}
+        for key, value in row.items():
+            if hasattr(value, "item"):
+                value = value.item()
+            if isinstance(value, float) and math.isnan(value):
+                value = None
+            clean[key] = value
+        clean["suppressed"] = bool(clean["suppressed"])
+        records.append(clean)
+    return records
+
+
+def scores_json(frame: pd.DataFrame) -> str:
+    return json.dumps(_records(frame), indent=1) + "\n"
+
+
+def scores_csv(frame: pd.DataFrame) -> str:
+    out = pd.DataFrame(_records(frame), columns=COLUMNS)
+    out["suppressed"] = out["suppressed"].map({True: "true", False: "false"})
+    return out.to_csv(index=False, float_format="%.6g", lineterminator="\n")

@@ -1,0 +1,216 @@
+"""Generation-1 A-11 quarterly counts: the Touchpoints ``omb_cx_reporting_collections`` export.
+
+One CSV row is one service x channel x fiscal quarter collection with, per question, the count
+at each point of the 5-point scale, the wording asked, and the published mean point scale.
+Rows are stored one per question asked (a question with all counts 0 was not asked).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+from sqlalchemy import Connection, Engine, delete, insert
+
+from cxdash.catalogue import UNASSIGNED_STAGE, Catalogue
+from cxdash.channels import CHANNELS, NOT_REPORTED
+from cxdash.db.models import A11QuarterlyCount
+from loaders.csv_reader import iter_rows, read_header, require_columns
+from loaders.runner import Chunk, LoadReport, Rejection, run_load
+from metrics.a11_scores import POINTS, question_name
+from metrics.fiscal import FiscalQuarter
+
+KIND = "a11-quarterly"
+QUESTIONS = range(1, 12)
+PREFIX = "attributes_"
+CHUNK_ROWS = 2000
+
+
+def _blank_to_none(value):
+    if isinstance(value, str):
+        value = value.strip()
+        return value or None
+    return value
+
+
+def _whole_number(value):
+    """'9707552.0' -> 9707552; counts are whole numbers however the export prints them."""
+    value = _blank_to_none(value)
+    if value is None:
+        return None
+    number = float(str(value).replace(",", ""))
+    if not number.is_integer():
+        raise ValueError(f"expected a whole number, got {value!r}")
+    return int(number)
+
+
+Text = Annotated[str | None, BeforeValidator(_blank_to_none)]
+Count = Annotated[int, BeforeValidator(lambda v: _whole_number(v) if _blank_to_none(v) is not None else 0), Field(ge=0)]
+
+
+def _range(low: float, high: float):
+    def check(value):
+        if value is not None and not low <= value <= high:
+            raise ValueError(f"expected a value from {low:g} to {high:g}, got {value:g}")
+        return value
+    return AfterValidator(check)
+
+
+Volume = Annotated[int | None, BeforeValidator(_whole_number), _range(0, float("inf"))]
+
+
+class QuarterlyRecord(BaseModel):
+    """The columns of one collection row that are not per-question."""
+
+    model_config = ConfigDict(extra="ignore")
+    id: Annotated[str, BeforeValidator(_blank_to_none)]
+    attributes_organization_name: Text = None
+    attributes_organization_abbreviation: Text = None
+    attributes_service_provider_name: Annotated[str, BeforeValidator(_blank_to_none)]
+    attributes_service_name: Annotated[str, BeforeValidator(_blank_to_none)]
+    attributes_service_provided: Text = None
+    attributes_transaction_point: Text = None
+    attributes_collection_year: Annotated[int, BeforeValidator(_whole_number), Field(ge=2000, le=2100)]
+    attributes_collection_quarter: Annotated[int, BeforeValidator(_whole_number), Field(ge=1, le=4)]
+    attributes_channel: Text = None
+    attributes_volume_of_customers: Volume = None
+    attributes_volume_of_customers_provided_survey_opportunity: Volume = None
+    attributes_volume_of_respondents: Volume = None
+
+    @field_validator("attributes_service_provider_name", "attributes_service_name")
+    @classmethod
+    def _single_spaces(cls, value: str) -> str:
+        return " ".join(value.split())
+
+    @field_validator("attributes_channel")
+    @classmethod
+    def _channel(cls, value: str | None) -> str:
+        if value is None:
+            return NOT_REPORTED
+        channel = value.strip().lower().replace(" ", "_").replace("-", "_")
+        if channel not in CHANNELS:
+            raise ValueError(f"unknown channel {value!r}; expected a Touchpoints channel (computer, mobile, email, phone, ...) or mixed")
+        return channel
+
+
+class QuestionCounts(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    text: Text = None
+    n_1: Count
+    n_2: Count
+    n_3: Count
+    n_4: Count
+    n_5: Count
+    point_scale: Annotated[float | None, BeforeValidator(_blank_to_none), _range(1, 5)] = None
+
+
+REQUIRED = [f"{PREFIX}{c}" for c in ("service_provider_name", "service_name", "collection_year",
+                                      "collection_quarter", "channel")] + ["id"] + [
+    f"{PREFIX}q{q}_{k}" for q in (1, 2) for k in POINTS]
+
+
+def _question_fields(row: dict[str, str], q: int) -> dict[str, str]:
+    base = f"{PREFIX}q{q}_"
+    fields = {f"n_{k}": row.get(f"{base}{k}", "") for k in POINTS}
+    fields["text"] = row.get(f"{base}text", "")
+    fields["point_scale"] = row.get(f"{base}point_scale", "")
+    return fields
+
+
+def _column_for(q: int | None, loc: tuple) -> str:
+    name = str(loc[0]) if loc else "(row)"
+    if q is None:
+        return name
+    return f"{PREFIX}q{q}_{name.removeprefix('n_')}" if name.startswith("n_") else f"{PREFIX}q{q}_{name}"
+
+
+def parse_row(line: int, row: dict[str, str], catalogue: Catalogue | None) -> tuple[list[dict], list[Rejection]]:
+    """Validate one CSV row; return its question rows, or the reasons it was kept aside.
+
+    A valid collection with no responses (every count 0) yields no rows and no rejection.
+    """
+    problems: list[Rejection] = []
+    if "__extra__" in row:
+        return [], [Rejection(line, "(row)", f"{len(row['__extra__'])} more value(s) than header columns", row)]
+    try:
+        record = QuarterlyRecord.model_validate(row)
+    except ValidationError as exc:
+        for err in exc.errors():
+            problems.append(Rejection(line, _column_for(None, err["loc"]), err["msg"].removeprefix("Value error, "), row))
+        record = None
+    questions: list[tuple[int, QuestionCounts]] = []
+    for q in QUESTIONS:
+        try:
+            questions.append((q, QuestionCounts.model_validate(_question_fields(row, q))))
+        except ValidationError as exc:
+            for err in exc.errors():
+                problems.append(Rejection(line, _column_for(q, err["loc"]), err["msg"].removeprefix("Value error, "), row))
+    if problems or record is None:
+        return [], problems
+
+    quarter = FiscalQuarter(record.attributes_collection_year, record.attributes_collection_quarter)
+    provider = record.attributes_service_provider_name
+    service = record.attributes_service_name
+    entry = catalogue.find_service(provider, service) if catalogue else None
+    stage = entry.stage_for(record.attributes_transaction_point) if entry else UNASSIGNED_STAGE
+    common = {
+        "record_key": record.id, "line": line, "fiscal_year": quarter.year, "fiscal_quarter": quarter.quarter,
+        "agency": record.attributes_organization_abbreviation or record.attributes_organization_name or provider,
+        "provider": provider, "service": service, "service_provided": record.attributes_service_provided,
+        "transaction_point": record.attributes_transaction_point, "channel": record.attributes_channel, "stage": stage,
+        "volume_customers": record.attributes_volume_of_customers,
+        "volume_offered": record.attributes_volume_of_customers_provided_survey_opportunity,
+        "volume_respondents": record.attributes_volume_of_respondents,
+    }
+    out = []
+    for q, counts in questions:
+        if counts.n_1 + counts.n_2 + counts.n_3 + counts.n_4 + counts.n_5 == 0:
+            continue  # not asked: all counts 0 and no published score
+        out.append({**common, "question_no": q, "question": question_name(q), "question_text": counts.text,
+                    "n_1": counts.n_1, "n_2": counts.n_2, "n_3": counts.n_3, "n_4": counts.n_4, "n_5": counts.n_5,
+                    "published_point_scale": counts.point_scale})
+    return out, []
+
+
+def chunks(path: Path, catalogue: Catalogue | None) -> Iterator[Chunk]:
+    require_columns(path, read_header(path), REQUIRED)
+    chunk = Chunk()
+    first_seen: dict[str, int] = {}
+    for line, row in iter_rows(path):
+        chunk.rows_read += 1
+        rows, rejections = parse_row(line, row, catalogue)
+        if rows:
+            key = rows[0]["record_key"]
+            if key in first_seen:
+                rows, rejections = [], [Rejection(line, "id", f"duplicate id {key!r}, first on line {first_seen[key]}", row)]
+            else:
+                first_seen[key] = line
+        chunk.rows.extend(rows)
+        chunk.rejections.extend(rejections)
+        if not rows and not rejections:
+            chunk.accepted_without_data += 1
+        if rows:
+            end = FiscalQuarter(rows[0]["fiscal_year"], rows[0]["fiscal_quarter"]).end
+            chunk.as_of = max(chunk.as_of or end, end)
+        if chunk.rows_read >= CHUNK_ROWS:
+            yield chunk
+            chunk = Chunk()
+    yield chunk
+
+
+def write(conn: Connection, source: str, run_id: int, rows: list[dict]) -> int:
+    """Replace earlier rows of the same records, then insert: re-runs never duplicate."""
+    keys = sorted({r["record_key"] for r in rows})
+    for start in range(0, len(keys), 500):
+        conn.execute(delete(A11QuarterlyCount).where(A11QuarterlyCount.source == source,
+                                                    A11QuarterlyCount.record_key.in_(keys[start:start + 500])))
+    conn.execute(insert(A11QuarterlyCount), [{**r, "source": source, "load_run_id": run_id} for r in rows])
+    return len(keys)
+
+
+def load(engine: Engine, path: Path, catalogue: Catalogue | None, source: str = KIND) -> LoadReport:
+    """Load one quarterly export. rows_loaded counts collections (CSV rows), not questions."""
+    return run_load(engine, source=source, kind=KIND, path=Path(path),
+                    chunks=lambda p: chunks(p, catalogue),
+                    write=lambda conn, run_id, rows: write(conn, source, run_id, rows))

@@ -1,0 +1,135 @@
+"""Load-run bookkeeping shared by every loader.
+
+A load is one transaction: the good rows, the rejected rows with their reasons and the run's
+totals land together or not at all. A file whose bytes were already loaded successfully for the
+same source is recorded as 'unchanged' and adds nothing; a changed file replaces rows by their
+natural keys, so a re-run never duplicates.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import Connection, Engine, insert, select, update
+
+from cxdash.db.models import LoadRun, RejectedRow
+from cxdash.errors import UserError
+
+
+@dataclass
+class Rejection:
+    line: int
+    field: str
+    reason: str
+    raw: dict
+
+
+@dataclass
+class Chunk:
+    """A slice of a file: rows that passed validation and rows kept aside."""
+
+    rows: list[dict] = field(default_factory=list)
+    rejections: list[Rejection] = field(default_factory=list)
+    rows_read: int = 0
+    accepted_without_data: int = 0  # valid rows with nothing to store (e.g. no responses that quarter)
+    as_of: dt.date | None = None
+
+
+@dataclass
+class LoadReport:
+    run_id: int
+    source: str
+    kind: str
+    file_name: str
+    status: str
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_rejected: int = 0
+    data_as_of: dt.date | None = None
+    rejections: list[Rejection] = field(default_factory=list)
+    message: str | None = None
+
+    def summary(self) -> str:
+        if self.status == "unchanged":
+            return f"{self.file_name}: unchanged since an earlier successful load; nothing added"
+        return (f"{self.file_name}: {self.rows_loaded} rows loaded, {self.rows_rejected} rejected "
+                f"of {self.rows_read} read (data as of {self.data_as_of or 'unknown'})")
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def run_load(
+    engine: Engine,
+    *,
+    source: str,
+    kind: str,
+    path: Path,
+    chunks: Callable[[Path], Iterator[Chunk]],
+    write: Callable[[Connection, int, list[dict]], int],
+) -> LoadReport:
+    """Load one file: ``chunks`` reads and validates, ``write`` stores one chunk's good rows."""
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"{path}: file not found")
+    sha = file_sha256(path)
+    with engine.begin() as conn:
+        seen = conn.execute(
+            select(LoadRun.id).where(LoadRun.source == source, LoadRun.file_sha256 == sha,
+                                     LoadRun.status == "succeeded").limit(1)
+        ).first()
+        run_id = conn.execute(
+            insert(LoadRun).values(source=source, kind=kind, file_name=str(path), file_sha256=sha,
+                                   started_at=_now(), status="running" if not seen else "unchanged")
+        ).inserted_primary_key[0]
+        if seen:
+            conn.execute(update(LoadRun).where(LoadRun.id == run_id).values(finished_at=_now()))
+            return LoadReport(run_id, source, kind, str(path), "unchanged")
+
+    report = LoadReport(run_id, source, kind, str(path), "running")
+    try:
+        with engine.begin() as conn:
+            for chunk in chunks(path):
+                report.rows_read += chunk.rows_read
+                report.rows_loaded += chunk.accepted_without_data
+                if chunk.rows:
+                    report.rows_loaded += write(conn, run_id, chunk.rows)
+                if chunk.rejections:
+                    _store_rejections(conn, run_id, str(path), chunk.rejections)
+                    report.rejections.extend(chunk.rejections)
+                if chunk.as_of and (report.data_as_of is None or chunk.as_of > report.data_as_of):
+                    report.data_as_of = chunk.as_of
+            report.rows_rejected = len(report.rejections)
+            report.status = "succeeded"
+            conn.execute(update(LoadRun).where(LoadRun.id == run_id).values(
+                status="succeeded", finished_at=_now(), rows_read=report.rows_read,
+                rows_loaded=report.rows_loaded, rows_rejected=report.rows_rejected,
+                data_as_of=report.data_as_of))
+    except Exception as exc:  # the transaction rolled back: record why, leave no half
+        message = str(exc) if isinstance(exc, UserError) else f"{type(exc).__name__}: {exc}"
+        with engine.begin() as conn:
+            conn.execute(update(LoadRun).where(LoadRun.id == run_id).values(
+                status="failed", finished_at=_now(), message=message[:4000]))
+        raise
+    return report
+
+
+def _store_rejections(conn: Connection, run_id: int, file_name: str, rejections: Iterable[Rejection]) -> None:
+    conn.execute(insert(RejectedRow), [
+        {"load_run_id": run_id, "file_name": file_name, "line": r.line, "field": r.field,
+         "reason": r.reason, "raw": json.dumps(r.raw, default=str, ensure_ascii=False)[:20000]}
+        for r in rejections
+    ])

@@ -1,0 +1,61 @@
+"""Shared fixtures: every storage test runs on SQLite and on a real PostgreSQL server.
+
+scripts/test starts the PostgreSQL server and sets CXDASH_TEST_POSTGRES_URL.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from cxdash.catalogue import load_catalogue
+from cxdash.db.engine import make_engine, upgrade
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared" / "data"
+REAL = SHARED / "real"
+FORMAT_EXAMPLES = SHARED / "format-examples"
+QUARTERLY = REAL / "hisp_a11_quarterly_fy2021_fy2023q1.csv"
+
+
+def _postgres_url() -> str:
+    url = os.environ.get("CXDASH_TEST_POSTGRES_URL")
+    if not url:
+        pytest.fail("CXDASH_TEST_POSTGRES_URL is not set: run the suite with scripts/test, which starts PostgreSQL")
+    return url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request, tmp_path):
+    """A freshly migrated database: a SQLite file, or an emptied PostgreSQL schema."""
+    if request.param == "sqlite":
+        eng = make_engine(f"sqlite:///{tmp_path / 'cxdash.db'}")
+    else:
+        eng = make_engine(_postgres_url())
+        with eng.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+    upgrade(eng)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def sqlite_engine(tmp_path):
+    eng = make_engine(f"sqlite:///{tmp_path / 'cxdash.db'}")
+    upgrade(eng)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture(scope="session")
+def catalogue():
+    return load_catalogue(ROOT / "config" / "catalogue.yaml")
+
+
+@pytest.fixture(scope="session")
+def real_quarterly_path() -> Path:
+    assert QUARTERLY.is_file(), f"real data missing: {QUARTERLY}"
+    return QUARTERLY
