@@ -1,0 +1,181 @@
+"""Column mappings: how any survey export's columns become responses and answers.
+
+A mapping is a YAML file in config/mappings/ (see touchpoints-form-a11.yaml). It names the
+column holding each response's key and submission time, where provider, service, channel and
+stage come from (a fixed value, or a column with an optional value map), which columns hold
+which A-11 questions on which scale, and which columns are deliberately not stored. Only
+mapped columns are ever read into the database: free text never is.
+"""
+from __future__ import annotations
+
+import re
+import zoneinfo
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from cxdash.catalogue import QUESTIONS, format_validation_error, parse_yaml
+from cxdash.channels import TOUCHPOINTS_CHANNELS
+from cxdash.errors import UserError
+from cxdash.paths import mappings_dir
+from metrics.a11_scores import QUESTION_NAMES
+
+KIND = "survey-responses"
+DEFAULT_TIMEZONE = "America/New_York"
+_OPTIONAL_Q = re.compile(r"^q([89]|[1-9]\d+)$")
+_DRIVER_ITEM = re.compile(r"^(positive|negative)_[a-z]+$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _timezone(name: str) -> str:
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {name!r}; expected an IANA name such as America/New_York or UTC") from None
+    return name
+
+
+def _question(name: str) -> str:
+    if name in QUESTIONS or _OPTIONAL_Q.match(name) or _DRIVER_ITEM.match(name):
+        return name
+    numbered = re.fullmatch(r"q([1-7])", name)
+    hint = f" (q{numbered.group(1)} is named {QUESTION_NAMES[int(numbered.group(1))]!r})" if numbered else ""
+    raise ValueError(f"unknown question {name!r}{hint}; expected one of {', '.join(QUESTIONS)}, "
+                     "q8 and above, or positive_*/negative_* driver items")
+
+
+TimeZone = Annotated[str, AfterValidator(_timezone)]
+QuestionName = Annotated[str, AfterValidator(_question)]
+
+
+class SubmittedAt(_Strict):
+    """When the response was submitted; its local date gives the fiscal quarter."""
+
+    column: str = Field(min_length=1)
+    date_format: str = Field(min_length=1, description='a strptime format, or "iso" for ISO 8601')
+    timezone: TimeZone = Field(DEFAULT_TIMEZONE, description="local zone: the fiscal quarter is taken from the local date")
+    input_timezone: TimeZone | None = Field(
+        None, description="zone of timestamps written without a UTC offset (e.g. '... UTC' parsed with a literal "
+                          "'UTC' in date_format); default: timezone")
+
+
+class Source(_Strict):
+    """A fixed value (``{value: computer}``) or a column, optionally with a value map."""
+
+    value: str | None = Field(None, min_length=1)
+    column: str | None = Field(None, min_length=1)
+    values: dict[str, str] | None = None
+
+    @model_validator(mode="after")
+    def _one_of(self) -> "Source":
+        if (self.value is None) == (self.column is None):
+            raise ValueError("give either value (a fixed value) or column (a column of the file), not both or neither")
+        if self.values is not None and self.column is None:
+            raise ValueError("values (a value map) goes with column, not with a fixed value")
+        return self
+
+    def targets(self) -> list[str]:
+        """Every value this source can produce (before any per-row checks)."""
+        if self.value is not None:
+            return [self.value]
+        return list((self.values or {}).values())
+
+
+def _channel_source(source: Source | None) -> Source | None:
+    if source is not None:
+        bad = [t for t in source.targets() if t not in TOUCHPOINTS_CHANNELS]
+        if bad:
+            raise ValueError(f"channel(s) {bad} are not Touchpoints channels; expected one of {', '.join(TOUCHPOINTS_CHANNELS)}")
+    return source
+
+
+class Question(_Strict):
+    column: str = Field(min_length=1)
+    scale: Literal["5pt", "binary"]
+    wording: str | None = Field(None, min_length=1, description="the statement as asked, kept with every answer")
+
+
+class Mapping(_Strict):
+    name: str = Field(min_length=1)
+    kind: Literal["survey-responses"]
+    source: str | None = Field(
+        None, min_length=1, description="natural-key namespace (default: name); give two export shapes of one "
+                                        "form the same source so loading both never counts a response twice")
+    response_key: str = Field(min_length=1, description="the column identifying a response")
+    submitted_at: SubmittedAt
+    provider: Source | None = None
+    service: Source | None = None
+    channel: Annotated[Source | None, AfterValidator(_channel_source)] = None
+    stage: Source | None = None
+    questions: dict[QuestionName, Question] = Field(min_length=1)
+    ignore: list[str] = Field(default_factory=list, description="columns deliberately not stored")
+    segments: list[str] = Field(default_factory=list, description="segment columns (checked, not yet stored)")
+    missing_values: list[str] = Field(
+        default_factory=lambda: ["null", "nan", "NA", "N/A"],
+        description="answer cells read as missing besides blanks (compared case-insensitively)")
+
+    @field_validator("questions")
+    @classmethod
+    def _distinct_columns(cls, questions: dict[str, Question]) -> dict[str, Question]:
+        columns = [q.column for q in questions.values()]
+        doubled = sorted({c for c in columns if columns.count(c) > 1})
+        if doubled:
+            raise ValueError(f"column(s) {doubled} mapped to more than one question")
+        return questions
+
+    @model_validator(mode="after")
+    def _not_both_stored_and_ignored(self) -> "Mapping":
+        both = sorted(set(self.ignore) & set(self.read_columns()))
+        if both:
+            raise ValueError(f"column(s) {both} are both mapped and listed under ignore")
+        return self
+
+    @property
+    def key_source(self) -> str:
+        return self.source or self.name
+
+    def read_columns(self) -> list[str]:
+        """The columns whose values are read into the database (or into a rejection)."""
+        columns = [self.response_key, self.submitted_at.column]
+        columns += [s.column for s in (self.provider, self.service, self.channel, self.stage) if s and s.column]
+        columns += [q.column for q in self.questions.values()]
+        return list(dict.fromkeys(columns))
+
+    def required_columns(self) -> list[str]:
+        """Columns the file's header must have: the read ones and the segments."""
+        return list(dict.fromkeys(self.read_columns() + self.segments))
+
+
+def available_mappings() -> list[str]:
+    directory = mappings_dir()
+    return sorted(p.stem for p in directory.glob("*.yaml")) if directory.is_dir() else []
+
+
+def mapping_path(name_or_path: str | Path) -> Path:
+    """A path to a YAML file as given, or NAME looked up as mappings_dir()/NAME.yaml."""
+    text = str(name_or_path)
+    if isinstance(name_or_path, Path) or text.endswith((".yaml", ".yml")) or "/" in text or "\\" in text:
+        path = Path(name_or_path)
+        in_dir = mappings_dir() / path.name
+        return in_dir if not path.exists() and path.name == text and in_dir.is_file() else path
+    path = mappings_dir() / f"{text}.yaml"
+    if not path.is_file():
+        available = available_mappings()
+        raise UserError(f"unknown mapping {text!r}; available mappings in {mappings_dir()}: "
+                        f"{', '.join(available) if available else '(none)'}")
+    return path
+
+
+def load_mapping(name_or_path: str | Path) -> Mapping:
+    path = mapping_path(name_or_path)
+    data = parse_yaml(path)
+    try:
+        return Mapping.model_validate(data)
+    except ValidationError as exc:
+        # a bad question name is reported at "questions.NAME", not "questions.NAME.[key]"
+        raise UserError(format_validation_error(str(path), exc).replace(".[key]:", ":")) from None
+

@@ -1,0 +1,51 @@
+"""App factory: one Dash app over one database and one catalogue.
+
+Web workers only read; they never load data or start a scheduler.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import dash
+from dash import Dash, dcc, html
+from sqlalchemy import Engine
+
+from cxdash import paths
+from cxdash.catalogue import Catalogue
+from dashboard import callbacks, data
+from dashboard.components import gov_banner, identifier, site_header, skip_link
+from dashboard.context import DashboardContext, install
+
+PAGES = Path(__file__).resolve().parent / "pages"
+NAV = [("Scorecard", "/"), ("About the data", "/about")]
+
+
+def create_app(engine: Engine, catalogue: Catalogue) -> Dash:
+    app = Dash(
+        __name__,
+        use_pages=True,
+        pages_folder=str(PAGES),
+        assets_folder=str(paths.assets_dir()),
+        title="cxdash · CX performance",
+        suppress_callback_exceptions=True,
+        meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
+    )
+    install(app.server, DashboardContext(engine=engine, catalogue=catalogue))
+    data.cache.init_app(app.server)
+    app.layout = shell
+    callbacks.register(app)
+    callbacks.register_shell(app)
+    return app
+
+
+def shell() -> html.Div:
+    """Banner, skip link, header and footer around the current page (a function, so the
+    navigation marks the page being shown on each full load)."""
+    return html.Div([
+        dcc.Location(id="shell-location"),
+        skip_link("main-content"),
+        gov_banner(),
+        html.Div(id="shell-header", children=site_header([(label, href, False) for label, href in NAV])),
+        html.Main(dash.page_container, id="main-content", className="grid-container cx-main", tabIndex="-1"),
+        identifier(),
+    ])

@@ -1,0 +1,31 @@
+"""Small, pure Dash component functions in the U.S. Web Design System (USWDS) look.
+
+Each returns a Dash component tree (no callbacks, no data access), so pages
+compose them and tests check their output. Styles: assets/uswds/ (vendored
+USWDS) and assets/zz-cxdash/cxdash.css (ours, loads after USWDS).
+"""
+
+from dashboard.components.banner import gov_banner
+from dashboard.components.chart_with_table import chart_with_table
+from dashboard.components.data_table import data_table
+from dashboard.components.header import site_header
+from dashboard.components.identifier import identifier
+from dashboard.components.measure_card import measure_card
+from dashboard.components.skip_link import skip_link
+from dashboard.components.sparkline import sparkline, sparkline_figure
+from dashboard.components.status_tag import status_tag
+from dashboard.components.takeaway import takeaway
+
+__all__ = [
+    "chart_with_table",
+    "data_table",
+    "gov_banner",
+    "identifier",
+    "measure_card",
+    "site_header",
+    "skip_link",
+    "sparkline",
+    "sparkline_figure",
+    "status_tag",
+    "takeaway",
+]

@@ -1,0 +1,184 @@
+"""Scorecard card for one CX measure."""
+
+from dash import html
+
+from dashboard.components.sparkline import sparkline
+from dashboard.components.status_tag import status_tag
+from dashboard.formatting import (
+    change_in_words,
+    format_change,
+    format_date,
+    format_interval,
+    format_n,
+    format_p,
+    format_value,
+    is_missing,
+)
+
+_SR = "usa-sr-only"
+
+
+def measure_card(card: dict) -> html.Div:
+    """One measure at a glance: value this quarter with its uncertainty (95% CI,
+    n), target and status, change vs last quarter and whether it is
+    statistically significant, the trend, who owns it, how fresh the data is,
+    and the survey question(s) behind it, shown rather than hidden.
+
+    `card` keys: measure_id, name, unit and status are required; definition,
+    direction, value, ci_low, ci_high, n, suppressed, min_n, target, change,
+    p_value, significant, prev_label, quarter_label, sparkline, owner, as_of,
+    wordings and href may be missing or None. A suppressed result (n below
+    min_n) shows "Suppressed (n < min_n)" and no number at all, never a 0.
+
+    Root: usa-card with id "card-{measure_id}", class cx-measure-card and a
+    data-status attribute; place cards in a container with class cx-card-grid.
+    """
+    unit = card["unit"]
+    measure_id = card["measure_id"]
+    suppressed = bool(card.get("suppressed"))
+    has_value = not suppressed and not is_missing(card.get("value"))
+
+    name = card["name"]
+    heading_text = html.A(name, href=card["href"], className="usa-link") if card.get("href") else name
+    header = html.Div(
+        [
+            html.H3(heading_text, className="usa-card__heading", id=f"card-{measure_id}-name"),
+            status_tag(card["status"]),
+        ],
+        className="usa-card__header",
+    )
+
+    body = [
+        _value_line(card, unit, suppressed, has_value),
+        *_uncertainty_line(card, unit, has_value),
+        _target_line(card, unit),
+        _change_line(card, unit, suppressed, has_value),
+        sparkline(
+            card.get("sparkline") or [],
+            unit,
+            card.get("target"),
+            id=f"card-{measure_id}-trend",
+        ),
+    ]
+    if card.get("definition"):
+        body.insert(0, html.P(card["definition"], className="cx-measure-card__definition"))
+
+    footer = []
+    if card.get("owner"):
+        footer.append(html.P(f"Owner: {card['owner']}", className="cx-measure-card__meta"))
+    as_of = card.get("as_of")
+    footer.append(
+        html.P(
+            f"Data as of {format_date(as_of)}" if not is_missing(as_of) else "Data date not recorded",
+            className="cx-measure-card__meta",
+        )
+    )
+    wordings = [w for w in (card.get("wordings") or []) if w]
+    if wordings:
+        footer.append(
+            html.Details(
+                [
+                    html.Summary("Question wording"),
+                    html.Ul([html.Li(w) for w in wordings], className="usa-list cx-measure-card__wording"),
+                ],
+                className="cx-details",
+            )
+        )
+
+    return html.Div(
+        html.Div(
+            [
+                header,
+                html.Div(body, className="usa-card__body"),
+                html.Div(footer, className="usa-card__footer"),
+            ],
+            className="usa-card__container",
+        ),
+        id=f"card-{measure_id}",
+        className="usa-card cx-measure-card",
+        **{"data-status": card["status"]},
+    )
+
+
+def _value_line(card, unit, suppressed, has_value) -> html.P:
+    quarter = card.get("quarter_label")
+    period = [html.Span(f" {quarter}", className="cx-measure-card__period")] if quarter else []
+    if suppressed:
+        min_n = card.get("min_n")
+        text = f"Suppressed (n < {min_n})" if min_n else "Suppressed (too few responses)"
+        return html.P(
+            [html.Span(text, className="cx-measure-card__suppressed"), *period],
+            className="cx-measure-card__value",
+        )
+    if not has_value:
+        return html.P(
+            [html.Span("No data", className="cx-measure-card__nodata"), *period],
+            className="cx-measure-card__value",
+        )
+    scale = [html.Span(" out of 5", className="cx-measure-card__scale")] if unit == "points" else []
+    return html.P(
+        [html.Span(format_value(card["value"], unit), className="cx-measure-card__number"), *scale, *period],
+        className="cx-measure-card__value",
+    )
+
+
+def _uncertainty_line(card, unit, has_value) -> list:
+    if not has_value:
+        return []
+    parts = []
+    if not is_missing(card.get("ci_low")) and not is_missing(card.get("ci_high")):
+        parts.append(
+            html.Span(
+                [
+                    "95% ",
+                    html.Abbr("CI", title="confidence interval"),
+                    f" {format_interval(card['ci_low'], card['ci_high'], unit)}",
+                ]
+            )
+        )
+    if not is_missing(card.get("n")):
+        if parts:
+            parts.append(html.Span(" · ", **{"aria-hidden": "true"}))
+        parts.append(html.Span(f"n = {format_n(card['n'])}"))
+    return [html.P(parts, className="cx-measure-card__stats")] if parts else []
+
+
+def _target_line(card, unit) -> html.P:
+    target = card.get("target")
+    if is_missing(target):
+        return html.P("No target set", className="cx-measure-card__target")
+    direction = {"higher": " or higher", "lower": " or lower"}.get(card.get("direction"), "")
+    return html.P(f"Target {format_value(target, unit)}{direction}", className="cx-measure-card__target")
+
+
+def _change_line(card, unit, suppressed, has_value) -> html.P:
+    change = card.get("change")
+    cls = "cx-measure-card__change"
+    if suppressed or not has_value:
+        return html.P("No comparison this quarter", className=cls)
+    if is_missing(change):
+        return html.P("No previous quarter", className=cls)
+
+    words = change_in_words(change, unit)
+    versus = f" vs {card['prev_label']}" if card.get("prev_label") else " vs previous quarter"
+    significant = card.get("significant")
+    if significant is True:
+        p = card.get("p_value")
+        note = f" (significant, {format_p(p)})" if not is_missing(p) else " (significant)"
+    elif significant is False:
+        note = " (not significant)"
+    else:
+        note = ""
+
+    if words == "no change":
+        return html.P([f"No change{versus}", note], className=cls)
+    arrow = "▲" if change > 0 else "▼"
+    return html.P(
+        [
+            html.Span(f"{arrow} {format_change(change, unit)}", **{"aria-hidden": "true"}),
+            html.Span(words, className=_SR),
+            versus,
+            note,
+        ],
+        className=cls,
+    )

@@ -1,0 +1,49 @@
+"""Cached reads for the pages. Keys include the computation's version, so a new compute is
+seen at once and an unchanged one is served from memory."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+from flask_caching import Cache
+from sqlalchemy import func, select
+
+from cxdash.db import queries
+from cxdash.db.models import MeasureResult
+from dashboard.context import current
+
+cache = Cache(config={"CACHE_TYPE": "SimpleCache", "CACHE_DEFAULT_TIMEOUT": 3600, "CACHE_THRESHOLD": 2000})
+
+
+def data_version() -> str:
+    """Changes whenever compute runs (a cheap max over one indexed table)."""
+    with current().engine.connect() as conn:
+        stamp = conn.execute(select(func.max(MeasureResult.computed_at), func.count(MeasureResult.id))).one()
+    return f"{stamp[0]}|{stamp[1]}"
+
+
+@cache.memoize()
+def _scope_results(version: str, provider: str, service: str, channel: str) -> pd.DataFrame:
+    return queries.measure_results(current().engine, provider=provider, service=service, channel=channel)
+
+
+def scope_results(provider: str, service: str, channel: str) -> pd.DataFrame:
+    return _scope_results(data_version(), provider, service, channel).copy()
+
+
+@cache.memoize()
+def _options(version: str) -> pd.DataFrame:
+    return queries.filter_options(current().engine)
+
+
+def options() -> pd.DataFrame:
+    return _options(data_version())
+
+
+@cache.memoize()
+def _as_of(version: str) -> dt.date | None:
+    return queries.survey_data_as_of(current().engine)
+
+
+def survey_as_of() -> dt.date | None:
+    return _as_of(data_version())

@@ -1,0 +1,116 @@
+"""Text formatting for measure values, shared by every component.
+
+Pure functions, so a number reads the same on a card, in a table and in a
+screen-reader label. Missing inputs become MISSING ("—"), never "0" or "nan".
+Units: "percent" values are proportions 0-1 shown as percentages, and their
+changes as percentage points ("pts"); "points" values are means on a 1-5 scale.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+
+MISSING = "—"
+MINUS = "\u2212"  # typographic minus: same width as "+", read as "minus"
+UNITS = ("percent", "points")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun",
+           "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def is_missing(x) -> bool:
+    """True for None, NaN, pandas NaT and pd.NA (what a DataFrame hands over
+    where a value is absent); such values must never print as a number."""
+    if x is None:
+        return True
+    try:
+        return bool(x != x)  # NaN and NaT are the only values unequal to themselves
+    except TypeError:  # pd.NA: its truth value is ambiguous, and it means missing
+        return True
+
+
+def _check_unit(unit: str) -> None:
+    if unit not in UNITS:
+        raise ValueError(f"unknown unit {unit!r}; expected one of {UNITS}")
+
+
+def _signed(number: float, decimals: int) -> str:
+    """'+2.1', '−0.4', and '0.0' (no sign) when it rounds to zero."""
+    text = f"{abs(number):.{decimals}f}"
+    if float(text) == 0:
+        return text
+    return ("+" if number > 0 else MINUS) + text
+
+
+def format_value(value, unit: str) -> str:
+    """0.824 percent -> '82.4%'; 4.523 points -> '4.52'; None -> '—'."""
+    _check_unit(unit)
+    if is_missing(value):
+        return MISSING
+    if unit == "percent":
+        return f"{value * 100:.1f}%"
+    return f"{value:.2f}"
+
+
+def format_change(change, unit: str) -> str:
+    """Signed change vs the previous period: percent 0.021 -> '+2.1 pts'
+    (percentage points, not a relative %); points 0.05 -> '+0.05'."""
+    _check_unit(unit)
+    if is_missing(change):
+        return MISSING
+    if unit == "percent":
+        return f"{_signed(change * 100, 1)} pts"
+    return _signed(change, 2)
+
+
+def change_in_words(change, unit: str) -> str:
+    """The change for screen readers, without symbols: 'up 2.1 points',
+    'down 0.05 points', 'no change'. Percent changes are percentage points."""
+    _check_unit(unit)
+    if is_missing(change):
+        return "no previous value"
+    size = f"{abs(change) * 100:.1f}" if unit == "percent" else f"{abs(change):.2f}"
+    if float(size) == 0:
+        return "no change"
+    return f"{'up' if change > 0 else 'down'} {size} points"
+
+
+def format_interval(lo, hi, unit: str) -> str:
+    """Confidence interval '81.0%–84.0%' (en dash); '—' if either end is missing."""
+    _check_unit(unit)
+    if is_missing(lo) or is_missing(hi):
+        return MISSING
+    return f"{format_value(lo, unit)}\u2013{format_value(hi, unit)}"
+
+
+def format_n(n) -> str:
+    """Sample size with thousands separators: 1234 -> '1,234'."""
+    if is_missing(n):
+        return MISSING
+    return f"{int(n):,}"
+
+
+def format_p(p) -> str:
+    """'p = 0.003'; below 0.001 as 'p < 0.001' (more digits suggest false precision)."""
+    if is_missing(p):
+        return MISSING
+    if p < 0.001:
+        return "p < 0.001"
+    return f"p = {p:.3f}"
+
+
+def format_date(value) -> str:
+    """ISO string, date or datetime (incl. pandas Timestamp) -> '31 Dec 2022'.
+
+    Day-month-year with a month name cannot be misread as 12/31 vs 31/12, and the
+    month names are fixed (not locale-dependent)."""
+    if is_missing(value):
+        return MISSING
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            value = _dt.date.fromisoformat(text[:10])
+        except ValueError as exc:
+            raise ValueError(f"not an ISO date: {value!r}") from exc
+    elif not isinstance(value, _dt.date):  # datetime and pd.Timestamp are dates
+        raise TypeError(f"expected an ISO date string or a date, got {type(value).__name__}")
+    return f"{value.day} {_MONTHS[value.month - 1]} {value.year}"

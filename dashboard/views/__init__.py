@@ -1,0 +1,1 @@
+"""Page content as plain functions of filters and data, called by pages, callbacks and tests."""

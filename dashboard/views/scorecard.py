@@ -1,0 +1,274 @@
+"""The executive scorecard: measures grouped by mission goal, for a quarter and a filter scope.
+
+Plain functions of (catalogue, results, filters): the page and the callback call them, and tests
+call them without a browser.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import urllib.parse
+from dataclasses import asdict, dataclass
+
+import pandas as pd
+from dash import dcc, html
+
+from cxdash.catalogue import Catalogue, Measure
+from cxdash.channels import ALL
+from cxdash.channels import label as channel_label
+from dashboard.components import chart_with_table, data_table, measure_card, takeaway
+from dashboard.formatting import format_change, format_interval, format_n, format_p, format_value
+from dashboard.takeaways import STATUS_WORDS, status_summary
+from metrics.fiscal import FiscalQuarter
+
+FILTER_KEYS = ("quarter", "provider", "service", "channel")
+
+
+@dataclass(frozen=True)
+class Filters:
+    quarter: str | None = None
+    provider: str = ALL
+    service: str = ALL
+    channel: str = ALL
+
+    @classmethod
+    def from_query(cls, query: dict) -> "Filters":
+        values = {k: (query.get(k) or None) for k in FILTER_KEYS}
+        quarter = values["quarter"]
+        if quarter:
+            try:
+                quarter = FiscalQuarter.parse(quarter).label
+            except ValueError:
+                quarter = None
+        return cls(quarter=quarter, provider=values["provider"] or ALL,
+                   service=values["service"] or ALL, channel=values["channel"] or ALL)
+
+    def query_string(self) -> str:
+        """Only what differs from the defaults, so a shared link stays short."""
+        items = {k: v for k, v in asdict(self).items() if v and v != ALL}
+        return "?" + urllib.parse.urlencode(items) if items else ""
+
+
+@dataclass(frozen=True)
+class Choices:
+    quarters: list[str]
+    providers: list[str]
+    services: list[str]
+    channels: list[str]
+
+
+def choices(options: pd.DataFrame, provider: str) -> Choices:
+    """What each filter can take, from the computed results (no empty combinations)."""
+    if options.empty:
+        return Choices([], [], [], [])
+    quarters = sorted({FiscalQuarter(int(y), int(q)) for y, q in options[["fiscal_year", "fiscal_quarter"]].itertuples(index=False)},
+                      reverse=True)
+    providers = sorted(set(options["provider"]) - {ALL})
+    scoped = options if provider == ALL else options[options["provider"].eq(provider)]
+    services = sorted(set(scoped["service"]) - {ALL})
+    channels = sorted(set(options["channel"]) - {ALL})
+    return Choices([q.label for q in quarters], providers, services, channels)
+
+
+def resolve(filters: Filters, available: Choices) -> Filters:
+    """Drop filter values that do not exist (old links, a service outside the chosen provider)."""
+    quarter = filters.quarter if filters.quarter in available.quarters else (available.quarters[0] if available.quarters else None)
+    provider = filters.provider if filters.provider in available.providers else ALL
+    service = filters.service if filters.service in available.services else ALL
+    channel = filters.channel if filters.channel in available.channels else ALL
+    return Filters(quarter, provider, service, channel)
+
+
+def _covers(measure: Measure, catalogue: Catalogue, filters: Filters) -> bool:
+    services = [catalogue.service(s) for s in measure.services]
+    if filters.provider != ALL and not any(s.provider == filters.provider for s in services):
+        return False
+    if filters.service != ALL and not any(" ".join(s.name.split()) == filters.service for s in services):
+        return False
+    return True
+
+
+def build_cards(catalogue: Catalogue, results: pd.DataFrame, filters: Filters,
+                survey_as_of: dt.date | None) -> list[dict]:
+    """Goal sections, each with objective groups of card dicts (the measure_card contract)."""
+    quarter = FiscalQuarter.parse(filters.quarter)
+    span = [quarter.previous(k) for k in reversed(range(catalogue.settings.sparkline_quarters))]
+    by_key = {(r.measure_id, r.fiscal_year, r.fiscal_quarter): r for r in results.itertuples(index=False)}
+    sections = []
+    for goal in catalogue.goals:
+        objectives = []
+        for objective in goal.objectives:
+            cards = [_card(m, by_key, quarter, span, catalogue, survey_as_of)
+                     for m in objective.measures if _covers(m, catalogue, filters)]
+            if cards:
+                objectives.append({"id": objective.id, "name": objective.name, "cards": cards})
+        if objectives:
+            sections.append({"id": goal.id, "name": goal.name, "description": goal.description, "objectives": objectives})
+    return sections
+
+
+def _card(measure: Measure, by_key: dict, quarter: FiscalQuarter, span: list[FiscalQuarter],
+          catalogue: Catalogue, survey_as_of: dt.date | None) -> dict:
+    row = by_key.get((measure.id, quarter.year, quarter.quarter))
+    previous = quarter.previous()
+    has_value = row is not None and row.value is not None and not pd.isna(row.value)
+    as_of = None
+    if has_value:
+        as_of = quarter.end if survey_as_of is None or quarter.end <= survey_as_of else survey_as_of
+    points = []
+    for q in span:
+        r = by_key.get((measure.id, q.year, q.quarter))
+        value = None if r is None or r.value is None or pd.isna(r.value) else float(r.value)
+        points.append({"label": q.display, "value": value})
+    target = measure.target_for(quarter.year)
+    status = row.status if row is not None else "no_data"
+    return {
+        "measure_id": measure.id, "name": measure.name, "definition": measure.definition,
+        "unit": measure.unit, "direction": measure.direction,
+        "value": float(row.value) if has_value else None,
+        "ci_low": _num(row.ci_low) if row is not None else None,
+        "ci_high": _num(row.ci_high) if row is not None else None,
+        "n": int(row.n) if row is not None else None,
+        "suppressed": bool(row.suppressed) if row is not None else False,
+        "min_n": catalogue.settings.min_n,
+        "target": target, "status": status,
+        "change": _num(row.change) if row is not None else None,
+        "p_value": _num(row.p_value) if row is not None else None,
+        "significant": None if row is None or row.significant is None or pd.isna(row.significant) else bool(row.significant),
+        "prev_label": previous.display if row is not None and _num(row.change) is not None else None,
+        "quarter_label": quarter.display,
+        "sparkline": points,
+        "owner": measure.owner,
+        "as_of": as_of.isoformat() if as_of else None,
+        "wordings": [w for w in (row.wordings or "").split("\n") if w] if row is not None else [],
+        "href": None,
+    }
+
+
+def _num(value):
+    return None if value is None or pd.isna(value) else float(value)
+
+
+def all_cards(sections: list[dict]) -> list[dict]:
+    return [c for s in sections for o in s["objectives"] for c in o["cards"]]
+
+
+TABLE_COLUMNS = [
+    ("name", "Measure", None),
+    ("value_text", "Value", None),
+    ("interval_text", "95% interval", None),
+    ("n_text", "n", None),
+    ("target_text", "Target", None),
+    ("status_text", "Status", None),
+    ("change_text", "Change vs previous quarter", None),
+    ("owner", "Owner", None),
+]
+
+
+def table_rows(cards: list[dict]) -> list[dict]:
+    """The whole scorecard as rows: the table alternative of the status chart and the cards."""
+    rows = []
+    for c in cards:
+        unit = c["unit"]
+        if c["suppressed"]:
+            value = f"Suppressed (n < {c['min_n']})"
+        else:
+            value = format_value(c["value"], unit)
+        change = format_change(c["change"], unit)
+        if c["p_value"] is not None:
+            change += f" ({'significant' if c['significant'] else 'not significant'}, {format_p(c['p_value'])})"
+        rows.append({
+            "name": c["name"], "value_text": value,
+            "interval_text": format_interval(c["ci_low"], c["ci_high"], unit),
+            "n_text": format_n(c["n"]), "target_text": format_value(c["target"], unit),
+            "status_text": STATUS_WORDS[c["status"]].capitalize(), "change_text": change, "owner": c["owner"],
+        })
+    return rows
+
+
+STATUS_COLOURS = {"on_track": "#00a91c", "at_risk": "#ffbe2e", "off_track": "#d54309",
+                  "no_target": "#71767a", "no_data": "#a9aeb1"}
+
+
+def status_figure(cards: list[dict]):
+    """Count of measures by status: a bar each, labelled, so colour is never the only cue."""
+    import plotly.graph_objects as go
+
+    from dashboard.takeaways import ORDER
+    counts = {s: sum(1 for c in cards if c["status"] == s) for s in ORDER}
+    shown = [s for s in ORDER if counts[s]]
+    fig = go.Figure(go.Bar(
+        y=[STATUS_WORDS[s].capitalize() for s in shown], x=[counts[s] for s in shown], orientation="h",
+        marker={"color": [STATUS_COLOURS[s] for s in shown], "line": {"color": "#1b1b1b", "width": 1}},
+        text=[str(counts[s]) for s in shown], textposition="outside", cliponaxis=False,
+        hovertemplate="%{y}: %{x} measures<extra></extra>",
+    ))
+    fig.update_layout(height=60 + 36 * max(len(shown), 1), margin={"l": 10, "r": 40, "t": 10, "b": 30},
+                      xaxis={"title": "Number of measures", "dtick": 1, "rangemode": "tozero"},
+                      yaxis={"autorange": "reversed"}, plot_bgcolor="white", paper_bgcolor="white",
+                      font={"family": "Source Sans Pro Web, Helvetica Neue, Helvetica, Roboto, Arial, sans-serif", "size": 15})
+    return fig
+
+
+def status_table_rows(cards: list[dict]) -> list[dict]:
+    from dashboard.takeaways import ORDER
+    return [{"status": STATUS_WORDS[s].capitalize(), "count": sum(1 for c in cards if c["status"] == s)}
+            for s in ORDER if any(c["status"] == s for c in cards)]
+
+
+def render_content(sections: list[dict], filters: Filters) -> list:
+    """Everything below the filters: summary chart with takeaway and table, then cards by goal."""
+    quarter = FiscalQuarter.parse(filters.quarter)
+    cards = all_cards(sections)
+    summary = status_summary(cards, quarter.display)
+    if not cards:
+        return [takeaway(summary, id="scorecard-takeaway")]
+    scope = ", ".join(v for v in (
+        None if filters.provider == ALL else filters.provider,
+        None if filters.service == ALL else filters.service,
+        channel_label(filters.channel)) if v)
+    content = [
+        html.P(f"Showing {quarter.display} · {scope}", className="cx-scope", id="scorecard-scope"),
+        chart_with_table(
+            status_figure(cards),
+            data_table(status_table_rows(cards), [("status", "Status", None), ("count", "Measures", None)],
+                       caption=f"Measures by status, {quarter.display}", id_prefix="status-table"),
+            summary, chart_id="scorecard-status", title="Where the measures stand against target",
+        ),
+    ]
+    for section in sections:
+        block = [html.H2(section["name"], id=f"goal-{section['id']}", className="cx-goal__title")]
+        if section["description"]:
+            block.append(html.P(section["description"], className="cx-goal__description"))
+        for objective in section["objectives"]:
+            block.append(html.H3(f"Objective: {objective['name']}", className="cx-objective__title"))
+            block.append(html.Div([measure_card(c) for c in objective["cards"]], className="cx-card-grid"))
+        content.append(html.Section(block, className="cx-goal", **{"aria-labelledby": f"goal-{section['id']}"}))
+    content.append(html.Details([
+        html.Summary("View all measures as a table"),
+        data_table(table_rows(cards), TABLE_COLUMNS, caption=f"All measures, {quarter.display}", id_prefix="scorecard-table"),
+    ], className="cx-details", id="scorecard-table-details"))
+    return content
+
+
+def _dropdown(component_id: str, label: str, options: list[dict], value: str) -> html.Div:
+    return html.Div([
+        html.Label(label, htmlFor=component_id, className="usa-label", id=f"{component_id}-label"),
+        dcc.Dropdown(id=component_id, options=options, value=value, clearable=False, searchable=True),
+    ], className="cx-filter")
+
+
+def filter_bar(available: Choices, filters: Filters) -> html.Div:
+    everything = [{"label": "All providers", "value": ALL}]
+    return html.Div([
+        _dropdown("filter-quarter", "Fiscal quarter",
+                  [{"label": FiscalQuarter.parse(q).display, "value": q} for q in available.quarters], filters.quarter),
+        _dropdown("filter-provider", "Provider", everything + [{"label": p, "value": p} for p in available.providers],
+                  filters.provider),
+        _dropdown("filter-service", "Service", service_options(available), filters.service),
+        _dropdown("filter-channel", "Channel", [{"label": channel_label(ALL), "value": ALL}] +
+                  [{"label": channel_label(c), "value": c} for c in available.channels], filters.channel),
+    ], className="cx-filters", role="search", **{"aria-label": "Scorecard filters"})
+
+
+def service_options(available: Choices) -> list[dict]:
+    return [{"label": "All services", "value": ALL}] + [{"label": s, "value": s} for s in available.services]

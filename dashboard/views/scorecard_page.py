@@ -1,0 +1,38 @@
+"""Glue between the scorecard view functions and the app's cached data."""
+from __future__ import annotations
+
+from dash import dcc, html
+
+from dashboard import data
+from dashboard.context import current
+from dashboard.views import scorecard
+
+
+def resolved_filters(query: dict) -> tuple[scorecard.Filters, scorecard.Choices]:
+    raw = scorecard.Filters.from_query(query)
+    available = scorecard.choices(data.options(), raw.provider)
+    return scorecard.resolve(raw, available), available
+
+
+def content_for(filters: scorecard.Filters) -> list:
+    ctx = current()
+    if not filters.quarter:
+        return [html.P("No computed results yet: load data and run 'cxdash compute'.", className="usa-alert__text")]
+    results = data.scope_results(filters.provider, filters.service, filters.channel)
+    sections = scorecard.build_cards(ctx.catalogue, results, filters, data.survey_as_of())
+    return scorecard.render_content(sections, filters)
+
+
+def layout(query: dict) -> html.Div:
+    filters, available = resolved_filters(query)
+    ctx = current()
+    return html.Div([
+        html.H1("CX scorecard", className="cx-page-title"),
+        html.P(f"{ctx.catalogue.agency}: measures derived from mission goals, against their targets. "
+               "Change the filters to see a provider, a service or a channel; the address bar keeps the view, "
+               "so a link reproduces it.", className="usa-intro"),
+        scorecard.filter_bar(available, filters),
+        html.Div(content_for(filters), id="scorecard-content", **{"aria-live": "polite"}),
+        dcc.Store(id="scorecard-query"),
+        dcc.Store(id="scorecard-query-synced"),
+    ], className="cx-scorecard")
