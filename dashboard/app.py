@@ -18,6 +18,7 @@ from dashboard.context import DashboardContext, install
 
 PAGES = Path(__file__).resolve().parent / "pages"
 NAV = [("Scorecard", "/"), ("About the data", "/about")]
+FOOTER_LINKS = [("About the data", "/about"), ("Accessibility statement", "/accessibility")]
 
 
 def create_app(engine: Engine, catalogue: Catalogue) -> Dash:
@@ -26,6 +27,9 @@ def create_app(engine: Engine, catalogue: Catalogue) -> Dash:
         use_pages=True,
         pages_folder=str(PAGES),
         assets_folder=str(paths.assets_dir()),
+        # USWDS's script is loaded by assets/zz-cxdash/uswds-loader.js once Dash has drawn the
+        # header, so the mobile menu's focus trap finds its markup.
+        assets_ignore=r"uswds\.min\.js$",
         title="cxdash · CX performance",
         suppress_callback_exceptions=True,
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
@@ -47,5 +51,5 @@ def shell() -> html.Div:
         gov_banner(),
         html.Div(id="shell-header", children=site_header([(label, href, False) for label, href in NAV])),
         html.Main(dash.page_container, id="main-content", className="grid-container cx-main", tabIndex="-1"),
-        identifier(),
+        identifier(links=FOOTER_LINKS),
     ])

@@ -108,12 +108,8 @@ def rollup(frame: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
     grouped = data.groupby(keys, dropna=False, sort=True)
     summed = grouped[COUNT_COLUMNS].sum()
     if "wordings" in data:
-        summed["wordings"] = grouped["wordings"].agg(_merge_wordings)
+        words = data.loc[data["wordings"].notna(), keys + ["wordings"]]
+        words = words.assign(wordings=words["wordings"].astype(str).str.split("\n")).explode("wordings")
+        words = words[words["wordings"].str.strip().ne("")].drop_duplicates().sort_values([*keys, "wordings"])
+        summed = summed.join(words.groupby(keys, dropna=False, sort=False)["wordings"].agg("\n".join))
     return summed.reset_index()
-
-
-def _merge_wordings(values: pd.Series) -> str:
-    texts = set()
-    for value in values.dropna():
-        texts.update(part for part in str(value).split("\n") if part.strip())
-    return "\n".join(sorted(texts))

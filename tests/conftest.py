@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 from cxdash.catalogue import load_catalogue
 from cxdash.db.engine import make_engine, upgrade
@@ -20,11 +21,21 @@ FORMAT_EXAMPLES = SHARED / "format-examples"
 QUARTERLY = REAL / "hisp_a11_quarterly_fy2021_fy2023q1.csv"
 
 
-def _postgres_url() -> str:
-    url = os.environ.get("CXDASH_TEST_POSTGRES_URL")
-    if not url:
+@pytest.fixture(scope="session")
+def postgres_url():
+    """A database of this test session's own on the PostgreSQL server, dropped at the end."""
+    base = os.environ.get("CXDASH_TEST_POSTGRES_URL")
+    if not base:
         pytest.fail("CXDASH_TEST_POSTGRES_URL is not set: run the suite with scripts/test, which starts PostgreSQL")
-    return url
+    admin = make_engine(base).execution_options(isolation_level="AUTOCOMMIT")
+    name = f"cxdash_test_{os.getpid()}"
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield make_url(base).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -33,7 +44,7 @@ def engine(request, tmp_path):
     if request.param == "sqlite":
         eng = make_engine(f"sqlite:///{tmp_path / 'cxdash.db'}")
     else:
-        eng = make_engine(_postgres_url())
+        eng = make_engine(request.getfixturevalue("postgres_url"))
         with eng.begin() as conn:
             conn.execute(text("DROP SCHEMA public CASCADE"))
             conn.execute(text("CREATE SCHEMA public"))

@@ -99,8 +99,11 @@ def sparkline(points, unit: str, target=None, id: str | None = None) -> html.Div
             html.Div(
                 dcc.Graph(
                     figure=sparkline_figure(points, unit, target),
-                    config={"staticPlot": True, "displayModeBar": False, "responsive": True},
-                    style={"height": f"{HEIGHT}px"},
+                    config={"staticPlot": True, "displayModeBar": False},
+                    # fit the card's width (the figure's fixed height would otherwise
+                    # make dcc.Graph use plotly's default 700 px width)
+                    responsive=True,
+                    style={"height": f"{HEIGHT}px", "width": "100%"},
                     **graph_kwargs,
                 ),
                 className="cx-sparkline__graph",

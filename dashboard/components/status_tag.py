@@ -1,4 +1,4 @@
-"""Status tag: on track / at risk / off track / no data."""
+"""Status tag: on track / at risk / off track / no data / no target set."""
 
 from dash import html
 
@@ -9,6 +9,7 @@ STATUSES = {
     "at_risk": ("at-risk", "▲", "At risk"),
     "off_track": ("off-track", "✕", "Off track"),
     "no_data": ("no-data", "–", "No data"),
+    "no_target": ("no-data", "○", "No target set"),
 }
 
 

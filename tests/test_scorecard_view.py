@@ -1,0 +1,96 @@
+"""Scorecard view functions, without a browser: filters, cards, takeaways, tables."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from cxdash.compute import compute
+from cxdash.db import queries
+from dashboard.takeaways import status_summary
+from dashboard.views import scorecard
+from loaders import a11_quarterly
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory, catalogue, real_quarterly_path):
+    from cxdash.db.engine import make_engine, upgrade
+    engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('db') / 'view.db'}")
+    upgrade(engine)
+    a11_quarterly.load(engine, real_quarterly_path, catalogue)
+    compute(engine, catalogue)
+    yield engine
+    engine.dispose()
+
+
+def test_filters_round_trip_through_the_query_string():
+    f = scorecard.Filters(quarter="FY2022Q3", provider="Passport Services", channel="computer")
+    assert f.query_string() == "?quarter=FY2022Q3&provider=Passport+Services&channel=computer"
+    assert scorecard.Filters.from_query({"quarter": "FY2022Q3", "provider": "Passport Services", "channel": "computer"}) == f
+    assert scorecard.Filters().query_string() == ""
+    assert scorecard.Filters.from_query({"quarter": "not a quarter"}).quarter is None
+
+
+def test_unknown_filter_values_fall_back_to_defaults(results):
+    available = scorecard.choices(queries.filter_options(results), "all")
+    assert available.quarters[0] == "FY2023Q1" and available.quarters[-1] == "FY2021Q1"
+    resolved = scorecard.resolve(scorecard.Filters("FY1999Q1", "Nobody", "Nothing", "pigeon"), available)
+    assert resolved == scorecard.Filters("FY2023Q1", "all", "all", "all")
+
+
+def test_service_choices_follow_the_provider(results):
+    options = queries.filter_options(results)
+    irs = scorecard.choices(options, "Internal Revenue Service")
+    assert irs.services == ["Filing an individual tax return", "Visiting IRS.gov"]
+
+
+def test_cards_carry_the_computed_numbers_and_the_goal_structure(results, catalogue):
+    filters = scorecard.Filters("FY2023Q1")
+    frame = queries.measure_results(results)
+    sections = scorecard.build_cards(catalogue, frame, filters, dt.date(2022, 12, 31))
+    assert [s["id"] for s in sections] == [g.id for g in catalogue.goals]
+    cards = scorecard.all_cards(sections)
+    assert len(cards) == len(catalogue.measures)
+    vba = next(c for c in cards if c["measure_id"] == "vba-contact-trust")
+    row = frame[(frame.measure_id == "vba-contact-trust") & (frame.fiscal_year == 2023) & (frame.fiscal_quarter == 1)].iloc[0]
+    assert vba["value"] == pytest.approx(row.value) and vba["n"] == row.n and vba["status"] == row.status
+    assert vba["target"] == 0.70 and vba["prev_label"] == "FY2022 Q4" and vba["as_of"] == "2022-12-31"
+    assert [p["label"] for p in vba["sparkline"]] == ["FY2021 Q4", "FY2022 Q1", "FY2022 Q2", "FY2022 Q3", "FY2022 Q4", "FY2023 Q1"]
+    assert vba["sparkline"][-1]["value"] == pytest.approx(row.value)
+    assert any("trust" in w.lower() for w in vba["wordings"])
+    # SSA reported no online-services survey in FY2023 Q1: no data, not zero.
+    ssa = next(c for c in cards if c["measure_id"] == "ssa-online-satisfaction")
+    assert ssa["status"] == "no_data" and ssa["value"] is None and ssa["as_of"] is None
+
+
+def test_provider_filter_keeps_only_measures_covering_it(results, catalogue):
+    filters = scorecard.Filters("FY2023Q1", provider="Internal Revenue Service")
+    frame = queries.measure_results(results, provider="Internal Revenue Service")
+    cards = scorecard.all_cards(scorecard.build_cards(catalogue, frame, filters, None))
+    assert {c["measure_id"] for c in cards} == {"irs-gov-trust", "irs-filing-satisfaction"}
+
+
+def test_status_takeaway_counts_each_status():
+    cards = [
+        {"status": "on_track", "significant": True, "change": 0.02, "direction": "higher"},
+        {"status": "off_track", "significant": True, "change": -0.05, "direction": "higher"},
+        {"status": "off_track", "significant": False, "change": 0.01, "direction": "higher"},
+        {"status": "no_data", "significant": None, "change": None, "direction": "higher"},
+    ]
+    assert status_summary(cards, "FY2023 Q1") == (
+        "Of 4 measures in FY2023 Q1, 1 on track, 2 off track and 1 without data; "
+        "2 changed significantly since the previous quarter (1 better, 1 worse).")
+    assert status_summary([], "FY2023 Q1") == "No measures match these filters for FY2023 Q1."
+
+
+def test_table_rows_show_suppression_and_significance():
+    card = {"name": "M", "unit": "percent", "suppressed": True, "min_n": 30, "value": None, "ci_low": None, "ci_high": None,
+            "n": 12, "target": 0.8, "status": "no_data", "change": None, "p_value": None, "significant": None, "owner": "O"}
+    row = scorecard.table_rows([card])[0]
+    assert row["value_text"] == "Suppressed (n < 30)" and row["n_text"] == "12" and row["target_text"] == "80.0%"
+    card.update(suppressed=False, value=0.825, ci_low=0.81, ci_high=0.84, change=0.021, p_value=0.003, significant=True,
+                status="at_risk")
+    row = scorecard.table_rows([card])[0]
+    assert row["value_text"] == "82.5%" and row["interval_text"] == "81.0%\u201384.0%"
+    assert row["change_text"] == "+2.1 pts (significant, p = 0.003)" and row["status_text"] == "At risk"
