@@ -34,6 +34,8 @@ def chart_with_table(
                     figure=figure,
                     config={"displaylogo": False, "responsive": True},
                     responsive=True,
+                    # A responsive graph fills its container; keep the height the figure asks for.
+                    style={"height": f"{figure.layout.height}px"} if getattr(figure.layout, "height", None) else None,
                 ),
                 className="cx-chart__graph",
                 role="img",
