@@ -1,0 +1,87 @@
+"""The measure catalogue: the shipped example validates, and mistakes name file, key path and expectation."""
+from __future__ import annotations
+
+import copy
+
+import pytest
+import yaml
+
+from cxdash.catalogue import load_catalogue
+from cxdash.errors import UserError
+
+from .conftest import ROOT
+
+EXAMPLE = ROOT / "config" / "catalogue.yaml"
+
+
+@pytest.fixture
+def example_data():
+    return yaml.safe_load(EXAMPLE.read_text())
+
+
+def _write(tmp_path, data):
+    path = tmp_path / "catalogue.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+def test_example_catalogue_covers_goals_objectives_measures(catalogue):
+    assert len(catalogue.goals) == 3
+    for measure in catalogue.measures:
+        assert measure.definition and measure.owner and measure.source and measure.targets
+        assert measure.unit == ("percent" if measure.params.statistic == "pct_agree" else "points")
+    goal, objective = catalogue.goal_of("vba-contact-trust")
+    assert (goal.id, objective.id) == ("g1-trust", "o1-veterans")
+    vba = catalogue.service("vba-contact-center")
+    assert vba.stages == ["Learn", "Apply", "Wait", "Receive", "Follow-up"]
+    assert catalogue.find_service("Veterans Benefits Administration",
+                                  "Contacting  the Benefits Administration contact center ") is vba
+
+
+def test_example_services_exist_in_the_sample_data(catalogue):
+    import pandas as pd
+    sample = pd.read_csv(ROOT / "data" / "sample" / "hisp_a11_quarterly_fy2021_fy2023q1.csv")
+    pairs = {(p, " ".join(s.split())) for p, s in zip(sample.attributes_service_provider_name, sample.attributes_service_name)}
+    real = [s for s in catalogue.services if s.agency != "EXAMPLE"]
+    assert real and all((s.provider, s.name) in pairs for s in real)
+
+
+@pytest.mark.parametrize("mutate, path, expected", [
+    (lambda d: d["services"][0]["channels"].append("carrier_pigeon"),
+     "services[0].channels", "unknown channel(s) ['carrier_pigeon']"),
+    (lambda d: d["goals"][0]["objectives"][0]["measures"][0]["targets"].update({"FY2023": 91}),
+     "goals[0].objectives[0].measures[0]", "outside 0.0-1.0"),
+    (lambda d: d["goals"][1]["objectives"][0]["measures"][1].pop("owner"),
+     "goals[1].objectives[0].measures[1].owner", "Field required"),
+    (lambda d: d["goals"][0]["objectives"][0]["measures"][0]["params"].update({"statistic": "median"}),
+     "goals[0].objectives[0].measures[0].params.statistic", "'pct_agree' or 'mean'"),
+    (lambda d: d["goals"][0]["objectives"][0]["measures"][0].update({"direction": "up"}),
+     "goals[0].objectives[0].measures[0].direction", "'higher' or 'lower'"),
+    (lambda d: d["goals"][0]["objectives"][0]["measures"][0].update({"services": ["no-such-service"]}),
+     "(top level)", "unknown service(s) ['no-such-service']"),
+    (lambda d: d["services"][1].update({"default_stage": "Nowhere"}),
+     "services[1]", "default_stage 'Nowhere' is not one of stages"),
+    (lambda d: d["goals"][0].update({"colour": "blue"}),
+     "goals[0].colour", "Extra inputs are not permitted"),
+])
+def test_mistakes_name_file_key_path_and_expectation(tmp_path, example_data, mutate, path, expected):
+    data = copy.deepcopy(example_data)
+    mutate(data)
+    file = _write(tmp_path, data)
+    with pytest.raises(UserError) as caught:
+        load_catalogue(file)
+    message = str(caught.value)
+    assert f"{file}: {path}" in message
+    assert expected in message
+
+
+def test_yaml_syntax_error_names_the_line(tmp_path):
+    file = tmp_path / "broken.yaml"
+    file.write_text("version: 1\nagency: x\nservices:\n  - id: [unclosed\n")
+    with pytest.raises(UserError, match=r"broken\.yaml: line \d+, column \d+: not valid YAML"):
+        load_catalogue(file)
+
+
+def test_missing_file_is_a_user_error(tmp_path):
+    with pytest.raises(UserError, match="file not found"):
+        load_catalogue(tmp_path / "nope.yaml")

@@ -1,0 +1,121 @@
+"""The command line: every command, --db everywhere, exports that equal the scorecard's numbers,
+and one-line errors with a non-zero exit for user mistakes."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from cxdash.cli import main
+from cxdash.db import queries
+from cxdash.db.engine import make_engine
+
+
+@pytest.fixture
+def db_url(request, tmp_path):
+    return f"sqlite:///{tmp_path / 'cli.db'}"
+
+
+def run(*args, ok=True):
+    result = CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+    if ok:
+        assert result.exit_code == 0, result.output
+    return result
+
+
+def test_help_lists_every_command():
+    output = run("--help").output
+    for command in ("init", "load", "compute", "serve", "demo", "scores"):
+        assert command in output
+
+
+def test_init_load_compute_scores_csv(db_url, real_quarterly_path):
+    run("init", "--db", db_url)
+    loaded = run("load", "a11-quarterly", real_quarterly_path, "--db", db_url, "--no-compute").output
+    assert "481 rows loaded, 0 rejected of 481 read (data as of 2022-12-31)" in loaded
+    run("compute", "--db", db_url)
+    out = run("scores", "--format", "csv", "--quarter", "FY2022Q3", "--db", db_url).output
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert list(rows[0].keys()) == ["fiscal_year", "fiscal_quarter", "provider", "service", "channel", "stage",
+                                    "question", "n", "mean", "pct_agree", "ci_low", "ci_high", "suppressed"]
+    assert {(r["fiscal_year"], r["fiscal_quarter"]) for r in rows} == {("2022", "3")}
+    # The exported figure is the one the database holds (and the scorecard reads).
+    table = queries.scores(make_engine(db_url), 2022, 3)
+    vha = table[(table.service == "Receiving outpatient services") & (table.channel == "all")
+                & (table.stage == "all") & (table.question == "satisfaction")].iloc[0]
+    exported = next(r for r in rows if r["service"] == "Receiving outpatient services" and r["channel"] == "all"
+                    and r["stage"] == "all" and r["question"] == "satisfaction")
+    assert int(exported["n"]) == vha.n and float(exported["mean"]) == vha["mean"]
+    assert float(exported["pct_agree"]) == pytest.approx(vha.pct_agree, rel=1e-5)
+    suppressed = [r for r in rows if r["suppressed"] == "true"]
+    assert suppressed and all(r["mean"] == "" and r["pct_agree"] == "" and int(r["n"]) < 30 for r in suppressed)
+
+
+def test_scores_json_and_rerun_adds_nothing(db_url, real_quarterly_path):
+    run("init", "--db", db_url)
+    run("load", "a11-quarterly", real_quarterly_path, "--db", db_url)
+    again = run("load", "a11-quarterly", real_quarterly_path, "--db", db_url).output
+    assert "unchanged since an earlier successful load; nothing added" in again
+    records = json.loads(run("scores", "--format", "json", "--db", db_url).output)
+    questions = {r["question"] for r in records}
+    assert {"satisfaction", "trust", "effectiveness", "ease", "efficiency", "transparency", "employee"} <= questions
+    assert {"q8", "q9", "q10"} & questions  # optional questions keep their own id
+    assert all(isinstance(r["suppressed"], bool) for r in records)
+
+
+def test_load_reports_rejected_rows_with_file_and_line(db_url, real_quarterly_path, tmp_path):
+    with open(real_quarterly_path, encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))[:5]
+    rows[2]["attributes_collection_year"] = "twenty"
+    bad = tmp_path / "bad.csv"
+    with open(bad, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    run("init", "--db", db_url)
+    result = CliRunner().invoke(main, ["load", "a11-quarterly", str(bad), "--db", db_url])
+    assert result.exit_code == 0
+    assert "4 rows loaded, 1 rejected of 5 read" in result.output
+    assert f"rejected {bad}:4: attributes_collection_year:" in result.output
+
+
+@pytest.mark.parametrize("args, message", [
+    (["scores", "--quarter", "FY2022Q9"], "not a fiscal quarter: 'FY2022Q9'"),
+    (["load", "a11-quarterly", "/no/such/file.csv"], "/no/such/file.csv: file not found"),
+    (["load", "survey-responses", "{sample}"], "survey-responses needs --mapping NAME"),
+    (["load", "a11-responses", "{sample}"], "give --provider, --service, --channel, --quarter"),
+    (["compute", "--db", "notadb://x"], "no SQLAlchemy dialect for 'notadb'"),
+])
+def test_user_errors_are_one_line_and_non_zero(db_url, real_quarterly_path, args, message):
+    run("init", "--db", db_url)
+    args = [a.replace("{sample}", str(real_quarterly_path)) for a in args]
+    if "--db" not in args:
+        args += ["--db", db_url]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code != 0
+    assert message in result.output
+    assert "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_uninitialised_database_says_what_to_do(tmp_path):
+    result = CliRunner().invoke(main, ["compute", "--db", f"sqlite:///{tmp_path / 'empty.db'}"])
+    assert result.exit_code != 0 and "run 'cxdash init' first" in result.output
+
+
+def test_console_script_runs_as_a_real_process(db_url):
+    """The installed entry point, as a user runs it: a bad catalogue is one line, exit 1."""
+    result = subprocess.run([sys.executable, "-m", "cxdash.cli", "init", "--db", db_url, "--catalogue", "/nope.yaml"],
+                            capture_output=True, text=True)
+    assert result.returncode == 1
+    assert result.stderr.strip() == "Error: /nope.yaml: file not found"
+
+
+def test_demo_without_serving_loads_the_sample(db_url):
+    output = run("demo", "--no-serve", "--db", db_url).output
+    assert "481 rows loaded" in output and "measure results" in output
