@@ -25,7 +25,7 @@ from dashboard.components import (
     status_tag,
     takeaway,
 )
-from dashboard.formatting import MINUS
+from dashboard.formatting import MINUS, format_value
 
 ASSETS = ROOT / "assets"
 USWDS = ASSETS / "uswds"
@@ -434,9 +434,13 @@ def test_measure_card_content():
     assert "Owner: Chief Veterans Experience Officer, VA" in everything
     assert "Data as of 31 Dec 2022" in everything
     assert "Share of survey respondents" in everything
-    details = one(card, type_=html.Details)
-    assert one(details, type_=html.Summary).children == "Question wording"
-    assert visible_text(details).endswith("commitment to Veterans.")
+    trend, wording = find(card, type_=html.Details)
+    assert one(trend, type_=html.Summary).children == "Trend as table"
+    trend_rows = find(one(trend, type_=html.Tbody), type_=html.Tr)
+    assert len(trend_rows) == len(make_card()["sparkline"])
+    assert visible_text(trend_rows[-1]) == make_card()["sparkline"][-1]["label"] + format_value(make_card()["sparkline"][-1]["value"], "percent")
+    assert one(wording, type_=html.Summary).children == "Question wording"
+    assert visible_text(wording).endswith("commitment to Veterans.")
 
 
 def test_measure_card_change_up_significant():

@@ -2,6 +2,7 @@
 
 from dash import html
 
+from dashboard.components.data_table import data_table
 from dashboard.components.sparkline import sparkline
 from dashboard.components.status_tag import status_tag
 from dashboard.formatting import (
@@ -73,6 +74,23 @@ def measure_card(card: dict) -> html.Div:
             className="cx-measure-card__meta",
         )
     )
+    points = card.get("sparkline") or []
+    if any(not is_missing(p.get("value")) for p in points):
+        # The sparkline's numbers for sighted readers too: no information needs hover.
+        footer.append(
+            html.Details(
+                [
+                    html.Summary("Trend as table"),
+                    data_table(
+                        [{"label": p["label"], "value": p.get("value")} for p in points],
+                        [("label", "Quarter", None), ("value", "Value", lambda v: format_value(v, unit))],
+                        caption=f"{card['name']}: last {len(points)} quarters",
+                        id_prefix=f"card-{measure_id}-trend-table",
+                    ),
+                ],
+                className="cx-details",
+            )
+        )
     wordings = [w for w in (card.get("wordings") or []) if w]
     if wordings:
         footer.append(
