@@ -106,24 +106,35 @@ def load(kind, files, source, mapping, provider, service, channel, quarter, stag
     """
     ctx = Context(db, catalogue)
     engine = ctx.ready_engine()
-    failed = 0
+    load_file = _loader_for(kind, ctx, source, mapping, provider, service, channel, quarter, stage, trust_scale)
+    failed = []
     for path in files:
-        report = _load_one(kind, path, ctx, source, mapping, provider, service, channel, quarter, stage, trust_scale)
+        try:
+            report = load_file(path)
+        except UserError as exc:  # this file failed as a whole (and is recorded); go on with the others
+            if len(files) == 1:
+                raise
+            click.echo(f"Error: {exc}", err=True)
+            failed.append(path)
+            continue
         click.echo(report.summary())
         for rejection in report.rejections[:20]:
             click.echo(f"  rejected {path}:{rejection.line}: {rejection.field}: {rejection.reason}", err=True)
         if len(report.rejections) > 20:
-            click.echo(f"  ... and {len(report.rejections) - 20} more rejected rows (see the Data quality report)", err=True)
-    if compute:
+            click.echo(f"  ... and {len(report.rejections) - 20} more rejected rows (stored in rejected_row)", err=True)
+    if compute and len(failed) < len(files):
         from cxdash.compute import compute as run_compute
         click.echo(run_compute(engine, ctx.catalogue).summary())
-    sys.exit(1 if failed else 0)
+    if failed:
+        raise click.ClickException(f"{len(failed)} of {len(files)} file(s) failed to load")
 
 
-def _load_one(kind, path, ctx, source, mapping, provider, service, channel, quarter, stage, trust_scale):
+def _loader_for(kind, ctx, source, mapping, provider, service, channel, quarter, stage, trust_scale):
+    """Check the options once, then return path -> LoadReport."""
+    catalogue = ctx.catalogue
     if kind == "a11-quarterly":
         from loaders import a11_quarterly
-        return a11_quarterly.load(ctx.engine, path, ctx.catalogue, source=source or kind)
+        return lambda path: a11_quarterly.load(ctx.engine, path, catalogue, source=source or kind)
     if kind == "a11-responses":
         from loaders import a11_responses
         from metrics.fiscal import FiscalQuarter
@@ -135,13 +146,15 @@ def _load_one(kind, path, ctx, source, mapping, provider, service, channel, quar
             fq = FiscalQuarter.parse(quarter)
         except ValueError as exc:
             raise UserError(str(exc)) from None
-        return a11_responses.load(ctx.engine, path, ctx.catalogue, provider=provider, service=service, channel=channel,
-                                  quarter=fq, stage=stage, source=source or kind, trust_scale=trust_scale)
+        return lambda path: a11_responses.load(
+            ctx.engine, path, catalogue, provider=provider, service=service, channel=channel, quarter=fq,
+            stage=stage, source=source or kind, trust_scale=trust_scale)
     from cxdash.mappings import load_mapping
     from loaders import survey_responses
     if not mapping:
         raise UserError("survey-responses needs --mapping NAME (a file in config/mappings)")
-    return survey_responses.load(ctx.engine, path, ctx.catalogue, load_mapping(mapping), source=source)
+    chosen = load_mapping(mapping)
+    return lambda path: survey_responses.load(ctx.engine, path, catalogue, chosen, source=source)
 
 
 @main.command()

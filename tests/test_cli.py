@@ -119,3 +119,14 @@ def test_console_script_runs_as_a_real_process(db_url):
 def test_demo_without_serving_loads_the_sample(db_url):
     output = run("demo", "--no-serve", "--db", db_url).output
     assert "481 rows loaded" in output and "measure results" in output
+
+
+def test_one_bad_file_does_not_stop_the_others(db_url, real_quarterly_path, tmp_path):
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    run("init", "--db", db_url)
+    result = CliRunner().invoke(main, ["load", "a11-quarterly", str(empty), str(real_quarterly_path), "--db", db_url])
+    assert result.exit_code == 1
+    assert f"{empty}: empty file (no header row)" in result.output
+    assert "481 rows loaded" in result.output and "computed" in result.output
+    assert "1 of 2 file(s) failed to load" in result.output
