@@ -70,3 +70,16 @@ def catalogue():
 def real_quarterly_path() -> Path:
     assert QUARTERLY.is_file(), f"real data missing: {QUARTERLY}"
     return QUARTERLY
+
+
+@pytest.fixture(scope="module")
+def computed_sqlite(tmp_path_factory, catalogue, real_quarterly_path):
+    """A SQLite database with the real quarterly file loaded and computed (read-only use)."""
+    from cxdash.compute import compute
+    from loaders import a11_quarterly
+    eng = make_engine(f"sqlite:///{tmp_path_factory.mktemp('computed') / 'cxdash.db'}")
+    upgrade(eng)
+    a11_quarterly.load(eng, real_quarterly_path, catalogue)
+    compute(eng, catalogue)
+    yield eng
+    eng.dispose()

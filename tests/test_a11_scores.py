@@ -7,20 +7,13 @@ from decimal import Decimal
 
 import pandas as pd
 import pytest
-from scipy.stats import norm
 from sqlalchemy import select
 
 from cxdash.db.models import A11QuarterlyCount
 from loaders import a11_quarterly
 from metrics.a11_scores import published_point_scale, rollup, score_counts
 
-
-def _wilson(x, n, z=norm.ppf(0.975)):
-    """Wilson score interval written out from its textbook formula."""
-    p = x / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return centre - half, centre + half
+from .independent import wilson
 
 
 def test_published_point_scale_for_every_row_and_question_of_the_real_file(engine, catalogue, real_quarterly_path):
@@ -67,7 +60,7 @@ def test_percent_agree_wilson_interval_and_mean_against_hand_formulas():
     n, agree = 200, 150
     assert row.n == n and row.agree == agree
     assert row.pct_agree == pytest.approx(0.75)
-    low, high = _wilson(agree, n)
+    low, high = wilson(agree, n)
     assert (row.ci_low, row.ci_high) == (pytest.approx(low, abs=1e-12), pytest.approx(high, abs=1e-12))
     mean = (1 * 10 + 2 * 15 + 3 * 25 + 4 * 80 + 5 * 70) / n  # 3.925 -> published 3.93 (half up)
     assert mean == 3.925 and row["mean"] == 3.93
@@ -82,7 +75,7 @@ def test_binary_questions_give_percent_yes_and_no_mean():
     assert (row.n, row.agree) == (60, 45)
     assert row.pct_agree == pytest.approx(0.75)
     assert math.isnan(row["mean"])
-    assert row.ci_low == pytest.approx(_wilson(45, 60)[0])
+    assert row.ci_low == pytest.approx(wilson(45, 60)[0])
 
 
 def test_small_samples_are_suppressed_not_zero():

@@ -4,24 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from cxdash.compute import compute
 from cxdash.db import queries
-from cxdash.db.engine import make_engine, upgrade
 from dashboard.app import create_app
 from dashboard.formatting import format_value
-from loaders import a11_quarterly
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def demo_engine(tmp_path_factory, catalogue, real_quarterly_path):
-    engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('browser') / 'cxdash.db'}")
-    upgrade(engine)
-    a11_quarterly.load(engine, real_quarterly_path, catalogue)
-    compute(engine, catalogue)
-    yield engine
-    engine.dispose()
 
 
 def _value(engine, measure_id, year, quarter, **scope):
@@ -29,10 +16,10 @@ def _value(engine, measure_id, year, quarter, **scope):
     return frame[(frame.fiscal_year == year) & (frame.fiscal_quarter == quarter)].iloc[0]
 
 
-def test_filter_change_updates_cards_and_url(dash_duo, demo_engine, catalogue):
-    dash_duo.start_server(create_app(demo_engine, catalogue))
+def test_filter_change_updates_cards_and_url(dash_duo, computed_sqlite, catalogue):
+    dash_duo.start_server(create_app(computed_sqlite, catalogue))
     dash_duo.wait_for_element("#card-vba-contact-trust", timeout=15)
-    row = _value(demo_engine, "vba-contact-trust", 2023, 1)
+    row = _value(computed_sqlite, "vba-contact-trust", 2023, 1)
     dash_duo.wait_for_contains_text("#card-vba-contact-trust", format_value(row.value, "percent"))
     dash_duo.wait_for_contains_text("#scorecard-status-takeaway", "Of 10 measures in FY2023 Q1")
     assert dash_duo.find_element("#card-vba-contact-trust").get_attribute("data-status") == row.status
@@ -40,26 +27,26 @@ def test_filter_change_updates_cards_and_url(dash_duo, demo_engine, catalogue):
     dash_duo.select_dcc_dropdown("#filter-provider", value="Veterans Health Administration")
     dash_duo.wait_for_contains_text("#scorecard-status-takeaway", "Of 1 measure in FY2023 Q1")
     assert dash_duo.find_elements("#card-vba-contact-trust") == []
-    vha = _value(demo_engine, "vha-outpatient-trust", 2023, 1, provider="Veterans Health Administration")
+    vha = _value(computed_sqlite, "vha-outpatient-trust", 2023, 1, provider="Veterans Health Administration")
     dash_duo.wait_for_contains_text("#card-vha-outpatient-trust", format_value(vha.value, "percent"))
     assert "provider=Veterans+Health+Administration" in dash_duo.driver.current_url
 
     dash_duo.select_dcc_dropdown("#filter-quarter", value="FY2022 Q2")
     dash_duo.wait_for_contains_text("#scorecard-status-takeaway", "FY2022 Q2")
-    earlier = _value(demo_engine, "vha-outpatient-trust", 2022, 2, provider="Veterans Health Administration")
+    earlier = _value(computed_sqlite, "vha-outpatient-trust", 2022, 2, provider="Veterans Health Administration")
     dash_duo.wait_for_contains_text("#card-vha-outpatient-trust", format_value(earlier.value, "percent"))
     assert "quarter=FY2022Q2" in dash_duo.driver.current_url
     assert [e for e in dash_duo.get_logs() or [] if e["level"] == "SEVERE"] == []
 
 
-def test_a_link_with_filters_reproduces_the_view(dash_duo, demo_engine, catalogue):
-    dash_duo.start_server(create_app(demo_engine, catalogue))
+def test_a_link_with_filters_reproduces_the_view(dash_duo, computed_sqlite, catalogue):
+    dash_duo.start_server(create_app(computed_sqlite, catalogue))
     dash_duo.wait_for_element("#card-vba-contact-trust", timeout=15)
     dash_duo.driver.get(dash_duo.server_url + "/?quarter=FY2021Q2&channel=email")
     dash_duo.wait_for_contains_text("#scorecard-scope", "FY2021 Q2")
     dash_duo.wait_for_contains_text("#scorecard-scope", "Email")
-    row = _value(demo_engine, "vba-contact-trust", 2021, 2, channel="email")
-    overall = _value(demo_engine, "vba-contact-trust", 2021, 2)
+    row = _value(computed_sqlite, "vba-contact-trust", 2021, 2, channel="email")
+    overall = _value(computed_sqlite, "vba-contact-trust", 2021, 2)
     assert row.n < overall.n  # the email scope is a real subset, not the overall figure
     dash_duo.wait_for_contains_text("#card-vba-contact-trust", format_value(row.value, "percent"))
     dash_duo.wait_for_contains_text("#card-vba-contact-trust", f"{int(row.n):,}")

@@ -3,25 +3,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pandas as pd
 import pytest
 
-from cxdash.compute import compute
 from cxdash.db import queries
 from dashboard.takeaways import status_summary
 from dashboard.views import scorecard
-from loaders import a11_quarterly
-
-
-@pytest.fixture(scope="module")
-def results(tmp_path_factory, catalogue, real_quarterly_path):
-    from cxdash.db.engine import make_engine, upgrade
-    engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('db') / 'view.db'}")
-    upgrade(engine)
-    a11_quarterly.load(engine, real_quarterly_path, catalogue)
-    compute(engine, catalogue)
-    yield engine
-    engine.dispose()
 
 
 def test_filters_round_trip_through_the_query_string():
@@ -32,22 +18,22 @@ def test_filters_round_trip_through_the_query_string():
     assert scorecard.Filters.from_query({"quarter": "not a quarter"}).quarter is None
 
 
-def test_unknown_filter_values_fall_back_to_defaults(results):
-    available = scorecard.choices(queries.filter_options(results), "all")
+def test_unknown_filter_values_fall_back_to_defaults(computed_sqlite):
+    available = scorecard.choices(queries.filter_options(computed_sqlite), "all")
     assert available.quarters[0] == "FY2023Q1" and available.quarters[-1] == "FY2021Q1"
     resolved = scorecard.resolve(scorecard.Filters("FY1999Q1", "Nobody", "Nothing", "pigeon"), available)
     assert resolved == scorecard.Filters("FY2023Q1", "all", "all", "all")
 
 
-def test_service_choices_follow_the_provider(results):
-    options = queries.filter_options(results)
+def test_service_choices_follow_the_provider(computed_sqlite):
+    options = queries.filter_options(computed_sqlite)
     irs = scorecard.choices(options, "Internal Revenue Service")
     assert irs.services == ["Filing an individual tax return", "Visiting IRS.gov"]
 
 
-def test_cards_carry_the_computed_numbers_and_the_goal_structure(results, catalogue):
+def test_cards_carry_the_computed_numbers_and_the_goal_structure(computed_sqlite, catalogue):
     filters = scorecard.Filters("FY2023Q1")
-    frame = queries.measure_results(results)
+    frame = queries.measure_results(computed_sqlite)
     sections = scorecard.build_cards(catalogue, frame, filters, dt.date(2022, 12, 31))
     assert [s["id"] for s in sections] == [g.id for g in catalogue.goals]
     cards = scorecard.all_cards(sections)
@@ -64,9 +50,9 @@ def test_cards_carry_the_computed_numbers_and_the_goal_structure(results, catalo
     assert ssa["status"] == "no_data" and ssa["value"] is None and ssa["as_of"] is None
 
 
-def test_provider_filter_keeps_only_measures_covering_it(results, catalogue):
+def test_provider_filter_keeps_only_measures_covering_it(computed_sqlite, catalogue):
     filters = scorecard.Filters("FY2023Q1", provider="Internal Revenue Service")
-    frame = queries.measure_results(results, provider="Internal Revenue Service")
+    frame = queries.measure_results(computed_sqlite, provider="Internal Revenue Service")
     cards = scorecard.all_cards(scorecard.build_cards(catalogue, frame, filters, None))
     assert {c["measure_id"] for c in cards} == {"irs-gov-trust", "irs-filing-satisfaction"}
 
