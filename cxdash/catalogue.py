@@ -204,6 +204,13 @@ class Catalogue(_Strict):
                 return s
         return None
 
+    def stage_fingerprint(self) -> str:
+        """Changes when the way loaders assign journey stages changes (a reload re-stages rows)."""
+        import hashlib
+        import json
+        rules = [(s.provider, s.name, s.stages, s.default_stage, s.transaction_points) for s in self.services]
+        return hashlib.sha256(json.dumps(rules, sort_keys=True).encode()).hexdigest()[:16]
+
     def goal_of(self, measure_id: str) -> tuple[Goal, Objective]:
         for g in self.goals:
             for o in g.objectives:

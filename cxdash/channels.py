@@ -26,3 +26,9 @@ LABELS = {
 
 def label(channel: str) -> str:
     return LABELS.get(channel, channel.replace("_", " ").capitalize())
+
+
+def normalise_channel(value: str | None, allowed=TOUCHPOINTS_CHANNELS) -> str | None:
+    """'Automated phone' / 'automated-phone' -> 'automated_phone'; None when not allowed."""
+    channel = (value or "").strip().lower().replace(" ", "_").replace("-", "_")
+    return channel if channel in allowed else None

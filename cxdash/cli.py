@@ -88,11 +88,11 @@ def init(db, catalogue):
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--source", help="Source name recorded for freshness (default: the kind).")
 @click.option("--mapping", help="survey-responses: column mapping name in config/mappings (or a YAML path).")
-@click.option("--provider", help="a11-responses: provider of the service (as in the catalogue).")
-@click.option("--service", help="a11-responses: service name (as in the catalogue).")
-@click.option("--channel", help="a11-responses: Touchpoints channel, e.g. computer.")
+@click.option("--provider", help="Response files: provider of the service (as in the catalogue).")
+@click.option("--service", help="Response files: service name (as in the catalogue).")
+@click.option("--channel", help="Response files: Touchpoints channel, e.g. computer.")
 @click.option("--quarter", help="a11-responses: fiscal quarter, e.g. FY2025Q2.")
-@click.option("--stage", help="a11-responses: journey stage (default: the service's default stage).")
+@click.option("--stage", help="Response files: journey stage (default: the service's default stage).")
 @click.option("--trust-scale", type=click.Choice(["auto", "thumbs", "likert"]), default="auto", show_default=True,
               help="a11-responses: how question_1 is answered.")
 @click.option("--compute/--no-compute", default=True, show_default=True, help="Recompute scores after loading.")
@@ -154,7 +154,8 @@ def _loader_for(kind, ctx, source, mapping, provider, service, channel, quarter,
     if not mapping:
         raise UserError("survey-responses needs --mapping NAME (a file in config/mappings)")
     chosen = load_mapping(mapping)
-    return lambda path: survey_responses.load(ctx.engine, path, catalogue, chosen, source=source)
+    return lambda path: survey_responses.load(ctx.engine, path, catalogue, chosen, provider=provider, service=service,
+                                              channel=channel, stage=stage, source=source)
 
 
 @main.command()

@@ -14,9 +14,10 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from sqlalchemy import Connection, Engine, delete, insert
 
 from cxdash.catalogue import UNASSIGNED_STAGE, Catalogue
-from cxdash.channels import CHANNELS, NOT_REPORTED
+from cxdash.channels import CHANNELS, NOT_REPORTED, normalise_channel
 from cxdash.db.models import A11QuarterlyCount
-from loaders.csv_reader import iter_rows, read_header, require_columns
+from loaders.csv_reader import iter_rows, read_header, require_columns, row_width_problem
+from loaders.fields import blank_to_none, whole_number
 from loaders.runner import Chunk, LoadReport, Rejection, run_load
 from metrics.a11_scores import POINTS, question_name
 from metrics.fiscal import FiscalQuarter
@@ -27,28 +28,6 @@ PREFIX = "attributes_"
 CHUNK_ROWS = 2000
 
 
-def _blank_to_none(value):
-    if isinstance(value, str):
-        value = value.strip()
-        return value or None
-    return value
-
-
-def _whole_number(value):
-    """'9707552.0' -> 9707552; counts are whole numbers however the export prints them."""
-    value = _blank_to_none(value)
-    if value is None:
-        return None
-    number = float(str(value).replace(",", ""))
-    if not number.is_integer():
-        raise ValueError(f"expected a whole number, got {value!r}")
-    return int(number)
-
-
-Text = Annotated[str | None, BeforeValidator(_blank_to_none)]
-Count = Annotated[int, BeforeValidator(lambda v: _whole_number(v) if _blank_to_none(v) is not None else 0), Field(ge=0)]
-
-
 def _range(low: float, high: float):
     def check(value):
         if value is not None and not low <= value <= high:
@@ -57,22 +36,24 @@ def _range(low: float, high: float):
     return AfterValidator(check)
 
 
-Volume = Annotated[int | None, BeforeValidator(_whole_number), _range(0, float("inf"))]
+Text = Annotated[str | None, BeforeValidator(blank_to_none)]
+Count = Annotated[int, BeforeValidator(lambda v: whole_number(v) if blank_to_none(v) is not None else 0), Field(ge=0)]
+Volume = Annotated[int | None, BeforeValidator(whole_number), _range(0, float("inf"))]
 
 
 class QuarterlyRecord(BaseModel):
     """The columns of one collection row that are not per-question."""
 
     model_config = ConfigDict(extra="ignore")
-    id: Annotated[str, BeforeValidator(_blank_to_none)]
+    id: Annotated[str, BeforeValidator(blank_to_none)]
     attributes_organization_name: Text = None
     attributes_organization_abbreviation: Text = None
-    attributes_service_provider_name: Annotated[str, BeforeValidator(_blank_to_none)]
-    attributes_service_name: Annotated[str, BeforeValidator(_blank_to_none)]
+    attributes_service_provider_name: Annotated[str, BeforeValidator(blank_to_none)]
+    attributes_service_name: Annotated[str, BeforeValidator(blank_to_none)]
     attributes_service_provided: Text = None
     attributes_transaction_point: Text = None
-    attributes_collection_year: Annotated[int, BeforeValidator(_whole_number), Field(ge=2000, le=2100)]
-    attributes_collection_quarter: Annotated[int, BeforeValidator(_whole_number), Field(ge=1, le=4)]
+    attributes_collection_year: Annotated[int, BeforeValidator(whole_number), Field(ge=2000, le=2100)]
+    attributes_collection_quarter: Annotated[int, BeforeValidator(whole_number), Field(ge=1, le=4)]
     attributes_channel: Text = None
     attributes_volume_of_customers: Volume = None
     attributes_volume_of_customers_provided_survey_opportunity: Volume = None
@@ -88,8 +69,8 @@ class QuarterlyRecord(BaseModel):
     def _channel(cls, value: str | None) -> str:
         if value is None:
             return NOT_REPORTED
-        channel = value.strip().lower().replace(" ", "_").replace("-", "_")
-        if channel not in CHANNELS:
+        channel = normalise_channel(value, CHANNELS)
+        if channel is None:
             raise ValueError(f"unknown channel {value!r}; expected a Touchpoints channel (computer, mobile, email, phone, ...) or mixed")
         return channel
 
@@ -102,7 +83,7 @@ class QuestionCounts(BaseModel):
     n_3: Count
     n_4: Count
     n_5: Count
-    point_scale: Annotated[float | None, BeforeValidator(_blank_to_none), _range(1, 5)] = None
+    point_scale: Annotated[float | None, BeforeValidator(blank_to_none), _range(1, 5)] = None
 
 
 REQUIRED = [f"{PREFIX}{c}" for c in ("service_provider_name", "service_name", "collection_year",
@@ -131,8 +112,9 @@ def parse_row(line: int, row: dict[str, str], catalogue: Catalogue | None) -> tu
     A valid collection with no responses (every count 0) yields no rows and no rejection.
     """
     problems: list[Rejection] = []
-    if "__extra__" in row:
-        return [], [Rejection(line, "(row)", f"{len(row['__extra__'])} more value(s) than header columns", row)]
+    problem = row_width_problem(row)
+    if problem:
+        return [], [Rejection(line, "(row)", problem, row)]
     try:
         record = QuarterlyRecord.model_validate(row)
     except ValidationError as exc:
@@ -211,6 +193,7 @@ def write(conn: Connection, source: str, run_id: int, rows: list[dict]) -> int:
 
 def load(engine: Engine, path: Path, catalogue: Catalogue | None, source: str = KIND) -> LoadReport:
     """Load one quarterly export. rows_loaded counts collections (CSV rows), not questions."""
-    return run_load(engine, source=source, kind=KIND, path=Path(path),
+    parameters = {"stages": catalogue.stage_fingerprint() if catalogue else None}
+    return run_load(engine, source=source, kind=KIND, path=Path(path), parameters=parameters,
                     chunks=lambda p: chunks(p, catalogue),
                     write=lambda conn, run_id, rows: write(conn, source, run_id, rows))

@@ -55,7 +55,7 @@ class LoadReport:
 
     def summary(self) -> str:
         if self.status == "unchanged":
-            return f"{self.file_name}: unchanged since an earlier successful load; nothing added"
+            return f"{self.file_name}: unchanged since the last successful load of this source; nothing added"
         return (f"{self.file_name}: {self.rows_loaded} rows loaded, {self.rows_rejected} rejected "
                 f"of {self.rows_read} read (data as of {self.data_as_of or 'unknown'})")
 
@@ -80,19 +80,26 @@ def run_load(
     path: Path,
     chunks: Callable[[Path], Iterator[Chunk]],
     write: Callable[[Connection, int, list[dict]], int],
+    parameters: dict | None = None,
 ) -> LoadReport:
-    """Load one file: ``chunks`` reads and validates, ``write`` stores one chunk's good rows."""
+    """Load one file: ``chunks`` reads and validates, ``write`` stores one chunk's good rows.
+
+    The load is 'unchanged' (and adds nothing) when the source's latest successful load had
+    the same file bytes and the same ``parameters``; otherwise rows replace by natural key.
+    """
     path = Path(path)
     if not path.is_file():
         raise UserError(f"{path}: file not found")
     sha = file_sha256(path)
+    params = json.dumps(parameters or {}, sort_keys=True, default=str)
     with engine.begin() as conn:
-        seen = conn.execute(
-            select(LoadRun.id).where(LoadRun.source == source, LoadRun.file_sha256 == sha,
-                                     LoadRun.status == "succeeded").limit(1)
+        latest = conn.execute(
+            select(LoadRun.file_sha256, LoadRun.parameters).where(LoadRun.source == source, LoadRun.status == "succeeded")
+            .order_by(LoadRun.id.desc()).limit(1)
         ).first()
+        seen = latest is not None and tuple(latest) == (sha, params)
         run_id = conn.execute(
-            insert(LoadRun).values(source=source, kind=kind, file_name=str(path), file_sha256=sha,
+            insert(LoadRun).values(source=source, kind=kind, file_name=str(path), file_sha256=sha, parameters=params,
                                    started_at=_now(), status="running" if not seen else "unchanged")
         ).inserted_primary_key[0]
         if seen:

@@ -60,7 +60,7 @@ def test_scores_json_and_rerun_adds_nothing(db_url, real_quarterly_path):
     run("init", "--db", db_url)
     run("load", "a11-quarterly", real_quarterly_path, "--db", db_url)
     again = run("load", "a11-quarterly", real_quarterly_path, "--db", db_url).output
-    assert "unchanged since an earlier successful load; nothing added" in again
+    assert "unchanged since the last successful load of this source; nothing added" in again
     records = json.loads(run("scores", "--format", "json", "--db", db_url).output)
     questions = {r["question"] for r in records}
     assert {"satisfaction", "trust", "effectiveness", "ease", "efficiency", "transparency", "employee"} <= questions
@@ -130,3 +130,30 @@ def test_one_bad_file_does_not_stop_the_others(db_url, real_quarterly_path, tmp_
     assert f"{empty}: empty file (no header row)" in result.output
     assert "481 rows loaded" in result.output and "computed" in result.output
     assert "1 of 2 file(s) failed to load" in result.output
+
+
+def test_response_level_kinds_load_through_the_cli(db_url, tmp_path):
+    """Generation-2 upload and a mapped export, as a CX office runs them; scores follow."""
+    from .conftest import FORMAT_EXAMPLES
+    upload = tmp_path / "upload.csv"
+    columns = ["external_id", "question_1"] + [f"{side}_{o}" for side in ("positive", "negative") for o in (
+        "effectiveness", "ease", "efficiency", "transparency", "humanity", "employee", "other")] + ["question_4"]
+    with open(upload, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(columns)
+        for i in range(40):  # 30 thumbs up, 10 down; positive_ease offered to all, selected by the first 12
+            writer.writerow([f"r{i}", 1 if i < 30 else 0, "null", 1 if i < 12 else 0] + ["null"] * 12 + ["Thanks"])
+    run("init", "--db", db_url)
+    out = run("load", "a11-responses", upload, "--provider", "Passport Services", "--service", "Passport Services",
+              "--channel", "computer", "--quarter", "FY2024Q3", "--db", db_url).output
+    assert "40 rows loaded, 0 rejected" in out
+    records = json.loads(run("scores", "--format", "json", "--quarter", "FY2024Q3", "--db", db_url).output)
+    trust = next(r for r in records if r["service"] == "Passport Services" and r["channel"] == "computer"
+                 and r["stage"] != "all" and r["question"] == "trust")
+    assert (trust["n"], trust["pct_agree"], trust["mean"]) == (40, 0.75, None)
+    ease = next(r for r in records if r["service"] == "Passport Services" and r["channel"] == "all"
+                and r["stage"] == "all" and r["question"] == "positive_ease")
+    assert (ease["n"], ease["pct_agree"]) == (40, 0.3)
+    mapped = run("load", "survey-responses", FORMAT_EXAMPLES / "a11_v2_response_level_SYNTHETIC.csv",
+                 "--mapping", "touchpoints-form-a11", "--db", db_url).output
+    assert "639 rows loaded" in mapped

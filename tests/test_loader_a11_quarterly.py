@@ -159,3 +159,37 @@ def test_a_failure_mid_load_rolls_back_every_row(engine, catalogue, real_quarter
     monkeypatch.setattr(a11_quarterly, "write", original)
     assert a11_quarterly.load(engine, real_quarterly_path, catalogue).status == "succeeded"
     assert _count(engine) == 2962
+
+
+def test_reload_after_another_file_or_other_parameters_is_not_skipped(engine, catalogue, real_quarterly_path, tmp_path):
+    """'Unchanged' means: the source's last successful load had these bytes and parameters."""
+    rows = _rows(real_quarterly_path)
+    header = list(rows[0].keys())
+    part = tmp_path / "part.csv"
+    _write(part, header, rows[:5])
+    assert a11_quarterly.load(engine, real_quarterly_path, catalogue).status == "succeeded"
+    assert a11_quarterly.load(engine, part, catalogue).status == "succeeded"
+    # The full file again after another file: loaded again (idempotent by natural key) ...
+    assert a11_quarterly.load(engine, real_quarterly_path, catalogue).status == "succeeded"
+    assert _count(engine) == 2962  # ... and still nothing duplicated
+    # Other stage rules in the catalogue re-stage the same bytes.
+    changed = catalogue.model_copy(update={"services": [
+        s.model_copy(update={"default_stage": "Schedule"}) if s.id == "vha-outpatient" else s for s in catalogue.services]})
+    assert a11_quarterly.load(engine, real_quarterly_path, changed).status == "succeeded"
+    with engine.connect() as conn:
+        stages = set(conn.execute(select(A11QuarterlyCount.stage).where(
+            A11QuarterlyCount.service == "Receiving outpatient services")).scalars())
+    assert stages == {"Schedule"}
+    assert a11_quarterly.load(engine, real_quarterly_path, changed).status == "unchanged"
+
+
+def test_a_truncated_row_is_rejected_not_read_as_blank(engine, catalogue, real_quarterly_path, tmp_path):
+    lines = real_quarterly_path.read_text(encoding="utf-8").splitlines(keepends=True)
+    truncated = tmp_path / "truncated.csv"
+    header_and_first = "".join(lines[:2])
+    short = ",".join(lines[2].split(",")[:40]) + "\n"  # a row cut off mid-way
+    truncated.write_text(header_and_first + short, encoding="utf-8")
+    report = a11_quarterly.load(engine, truncated, catalogue)
+    assert report.rows_loaded == 1 and report.rows_rejected == 1
+    rejection = report.rejections[0]
+    assert rejection.line == 3 and rejection.field == "(row)" and "fewer value(s) than header columns" in rejection.reason

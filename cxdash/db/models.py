@@ -35,6 +35,9 @@ class LoadRun(Base):
     kind: Mapped[str] = mapped_column(String(50))
     file_name: Mapped[str] = mapped_column(String(500))
     file_sha256: Mapped[str] = mapped_column(String(64), index=True)
+    # What else shaped the rows (service, quarter, mapping, catalogue stages): the same bytes
+    # loaded with other parameters is a different load, not 'unchanged'.
+    parameters: Mapped[str | None] = mapped_column(Text)
     started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     status: Mapped[str] = mapped_column(String(20), default="running")  # running, succeeded, unchanged, failed

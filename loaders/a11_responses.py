@@ -1,0 +1,234 @@
+"""Generation-2 A-11: the Touchpoints A-11 v2 response-level upload (FY2024 on).
+
+One CSV row is one response with exactly 17 columns: ``external_id``, ``question_1`` (the
+trust question: 1 thumbs up / 0 thumbs down on the thumbs form, or 1-5 on the Likert form),
+fourteen driver checklist cells (``positive_*`` / ``negative_*``: 1 selected, 0 offered but not
+selected, ``null`` or empty when the option was not on the form) and ``question_4``, free text.
+
+The file names no service, channel or date, so the caller supplies them. Trust is stored as
+question "trust" (scale "binary" or "5pt"); each driver under its column name with scale
+"binary". An option not offered has no answer row: it is missing, not a 0. ``question_4`` is
+never read into the database, not even into a rejected row, because free text can carry
+personal data.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, ValidationInfo, field_validator
+from sqlalchemy import Engine
+
+from cxdash.catalogue import Catalogue
+from cxdash.channels import TOUCHPOINTS_CHANNELS, normalise_channel
+from cxdash.errors import UserError
+from loaders.csv_reader import iter_records, read_header
+from loaders.fields import blank_to_none
+from loaders.responses_store import KEY_LENGTH, write_responses
+from loaders.runner import Chunk, LoadReport, Rejection, run_load
+from metrics.a11_scores import BINARY, LIKERT
+from metrics.fiscal import FiscalQuarter
+
+KIND = "a11-responses"
+CHUNK_ROWS = 5000
+TRUST = "question_1"
+FREE_TEXT = "question_4"
+DRIVER_OPTIONS = ("effectiveness", "ease", "efficiency", "transparency", "humanity", "employee", "other")
+DRIVER_COLUMNS = tuple(f"{side}_{option}" for side in ("positive", "negative") for option in DRIVER_OPTIONS)
+COLUMNS = ("external_id", TRUST, *DRIVER_COLUMNS, FREE_TEXT)
+TRUST_SCALES = ("thumbs", "likert", "auto")
+
+
+def _driver(value):
+    """'1' selected, '0' offered but not selected; 'null' or blank: the option was not offered."""
+    value = blank_to_none(value)
+    if value is None or value.casefold() == "null":
+        return None
+    if value in ("0", "1"):
+        return int(value)
+    raise ValueError(f"expected 1 (selected), 0 (offered, not selected) or null (not offered), got {value!r}")
+
+
+Driver = Annotated[int | None, BeforeValidator(_driver)]
+
+
+class ResponseRecord(BaseModel):
+    """One upload row, free text excluded. Validate with context={"trust_scale": "thumbs"|"likert"}."""
+
+    model_config = ConfigDict(extra="ignore")
+    external_id: Annotated[str | None, BeforeValidator(blank_to_none)]
+    question_1: Annotated[str | None, BeforeValidator(blank_to_none)]
+    positive_effectiveness: Driver
+    positive_ease: Driver
+    positive_efficiency: Driver
+    positive_transparency: Driver
+    positive_humanity: Driver
+    positive_employee: Driver
+    positive_other: Driver
+    negative_effectiveness: Driver
+    negative_ease: Driver
+    negative_efficiency: Driver
+    negative_transparency: Driver
+    negative_humanity: Driver
+    negative_employee: Driver
+    negative_other: Driver
+
+    @field_validator("external_id")
+    @classmethod
+    def _key(cls, value: str | None) -> str:
+        if value is None:
+            raise ValueError("missing external_id: every response needs one")
+        if len(value) > KEY_LENGTH:
+            raise ValueError(f"external_id longer than {KEY_LENGTH} characters")
+        return value
+
+    @field_validator("question_1")
+    @classmethod
+    def _trust(cls, value: str | None, info: ValidationInfo) -> int:
+        thumbs = (info.context or {}).get("trust_scale") == "thumbs"
+        expected = "1 (thumbs up) or 0 (thumbs down)" if thumbs else "a whole number from 1 to 5"
+        if value is None:
+            raise ValueError(f"missing trust answer: expected {expected}")
+        allowed = ("0", "1") if thumbs else ("1", "2", "3", "4", "5")
+        if value not in allowed:
+            raise ValueError(f"expected {expected} on the {'thumbs' if thumbs else 'Likert'} form, got {value!r}")
+        return int(value)
+
+
+def check_header(path: Path, header: list[str]) -> None:
+    """The upload has exactly the 17 Touchpoints columns; anything else is the wrong file."""
+    missing = [c for c in COLUMNS if c not in header]
+    unexpected = [c for c in header if c not in COLUMNS]
+    doubled = sorted({c for c in header if header.count(c) > 1})
+    if missing or unexpected or doubled:
+        problems = []
+        if missing:
+            problems.append(f"missing column(s) {', '.join(missing)}")
+        if unexpected:
+            problems.append(f"unexpected column(s) {', '.join(repr(c) for c in unexpected)}")
+        if doubled:
+            problems.append(f"column(s) named twice: {', '.join(doubled)}")
+        raise UserError(f"{path}: not a Touchpoints A-11 v2 response upload: {'; '.join(problems)} "
+                        f"(expected exactly the 17 columns {', '.join(COLUMNS)})")
+
+
+def detect_trust_scale(path: Path, header: list[str]) -> str:
+    """'auto': thumbs if question_1 holds a 0, Likert if it holds a 2-5.
+
+    A file holding only 1s cannot be told apart (thumbs up or 'strongly disagree'), nor can a
+    file holding both 0 and 2-5; guessing would invert or corrupt the score, so both are
+    refused and the caller must say which form it was.
+    """
+    index = header.index(TRUST)
+    seen = set()
+    for _line, values in iter_records(path):
+        if index < len(values):
+            seen.add(values[index].strip())
+    zero, likert_only = "0" in seen, bool(seen & {"2", "3", "4", "5"})
+    if zero and likert_only:
+        raise UserError(f"{path}: {TRUST} holds both 0 and values 2-5, so the trust scale cannot be detected; "
+                        "say which form was used (trust scale 'thumbs' or 'likert')")
+    if zero:
+        return "thumbs"
+    if likert_only or "1" not in seen:
+        return "likert"
+    raise UserError(f"{path}: every {TRUST} value is 1, which reads as thumbs up on the thumbs form but "
+                    "'strongly disagree' on the Likert form; say which form was used (trust scale 'thumbs' or 'likert')")
+
+
+def _safe_raw(header: list[str], values: list[str]) -> dict:
+    """The row as kept with a rejection: never the free text, and only aligned cells."""
+    if len(values) != len(header):
+        return {"external_id": values[header.index("external_id")] if "external_id" in header and values else None}
+    return {c: v for c, v in zip(header, values) if c != FREE_TEXT}
+
+
+def parse_row(line: int, header: list[str], values: list[str], trust_scale: str,
+              common: dict) -> tuple[dict | None, list[Rejection]]:
+    """Validate one record; return the response with its answers, or why it was kept aside."""
+    raw = _safe_raw(header, values)
+    if len(values) != len(header):
+        return None, [Rejection(line, "(row)", f"expected {len(header)} values, got {len(values)}", raw)]
+    try:
+        record = ResponseRecord.model_validate(dict(zip(header, values)), context={"trust_scale": trust_scale})
+    except ValidationError as exc:
+        return None, [Rejection(line, str(err["loc"][0]) if err["loc"] else "(row)",
+                                err["msg"].removeprefix("Value error, "), raw) for err in exc.errors()]
+    answers = [{"question": "trust", "scale": BINARY if trust_scale == "thumbs" else LIKERT,
+                "value": record.question_1, "question_text": None}]
+    for column in DRIVER_COLUMNS:
+        value = getattr(record, column)
+        if value is not None:  # not offered: no row (missing, not 0)
+            answers.append({"question": column, "scale": BINARY, "value": value, "question_text": None})
+    return {**common, "response_key": record.external_id, "line": line, "answers": answers}, []
+
+
+def chunks(path: Path, trust_scale: str, common: dict, as_of) -> Iterator[Chunk]:
+    header = read_header(path)
+    check_header(path, header)
+    if trust_scale == "auto":
+        trust_scale = detect_trust_scale(path, header)
+    key_index = header.index("external_id")
+    first_seen: dict[str, int] = {}
+    chunk = Chunk()
+    for line, values in iter_records(path):
+        chunk.rows_read += 1
+        row, rejections = parse_row(line, header, values, trust_scale, common)
+        key = values[key_index].strip() if key_index < len(values) else ""
+        if key and key in first_seen:
+            rejections = [Rejection(line, "external_id", f"duplicate external_id {key!r}, first on line {first_seen[key]}",
+                                    _safe_raw(header, values))]
+            row = None
+        elif key:
+            first_seen[key] = line
+        if row:
+            chunk.rows.append(row)
+            chunk.as_of = as_of
+        chunk.rejections.extend(rejections)
+        if chunk.rows_read >= CHUNK_ROWS:
+            yield chunk
+            chunk = Chunk()
+    yield chunk
+
+
+def resolve_target(catalogue: Catalogue, provider: str, service: str, channel: str,
+                   stage: str | None) -> dict:
+    """The response columns the caller supplies, checked against the catalogue."""
+    entry = catalogue.find_service(provider, service)
+    if entry is None:
+        known = "; ".join(f"{s.provider} / {s.name}" for s in catalogue.services)
+        raise UserError(f"service {service!r} of provider {provider!r} is not in the catalogue; known services: {known}")
+    normalised = normalise_channel(channel or "")
+    if normalised is None:
+        raise UserError(f"unknown channel {channel!r}; expected a Touchpoints channel: {', '.join(TOUCHPOINTS_CHANNELS)}")
+    if stage is None:
+        stage = entry.default_stage or entry.stages[-1]
+    elif stage not in entry.stages:
+        raise UserError(f"stage {stage!r} is not a stage of {entry.name!r}; its stages: {', '.join(entry.stages)}")
+    return {"agency": entry.agency, "provider": entry.provider, "service": entry.name,
+            "channel": normalised, "stage": stage}
+
+
+def load(engine: Engine, path: Path, catalogue: Catalogue, *, provider: str, service: str, channel: str,
+         quarter: FiscalQuarter | str, stage: str | None = None, source: str = KIND,
+         trust_scale: str = "auto") -> LoadReport:
+    """Load one A-11 v2 upload for the given service, channel and fiscal quarter.
+
+    ``stage`` defaults to the service's default stage (its last stage if it has none).
+    ``trust_scale`` is "thumbs", "likert" or "auto" (see ``detect_trust_scale``).
+    rows_loaded counts responses.
+    """
+    if trust_scale not in TRUST_SCALES:
+        raise UserError(f"unknown trust scale {trust_scale!r}; expected one of {', '.join(TRUST_SCALES)}")
+    if isinstance(quarter, str):
+        try:
+            quarter = FiscalQuarter.parse(quarter)
+        except ValueError as exc:
+            raise UserError(str(exc)) from None
+    common = {**resolve_target(catalogue, provider, service, channel, stage), "submitted_at": None,
+              "fiscal_year": quarter.year, "fiscal_quarter": quarter.quarter}
+    parameters = {**common, "trust_scale": trust_scale}
+    return run_load(engine, source=source, kind=KIND, path=Path(path), parameters=parameters,
+                    chunks=lambda p: chunks(p, trust_scale, common, quarter.end),
+                    write=lambda conn, run_id, rows: write_responses(conn, source, run_id, rows))
