@@ -34,6 +34,7 @@ def create_app(engine: Engine, catalogue: Catalogue) -> Dash:
         suppress_callback_exceptions=True,
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
     )
+    app.index_string = app.index_string.replace("<html>", '<html lang="en">', 1)
     install(app.server, DashboardContext(engine=engine, catalogue=catalogue))
     data.cache.init_app(app.server)
     app.layout = shell

@@ -50,3 +50,47 @@ def test_a_link_with_filters_reproduces_the_view(dash_duo, computed_sqlite, cata
     assert row.n < overall.n  # the email scope is a real subset, not the overall figure
     dash_duo.wait_for_contains_text("#card-vba-contact-trust", format_value(row.value, "percent"))
     dash_duo.wait_for_contains_text("#card-vba-contact-trust", f"{int(row.n):,}")
+
+
+def test_scorecard_has_no_serious_accessibility_violations(dash_duo, computed_sqlite, catalogue):
+    from .accessibility import axe_violations
+    dash_duo.start_server(create_app(computed_sqlite, catalogue))
+    dash_duo.wait_for_element("#card-vba-contact-trust", timeout=15)
+    dash_duo.wait_for_element(".cx-sparkline .main-svg", timeout=15)  # charts drawn
+    assert axe_violations(dash_duo.driver) == []
+    # Also after a filter change, with the table views opened.
+    dash_duo.select_dcc_dropdown("#filter-provider", value="Internal Revenue Service")
+    dash_duo.wait_for_contains_text("#scorecard-status-takeaway", "Of 2 measures")
+    for summary in dash_duo.find_elements("details > summary"):
+        summary.click()
+    assert axe_violations(dash_duo.driver) == []
+
+
+def test_filters_are_named_by_their_labels_and_work_by_keyboard(dash_duo, computed_sqlite, catalogue):
+    from selenium.webdriver.common.keys import Keys
+    dash_duo.start_server(create_app(computed_sqlite, catalogue))
+    dash_duo.wait_for_element("#card-vba-contact-trust", timeout=15)
+    quarter = dash_duo.find_element("#filter-quarter")
+    dash_duo.wait_for_element("#filter-quarter[aria-labelledby='filter-quarter-label filter-quarter-value']")
+    assert quarter.accessible_name == "Fiscal quarter FY2023 Q1"
+    # Tab from the last nav link reaches the quarter filter; Enter opens it, arrow and Enter choose.
+    dash_duo.driver.set_window_size(1280, 1000)  # desktop layout: the nav links are in the tab order
+    dash_duo.find_element("a.usa-nav-link[href='/about']").send_keys(Keys.TAB)
+    active = dash_duo.driver.switch_to.active_element
+    assert active.get_attribute("id") == "filter-quarter"
+    active.send_keys(Keys.ENTER)
+    dash_duo.wait_for_element("#filter-quarter[aria-expanded='true']")
+    # The open list takes focus on its first option (the current quarter); wait for that, then
+    # move down one option and choose it.
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    def focused_option(driver):
+        element = driver.switch_to.active_element
+        return element if "dash-options-list-option" in (element.get_attribute("class") or "") else False
+
+    first = WebDriverWait(dash_duo.driver, 5).until(focused_option)
+    first.send_keys(Keys.ARROW_DOWN)
+    second = WebDriverWait(dash_duo.driver, 5).until(lambda d: (o := focused_option(d)) and o != first and o)
+    second.send_keys(Keys.ENTER)
+    dash_duo.wait_for_contains_text("#scorecard-status-takeaway", "FY2022 Q4")
+    assert "quarter=FY2022Q4" in dash_duo.driver.current_url

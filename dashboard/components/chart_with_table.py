@@ -12,9 +12,10 @@ def chart_with_table(
     graph, and a native <details> "View as table" with the same numbers.
 
     <details> opens with the keyboard and without JS. dcc.Graph accepts no aria
-    props, so the graph sits in a div with role="img", named by the title and
-    described by the takeaway (aria-describedby -> the takeaway's id); the
-    table is the full text alternative.
+    props, so the <figure> is named by the title and described by the takeaway
+    (aria-describedby -> the takeaway's id); the table is the full text
+    alternative. The graph is not wrapped in role="img": its toolbar buttons
+    are interactive, and an image must not contain controls.
 
     table: usually data_table(...); chart_id must be unique on the page.
     heading_level: 2-6, to fit the page's heading outline.
@@ -32,14 +33,13 @@ def chart_with_table(
                 dcc.Graph(
                     id=chart_id,
                     figure=figure,
-                    config={"displaylogo": False, "responsive": True},
+                    config={"displaylogo": False, "responsive": True,
+                            "modeBarButtonsToRemove": ["select2d", "lasso2d", "sendDataToCloud"]},
                     responsive=True,
                     # A responsive graph fills its container; keep the height the figure asks for.
                     style={"height": f"{figure.layout.height}px"} if getattr(figure.layout, "height", None) else None,
                 ),
                 className="cx-chart__graph",
-                role="img",
-                **{"aria-labelledby": title_id, "aria-describedby": takeaway_id},
             ),
             html.Details(
                 [html.Summary("View as table"), table],
@@ -48,4 +48,5 @@ def chart_with_table(
         ],
         className="cx-chart",
         id=f"{chart_id}-figure",
+        **{"aria-labelledby": title_id, "aria-describedby": takeaway_id},
     )
