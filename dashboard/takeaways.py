@@ -22,3 +22,24 @@ def status_summary(cards: list[dict], quarter_label: str) -> str:
         sentence += (f"; {len(moved)} changed significantly since the previous quarter"
                      f" ({len(moved) - len(worse)} better, {len(worse)} worse)")
     return sentence + "."
+
+
+def trend_sentence(points: list[dict], unit: str) -> str:
+    """The sparkline in words: 'Up 1.9 points from 61.3% in FY2021 Q4 to 63.2% in FY2023 Q1.'"""
+    from dashboard.formatting import change_in_words, format_value
+    known = [p for p in points if p.get("value") is not None]
+    span = f"the last {len(points)} quarters" if len(points) != 1 else "the quarter shown"
+    if not known:
+        return f"No data in {span}."
+    last = known[-1]
+    if len(known) == 1:
+        return f"Only {last['label']} has data in {span}: {format_value(last['value'], unit)}."
+    first = known[0]
+    words = change_in_words(last["value"] - first["value"], unit)
+    start = f"{words[0].upper()}{words[1:]}" if words != "no change" else "No change"
+    gaps = len(points) - len(known)
+    sentence = (f"{start} from {format_value(first['value'], unit)} in {first['label']} "
+                f"to {format_value(last['value'], unit)} in {last['label']}")
+    if gaps:
+        sentence += f"; {gaps} quarter{'s' if gaps > 1 else ''} without data"
+    return sentence + "."

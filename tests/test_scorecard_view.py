@@ -80,3 +80,16 @@ def test_table_rows_show_suppression_and_significance():
     row = scorecard.table_rows([card])[0]
     assert row["value_text"] == "82.5%" and row["interval_text"] == "81.0%\u201384.0%"
     assert row["change_text"] == "+2.1 pts (significant, p = 0.003)" and row["status_text"] == "At risk"
+
+
+def test_trend_sentence_reads_the_sparkline():
+    from dashboard.takeaways import trend_sentence
+    points = [{"label": "FY2022 Q2", "value": 0.613}, {"label": "FY2022 Q3", "value": None},
+              {"label": "FY2022 Q4", "value": 0.560}, {"label": "FY2023 Q1", "value": 0.632}]
+    assert trend_sentence(points, "percent") == (
+        "Up 1.9 points from 61.3% in FY2022 Q2 to 63.2% in FY2023 Q1; 1 quarter without data.")
+    assert trend_sentence([{"label": "FY2023 Q1", "value": 4.47}, {"label": "FY2023 Q2", "value": 4.40}], "points") == (
+        "Down 0.07 points from 4.47 in FY2023 Q1 to 4.40 in FY2023 Q2.")
+    assert trend_sentence([{"label": "FY2023 Q1", "value": None}], "percent") == "No data in the quarter shown."
+    assert trend_sentence([{"label": "FY2023 Q1", "value": None}, {"label": "FY2023 Q2", "value": 0.5}], "percent") == (
+        "Only FY2023 Q2 has data in the last 2 quarters: 50.0%.")

@@ -54,6 +54,8 @@ def measure_card(card: dict) -> html.Div:
         *_uncertainty_line(card, unit, has_value),
         _target_line(card, unit),
         _change_line(card, unit, suppressed, has_value),
+        *([html.P(card["trend_takeaway"], className="cx-takeaway cx-measure-card__trend")]
+          if card.get("trend_takeaway") else []),
         sparkline(
             card.get("sparkline") or [],
             unit,

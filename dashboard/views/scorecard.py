@@ -17,7 +17,7 @@ from cxdash.channels import ALL
 from cxdash.channels import label as channel_label
 from dashboard.components import chart_with_table, data_table, measure_card, takeaway
 from dashboard.formatting import format_change, format_interval, format_n, format_p, format_value
-from dashboard.takeaways import STATUS_WORDS, status_summary
+from dashboard.takeaways import STATUS_WORDS, status_summary, trend_sentence
 from metrics.fiscal import FiscalQuarter
 
 FILTER_KEYS = ("quarter", "provider", "service", "channel")
@@ -137,6 +137,7 @@ def _card(measure: Measure, by_key: dict, quarter: FiscalQuarter, span: list[Fis
         "prev_label": previous.display if row is not None and _num(row.change) is not None else None,
         "quarter_label": quarter.display,
         "sparkline": points,
+        "trend_takeaway": trend_sentence(points, measure.unit),
         "owner": measure.owner,
         "as_of": as_of.isoformat() if as_of else None,
         "wordings": [w for w in (row.wordings or "").split("\n") if w] if row is not None else [],
