@@ -119,7 +119,7 @@ def run_load(
                     report.rejections.extend(chunk.rejections)
                 if chunk.as_of and (report.data_as_of is None or chunk.as_of > report.data_as_of):
                     report.data_as_of = chunk.as_of
-            report.rows_rejected = len(report.rejections)
+            report.rows_rejected = len({r.line for r in report.rejections})  # rows, not reasons
             report.status = "succeeded"
             conn.execute(update(LoadRun).where(LoadRun.id == run_id).values(
                 status="succeeded", finished_at=_now(), rows_read=report.rows_read,

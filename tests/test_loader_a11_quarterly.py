@@ -193,3 +193,16 @@ def test_a_truncated_row_is_rejected_not_read_as_blank(engine, catalogue, real_q
     assert report.rows_loaded == 1 and report.rows_rejected == 1
     rejection = report.rejections[0]
     assert rejection.line == 3 and rejection.field == "(row)" and "fewer value(s) than header columns" in rejection.reason
+
+
+def test_a_row_with_two_bad_fields_is_one_rejected_row_with_two_reasons(engine, catalogue, real_quarterly_path, tmp_path):
+    rows = _rows(real_quarterly_path)[:3]
+    rows[1]["attributes_q1_2"] = "-1"
+    rows[1]["attributes_channel"] = "telegraph"
+    bad = tmp_path / "two_faults.csv"
+    _write(bad, list(rows[0].keys()), rows)
+    report = a11_quarterly.load(engine, bad, catalogue)
+    assert (report.rows_read, report.rows_loaded, report.rows_rejected) == (3, 2, 1)
+    assert sorted(r.field for r in report.rejections) == ["attributes_channel", "attributes_q1_2"]
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(RejectedRow)).scalar() == 2
