@@ -7,18 +7,21 @@ from dashboard.views import scorecard, scorecard_page
 
 
 def scorecard_update(quarter, provider, service, channel):
-    """Filters -> (service options, service value, content, query string). Pure of the browser."""
+    """Filters -> (provider value, service options, service value, content, query string).
+
+    Plain function of the filter values, so tests call it without a browser."""
     provider = provider or scorecard.ALL
     requested = scorecard.Filters(quarter, provider, service or scorecard.ALL, channel or scorecard.ALL)
     filters, available = scorecard_page.resolved_filters(
         {"quarter": requested.quarter, "provider": requested.provider,
          "service": requested.service, "channel": requested.channel})
-    return (scorecard.service_options(available), filters.service,
+    return (filters.provider, scorecard.service_options(available), filters.service,
             scorecard_page.content_for(filters), filters.query_string())
 
 
 def register(app: Dash) -> None:
     @app.callback(
+        Output("filter-provider", "value"),
         Output("filter-service", "options"),
         Output("filter-service", "value"),
         Output("scorecard-content", "children"),
@@ -30,8 +33,7 @@ def register(app: Dash) -> None:
         prevent_initial_call=True,
     )
     def _scorecard(quarter, provider, service, channel):
-        options, service_value, content, query = scorecard_update(quarter, provider, service, channel)
-        return options, service_value, content, query
+        return scorecard_update(quarter, provider, service, channel)
 
     # Keep the address bar in step without a page reload (history.replaceState), so a copied
     # link reproduces the view and the page router does not re-render under the user's focus.

@@ -94,3 +94,15 @@ def test_filters_are_named_by_their_labels_and_work_by_keyboard(dash_duo, comput
     second.send_keys(Keys.ENTER)
     dash_duo.wait_for_contains_text("#scorecard-status-takeaway", "FY2022 Q4")
     assert "quarter=FY2022Q4" in dash_duo.driver.current_url
+
+
+def test_choosing_a_service_sets_its_provider(dash_duo, computed_sqlite, catalogue):
+    dash_duo.start_server(create_app(computed_sqlite, catalogue))
+    dash_duo.wait_for_element("#card-vba-contact-trust", timeout=15)
+    dash_duo.select_dcc_dropdown("#filter-service", value="Visiting IRS.gov")
+    dash_duo.wait_for_contains_text("#filter-provider", "Internal Revenue Service")
+    dash_duo.wait_for_contains_text("#scorecard-status-takeaway", "Of 1 measure in FY2023 Q1")
+    row = _value(computed_sqlite, "irs-gov-trust", 2023, 1, provider="Internal Revenue Service",
+                 service="Visiting IRS.gov")
+    dash_duo.wait_for_contains_text("#card-irs-gov-trust", format_value(row.value, "percent"))
+    assert "service=Visiting+IRS.gov" in dash_duo.driver.current_url

@@ -93,3 +93,14 @@ def test_trend_sentence_reads_the_sparkline():
     assert trend_sentence([{"label": "FY2023 Q1", "value": None}], "percent") == "No data in the quarter shown."
     assert trend_sentence([{"label": "FY2023 Q1", "value": None}, {"label": "FY2023 Q2", "value": 0.5}], "percent") == (
         "Only FY2023 Q2 has data in the last 2 quarters: 50.0%.")
+
+
+def test_a_service_chosen_under_all_providers_brings_its_provider(computed_sqlite, catalogue):
+    options = queries.filter_options(computed_sqlite)
+    available = scorecard.choices(options, "all")
+    resolved = scorecard.resolve(scorecard.Filters("FY2022Q3", service="Visiting IRS.gov"), available)
+    assert resolved == scorecard.Filters("FY2022Q3", "Internal Revenue Service", "Visiting IRS.gov", "all")
+    frame = queries.measure_results(computed_sqlite, provider=resolved.provider, service=resolved.service)
+    cards = scorecard.all_cards(scorecard.build_cards(catalogue, frame, resolved, None))
+    assert [c["measure_id"] for c in cards] == ["irs-gov-trust"]
+    assert cards[0]["value"] is not None and cards[0]["status"] != "no_data"

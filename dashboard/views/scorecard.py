@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import urllib.parse
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 import pandas as pd
 from dash import dcc, html
@@ -54,6 +54,7 @@ class Choices:
     providers: list[str]
     services: list[str]
     channels: list[str]
+    provider_of: dict[str, str] = field(default_factory=dict)  # service -> its provider
 
 
 def choices(options: pd.DataFrame, provider: str) -> Choices:
@@ -66,14 +67,19 @@ def choices(options: pd.DataFrame, provider: str) -> Choices:
     scoped = options if provider == ALL else options[options["provider"].eq(provider)]
     services = sorted(set(scoped["service"]) - {ALL})
     channels = sorted(set(options["channel"]) - {ALL})
-    return Choices([q.label for q in quarters], providers, services, channels)
+    pairs = options.loc[options["service"].ne(ALL), ["service", "provider"]].drop_duplicates()
+    return Choices([q.label for q in quarters], providers, services, channels,
+                   dict(zip(pairs["service"], pairs["provider"])))
 
 
 def resolve(filters: Filters, available: Choices) -> Filters:
-    """Drop filter values that do not exist (old links, a service outside the chosen provider)."""
+    """Drop filter values that do not exist (old links, a service outside the chosen provider);
+    a chosen service brings its provider with it."""
     quarter = filters.quarter if filters.quarter in available.quarters else (available.quarters[0] if available.quarters else None)
     provider = filters.provider if filters.provider in available.providers else ALL
     service = filters.service if filters.service in available.services else ALL
+    if service != ALL:
+        provider = available.provider_of.get(service, provider)  # results are kept per provider and service
     channel = filters.channel if filters.channel in available.channels else ALL
     return Filters(quarter, provider, service, channel)
 
@@ -203,8 +209,10 @@ def status_figure(cards: list[dict]):
         text=[str(counts[s]) for s in shown], textposition="outside", cliponaxis=False,
         hovertemplate="%{y}: %{x} measures<extra></extra>",
     ))
-    fig.update_layout(height=60 + 36 * max(len(shown), 1), margin={"l": 10, "r": 40, "t": 10, "b": 30},
-                      xaxis={"title": "Number of measures", "dtick": 1, "rangemode": "tozero"},
+    most = max((counts[s] for s in shown), default=1)
+    fig.update_layout(height=90 + 36 * max(len(shown), 1), margin={"l": 10, "r": 40, "t": 36, "b": 30},
+                      # Room right of the longest bar for its label; room above for the toolbar.
+                      xaxis={"title": "Number of measures", "dtick": 1, "range": [0, most * 1.12 + 0.2]},
                       yaxis={"autorange": "reversed"}, plot_bgcolor="white", paper_bgcolor="white",
                       font={"family": "Source Sans Pro Web, Helvetica Neue, Helvetica, Roboto, Arial, sans-serif", "size": 15})
     return fig

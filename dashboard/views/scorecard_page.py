@@ -10,8 +10,12 @@ from dashboard.views import scorecard
 
 def resolved_filters(query: dict) -> tuple[scorecard.Filters, scorecard.Choices]:
     raw = scorecard.Filters.from_query(query)
-    available = scorecard.choices(data.options(), raw.provider)
-    return scorecard.resolve(raw, available), available
+    options = data.options()
+    available = scorecard.choices(options, raw.provider)
+    filters = scorecard.resolve(raw, available)
+    if filters.provider != raw.provider:  # the service brought its provider: offer that provider's services
+        available = scorecard.choices(options, filters.provider)
+    return filters, available
 
 
 def content_for(filters: scorecard.Filters) -> list:
