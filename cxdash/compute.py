@@ -65,16 +65,23 @@ def score_cells(counts: pd.DataFrame, min_n: int, alpha: float) -> pd.DataFrame:
     return score_counts(pd.concat(frames, ignore_index=True), min_n=min_n, alpha=alpha)
 
 
-def measure_scopes(counts: pd.DataFrame) -> list[tuple[str, str, str]]:
-    """(provider, service, channel) scopes a measure is computed for: overall, each provider and
-    service it covers, each with all channels and each channel."""
-    scopes = []
-    pairs = counts[["provider", "service"]].drop_duplicates().itertuples(index=False)
-    places = [(ALL, ALL)] + sorted({(p, ALL) for p, _ in counts[["provider", "service"]].itertuples(index=False)}) + sorted(pairs)
-    channels = [ALL] + sorted(counts["channel"].unique())
-    for (provider, service), channel in itertools.product(dict.fromkeys(places), channels):
-        scopes.append((provider, service, channel))
-    return scopes
+SCOPE_LEVELS = [  # (keep provider, keep service, keep channel): overall, per provider, per service
+    (False, False, False), (False, False, True), (True, False, False),
+    (True, False, True), (True, True, False), (True, True, True),
+]
+
+
+def expand_scopes(counts: pd.DataFrame) -> pd.DataFrame:
+    """Each cell once per filter scope it belongs to ('all' where the scope rolls a column up),
+    so one roll-up scores every scope: overall, each provider and service, all channels and each."""
+    frames = []
+    for keep_provider, keep_service, keep_channel in SCOPE_LEVELS:
+        frame = counts.copy()
+        for column, keep in (("provider", keep_provider), ("service", keep_service), ("channel", keep_channel)):
+            if not keep:
+                frame[column] = ALL
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)
 
 
 def measure_rows(measure: Measure, catalogue: Catalogue, counts: pd.DataFrame, now: dt.datetime) -> list[dict]:
@@ -88,27 +95,20 @@ def measure_rows(measure: Measure, catalogue: Catalogue, counts: pd.DataFrame, n
         mine = mine[mine["channel"].eq(measure.params.channel)]
     if measure.params.stage != ALL:
         mine = mine[mine["stage"].eq(measure.params.stage)]
+    series = quarterly_series(expand_scopes(mine), measure.params.statistic, settings.min_n, settings.alpha,
+                              keys=["provider", "service", "channel"])
     rows = []
-    for provider, service, channel in measure_scopes(mine) if not mine.empty else []:
-        scoped = mine
-        if provider != ALL:
-            scoped = scoped[scoped["provider"].eq(provider)]
-        if service != ALL:
-            scoped = scoped[scoped["service"].eq(service)]
-        if channel != ALL:
-            scoped = scoped[scoped["channel"].eq(channel)]
-        series = quarterly_series(scoped, measure.params.statistic, settings.min_n, settings.alpha)
-        for r in series.itertuples(index=False):
-            target = measure.target_for(r.fiscal_year)
-            rows.append({
-                "measure_id": measure.id, "provider": provider, "service": service, "channel": channel,
-                "fiscal_year": int(r.fiscal_year), "fiscal_quarter": int(r.fiscal_quarter),
-                "value": _clean(r.value), "n": int(r.n), "ci_low": _clean(r.ci_low), "ci_high": _clean(r.ci_high),
-                "suppressed": bool(r.suppressed), "target": target,
-                "status": measure_status(_clean(r.value), target, measure.direction, measure.thresholds.at_risk_within),
-                "change": _clean(r.change), "p_value": _clean(r.p_value), "significant": _clean(r.significant),
-                "wordings": r.wordings, "computed_at": now,
-            })
+    for r in series.itertuples(index=False):
+        target = measure.target_for(r.fiscal_year)
+        rows.append({
+            "measure_id": measure.id, "provider": r.provider, "service": r.service, "channel": r.channel,
+            "fiscal_year": int(r.fiscal_year), "fiscal_quarter": int(r.fiscal_quarter),
+            "value": _clean(r.value), "n": int(r.n), "ci_low": _clean(r.ci_low), "ci_high": _clean(r.ci_high),
+            "suppressed": bool(r.suppressed), "target": target,
+            "status": measure_status(_clean(r.value), target, measure.direction, measure.thresholds.at_risk_within),
+            "change": _clean(r.change), "p_value": _clean(r.p_value), "significant": _clean(r.significant),
+            "wordings": r.wordings, "computed_at": now,
+        })
     return rows
 
 
