@@ -235,7 +235,8 @@ def format_validation_error(source: str, error: ValidationError) -> str:
     for item in error.errors():
         loc = tuple(p for p in item["loc"] if p not in ("function-after[_stages_consistent(), Service]",))
         message = item["msg"].removeprefix("Value error, ")
-        lines.append(f"{source}: {_key_path(loc)}: {message}")
+        # a bad dict key is reported at "questions.NAME", not "questions.NAME.[key]"
+        lines.append(f"{source}: {_key_path(loc).replace('.[key]', '')}: {message}")
     return "\n".join(lines)
 
 
@@ -252,10 +253,15 @@ def parse_yaml(path: Path) -> object:
         raise UserError(f"{path}:{where}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
 
 
-def load_catalogue(path: Path | str) -> Catalogue:
+def load_yaml_as(path: Path | str, model: type[BaseModel]):
+    """Read a YAML file into a pydantic model; any mistake is a UserError naming file and key path."""
     path = Path(path)
     data = parse_yaml(path)
     try:
-        return Catalogue.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as exc:
         raise UserError(format_validation_error(str(path), exc)) from None
+
+
+def load_catalogue(path: Path | str) -> Catalogue:
+    return load_yaml_as(path, Catalogue)

@@ -13,9 +13,9 @@ import zoneinfo
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from cxdash.catalogue import QUESTIONS, format_validation_error, parse_yaml
+from cxdash.catalogue import QUESTIONS, load_yaml_as
 from cxdash.channels import TOUCHPOINTS_CHANNELS
 from cxdash.errors import UserError
 from cxdash.paths import mappings_dir
@@ -171,11 +171,5 @@ def mapping_path(name_or_path: str | Path) -> Path:
 
 
 def load_mapping(name_or_path: str | Path) -> Mapping:
-    path = mapping_path(name_or_path)
-    data = parse_yaml(path)
-    try:
-        return Mapping.model_validate(data)
-    except ValidationError as exc:
-        # a bad question name is reported at "questions.NAME", not "questions.NAME.[key]"
-        raise UserError(format_validation_error(str(path), exc).replace(".[key]:", ":")) from None
+    return load_yaml_as(mapping_path(name_or_path), Mapping)
 

@@ -83,3 +83,17 @@ def computed_sqlite(tmp_path_factory, catalogue, real_quarterly_path):
     compute(eng, catalogue)
     yield eng
     eng.dispose()
+
+
+def all_text(eng) -> list[str]:
+    """Every value of every text column of every table: where free text must never appear."""
+    from sqlalchemy import String, select
+
+    from cxdash.db.models import Base
+    out = []
+    with eng.connect() as conn:
+        for table in Base.metadata.sorted_tables:
+            for column in table.columns:
+                if isinstance(column.type, String):
+                    out += [v for (v,) in conn.execute(select(column)) if v is not None]
+    return out

@@ -1,7 +1,6 @@
 """dashboard.components: tested on the component trees they return, plus the
 vendored USWDS assets and our stylesheet."""
 
-import os
 import pathlib
 import re
 

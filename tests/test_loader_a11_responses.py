@@ -6,13 +6,15 @@ import datetime as dt
 import json
 
 import pytest
-from sqlalchemy import String, func, select
+from sqlalchemy import func, select
 
 from cxdash.catalogue import Catalogue
-from cxdash.db.models import Base, LoadRun, RejectedRow, SurveyAnswer, SurveyResponse
+from cxdash.db.models import LoadRun, RejectedRow, SurveyAnswer, SurveyResponse
 from cxdash.errors import UserError
 from loaders import a11_responses
 from metrics.fiscal import FiscalQuarter
+
+from .conftest import all_text
 
 HEADER = ("external_id,question_1,positive_effectiveness,positive_ease,positive_efficiency,positive_transparency,"
           "positive_humanity,positive_employee,positive_other,negative_effectiveness,negative_ease,"
@@ -78,15 +80,6 @@ def rejections(engine) -> list[tuple[int, str, str, dict]]:
                 for r in conn.execute(select(RejectedRow).order_by(RejectedRow.line, RejectedRow.field))]
 
 
-def all_text(engine) -> list[str]:
-    """Every value of every text column of every table."""
-    out = []
-    with engine.connect() as conn:
-        for table in Base.metadata.sorted_tables:
-            for column in table.columns:
-                if isinstance(column.type, String):
-                    out += [v for (v,) in conn.execute(select(column)) if v is not None]
-    return out
 
 
 THUMBS_ROWS = [

@@ -12,13 +12,14 @@ import json
 import pandas as pd
 import pytest
 import yaml
-from sqlalchemy import String, func, select
+from sqlalchemy import func, select
 
 from cxdash.catalogue import Catalogue
-from cxdash.db.models import Base, LoadRun, RejectedRow, SurveyAnswer, SurveyResponse
+from cxdash.db.models import LoadRun, RejectedRow, SurveyAnswer, SurveyResponse
 from cxdash.errors import UserError
 from loaders import survey_responses
-from .conftest import FORMAT_EXAMPLES
+
+from .conftest import FORMAT_EXAMPLES, all_text
 
 SHAPE_1 = FORMAT_EXAMPLES / "a11_v2_response_level_SYNTHETIC.csv"
 SHAPE_2 = FORMAT_EXAMPLES / "a11_v2_drivers_SYNTHETIC.csv"
@@ -113,14 +114,6 @@ def as_utc(value: dt.datetime) -> dt.datetime:
     return value.replace(tzinfo=dt.timezone.utc) if value.tzinfo is None else value.astimezone(dt.timezone.utc)
 
 
-def all_text(engine) -> list[str]:
-    out = []
-    with engine.connect() as conn:
-        for table in Base.metadata.sorted_tables:
-            for column in table.columns:
-                if isinstance(column.type, String):
-                    out += [v for (v,) in conn.execute(select(column)) if v is not None]
-    return out
 
 
 def fiscal(local: pd.Series) -> pd.Series:
