@@ -10,7 +10,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from cxdash import paths
 from cxdash.errors import UserError
 
-LOAD_KINDS = ("a11-quarterly", "a11-responses", "survey-responses")
+LOAD_KINDS = ("a11-quarterly", "a11-responses", "survey-responses", "cases")
 
 
 class Context:
@@ -85,7 +85,7 @@ def init(db, catalogue):
 @click.argument("kind", type=click.Choice(LOAD_KINDS))
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--source", help="Source name recorded for freshness (default: the kind).")
-@click.option("--mapping", help="survey-responses: column mapping name in config/mappings (or a YAML path).")
+@click.option("--mapping", help="survey-responses, cases: column mapping name in config/mappings (or a YAML path).")
 @click.option("--provider", help="Response files: provider of the service (as in the catalogue).")
 @click.option("--service", help="Response files: service name (as in the catalogue).")
 @click.option("--channel", help="Response files: Touchpoints channel, e.g. computer.")
@@ -97,7 +97,7 @@ def init(db, catalogue):
 @_common
 @_friendly
 def load(kind, files, source, mapping, provider, service, channel, quarter, stage, trust_scale, compute, db, catalogue):
-    """Load survey files of KIND: a11-quarterly, a11-responses or survey-responses.
+    """Load files of KIND: a11-quarterly, a11-responses, survey-responses or cases (--mapping).
 
     Bad rows are kept aside with file, line, field and reason; good rows load. Loading the same
     file twice adds nothing.
@@ -147,6 +147,13 @@ def _loader_for(kind, ctx, source, mapping, provider, service, channel, quarter,
         return lambda path: a11_responses.load(
             ctx.engine, path, catalogue, provider=provider, service=service, channel=channel, quarter=fq,
             stage=stage, source=source or kind, trust_scale=trust_scale)
+    if kind == "cases":
+        from cxdash.mappings import load_case_mapping
+        from loaders import cases
+        if not mapping:
+            raise UserError("cases needs --mapping NAME (a file in config/mappings, e.g. baltimore-311)")
+        case_mapping = load_case_mapping(mapping)
+        return lambda path: cases.load(ctx.engine, path, case_mapping, source=source)
     from cxdash.mappings import load_mapping
     from loaders import survey_responses
     if not mapping:
@@ -179,18 +186,41 @@ def scores(fmt, quarter, db, catalogue):
     """
     from cxdash.db import queries
     from cxdash.exports.scores import scores_csv, scores_json
-    from metrics.fiscal import FiscalQuarter
     ctx = Context(db, catalogue)
-    fq = None
-    if quarter:
-        try:
-            fq = FiscalQuarter.parse(quarter)
-        except ValueError as exc:
-            raise UserError(str(exc)) from None
+    fq = _quarter(quarter)
     frame = queries.scores(ctx.ready_engine(), fq.year if fq else None, fq.quarter if fq else None)
     if frame.empty:
         raise UserError("no computed scores" + (f" for {fq.label}" if fq else "") + ": load data, then run 'cxdash compute'")
     click.echo(scores_csv(frame) if fmt == "csv" else scores_json(frame), nl=False)
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
+@click.option("--quarter", help="Only this fiscal quarter, e.g. FY2018Q3.")
+@_common
+@_friendly
+def indicators(fmt, quarter, db, catalogue):
+    """Print the computed non-survey indicators: one row per indicator, quarter, provider, service,
+    channel and stage, with value, n and unit ('all' marks a roll-up)."""
+    from cxdash.db import queries
+    from cxdash.exports.scores import indicators_csv, indicators_json
+    ctx = Context(db, catalogue)
+    fq = _quarter(quarter)
+    frame = queries.indicators(ctx.ready_engine(), fq.year if fq else None, fq.quarter if fq else None)
+    if frame.empty:
+        raise UserError("no computed indicators" + (f" for {fq.label}" if fq else "") +
+                        ": load case data (cxdash load cases ...), then run 'cxdash compute'")
+    click.echo(indicators_csv(frame) if fmt == "csv" else indicators_json(frame), nl=False)
+
+
+def _quarter(label):
+    from metrics.fiscal import FiscalQuarter
+    if not label:
+        return None
+    try:
+        return FiscalQuarter.parse(label)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
 
 
 @main.command()

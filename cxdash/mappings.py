@@ -173,3 +173,44 @@ def mapping_path(name_or_path: str | Path) -> Path:
 def load_mapping(name_or_path: str | Path) -> Mapping:
     return load_yaml_as(mapping_path(name_or_path), Mapping)
 
+
+
+CASES_KIND = "cases"
+
+
+class CaseMapping(_Strict):
+    """How a case or service-request export becomes case records (kind: cases).
+
+    provider, service, channel and stage are each a fixed value or a column with an optional
+    value map; stage usually maps status codes onto journey stages. Times are read in their
+    local zone: the fiscal quarter and the days to close come from local dates.
+    """
+
+    name: str = Field(min_length=1)
+    kind: Literal["cases"]
+    source: str | None = Field(None, min_length=1)
+    case_key: str = Field(min_length=1)
+    provider: Source
+    service: Source
+    channel: Annotated[Source, AfterValidator(_channel_source)]
+    stage: Source
+    status: str | None = Field(None, min_length=1, description="status column, kept as text")
+    created_at: SubmittedAt
+    due_at: SubmittedAt | None = None
+    closed_at: SubmittedAt | None = None
+    ignore: list[str] = Field(default_factory=list, description="columns deliberately not stored")
+
+    @property
+    def key_source(self) -> str:
+        return self.source or self.name
+
+    def read_columns(self) -> list[str]:
+        columns = [self.case_key, self.created_at.column]
+        columns += [t.column for t in (self.due_at, self.closed_at) if t]
+        columns += [s.column for s in (self.provider, self.service, self.channel, self.stage) if s.column]
+        columns += [self.status] if self.status else []
+        return list(dict.fromkeys(columns))
+
+
+def load_case_mapping(name_or_path: str | Path) -> CaseMapping:
+    return load_yaml_as(mapping_path(name_or_path), CaseMapping)

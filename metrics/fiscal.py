@@ -47,6 +47,9 @@ class FiscalQuarter:
         month = start.month + 2
         return dt.date(start.year, month, calendar.monthrange(start.year, month)[1])
 
+    def next(self, n: int = 1) -> "FiscalQuarter":
+        return self.previous(-n)
+
     def previous(self, n: int = 1) -> "FiscalQuarter":
         index = self.year * 4 + (self.quarter - 1) - n
         return FiscalQuarter(index // 4, index % 4 + 1)

@@ -197,3 +197,60 @@ class MeasureResult(Base):
     significant: Mapped[bool | None] = mapped_column(Boolean)
     wordings: Mapped[str | None] = mapped_column(Text)
     computed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+class CaseRecord(Base):
+    """A service request or case (transactional/operational data), one row per case.
+
+    Local dates and whole days are stored at load time so every indicator is a portable
+    GROUP BY: no date arithmetic in SQL."""
+
+    __tablename__ = "case_record"
+    __table_args__ = (
+        UniqueConstraint("source", "case_key", name="uq_case_record_natural"),
+        Index("ix_case_record_created", "created_date"),
+        Index("ix_case_record_closed", "closed_date"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    load_run_id: Mapped[int] = mapped_column(ForeignKey("load_run.id"), index=True)
+    source: Mapped[str] = mapped_column(String(200))
+    case_key: Mapped[str] = mapped_column(String(200))
+    line: Mapped[int] = mapped_column(Integer)
+    provider: Mapped[str] = mapped_column(String(300))
+    service: Mapped[str] = mapped_column(String(500))
+    channel: Mapped[str] = mapped_column(String(50))
+    stage: Mapped[str] = mapped_column(String(100))
+    status: Mapped[str | None] = mapped_column(String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    created_date: Mapped[dt.date] = mapped_column(Date)
+    fiscal_year: Mapped[int] = mapped_column(Integer)
+    fiscal_quarter: Mapped[int] = mapped_column(Integer)
+    due_date: Mapped[dt.date | None] = mapped_column(Date)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_date: Mapped[dt.date | None] = mapped_column(Date)
+    closed_fiscal_year: Mapped[int | None] = mapped_column(Integer)
+    closed_fiscal_quarter: Mapped[int | None] = mapped_column(Integer)
+    days_to_close: Mapped[int | None] = mapped_column(Integer)
+    closed_on_time: Mapped[bool | None] = mapped_column(Boolean)
+
+
+class IndicatorValue(Base):
+    """Computed non-survey indicators per quarter and cell; 'all' marks a roll-up."""
+
+    __tablename__ = "indicator_value"
+    __table_args__ = (
+        UniqueConstraint("indicator", "fiscal_year", "fiscal_quarter", "provider", "service", "channel", "stage",
+                         name="uq_indicator_value_cell"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    indicator: Mapped[str] = mapped_column(String(100))
+    fiscal_year: Mapped[int] = mapped_column(Integer)
+    fiscal_quarter: Mapped[int] = mapped_column(Integer)
+    provider: Mapped[str] = mapped_column(String(300))
+    service: Mapped[str] = mapped_column(String(500))
+    channel: Mapped[str] = mapped_column(String(50))
+    stage: Mapped[str] = mapped_column(String(100))
+    value: Mapped[float | None] = mapped_column(Float)
+    n: Mapped[int] = mapped_column(BigInteger)
+    unit: Mapped[str] = mapped_column(String(30))
+    computed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)

@@ -8,9 +8,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, case, delete, func, insert, literal, select, union_all
+from sqlalchemy import Connection, Engine, and_, case, delete, func, insert, literal, or_, select, union_all
 
-from cxdash.db.models import A11QuarterlyCount, LoadRun, MeasureResult, RejectedRow, ScoreCell, SurveyAnswer, SurveyResponse
+from cxdash.db.models import A11QuarterlyCount, CaseRecord, IndicatorValue, LoadRun, MeasureResult, RejectedRow, ScoreCell, SurveyAnswer, SurveyResponse
 from metrics.a11_scores import BINARY, COUNT_COLUMNS, LIKERT
 
 CELL = ["fiscal_year", "fiscal_quarter", "provider", "service", "channel", "stage"]
@@ -92,11 +92,13 @@ def survey_data_as_of(conn: Connection | Engine) -> dt.date | None:
 
 # --- computed tables ----------------------------------------------------------------------
 
-def replace_computed(conn: Connection, score_rows: list[dict], measure_rows: list[dict]) -> None:
+def replace_computed(conn: Connection, score_rows: list[dict], measure_rows: list[dict],
+                     indicator_rows: list[dict] = ()) -> None:
     """Swap in a whole new computation in the caller's transaction: readers never see half."""
     conn.execute(delete(ScoreCell))
     conn.execute(delete(MeasureResult))
-    for table, rows in ((ScoreCell, score_rows), (MeasureResult, measure_rows)):
+    conn.execute(delete(IndicatorValue))
+    for table, rows in ((ScoreCell, score_rows), (MeasureResult, measure_rows), (IndicatorValue, list(indicator_rows))):
         for start in range(0, len(rows), 5000):
             conn.execute(insert(table), rows[start:start + 5000])
 
@@ -142,3 +144,70 @@ def rejected_rows(conn: Connection | Engine, load_run_id: int) -> pd.DataFrame:
     t = RejectedRow
     statement = select(t.line, t.field, t.reason).where(t.load_run_id == load_run_id).order_by(t.line, t.field)
     return _frame(conn, statement)
+
+
+# --- cases ----------------------------------------------------------------------------------
+
+CASE_CELL = ["provider", "service", "channel", "stage"]
+
+
+def case_completion_histogram(conn: Connection | Engine) -> pd.DataFrame:
+    """Closed cases per cell, closing fiscal quarter and whole days to close."""
+    t = CaseRecord
+    dims = [getattr(t, c) for c in CASE_CELL] + [t.closed_fiscal_year.label("fiscal_year"),
+                                                  t.closed_fiscal_quarter.label("fiscal_quarter"), t.days_to_close]
+    statement = (select(*dims, func.count().label("n"),
+                        func.sum(case((t.closed_on_time.is_(True), 1), else_=0)).label("on_time"),
+                        func.sum(case((t.closed_on_time.is_not(None), 1), else_=0)).label("with_due"))
+                 .where(t.closed_date.is_not(None)).group_by(*dims))
+    return _ints(_frame(conn, statement), ["n", "on_time", "with_due"])
+
+
+def case_created_counts(conn: Connection | Engine) -> pd.DataFrame:
+    """Cases created per cell and fiscal quarter."""
+    t = CaseRecord
+    dims = [getattr(t, c) for c in CASE_CELL] + [t.fiscal_year, t.fiscal_quarter]
+    return _ints(_frame(conn, select(*dims, func.count().label("n")).group_by(*dims)), ["n"])
+
+
+def case_open_by_day(conn: Connection | Engine, day: dt.date) -> pd.DataFrame:
+    """Cases still open at the end of ``day``, per cell and created date (for backlog and its age)."""
+    t = CaseRecord
+    dims = [getattr(t, c) for c in CASE_CELL] + [t.created_date]
+    statement = (select(*dims, func.count().label("n"))
+                 .where(and_(t.created_date <= day, or_(t.closed_date.is_(None), t.closed_date > day)))
+                 .group_by(*dims))
+    frame = _ints(_frame(conn, statement), ["n"])
+    frame["created_date"] = pd.to_datetime(frame["created_date"]).dt.date
+    return frame
+
+
+def case_date_range(conn: Connection | Engine) -> tuple[dt.date | None, dt.date | None]:
+    t = CaseRecord
+    statement = select(func.min(t.created_date), func.max(func.coalesce(t.closed_date, t.created_date)),
+                       func.max(t.created_date))
+    if isinstance(conn, Engine):
+        with conn.connect() as c:
+            first, last_closed, last_created = c.execute(statement).one()
+    else:
+        first, last_closed, last_created = conn.execute(statement).one()
+    dates = [dt.date.fromisoformat(d) if isinstance(d, str) else d for d in (first, last_closed, last_created)]
+    return dates[0], max((d for d in dates[1:] if d), default=None)
+
+
+def _ints(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    for column in columns:
+        frame[column] = pd.to_numeric(frame[column]).fillna(0).astype("int64")
+    return frame
+
+
+INDICATOR_COLUMNS = ["indicator", "fiscal_year", "fiscal_quarter", "provider", "service", "channel", "stage",
+                     "value", "n", "unit"]
+
+
+def indicators(conn: Connection | Engine, fiscal_year: int | None = None, fiscal_quarter: int | None = None) -> pd.DataFrame:
+    t = IndicatorValue
+    statement = select(*[getattr(t, c) for c in INDICATOR_COLUMNS])
+    if fiscal_year is not None:
+        statement = statement.where(t.fiscal_year == fiscal_year, t.fiscal_quarter == fiscal_quarter)
+    return _frame(conn, statement.order_by(*[getattr(t, c) for c in INDICATOR_COLUMNS[:7]]))

@@ -1,4 +1,4 @@
-"""The scores export analysts pull into their own tools: same numbers as the scorecard."""
+"""The exports analysts pull into their own tools: the same numbers the pages show."""
 from __future__ import annotations
 
 import json
@@ -10,9 +10,13 @@ COLUMNS = ["fiscal_year", "fiscal_quarter", "provider", "service", "channel", "s
            "n", "mean", "pct_agree", "ci_low", "ci_high", "suppressed"]
 
 
-def _records(frame: pd.DataFrame) -> list[dict]:
+INDICATOR_COLUMNS = ["indicator", "fiscal_year", "fiscal_quarter", "provider", "service", "channel", "stage",
+                     "value", "n", "unit"]
+
+
+def _records(frame: pd.DataFrame, columns: list[str] = COLUMNS) -> list[dict]:
     records = []
-    for row in frame[COLUMNS].to_dict("records"):
+    for row in frame[columns].to_dict("records"):
         clean = {}
         for key, value in row.items():
             if hasattr(value, "item"):
@@ -20,7 +24,8 @@ def _records(frame: pd.DataFrame) -> list[dict]:
             if isinstance(value, float) and math.isnan(value):
                 value = None
             clean[key] = value
-        clean["suppressed"] = bool(clean["suppressed"])
+        if "suppressed" in clean:
+            clean["suppressed"] = bool(clean["suppressed"])
         records.append(clean)
     return records
 
@@ -33,3 +38,12 @@ def scores_csv(frame: pd.DataFrame) -> str:
     out = pd.DataFrame(_records(frame), columns=COLUMNS)
     out["suppressed"] = out["suppressed"].map({True: "true", False: "false"})
     return out.to_csv(index=False, float_format="%.6g", lineterminator="\n")
+
+
+def indicators_json(frame: pd.DataFrame) -> str:
+    return json.dumps(_records(frame, INDICATOR_COLUMNS), indent=1) + "\n"
+
+
+def indicators_csv(frame: pd.DataFrame) -> str:
+    return pd.DataFrame(_records(frame, INDICATOR_COLUMNS), columns=INDICATOR_COLUMNS).to_csv(
+        index=False, float_format="%.6g", lineterminator="\n")

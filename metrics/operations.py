@@ -1,0 +1,70 @@
+"""Operational indicators from case histograms: time to complete, on-time rate, backlog, volume.
+
+The database returns counts per cell and whole day (days to close, or created date); these
+functions turn them into indicators, so millions of cases cost what their distinct days cost.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from metrics.proportions import wilson_interval
+
+DIGITAL_CHANNELS = frozenset({
+    "computer", "mobile", "email", "chatbot", "website", "mobile_app", "live_chat", "sms_text_messages",
+    "social_media", "other_digital",
+})
+
+
+def weighted_percentile(values, weights, q: float) -> float:
+    """The q-th percentile (0-100) of values repeated by weights (numpy's inverted CDF: an actual value)."""
+    return float(np.percentile(np.asarray(values, dtype=float), q, weights=np.asarray(weights, dtype=float),
+                               method="inverted_cdf"))
+
+
+def grouped_percentile(frame: pd.DataFrame, keys: Sequence[str], value: str, weight: str, q: float) -> pd.Series:
+    """weighted_percentile for every group at once: the smallest value whose cumulative weight
+    reaches q% of the group's total (the inverted CDF), without a Python loop over groups."""
+    keys = list(keys)
+    ordered = frame.sort_values([*keys, value], kind="stable")
+    grouped = ordered.groupby(keys, sort=True, dropna=False)[weight]
+    reached = grouped.cumsum() >= grouped.transform("sum") * (q / 100.0)
+    return ordered[reached].groupby(keys, sort=True, dropna=False)[value].first().astype(float)
+
+
+def completion(hist: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
+    """Per group: cases closed, median and 90th percentile days to complete, on-time rate.
+
+    ``hist`` has ``keys``, ``days_to_close``, ``n`` (cases), ``on_time`` and ``with_due`` counts.
+    """
+    keys = list(keys)
+    out = hist.groupby(keys, sort=True, dropna=False)[["n", "on_time", "with_due"]].sum().rename(columns={"n": "closed"})
+    out["median_days"] = grouped_percentile(hist, keys, "days_to_close", "n", 50)
+    out["p90_days"] = grouped_percentile(hist, keys, "days_to_close", "n", 90)
+    out["on_time_rate"] = (out["on_time"] / out["with_due"]).where(out["with_due"] > 0)
+    low, high = wilson_interval(out["on_time"], out["with_due"])
+    out["on_time_ci_low"], out["on_time_ci_high"] = low, high
+    return out.reset_index()
+
+
+def backlog(open_by_day: pd.DataFrame, keys: Sequence[str], quarter_end) -> pd.DataFrame:
+    """Per group: open cases at the quarter's end and their median age in days.
+
+    ``open_by_day`` has ``keys``, ``created_date`` and ``n``: cases created that day and still
+    open at ``quarter_end``.
+    """
+    keys = list(keys)
+    aged = open_by_day.assign(age=(pd.Timestamp(quarter_end) - pd.to_datetime(open_by_day["created_date"])).dt.days)
+    out = aged.groupby(keys, sort=True, dropna=False)[["n"]].sum().rename(columns={"n": "backlog"})
+    out["median_age_days"] = grouped_percentile(aged, keys, "age", "n", 50)
+    return out.reset_index()
+
+
+def digital_share(created: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
+    """Per group: cases created and the share that came through a digital channel."""
+    data = created.assign(digital=created["n"].where(created["channel"].isin(DIGITAL_CHANNELS), 0))
+    out = data.groupby(list(keys), sort=True, dropna=False)[["n", "digital"]].sum().reset_index()
+    out["digital_share"] = out["digital"] / out["n"]
+    return out
