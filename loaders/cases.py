@@ -8,7 +8,6 @@ channel or stage value rejects the row with its line, column and reason.
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from cxdash.channels import normalise_channel
 from cxdash.db.models import CaseRecord
 from cxdash.mappings import CaseMapping, Source, SubmittedAt, load_case_mapping
 from loaders.csv_reader import iter_records, read_header, require_columns
+from loaders.fields import local_time
 from loaders.runner import Chunk, LoadReport, Rejection, run_load
 from metrics.fiscal import FiscalQuarter
 
@@ -42,12 +42,9 @@ def _time(values: dict, spec: SubmittedAt | None, required: bool) -> tuple[dt.da
             raise RowProblem(spec.column, "missing: every case needs this time")
         return None, None
     try:
-        stamp = dt.datetime.fromisoformat(raw) if spec.date_format == "iso" else dt.datetime.strptime(raw, spec.date_format)
-    except ValueError:
-        raise RowProblem(spec.column, f"cannot read {raw!r} as date format {spec.date_format!r}") from None
-    if stamp.tzinfo is None:
-        stamp = stamp.replace(tzinfo=zoneinfo.ZoneInfo(spec.input_timezone or spec.timezone))
-    return stamp.astimezone(dt.timezone.utc), stamp.astimezone(zoneinfo.ZoneInfo(spec.timezone)).date()
+        return local_time(raw, spec.date_format, spec.timezone, spec.input_timezone)
+    except ValueError as exc:
+        raise RowProblem(spec.column, str(exc)) from None
 
 
 def _mapped(values: dict, source: Source, what: str) -> str:

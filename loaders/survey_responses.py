@@ -9,7 +9,6 @@ with its line, column and reason.
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +20,7 @@ from cxdash.errors import UserError
 from cxdash.mappings import KIND, Mapping, Question, Source, load_mapping
 from cxdash.channels import normalise_channel
 from loaders.csv_reader import iter_records, read_header
+from loaders.fields import local_time
 from loaders.responses_store import KEY_LENGTH, write_responses
 from loaders.runner import Chunk, LoadReport, Rejection, run_load
 from metrics.a11_scores import BINARY
@@ -110,14 +110,9 @@ def _submitted(plan: Plan, values: list[str]) -> tuple[dt.datetime, dt.date]:
     if not raw:
         raise RowProblem(spec.column, "missing submission time")
     try:
-        stamp = dt.datetime.fromisoformat(raw) if spec.date_format == "iso" else dt.datetime.strptime(raw, spec.date_format)
-    except ValueError:
-        expected = "an ISO 8601 time" if spec.date_format == "iso" else f"date format {spec.date_format!r}"
-        raise RowProblem(spec.column, f"cannot read submission time {raw!r} as {expected}") from None
-    local = zoneinfo.ZoneInfo(spec.timezone)
-    if stamp.tzinfo is None:
-        stamp = stamp.replace(tzinfo=zoneinfo.ZoneInfo(spec.input_timezone or spec.timezone))
-    return stamp.astimezone(dt.timezone.utc), stamp.astimezone(local).date()
+        return local_time(raw, spec.date_format, spec.timezone, spec.input_timezone)
+    except ValueError as exc:
+        raise RowProblem(spec.column, str(exc).replace("cannot read ", "cannot read submission time ", 1)) from None
 
 
 def _answer_value(raw: str, scale: str) -> int:
