@@ -3,7 +3,6 @@ checked against pandas and numpy run directly on the raw file."""
 from __future__ import annotations
 
 import csv
-import datetime as dt
 
 import numpy as np
 import pandas as pd
