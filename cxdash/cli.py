@@ -10,7 +10,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from cxdash import paths
 from cxdash.errors import UserError
 
-LOAD_KINDS = ("a11-quarterly", "a11-responses", "survey-responses", "cases")
+LOAD_KINDS = ("a11-quarterly", "a11-responses", "survey-responses", "cases", "contacts", "feedback", "employee")
 
 
 class Context:
@@ -85,7 +85,7 @@ def init(db, catalogue):
 @click.argument("kind", type=click.Choice(LOAD_KINDS))
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--source", help="Source name recorded for freshness (default: the kind).")
-@click.option("--mapping", help="survey-responses, cases: column mapping name in config/mappings (or a YAML path).")
+@click.option("--mapping", help="survey-responses, cases, contacts, feedback, employee: column mapping name in config/mappings (or a YAML path).")
 @click.option("--provider", help="Response files: provider of the service (as in the catalogue).")
 @click.option("--service", help="Response files: service name (as in the catalogue).")
 @click.option("--channel", help="Response files: Touchpoints channel, e.g. computer.")
@@ -97,7 +97,8 @@ def init(db, catalogue):
 @_common
 @_friendly
 def load(kind, files, source, mapping, provider, service, channel, quarter, stage, trust_scale, compute, db, catalogue):
-    """Load files of KIND: a11-quarterly, a11-responses, survey-responses or cases (--mapping).
+    """Load files of KIND: a11-quarterly, a11-responses, or (with --mapping) survey-responses, cases,
+    contacts, feedback or employee.
 
     Bad rows are kept aside with file, line, field and reason; good rows load. Loading the same
     file twice adds nothing.
@@ -129,6 +130,7 @@ def load(kind, files, source, mapping, provider, service, channel, quarter, stag
 
 def _loader_for(kind, ctx, source, mapping, provider, service, channel, quarter, stage, trust_scale):
     """Check the options once, then return path -> LoadReport."""
+    from loaders.registry import MAPPED_KINDS, mapped_loader
     catalogue = ctx.catalogue
     if kind == "a11-quarterly":
         from loaders import a11_quarterly
@@ -147,13 +149,11 @@ def _loader_for(kind, ctx, source, mapping, provider, service, channel, quarter,
         return lambda path: a11_responses.load(
             ctx.engine, path, catalogue, provider=provider, service=service, channel=channel, quarter=fq,
             stage=stage, source=source or kind, trust_scale=trust_scale)
-    if kind == "cases":
-        from cxdash.mappings import load_case_mapping
-        from loaders import cases
+    if kind in MAPPED_KINDS:
         if not mapping:
-            raise UserError("cases needs --mapping NAME (a file in config/mappings, e.g. baltimore-311)")
-        case_mapping = load_case_mapping(mapping)
-        return lambda path: cases.load(ctx.engine, path, case_mapping, source=source)
+            raise UserError(f"{kind} needs --mapping NAME (a file in config/mappings, e.g. baltimore-311)")
+        load_mapped = mapped_loader(kind, mapping)
+        return lambda path: load_mapped(ctx.engine, path, source=source)
     from cxdash.mappings import load_mapping
     from loaders import survey_responses
     if not mapping:

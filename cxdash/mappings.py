@@ -15,7 +15,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from cxdash.catalogue import QUESTIONS, load_yaml_as
+from cxdash.catalogue import QUESTIONS, load_yaml_as, parse_yaml
 from cxdash.channels import TOUCHPOINTS_CHANNELS
 from cxdash.errors import UserError
 from cxdash.paths import mappings_dir
@@ -214,3 +214,148 @@ class CaseMapping(_Strict):
 
 def load_case_mapping(name_or_path: str | Path) -> CaseMapping:
     return load_yaml_as(mapping_path(name_or_path), CaseMapping)
+
+
+CONTACTS_KIND = "contacts"
+
+
+class AnswerTime(_Strict):
+    """Where the answer time comes from: an average per answered contact, or a total."""
+
+    column: str = Field(min_length=1)
+    measure: Literal["average", "total"] = "average"
+    unit: Literal["seconds", "minutes", "hh:mm:ss"] = "seconds"
+
+
+class ContactMapping(_Strict):
+    """How a contact-centre interval export becomes contact intervals (kind: contacts).
+
+    One row is one queue's interval (half hour, day, ...). Counts may carry thousands
+    separators. First-contact resolution is a count of contacts resolved at first contact
+    out of the contacts whose resolution is known (both columns, or neither).
+    """
+
+    name: str = Field(min_length=1)
+    kind: Literal["contacts"]
+    source: str | None = Field(None, min_length=1)
+    interval_key: list[str] = Field(min_length=1, description="columns that together identify a row")
+    interval_start: SubmittedAt
+    provider: Source
+    service: Source
+    channel: Annotated[Source, AfterValidator(_channel_source)]
+    stage: Source
+    queue: str | None = Field(None, min_length=1, description="queue or skill column, kept as text")
+    offered: str = Field(min_length=1)
+    answered: str = Field(min_length=1)
+    abandoned: str = Field(min_length=1)
+    answer_time: AnswerTime | None = None
+    resolved_first_contact: str | None = Field(None, min_length=1)
+    resolution_known: str | None = Field(None, min_length=1)
+    ignore: list[str] = Field(default_factory=list, description="columns deliberately not stored")
+
+    @model_validator(mode="after")
+    def _resolution_pair(self) -> "ContactMapping":
+        if (self.resolved_first_contact is None) != (self.resolution_known is None):
+            raise ValueError("give both resolved_first_contact and resolution_known, or neither")
+        return self
+
+    @property
+    def key_source(self) -> str:
+        return self.source or self.name
+
+    def read_columns(self) -> list[str]:
+        columns = [*self.interval_key, self.interval_start.column, self.offered, self.answered, self.abandoned]
+        columns += [s.column for s in (self.provider, self.service, self.channel, self.stage) if s.column]
+        columns += [c for c in (self.queue, self.resolved_first_contact, self.resolution_known) if c]
+        columns += [self.answer_time.column] if self.answer_time else []
+        return list(dict.fromkeys(columns))
+
+
+FEEDBACK_KIND = "feedback"
+
+
+class FeedbackMapping(_Strict):
+    """How complaints, comments or survey free text become feedback items (kind: feedback).
+
+    The text is redacted of personal information before it is stored; only the columns named
+    here are read.
+    """
+
+    name: str = Field(min_length=1)
+    kind: Literal["feedback"]
+    source: str | None = Field(None, min_length=1)
+    item_key: str = Field(min_length=1, description="the column identifying an item")
+    received_at: SubmittedAt
+    text: str = Field(min_length=1, description="the free-text column")
+    feedback_kind: Source = Field(default_factory=lambda: Source(value="comment"),
+                                  description="complaint, comment, compliment, survey free text ...")
+    provider: Source
+    service: Source
+    channel: Annotated[Source, AfterValidator(_channel_source)]
+    stage: Source
+    ignore: list[str] = Field(default_factory=list, description="columns deliberately not stored")
+
+    @property
+    def key_source(self) -> str:
+        return self.source or self.name
+
+    def read_columns(self) -> list[str]:
+        columns = [self.item_key, self.received_at.column, self.text]
+        columns += [s.column for s in (self.feedback_kind, self.provider, self.service, self.channel, self.stage)
+                    if s.column]
+        return list(dict.fromkeys(columns))
+
+
+EMPLOYEE_KIND = "employee"
+
+
+class UnitServices(_Strict):
+    """The provider an organisational unit is, and the services it delivers (none: all of them)."""
+
+    provider: str = Field(min_length=1)
+    services: list[str] = Field(default_factory=list)
+
+
+class EmployeeMapping(_Strict):
+    """How an employee-survey index export, wide by year, becomes employee indices (kind: employee).
+
+    Columns are named ``<base>_<year>`` (e.g. ``Global Satisfaction_2022``). Index values are
+    proportions (0-1) or percentages (0-100). Units map to the provider and services they
+    deliver; a unit not mapped is still stored, under its own name with service 'all'.
+    """
+
+    name: str = Field(min_length=1)
+    kind: Literal["employee"]
+    source: str | None = Field(None, min_length=1)
+    unit_name: str = Field(min_length=1)
+    unit_code: str = Field(min_length=1)
+    year_separator: str = Field("_", min_length=1)
+    years: list[int] = Field(min_length=1, description="the survey years whose columns are read")
+    reporting_level: str | None = Field(None, min_length=1, description="base name, e.g. 'Reporting Level'")
+    respondents: str | None = Field(None, min_length=1, description="base name, e.g. 'Response Count'")
+    indices: dict[str, str] = Field(min_length=1, description="indicator id -> base column name")
+    value_scale: Literal["proportion", "percent"] = "proportion"
+    fielded_quarter: int = Field(3, ge=1, le=4, description="fiscal quarter in which the survey is fielded")
+    units: dict[str, UnitServices] = Field(default_factory=dict, description="unit code -> provider and services")
+
+    @property
+    def key_source(self) -> str:
+        return self.source or self.name
+
+    def year_column(self, base: str, year: int) -> str:
+        return f"{base}{self.year_separator}{year}"
+
+
+MAPPING_MODELS = {KIND: Mapping, CASES_KIND: CaseMapping, CONTACTS_KIND: ContactMapping,
+                  FEEDBACK_KIND: FeedbackMapping, EMPLOYEE_KIND: EmployeeMapping}
+
+
+def load_any_mapping(name_or_path: str | Path):
+    """A mapping of any kind, chosen by its ``kind`` key."""
+    path = mapping_path(name_or_path)
+    data = parse_yaml(path)
+    kind = data.get("kind") if isinstance(data, dict) else None
+    model = MAPPING_MODELS.get(kind)
+    if model is None:
+        raise UserError(f"{path}: kind {kind!r} is not one of {', '.join(MAPPING_MODELS)}")
+    return load_yaml_as(path, model)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import (
-    BigInteger, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, MetaData, Numeric,
+    BigInteger, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, MetaData, Numeric,
     String, Text, UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -254,3 +254,136 @@ class IndicatorValue(Base):
     n: Mapped[int] = mapped_column(BigInteger)
     unit: Mapped[str] = mapped_column(String(30))
     computed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+class ContactInterval(Base):
+    """Contact-centre counts for one interval (e.g. 30 minutes or a day) of one queue.
+
+    Totals, not averages, are stored (answer seconds summed over answered calls), so every
+    roll-up is exact: average speed of answer = answer_seconds / answered."""
+
+    __tablename__ = "contact_interval"
+    __table_args__ = (
+        UniqueConstraint("source", "interval_key", name="uq_contact_interval_natural"),
+        Index("ix_contact_interval_quarter", "fiscal_year", "fiscal_quarter"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    load_run_id: Mapped[int] = mapped_column(ForeignKey("load_run.id"), index=True)
+    source: Mapped[str] = mapped_column(String(200))
+    interval_key: Mapped[str] = mapped_column(String(300))
+    line: Mapped[int] = mapped_column(Integer)
+    provider: Mapped[str] = mapped_column(String(300))
+    service: Mapped[str] = mapped_column(String(500))
+    channel: Mapped[str] = mapped_column(String(50))
+    stage: Mapped[str] = mapped_column(String(100))
+    queue: Mapped[str | None] = mapped_column(String(200))
+    interval_start: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    interval_date: Mapped[dt.date] = mapped_column(Date)
+    fiscal_year: Mapped[int] = mapped_column(Integer)
+    fiscal_quarter: Mapped[int] = mapped_column(Integer)
+    offered: Mapped[int] = mapped_column(BigInteger)
+    answered: Mapped[int] = mapped_column(BigInteger)
+    abandoned: Mapped[int] = mapped_column(BigInteger)
+    answer_seconds: Mapped[float | None] = mapped_column(Float)
+    resolved_first_contact: Mapped[int | None] = mapped_column(BigInteger)
+    resolution_known: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class FeedbackItem(Base):
+    """One piece of unprompted feedback or survey free text, stored only after redaction."""
+
+    __tablename__ = "feedback_item"
+    __table_args__ = (
+        UniqueConstraint("source", "item_key", name="uq_feedback_item_natural"),
+        Index("ix_feedback_item_quarter", "fiscal_year", "fiscal_quarter"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    load_run_id: Mapped[int] = mapped_column(ForeignKey("load_run.id"), index=True)
+    source: Mapped[str] = mapped_column(String(200))
+    item_key: Mapped[str] = mapped_column(String(200))
+    line: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(50))  # complaint, comment, compliment, survey free text ...
+    received_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    received_date: Mapped[dt.date] = mapped_column(Date)
+    fiscal_year: Mapped[int] = mapped_column(Integer)
+    fiscal_quarter: Mapped[int] = mapped_column(Integer)
+    provider: Mapped[str] = mapped_column(String(300))
+    service: Mapped[str] = mapped_column(String(500))
+    channel: Mapped[str] = mapped_column(String(50))
+    stage: Mapped[str] = mapped_column(String(100))
+    text_redacted: Mapped[str] = mapped_column(Text)
+    redactions: Mapped[int] = mapped_column(Integer)  # how many personal details were removed
+    sentiment: Mapped[float] = mapped_column(Float)  # -1 (most negative) .. +1
+    sentiment_label: Mapped[str] = mapped_column(String(10))  # negative, neutral, positive
+
+
+class FeedbackTheme(Base):
+    """A theme found across all feedback at compute time, named by its top terms."""
+
+    __tablename__ = "feedback_theme"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    label: Mapped[str] = mapped_column(String(200))
+    terms: Mapped[str] = mapped_column(Text)
+    computed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+class FeedbackItemTheme(Base):
+    """Which theme each feedback item belongs to (computed; replaced on every compute)."""
+
+    __tablename__ = "feedback_item_theme"
+    feedback_item_id: Mapped[int] = mapped_column(ForeignKey("feedback_item.id", ondelete="CASCADE"), primary_key=True)
+    theme_id: Mapped[int] = mapped_column(ForeignKey("feedback_theme.id", ondelete="CASCADE"), index=True)
+    weight: Mapped[float] = mapped_column(Float)
+
+
+class EmployeeIndex(Base):
+    """An employee-experience index (e.g. FEVS engagement) for an organisational unit and year,
+    attached to the services the unit delivers (service 'all' when the unit maps to none)."""
+
+    __tablename__ = "employee_index"
+    __table_args__ = (
+        UniqueConstraint("source", "unit_code", "survey_year", "indicator", "provider", "service",
+                         name="uq_employee_index_natural"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    load_run_id: Mapped[int] = mapped_column(ForeignKey("load_run.id"), index=True)
+    source: Mapped[str] = mapped_column(String(200))
+    line: Mapped[int] = mapped_column(Integer)
+    unit_code: Mapped[str] = mapped_column(String(100))
+    unit_name: Mapped[str] = mapped_column(String(500))
+    reporting_level: Mapped[str | None] = mapped_column(String(100))
+    survey_year: Mapped[int] = mapped_column(Integer)
+    fiscal_year: Mapped[int] = mapped_column(Integer)
+    fiscal_quarter: Mapped[int] = mapped_column(Integer)
+    indicator: Mapped[str] = mapped_column(String(100))
+    value: Mapped[float] = mapped_column(Float)  # proportion 0-1
+    respondents: Mapped[int | None] = mapped_column(BigInteger)
+    provider: Mapped[str] = mapped_column(String(300))
+    service: Mapped[str] = mapped_column(String(500))
+
+
+class JobRun(Base):
+    """One run of a configured source (by the scheduler or 'cxdash load --source'): the run
+    history the Data page shows, including failures before any file was read."""
+
+    __tablename__ = "job_run"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(200), index=True)
+    trigger: Mapped[str] = mapped_column(String(20))  # scheduled, manual
+    attempt: Mapped[int] = mapped_column(Integer, default=1)
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(20), default="running")  # running, succeeded, unchanged, failed
+    files_loaded: Mapped[int] = mapped_column(Integer, default=0)
+    rows_loaded: Mapped[int] = mapped_column(Integer, default=0)
+    rows_rejected: Mapped[int] = mapped_column(Integer, default=0)
+    message: Mapped[str | None] = mapped_column(Text)
+
+
+class SchedulerJob(Base):
+    """APScheduler 3.x SQLAlchemyJobStore's table, declared here so migrations own it."""
+
+    __tablename__ = "scheduler_job"
+    id: Mapped[str] = mapped_column(String(191), primary_key=True)
+    next_run_time: Mapped[float | None] = mapped_column(Float(25), index=True)
+    job_state: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
