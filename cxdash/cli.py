@@ -9,8 +9,7 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from cxdash import paths
 from cxdash.errors import UserError
-
-LOAD_KINDS = ("a11-quarterly", "a11-responses", "survey-responses", "cases", "contacts", "feedback", "employee")
+from cxdash.kinds import LOAD_KINDS
 
 
 class Context:
@@ -82,9 +81,12 @@ def init(db, catalogue):
 
 
 @main.command()
-@click.argument("kind", type=click.Choice(LOAD_KINDS))
-@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--source", help="Source name recorded for freshness (default: the kind).")
+@click.argument("kind", type=click.Choice(LOAD_KINDS), required=False)
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--source", help="Alone: load this configured source (config/sources.yaml). With KIND and FILES: "
+                               "the source name recorded for freshness (default: the kind).")
+@click.option("--sources", "sources_file", envvar="CXDASH_SOURCES", metavar="PATH",
+              help="Sources config (default: config/sources.yaml).")
 @click.option("--mapping", help="survey-responses, cases, contacts, feedback, employee: column mapping name in config/mappings (or a YAML path).")
 @click.option("--provider", help="Response files: provider of the service (as in the catalogue).")
 @click.option("--service", help="Response files: service name (as in the catalogue).")
@@ -96,7 +98,8 @@ def init(db, catalogue):
 @click.option("--compute/--no-compute", default=True, show_default=True, help="Recompute scores after loading.")
 @_common
 @_friendly
-def load(kind, files, source, mapping, provider, service, channel, quarter, stage, trust_scale, compute, db, catalogue):
+def load(kind, files, source, sources_file, mapping, provider, service, channel, quarter, stage, trust_scale, compute,
+         db, catalogue):
     """Load files of KIND: a11-quarterly, a11-responses, or (with --mapping) survey-responses, cases,
     contacts, feedback or employee.
 
@@ -104,8 +107,17 @@ def load(kind, files, source, mapping, provider, service, channel, quarter, stag
     file twice adds nothing.
     """
     ctx = Context(db, catalogue)
+    if kind is None:
+        if not source:
+            raise UserError("give KIND and FILES, or --source NAME to load a configured source")
+        _load_source(ctx, source, sources_file, compute)
+        return
+    if not files:
+        raise UserError(f"give the file(s) to load as {kind}")
     engine = ctx.ready_engine()
-    load_file = _loader_for(kind, ctx, source, mapping, provider, service, channel, quarter, stage, trust_scale)
+    from loaders.registry import file_loader
+    load_file = file_loader(kind, engine, ctx.catalogue, source=source, mapping=mapping, provider=provider,
+                            service=service, channel=channel, quarter=quarter, stage=stage, trust_scale=trust_scale)
     failed = []
     for path in files:
         try:
@@ -128,39 +140,55 @@ def load(kind, files, source, mapping, provider, service, channel, quarter, stag
         raise click.ClickException(f"{len(failed)} of {len(files)} file(s) failed to load")
 
 
-def _loader_for(kind, ctx, source, mapping, provider, service, channel, quarter, stage, trust_scale):
-    """Check the options once, then return path -> LoadReport."""
-    from loaders.registry import MAPPED_KINDS, mapped_loader
-    catalogue = ctx.catalogue
-    if kind == "a11-quarterly":
-        from loaders import a11_quarterly
-        return lambda path: a11_quarterly.load(ctx.engine, path, catalogue, source=source or kind)
-    if kind == "a11-responses":
-        from loaders import a11_responses
-        from metrics.fiscal import FiscalQuarter
-        missing = [name for name, value in (("--provider", provider), ("--service", service),
-                                            ("--channel", channel), ("--quarter", quarter)) if not value]
-        if missing:
-            raise UserError(f"a11-responses files carry no service, channel or date: give {', '.join(missing)}")
-        try:
-            fq = FiscalQuarter.parse(quarter)
-        except ValueError as exc:
-            raise UserError(str(exc)) from None
-        return lambda path: a11_responses.load(
-            ctx.engine, path, catalogue, provider=provider, service=service, channel=channel, quarter=fq,
-            stage=stage, source=source or kind, trust_scale=trust_scale)
-    if kind in MAPPED_KINDS:
-        if not mapping:
-            raise UserError(f"{kind} needs --mapping NAME (a file in config/mappings, e.g. baltimore-311)")
-        load_mapped = mapped_loader(kind, mapping)
-        return lambda path: load_mapped(ctx.engine, path, source=source)
-    from cxdash.mappings import load_mapping
-    from loaders import survey_responses
-    if not mapping:
-        raise UserError("survey-responses needs --mapping NAME (a file in config/mappings)")
-    chosen = load_mapping(mapping)
-    return lambda path: survey_responses.load(ctx.engine, path, catalogue, chosen, provider=provider, service=service,
-                                              channel=channel, stage=stage, source=source)
+def _sources(sources_file):
+    from cxdash.sources import load_sources
+    return load_sources(Path(sources_file) if sources_file else paths.sources_path())
+
+
+def _load_source(ctx: Context, name: str, sources_file, recompute: bool) -> None:
+    from cxdash.sources import run_source
+    outcome = run_source(ctx.ready_engine(), ctx.catalogue, _sources(sources_file), name, recompute=recompute)
+    click.echo(outcome.summary())
+    if outcome.status == "failed":
+        raise UserError(f"source {name} failed: {outcome.message}")
+
+
+@main.command()
+@click.option("--sources", "sources_file", envvar="CXDASH_SOURCES", metavar="PATH",
+              help="Sources config (default: config/sources.yaml).")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@_common
+@_friendly
+def sources(sources_file, fmt, db, catalogue):
+    """List the configured sources with their last run and health (fresh, late, missing, failed)."""
+    from cxdash.health import source_health
+    ctx = Context(db, catalogue)
+    frame = source_health(ctx.ready_engine(), _sources(sources_file))
+    if frame.empty:
+        raise UserError("no sources configured and nothing loaded yet")
+    if fmt == "json":
+        click.echo(frame.to_json(orient="records", date_format="iso", indent=2))
+    elif fmt == "csv":
+        click.echo(frame.to_csv(index=False), nl=False)
+    else:
+        shown = frame[["source", "kind", "health", "last_success", "data_as_of", "rows_loaded", "rows_rejected",
+                       "schedule", "cadence", "message"]].fillna("")
+        click.echo(shown.to_string(index=False))
+
+
+@main.command()
+@click.option("--sources", "sources_file", envvar="CXDASH_SOURCES", metavar="PATH",
+              help="Sources config (default: config/sources.yaml).")
+@_common
+@_friendly
+def scheduler(sources_file, db, catalogue):
+    """Run the scheduler: load each source on its cron schedule, then recompute. One process only;
+    web workers never schedule. Jobs and their run history live in the database."""
+    from cxdash.scheduler import run_scheduler
+    ctx = Context(db, catalogue)
+    ctx.ready_engine()
+    ctx.catalogue  # a mistake in config is named now, not at the first tick
+    run_scheduler(ctx.url, str(ctx.catalogue_path), str(Path(sources_file) if sources_file else paths.sources_path()))
 
 
 @main.command()

@@ -15,6 +15,10 @@ def catalogue_path() -> Path:
     return Path(os.environ.get("CXDASH_CATALOGUE", config_dir() / "catalogue.yaml"))
 
 
+def sources_path() -> Path:
+    return Path(os.environ.get("CXDASH_SOURCES", config_dir() / "sources.yaml"))
+
+
 def mappings_dir() -> Path:
     return config_dir() / "mappings"
 

@@ -1,31 +1,58 @@
-"""Loaders of the mapped kinds (cases, contacts, feedback, employee): a mapping in config says
-how a file's columns become rows, so a new export of a known kind needs config, not code.
+"""Every loader by kind, behind one call: the CLI and configured sources both use it.
 
-Each such loader module has ``load(engine, path, mapping, source=None) -> LoadReport``.
+The mapped kinds (survey-responses, cases, contacts, feedback, employee) read a file through a
+mapping in config, so a new export of a known kind needs config, not code. Each mapped loader
+module has ``load(engine, path, mapping, source=None) -> LoadReport``.
 """
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import Engine
 
+from cxdash.catalogue import Catalogue
 from cxdash.errors import UserError
 from cxdash.mappings import load_any_mapping
 from loaders.runner import LoadReport
 
-MAPPED_KINDS = {"cases": "loaders.cases", "contacts": "loaders.contacts", "feedback": "loaders.feedback",
-                "employee": "loaders.employee"}
+MAPPED_LOADERS = {"cases": "loaders.cases", "contacts": "loaders.contacts", "feedback": "loaders.feedback",
+                  "employee": "loaders.employee"}
 
 
-def mapped_loader(kind: str, mapping_name: str | Path):
-    """Check the mapping once and return ``load(engine, path, source=None) -> LoadReport``."""
-    mapping = load_any_mapping(mapping_name)
-    if mapping.kind != kind:
-        raise UserError(f"mapping {mapping_name!r} is of kind {mapping.kind!r}, not {kind!r}")
-    module = importlib.import_module(MAPPED_KINDS[kind])
-
-    def load(engine: Engine, path: Path, source: str | None = None) -> LoadReport:
-        return module.load(engine, path, mapping, source=source)
-
-    return load
+def file_loader(kind: str, engine: Engine, catalogue: Catalogue, *, source: str | None = None,
+                mapping: str | Path | None = None, provider: str | None = None, service: str | None = None,
+                channel: str | None = None, quarter: str | None = None, stage: str | None = None,
+                trust_scale: str = "auto") -> Callable[[Path], LoadReport]:
+    """Check the options once (a mistake is named before any file is read); return path -> LoadReport."""
+    if kind == "a11-quarterly":
+        from loaders import a11_quarterly
+        return lambda path: a11_quarterly.load(engine, path, catalogue, source=source or kind)
+    if kind == "a11-responses":
+        from loaders import a11_responses
+        from metrics.fiscal import FiscalQuarter
+        missing = [name for name, value in (("provider", provider), ("service", service),
+                                            ("channel", channel), ("quarter", quarter)) if not value]
+        if missing:
+            raise UserError(f"a11-responses files carry no service, channel or date: give {', '.join(missing)}")
+        try:
+            fq = FiscalQuarter.parse(quarter)
+        except ValueError as exc:
+            raise UserError(str(exc)) from None
+        return lambda path: a11_responses.load(
+            engine, path, catalogue, provider=provider, service=service, channel=channel, quarter=fq,
+            stage=stage, source=source or kind, trust_scale=trust_scale)
+    if not mapping:
+        raise UserError(f"{kind} needs a mapping (a file in config/mappings, e.g. baltimore-311)")
+    chosen = load_any_mapping(mapping)
+    if chosen.kind != kind:
+        raise UserError(f"mapping {mapping!r} is of kind {chosen.kind!r}, not {kind!r}")
+    if kind == "survey-responses":
+        from loaders import survey_responses
+        return lambda path: survey_responses.load(engine, path, catalogue, chosen, provider=provider, service=service,
+                                                  channel=channel, stage=stage, source=source)
+    if kind not in MAPPED_LOADERS:
+        raise UserError(f"unknown kind {kind!r}")
+    module = importlib.import_module(MAPPED_LOADERS[kind])
+    return lambda path: module.load(engine, path, chosen, source=source)

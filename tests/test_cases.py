@@ -125,4 +125,4 @@ def test_indicators_command(tmp_path):
     assert lines[0] == "indicator,fiscal_year,fiscal_quarter,provider,service,channel,stage,value,n,unit"
     assert "volume,2018,3,all,all,all,all,626,626,cases" in lines
     missing = runner.invoke(main, ["load", "cases", str(BALTIMORE), "--db", url])
-    assert missing.exit_code != 0 and "cases needs --mapping NAME" in missing.output
+    assert missing.exit_code != 0 and "cases needs a mapping" in missing.output

@@ -87,8 +87,8 @@ def test_load_reports_rejected_rows_with_file_and_line(db_url, real_quarterly_pa
 @pytest.mark.parametrize("args, message", [
     (["scores", "--quarter", "FY2022Q9"], "not a fiscal quarter: 'FY2022Q9'"),
     (["load", "a11-quarterly", "/no/such/file.csv"], "/no/such/file.csv: file not found"),
-    (["load", "survey-responses", "{sample}"], "survey-responses needs --mapping NAME"),
-    (["load", "a11-responses", "{sample}"], "give --provider, --service, --channel, --quarter"),
+    (["load", "survey-responses", "{sample}"], "survey-responses needs a mapping"),
+    (["load", "a11-responses", "{sample}"], "give provider, service, channel, quarter"),
     (["compute", "--db", "notadb://x"], "no SQLAlchemy dialect for 'notadb'"),
 ])
 def test_user_errors_are_one_line_and_non_zero(db_url, real_quarterly_path, args, message):

@@ -8,9 +8,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, and_, case, delete, func, insert, literal, or_, select, union_all
+from sqlalchemy import Connection, Engine, and_, case, delete, func, insert, literal, or_, select, union_all, update
 
-from cxdash.db.models import A11QuarterlyCount, CaseRecord, IndicatorValue, LoadRun, MeasureResult, RejectedRow, ScoreCell, SurveyAnswer, SurveyResponse
+from cxdash.db.models import (
+    A11QuarterlyCount, CaseRecord, ContactInterval, EmployeeIndex, FeedbackItem, IndicatorValue, JobRun, LoadRun,
+    MeasureResult, RejectedRow, ScoreCell, SurveyAnswer, SurveyResponse,
+)
 from metrics.a11_scores import BINARY, COUNT_COLUMNS, LIKERT
 
 CELL = ["fiscal_year", "fiscal_quarter", "provider", "service", "channel", "stage"]
@@ -211,3 +214,67 @@ def indicators(conn: Connection | Engine, fiscal_year: int | None = None, fiscal
     if fiscal_year is not None:
         statement = statement.where(t.fiscal_year == fiscal_year, t.fiscal_quarter == fiscal_quarter)
     return _frame(conn, statement.order_by(*[getattr(t, c) for c in INDICATOR_COLUMNS[:7]]))
+
+
+# --- sources, runs and data quality -----------------------------------------------------------
+
+def start_job_run(engine: Engine, source: str, trigger: str, attempt: int) -> int:
+    with engine.begin() as conn:
+        return conn.execute(insert(JobRun).values(source=source, trigger=trigger, attempt=attempt,
+                                                  started_at=dt.datetime.now(dt.timezone.utc),
+                                                  status="running")).inserted_primary_key[0]
+
+
+def finish_job_run(engine: Engine, job_id: int, status: str, files: int, rows_loaded: int, rows_rejected: int,
+                   message: str | None) -> None:
+    with engine.begin() as conn:
+        conn.execute(update(JobRun).where(JobRun.id == job_id).values(
+            status=status, finished_at=dt.datetime.now(dt.timezone.utc), files_loaded=files,
+            rows_loaded=rows_loaded, rows_rejected=rows_rejected, message=message))
+
+
+def job_runs(conn: Connection | Engine, source: str | None = None, limit: int = 200) -> pd.DataFrame:
+    statement = select(JobRun).order_by(JobRun.id.desc()).limit(limit)
+    if source is not None:
+        statement = statement.where(JobRun.source == source)
+    return _frame(conn, statement)
+
+
+LOAD_RUN_COLUMNS = ["id", "source", "kind", "file_name", "status", "started_at", "finished_at", "rows_read",
+                    "rows_loaded", "rows_rejected", "data_as_of", "message"]
+
+
+def load_run_history(conn: Connection | Engine) -> pd.DataFrame:
+    """Every load run (newest first) without its parameters: the record behind freshness."""
+    t = LoadRun
+    return _frame(conn, select(*[getattr(t, c) for c in LOAD_RUN_COLUMNS]).order_by(t.id.desc()))
+
+
+def latest_job_runs(conn: Connection | Engine) -> pd.DataFrame:
+    """Each source's most recent job run (scheduled or by hand)."""
+    t = JobRun
+    latest = select(t.source, func.max(t.id).label("id")).group_by(t.source).subquery()
+    statement = select(t.source, t.status, t.trigger, t.attempt, t.started_at, t.finished_at, t.message).join(
+        latest, t.id == latest.c.id)
+    return _frame(conn, statement)
+
+
+def rejection_reasons(conn: Connection | Engine) -> pd.DataFrame:
+    """Rejected rows of each source's latest load that read rows, grouped by field and reason."""
+    r, t = RejectedRow, LoadRun
+    latest = (select(t.source, func.max(t.id).label("id")).where(t.status.in_(("succeeded", "failed")))
+              .group_by(t.source).subquery())
+    statement = (select(t.source, r.field, r.reason, func.count().label("rows"), func.min(r.line).label("first_line"),
+                        func.min(r.file_name).label("file_name"))
+                 .join(latest, latest.c.id == r.load_run_id).join(t, t.id == r.load_run_id)
+                 .group_by(t.source, r.field, r.reason).order_by(t.source, func.count().desc()))
+    return _ints(_frame(conn, statement), ["rows"])
+
+
+def quarter_coverage(conn: Connection | Engine) -> pd.DataFrame:
+    """Rows per source, provider, service and fiscal quarter, across every fact table."""
+    parts = []
+    for table in (A11QuarterlyCount, SurveyResponse, CaseRecord, ContactInterval, FeedbackItem, EmployeeIndex):
+        dims = [table.source, table.provider, table.service, table.fiscal_year, table.fiscal_quarter]
+        parts.append(select(*dims, func.count().label("rows")).group_by(*dims))
+    return _ints(_frame(conn, union_all(*parts)), ["rows"])

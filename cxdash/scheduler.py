@@ -1,0 +1,77 @@
+"""The scheduler process (``cxdash scheduler``): APScheduler 3.11, one process, never inside a
+web worker. One cron job per configured source; a run loads the source, retries by the
+source's policy, and recomputes when new data arrived. Jobs are coalesced (missed ticks run
+once) and never run twice at once; the job store and each run's outcome live in the database.
+"""
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+
+from cxdash.catalogue import load_catalogue
+from cxdash.db.engine import make_engine
+from cxdash.sources import cron_trigger, load_sources, run_source_with_retries
+
+log = logging.getLogger(__name__)
+JOB_PREFIX = "source:"
+
+
+def run_source_job(url: str, catalogue_path: str, sources_path: str, name: str) -> str:
+    """The job: config is read afresh on every tick, so an edited mapping or catalogue applies
+    without a restart. Arguments are plain strings so the job store can keep them."""
+    engine = make_engine(url)
+    try:
+        outcome = run_source_with_retries(engine, load_catalogue(catalogue_path), load_sources(sources_path), name,
+                                          trigger="scheduled")
+    finally:
+        engine.dispose()
+    log.info(outcome.summary())
+    return outcome.status
+
+
+def build_scheduler(url: str, catalogue_path: str, sources_path: str):
+    """A (paused) background scheduler with one job per scheduled source in the config (jobs of sources no longer
+    configured are removed from the store)."""
+    from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+    from apscheduler.schedulers.background import BackgroundScheduler
+    engine = make_engine(url)
+    scheduler = BackgroundScheduler(
+        jobstores={"default": SQLAlchemyJobStore(engine=engine, tablename="scheduler_job")},
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600},
+    )
+    sources = load_sources(sources_path)
+    wanted = set()
+    for source in sources:
+        if source.schedule is None:
+            continue
+        job_id = JOB_PREFIX + source.name
+        wanted.add(job_id)
+        scheduler.add_job(run_source_job, trigger=cron_trigger(source.schedule, source.timezone), id=job_id,
+                          name=f"load {source.name}", args=[url, catalogue_path, sources_path, source.name],
+                          replace_existing=True)
+    scheduler.start(paused=True)  # jobs from the store are loaded; drop the ones no longer configured
+    for job in scheduler.get_jobs():
+        if job.id.startswith(JOB_PREFIX) and job.id not in wanted:
+            scheduler.remove_job(job.id)
+    return scheduler
+
+
+def run_scheduler(url: str, catalogue_path: str, sources_path: str) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    scheduler = build_scheduler(url, catalogue_path, sources_path)
+    jobs = scheduler.get_jobs()
+    for job in jobs:
+        log.info("scheduled %s: next run %s", job.name, job.next_run_time)
+    if not jobs:
+        log.warning("no source has a schedule in %s: nothing to do", sources_path)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    scheduler.resume()
+    try:
+        while not stop.wait(1):
+            pass
+    finally:
+        scheduler.shutdown(wait=True)
+        log.info("scheduler stopped")

@@ -1,0 +1,205 @@
+"""Contact-centre interval records (calls offered, answered, abandoned per queue and interval).
+
+One CSV row is one queue's interval (half hour, day, ...), identified by the mapping's key
+columns. Only mapped columns are read. Counts are whole numbers, possibly printed with
+thousands separators. The answer time is stored as a total (seconds summed over answered
+contacts), whatever the export prints, so every roll-up of the average speed of answer is
+exact. A row is rejected, naming its line, column and reason, when its key or start time is
+missing or unreadable, a count is negative or not whole, answered + abandoned exceeds offered,
+more contacts were resolved at first contact than have a known resolution, or its channel or
+stage value is not in the mapping.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from pathlib import Path
+
+from sqlalchemy import Connection, Engine, delete, insert
+
+from cxdash.catalogue import load_yaml_as
+from cxdash.channels import normalise_channel
+from cxdash.db.models import ContactInterval
+from cxdash.mappings import AnswerTime, ContactMapping, Source, mapping_path
+from loaders.csv_reader import iter_records, read_header, require_columns
+from loaders.fields import local_time, whole_number
+from loaders.runner import Chunk, LoadReport, Rejection, run_load
+from metrics.fiscal import FiscalQuarter
+
+KIND = "contacts"
+KEY_SEPARATOR = "|"
+CHUNK_ROWS = 5000
+DELETE_BATCH = 500
+
+
+class RowProblem(ValueError):
+    def __init__(self, column: str, reason: str):
+        super().__init__(reason)
+        self.column, self.reason = column, reason
+
+
+def _mapped(values: dict, source: Source, what: str) -> str:
+    if source.value is not None:
+        return source.value
+    raw = values.get(source.column, "").strip()
+    if not raw:
+        raise RowProblem(source.column, f"missing {what}")
+    if source.values is None:
+        return " ".join(raw.split())
+    if raw not in source.values:
+        raise RowProblem(source.column, f"{what} value {raw!r} is not in the mapping's values ({', '.join(source.values)})")
+    return source.values[raw]
+
+
+def _count(values: dict, column: str, required: bool = True) -> int | None:
+    raw = values.get(column, "")
+    try:
+        number = whole_number(raw)
+    except ValueError:
+        raise RowProblem(column, f"expected a whole number, got {raw.strip()!r}") from None
+    if number is None:
+        if required:
+            raise RowProblem(column, "missing count")
+        return None
+    if number < 0:
+        raise RowProblem(column, f"negative count {raw.strip()!r}")
+    return number
+
+
+def duration_seconds(raw: str, unit: str) -> float:
+    """Seconds in a cell written in ``unit``: seconds, minutes, or hh:mm:ss text (hours may exceed 24)."""
+    text = raw.strip()
+    if unit == "hh:mm:ss":
+        parts = text.split(":")
+        try:
+            if len(parts) != 3:
+                raise ValueError
+            hours, minutes, seconds = int(parts[0]), int(parts[1]), float(parts[2])
+        except ValueError:
+            raise ValueError(f"cannot read {text!r} as hh:mm:ss") from None
+        if min(hours, minutes, seconds) < 0 or minutes >= 60 or not seconds < 60:
+            raise ValueError(f"cannot read {text!r} as hh:mm:ss")
+        return hours * 3600 + minutes * 60 + seconds
+    try:
+        number = float(text.replace(",", ""))
+    except ValueError:
+        raise ValueError(f"expected a number of {unit}, got {text!r}") from None
+    if not math.isfinite(number) or number < 0:
+        raise ValueError(f"expected a non-negative number of {unit}, got {text!r}")
+    return number * 60 if unit == "minutes" else number
+
+
+def _answer_seconds(values: dict, spec: AnswerTime | None, answered: int) -> float | None:
+    """Total answer seconds of the row; None when the export leaves the time blank (unknown)."""
+    if spec is None:
+        return None
+    raw = values.get(spec.column, "").strip()
+    if not raw:
+        return None
+    try:
+        seconds = duration_seconds(raw, spec.unit)
+    except ValueError as exc:
+        raise RowProblem(spec.column, str(exc)) from None
+    return seconds * answered if spec.measure == "average" else seconds
+
+
+def parse_row(mapping: ContactMapping, line: int, values: dict) -> dict:
+    key_parts = []
+    for column in mapping.interval_key:
+        part = values.get(column, "").strip()
+        if not part:
+            raise RowProblem(column, "missing interval key")
+        key_parts.append(part)
+    spec = mapping.interval_start
+    raw_start = values.get(spec.column, "").strip()
+    if not raw_start:
+        raise RowProblem(spec.column, "missing: every interval needs its start time")
+    try:
+        start, local_date = local_time(raw_start, spec.date_format, spec.timezone, spec.input_timezone)
+    except ValueError as exc:
+        raise RowProblem(spec.column, str(exc)) from None
+    offered, answered, abandoned = (_count(values, c) for c in (mapping.offered, mapping.answered, mapping.abandoned))
+    if answered + abandoned > offered:
+        raise RowProblem(mapping.offered, f"answered ({answered}) + abandoned ({abandoned}) is more than offered ({offered})")
+    resolved = known = None
+    if mapping.resolved_first_contact:
+        resolved = _count(values, mapping.resolved_first_contact, required=False)
+        known = _count(values, mapping.resolution_known, required=False)
+        if (resolved is None) != (known is None):
+            blank = mapping.resolved_first_contact if resolved is None else mapping.resolution_known
+            raise RowProblem(blank, "missing: first-contact resolution needs both counts, or neither")
+        if resolved is not None and resolved > known:
+            raise RowProblem(mapping.resolved_first_contact,
+                             f"resolved at first contact ({resolved}) is more than resolution known ({known})")
+    channel = normalise_channel(_mapped(values, mapping.channel, "channel"))
+    if channel is None:
+        raise RowProblem(mapping.channel.column or "channel", "not a Touchpoints channel")
+    quarter = FiscalQuarter.of_date(local_date)
+    queue = " ".join(values.get(mapping.queue, "").split()) or None if mapping.queue else None
+    return {
+        "interval_key": KEY_SEPARATOR.join(key_parts), "line": line,
+        "provider": _mapped(values, mapping.provider, "provider"), "service": _mapped(values, mapping.service, "service"),
+        "channel": channel, "stage": _mapped(values, mapping.stage, "stage"), "queue": queue,
+        "interval_start": start, "interval_date": local_date,
+        "fiscal_year": quarter.year, "fiscal_quarter": quarter.quarter,
+        "offered": offered, "answered": answered, "abandoned": abandoned,
+        "answer_seconds": _answer_seconds(values, mapping.answer_time, answered),
+        "resolved_first_contact": resolved, "resolution_known": known,
+    }
+
+
+def chunks(path: Path, mapping: ContactMapping) -> Iterator[Chunk]:
+    header = read_header(path)
+    require_columns(path, header, mapping.read_columns())
+    kept = set(mapping.read_columns())
+    key_name = " + ".join(mapping.interval_key)
+    first_seen: dict[str, int] = {}
+    chunk = Chunk()
+    for line, cells in iter_records(path):
+        chunk.rows_read += 1
+        raw = {c: v for c, v in zip(header, cells) if c in kept}  # only mapped columns, even in a rejection
+        if len(cells) != len(header):
+            chunk.rejections.append(Rejection(line, "(row)", f"expected {len(header)} values, got {len(cells)}", raw))
+        else:
+            try:
+                row = parse_row(mapping, line, raw)
+            except RowProblem as problem:
+                chunk.rejections.append(Rejection(line, problem.column, problem.reason, raw))
+            else:
+                key = row["interval_key"]
+                if key in first_seen:
+                    chunk.rejections.append(Rejection(line, key_name, f"duplicate interval key {key!r}, "
+                                                      f"first on line {first_seen[key]}", raw))
+                else:
+                    first_seen[key] = line
+                    chunk.rows.append(row)
+                    chunk.as_of = max(chunk.as_of or row["interval_date"], row["interval_date"])
+        if chunk.rows_read >= CHUNK_ROWS:
+            yield chunk
+            chunk = Chunk()
+    yield chunk
+
+
+def write(conn: Connection, source: str, run_id: int, rows: list[dict]) -> int:
+    """Replace intervals with the same (source, key), then insert: a re-run never duplicates."""
+    keys = [r["interval_key"] for r in rows]
+    for start in range(0, len(keys), DELETE_BATCH):
+        conn.execute(delete(ContactInterval).where(ContactInterval.source == source,
+                                                   ContactInterval.interval_key.in_(keys[start:start + DELETE_BATCH])))
+    conn.execute(insert(ContactInterval), [{**r, "source": source, "load_run_id": run_id} for r in rows])
+    return len(rows)
+
+
+def load_contact_mapping(name_or_path: str | Path) -> ContactMapping:
+    return load_yaml_as(mapping_path(name_or_path), ContactMapping)
+
+
+def load(engine: Engine, path: Path, mapping: ContactMapping | str | Path, source: str | None = None) -> LoadReport:
+    if not isinstance(mapping, ContactMapping):
+        mapping = load_contact_mapping(mapping)
+    source = source or mapping.key_source
+    return run_load(engine, source=source, kind=KIND, path=Path(path),
+                    parameters={"mapping": mapping.model_dump(mode="json")},
+                    chunks=lambda p: chunks(p, mapping),
+                    write=lambda conn, run_id, rows: write(conn, source, run_id, rows))
+

@@ -1,0 +1,195 @@
+"""Employee-experience indices (e.g. OPM FEVS engagement), wide by year, through a mapping.
+
+One CSV row is one organisational unit; its columns hold one value per index and survey year,
+named ``<base><separator><year>`` (``Global Satisfaction_2022``). Each non-empty cell of a
+mapped index and year becomes one stored value per service the unit delivers. An empty cell
+means the index was not reported that year: nothing is stored and nothing is rejected. A value
+that is unreadable or outside 0-1 (0-100 for a percent scale) rejects that cell only, naming
+its line and full column; the unit's other values still load. A missing unit code or name
+rejects the row. The survey is fielded within one fiscal year, so the fiscal year is the
+survey year and the quarter the mapping's ``fielded_quarter``.
+
+The file is the truth for the units it holds: a changed file first deletes the source's values
+for those units, then inserts, so a re-run never duplicates and a remapped unit moves.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from pathlib import Path
+
+from sqlalchemy import Connection, Engine, delete, insert
+
+from cxdash.catalogue import load_yaml_as
+from cxdash.db.models import EmployeeIndex
+from cxdash.mappings import EmployeeMapping, mapping_path
+from loaders.csv_reader import iter_records, read_header, require_columns
+from loaders.fields import whole_number
+from loaders.runner import Chunk, LoadReport, Rejection, run_load
+from metrics.fiscal import FiscalQuarter
+
+KIND = "employee"
+ALL_SERVICES = "all"
+CHUNK_ROWS = 2000
+DELETE_BATCH = 500
+MAX_CODE, MAX_NAME, MAX_LEVEL = 100, 300, 100  # column widths (the name may become the provider)
+
+
+class RowProblem(ValueError):
+    def __init__(self, column: str, reason: str):
+        super().__init__(reason)
+        self.column, self.reason = column, reason
+
+
+def read_columns(mapping: EmployeeMapping) -> list[str]:
+    """The columns whose values are read into the database (or into a rejection)."""
+    bases = [b for b in (mapping.respondents, mapping.reporting_level) if b] + list(mapping.indices.values())
+    columns = [mapping.unit_code, mapping.unit_name]
+    columns += [mapping.year_column(base, year) for year in mapping.years for base in bases]
+    return list(dict.fromkeys(columns))
+
+
+def read_value(raw: str, scale: str) -> float | None:
+    """A proportion (0-1) from a cell on the mapping's scale; None for an empty cell.
+
+    A percent cell may carry a '%' sign ('71.5%'). Raises ValueError saying what was expected.
+    """
+    text = raw.strip()
+    if not text:
+        return None
+    if scale == "percent" and text.endswith("%"):
+        text = text[:-1].strip()
+    top = 100.0 if scale == "percent" else 1.0
+    try:
+        number = float(text)
+    except ValueError:
+        hint = " (a '%' sign, but the mapping's value_scale is proportion)" if scale == "proportion" and "%" in text else ""
+        raise ValueError(f"cannot read {raw!r} as a {scale} (0-{top:g}){hint}") from None
+    if not math.isfinite(number) or not 0.0 <= number <= top:
+        raise ValueError(f"{raw!r} is outside 0-{top:g} (value_scale: {scale})")
+    return number / 100.0 if scale == "percent" else number
+
+
+def _text(values: dict, column: str, what: str, limit: int, required: bool) -> str | None:
+    text = " ".join(values.get(column, "").split())
+    if not text:
+        if required:
+            raise RowProblem(column, f"missing {what}")
+        return None
+    if len(text) > limit:
+        raise RowProblem(column, f"{what} longer than {limit} characters")
+    return text
+
+
+def _respondents(values: dict, column: str) -> int | None:
+    raw = values.get(column, "")
+    try:
+        count = whole_number(raw)
+    except ValueError:
+        count = None
+    else:
+        if count is None or count >= 0:
+            return count
+    raise ValueError(f"cannot read {raw!r} as a whole number of respondents")
+
+
+def parse_row(mapping: EmployeeMapping, line: int, values: dict) -> tuple[dict, list[tuple[str, str]]]:
+    """(the unit with its values to store, the (column, reason) of every rejected cell).
+
+    Raises RowProblem when the unit itself cannot be identified."""
+    code = _text(values, mapping.unit_code, "unit code", MAX_CODE, required=True)
+    name = _text(values, mapping.unit_name, "unit name", MAX_NAME, required=True)
+    target = mapping.units.get(code)
+    provider = target.provider if target else name  # an unmapped unit is its own provider: nothing lost
+    services = list(dict.fromkeys(target.services)) if target and target.services else [ALL_SERVICES]
+    records, problems = [], []
+    for year in mapping.years:
+        respondents = level = None
+        if mapping.respondents:
+            column = mapping.year_column(mapping.respondents, year)
+            try:
+                respondents = _respondents(values, column)
+            except ValueError as exc:  # the year's values would be weighted wrongly: keep them out
+                problems.append((column, f"{exc}; the unit's {year} values are not stored"))
+                continue
+        if mapping.reporting_level:
+            column = mapping.year_column(mapping.reporting_level, year)
+            try:
+                level = _text(values, column, "reporting level", MAX_LEVEL, required=False)
+            except RowProblem as problem:
+                problems.append((problem.column, problem.reason))
+        for indicator, base in mapping.indices.items():
+            column = mapping.year_column(base, year)
+            try:
+                value = read_value(values.get(column, ""), mapping.value_scale)
+            except ValueError as exc:
+                problems.append((column, str(exc)))
+                continue
+            if value is None:  # not reported that year
+                continue
+            records += [{"line": line, "unit_code": code, "unit_name": name, "reporting_level": level,
+                         "survey_year": year, "fiscal_year": year, "fiscal_quarter": mapping.fielded_quarter,
+                         "indicator": indicator, "value": value, "respondents": respondents,
+                         "provider": provider, "service": service} for service in services]
+    return {"unit_code": code, "line": line, "records": records}, problems
+
+
+def chunks(path: Path, mapping: EmployeeMapping) -> Iterator[Chunk]:
+    header = read_header(path)
+    columns = read_columns(mapping)
+    require_columns(path, header, columns)
+    kept = set(columns)
+    first_seen: dict[str, int] = {}
+    chunk = Chunk()
+    for line, cells in iter_records(path):
+        chunk.rows_read += 1
+        raw = {c: v for c, v in zip(header, cells) if c in kept}  # only mapped columns, even in a rejection
+        if len(cells) != len(header):
+            chunk.rejections.append(Rejection(line, "(row)", f"expected {len(header)} values, got {len(cells)}", raw))
+        else:
+            try:
+                unit, problems = parse_row(mapping, line, raw)
+            except RowProblem as problem:
+                chunk.rejections.append(Rejection(line, problem.column, problem.reason, raw))
+            else:
+                code = unit["unit_code"]
+                if code in first_seen:
+                    chunk.rejections.append(Rejection(line, mapping.unit_code, f"duplicate unit code {code!r}, "
+                                                      f"first on line {first_seen[code]}", raw))
+                else:
+                    first_seen[code] = line
+                    identity = {mapping.unit_code: raw.get(mapping.unit_code), mapping.unit_name: raw.get(mapping.unit_name)}
+                    chunk.rejections += [Rejection(line, column, reason, {**identity, column: raw.get(column)})
+                                         for column, reason in problems]
+                    chunk.rows.append(unit)
+                    if unit["records"]:
+                        latest = FiscalQuarter(max(r["fiscal_year"] for r in unit["records"]), mapping.fielded_quarter).end
+                        chunk.as_of = max(chunk.as_of or latest, latest)
+        if chunk.rows_read >= CHUNK_ROWS:
+            yield chunk
+            chunk = Chunk()
+    yield chunk
+
+
+def write(conn: Connection, source: str, run_id: int, units: list[dict]) -> int:
+    """Delete the source's values for these units, then insert theirs: a re-run never duplicates.
+
+    Returns the number of units (file rows) written."""
+    codes = [u["unit_code"] for u in units]
+    for start in range(0, len(codes), DELETE_BATCH):
+        conn.execute(delete(EmployeeIndex).where(EmployeeIndex.source == source,
+                                                 EmployeeIndex.unit_code.in_(codes[start:start + DELETE_BATCH])))
+    records = [{**r, "source": source, "load_run_id": run_id} for u in units for r in u["records"]]
+    for start in range(0, len(records), 5000):
+        conn.execute(insert(EmployeeIndex), records[start:start + 5000])
+    return len(units)
+
+
+def load(engine: Engine, path: Path, mapping: EmployeeMapping | str | Path, source: str | None = None) -> LoadReport:
+    if not isinstance(mapping, EmployeeMapping):
+        mapping = load_yaml_as(mapping_path(mapping), EmployeeMapping)
+    source = source or mapping.key_source
+    return run_load(engine, source=source, kind=KIND, path=Path(path),
+                    parameters={"mapping": mapping.model_dump(mode="json")},
+                    chunks=lambda p: chunks(p, mapping),
+                    write=lambda conn, run_id, rows: write(conn, source, run_id, rows))
