@@ -11,6 +11,9 @@ from cxdash import paths
 from cxdash.errors import UserError
 from cxdash.kinds import LOAD_KINDS
 
+SOURCES_OPTION = click.option("--sources", "sources_file", envvar="CXDASH_SOURCES", metavar="PATH",
+                              help="Sources config (default: config/sources.yaml).")
+
 
 class Context:
     """Resolved once per command: database URL and catalogue path."""
@@ -85,8 +88,7 @@ def init(db, catalogue):
 @click.argument("files", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--source", help="Alone: load this configured source (config/sources.yaml). With KIND and FILES: "
                                "the source name recorded for freshness (default: the kind).")
-@click.option("--sources", "sources_file", envvar="CXDASH_SOURCES", metavar="PATH",
-              help="Sources config (default: config/sources.yaml).")
+@SOURCES_OPTION
 @click.option("--mapping", help="survey-responses, cases, contacts, feedback, employee: column mapping name in config/mappings (or a YAML path).")
 @click.option("--provider", help="Response files: provider of the service (as in the catalogue).")
 @click.option("--service", help="Response files: service name (as in the catalogue).")
@@ -154,8 +156,7 @@ def _load_source(ctx: Context, name: str, sources_file, recompute: bool) -> None
 
 
 @main.command()
-@click.option("--sources", "sources_file", envvar="CXDASH_SOURCES", metavar="PATH",
-              help="Sources config (default: config/sources.yaml).")
+@SOURCES_OPTION
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
 @_common
 @_friendly
@@ -177,8 +178,7 @@ def sources(sources_file, fmt, db, catalogue):
 
 
 @main.command()
-@click.option("--sources", "sources_file", envvar="CXDASH_SOURCES", metavar="PATH",
-              help="Sources config (default: config/sources.yaml).")
+@SOURCES_OPTION
 @_common
 @_friendly
 def scheduler(sources_file, db, catalogue):
@@ -255,17 +255,18 @@ def _quarter(label):
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8050, show_default=True, type=int)
 @click.option("--debug", is_flag=True, help="Dash debug mode (hot reload, error overlay).")
+@SOURCES_OPTION
 @_common
 @_friendly
-def serve(host, port, debug, db, catalogue):
-    """Serve the dashboard."""
+def serve(host, port, debug, sources_file, db, catalogue):
+    """Serve the dashboard (read-only: loading is for 'cxdash load' and 'cxdash scheduler')."""
     ctx = Context(db, catalogue)
-    _serve(ctx, host, port, debug)
+    _serve(ctx, _sources(sources_file), host, port, debug)
 
 
-def _serve(ctx: Context, host: str, port: int, debug: bool) -> None:
+def _serve(ctx: Context, sources, host: str, port: int, debug: bool) -> None:
     from dashboard.app import create_app
-    app = create_app(ctx.ready_engine(), ctx.catalogue)
+    app = create_app(ctx.ready_engine(), ctx.catalogue, sources)
     click.echo(f"cxdash serving on http://{host}:{port}/ (Ctrl+C to stop)")
     if debug:
         app.run(host=host, port=port, debug=True)
@@ -278,20 +279,25 @@ def _serve(ctx: Context, host: str, port: int, debug: bool) -> None:
 @click.option("--serve/--no-serve", "do_serve", default=True, show_default=True)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8050, show_default=True, type=int)
+@SOURCES_OPTION
 @_common
 @_friendly
-def demo(do_serve, host, port, db, catalogue):
-    """Initialise the database, load the sample data, compute, and serve."""
+def demo(do_serve, host, port, sources_file, db, catalogue):
+    """Initialise the database, load every configured source once, compute, and serve.
+
+    A source whose files are not on this machine is recorded as failed (the Data page shows
+    why) and the others still load."""
     from cxdash.compute import compute as run_compute
     from cxdash.db.engine import upgrade
-    from loaders import a11_quarterly
+    from cxdash.sources import run_source
     ctx = Context(db, catalogue)
     upgrade(ctx.engine)
-    for path in sorted(paths.sample_dir().glob("hisp_a11_quarterly_*.csv")):
-        click.echo(a11_quarterly.load(ctx.engine, path, ctx.catalogue, source="sample-a11-quarterly").summary())
+    sources = _sources(sources_file)
+    for source in sources:
+        click.echo(run_source(ctx.engine, ctx.catalogue, sources, source.name, recompute=False).summary())
     click.echo(run_compute(ctx.engine, ctx.catalogue).summary())
     if do_serve:
-        _serve(ctx, host, port, False)
+        _serve(ctx, sources, host, port, False)
 
 
 if __name__ == "__main__":

@@ -293,6 +293,9 @@ class FeedbackMapping(_Strict):
     service: Source
     channel: Annotated[Source, AfterValidator(_channel_source)]
     stage: Source
+    blank_text: Literal["reject", "skip"] = Field(
+        "reject", description="a row without text: reject it (a complaint with no words is an error) or skip it "
+                              "(an optional survey comment left blank)")
     ignore: list[str] = Field(default_factory=list, description="columns deliberately not stored")
 
     @property

@@ -12,16 +12,17 @@ from sqlalchemy import Engine
 
 from cxdash import paths
 from cxdash.catalogue import Catalogue
+from cxdash.sources import Sources, load_sources
 from dashboard import callbacks, data
 from dashboard.components import gov_banner, identifier, site_header, skip_link
 from dashboard.context import DashboardContext, install
 
 PAGES = Path(__file__).resolve().parent / "pages"
-NAV = [("Scorecard", "/"), ("About the data", "/about")]
+NAV = [("Scorecard", "/"), ("Journey stages", "/journey"), ("Data sources", "/data"), ("About the data", "/about")]
 FOOTER_LINKS = [("About the data", "/about"), ("Accessibility statement", "/accessibility")]
 
 
-def create_app(engine: Engine, catalogue: Catalogue) -> Dash:
+def create_app(engine: Engine, catalogue: Catalogue, sources: Sources | None = None) -> Dash:
     app = Dash(
         __name__,
         use_pages=True,
@@ -35,7 +36,8 @@ def create_app(engine: Engine, catalogue: Catalogue) -> Dash:
         meta_tags=[{"name": "viewport", "content": "width=device-width, initial-scale=1"}],
     )
     app.index_string = app.index_string.replace("<html>", '<html lang="en">', 1)
-    install(app.server, DashboardContext(engine=engine, catalogue=catalogue))
+    install(app.server, DashboardContext(engine=engine, catalogue=catalogue,
+                                         sources=sources or load_sources(paths.sources_path())))
     data.cache.init_app(app.server)
     app.layout = shell
     callbacks.register(app)

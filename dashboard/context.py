@@ -1,12 +1,14 @@
-"""What a request needs: the database and the catalogue, held by the Flask app, not globals."""
+"""What a request needs: the database, the catalogue and the sources config, held by the Flask app, not globals."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import flask
 from sqlalchemy import Engine
 
 from cxdash.catalogue import Catalogue
+from cxdash.sources import Sources, SourcesConfig
 
 EXTENSION = "cxdash"
 
@@ -15,6 +17,7 @@ EXTENSION = "cxdash"
 class DashboardContext:
     engine: Engine
     catalogue: Catalogue
+    sources: Sources = field(default_factory=lambda: Sources(SourcesConfig(), Path(".")))
 
 
 def install(server: flask.Flask, context: DashboardContext) -> None:

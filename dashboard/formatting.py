@@ -114,3 +114,25 @@ def format_date(value) -> str:
     elif not isinstance(value, _dt.date):  # datetime and pd.Timestamp are dates
         raise TypeError(f"expected an ISO date string or a date, got {type(value).__name__}")
     return f"{value.day} {_MONTHS[value.month - 1]} {value.year}"
+
+
+INDICATOR_UNITS = ("percent", "days", "seconds", "score", "cases", "contacts", "items")
+
+
+def format_indicator(value, unit: str) -> str:
+    """An operational indicator in its unit: 0.25 percent -> '25.0%'; 12 days -> '12 days';
+    95 seconds -> '1 min 35 s'; 1234 cases -> '1,234'; -0.12 score -> '−0.12'."""
+    if unit not in INDICATOR_UNITS:
+        raise ValueError(f"unknown indicator unit {unit!r}; expected one of {INDICATOR_UNITS}")
+    if is_missing(value):
+        return MISSING
+    if unit == "percent":
+        return f"{value * 100:.1f}%"
+    if unit == "days":
+        return f"{value:g} day" if value == 1 else f"{value:.1f} days".replace(".0 days", " days")
+    if unit == "seconds":
+        minutes, seconds = divmod(round(value), 60)
+        return f"{minutes} min {seconds} s" if minutes else f"{seconds} s"
+    if unit == "score":
+        return _signed(value, 2)
+    return f"{int(round(value)):,}"

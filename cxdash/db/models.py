@@ -241,6 +241,7 @@ class IndicatorValue(Base):
     __table_args__ = (
         UniqueConstraint("indicator", "fiscal_year", "fiscal_quarter", "provider", "service", "channel", "stage",
                          name="uq_indicator_value_cell"),
+        Index("ix_indicator_value_scope", "provider", "service", "channel", "fiscal_year", "fiscal_quarter"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     indicator: Mapped[str] = mapped_column(String(100))

@@ -278,3 +278,39 @@ def quarter_coverage(conn: Connection | Engine) -> pd.DataFrame:
         dims = [table.source, table.provider, table.service, table.fiscal_year, table.fiscal_quarter]
         parts.append(select(*dims, func.count().label("rows")).group_by(*dims))
     return _ints(_frame(conn, union_all(*parts)), ["rows"])
+
+
+# --- journey stages -----------------------------------------------------------------------------
+
+def journey_options(conn: Connection | Engine) -> pd.DataFrame:
+    """(fiscal_year, fiscal_quarter, provider, service) with survey scores or indicators, all channels."""
+    s, i = ScoreCell, IndicatorValue
+    dims = lambda t: [t.fiscal_year, t.fiscal_quarter, t.provider, t.service]  # noqa: E731
+    statement = union_all(
+        select(*dims(s)).where(s.channel == "all", s.stage == "all").distinct(),
+        select(*dims(i)).where(i.channel == "all", i.stage == "all").distinct(),
+    )
+    return _frame(conn, statement).drop_duplicates().assign(channel="all")
+
+
+def scope_scores(conn: Connection | Engine, fiscal_year: int, fiscal_quarter: int, provider: str,
+                 service: str) -> pd.DataFrame:
+    """Every stage's scores (all channels) for one quarter and scope."""
+    t = ScoreCell
+    statement = select(t.stage, t.question, t.n, t.pct_agree, t.mean, t.suppressed).where(
+        t.fiscal_year == fiscal_year, t.fiscal_quarter == fiscal_quarter, t.provider == provider,
+        t.service == service, t.channel == "all")
+    return _frame(conn, statement)
+
+
+def scope_indicators(conn: Connection | Engine, provider: str, service: str, fiscal_year: int | None = None,
+                     fiscal_quarter: int | None = None, indicators: list[str] | None = None) -> pd.DataFrame:
+    """Indicators (all channels) of one scope: one quarter, or every quarter when none is given."""
+    t = IndicatorValue
+    statement = select(t.indicator, t.fiscal_year, t.fiscal_quarter, t.stage, t.value, t.n, t.unit).where(
+        t.provider == provider, t.service == service, t.channel == "all")
+    if fiscal_year is not None:
+        statement = statement.where(t.fiscal_year == fiscal_year, t.fiscal_quarter == fiscal_quarter)
+    if indicators is not None:
+        statement = statement.where(t.indicator.in_(indicators))
+    return _frame(conn, statement)

@@ -8,6 +8,7 @@ USWDS) and assets/zz-cxdash/cxdash.css (ours, loads after USWDS).
 from dashboard.components.banner import gov_banner
 from dashboard.components.chart_with_table import chart_with_table
 from dashboard.components.data_table import data_table
+from dashboard.components.freshness_tag import freshness_tag
 from dashboard.components.header import site_header
 from dashboard.components.identifier import identifier
 from dashboard.components.measure_card import measure_card
@@ -19,6 +20,7 @@ from dashboard.components.takeaway import takeaway
 __all__ = [
     "chart_with_table",
     "data_table",
+    "freshness_tag",
     "gov_banner",
     "identifier",
     "measure_card",

@@ -266,17 +266,22 @@ def _dropdown(component_id: str, label: str, options: list[dict], value: str) ->
     ], className="cx-filter")
 
 
-def filter_bar(available: Choices, filters: Filters) -> html.Div:
+def filter_bar(available: Choices, filters: Filters, prefix: str = "filter", label: str = "Scorecard filters",
+               channel: bool = True) -> html.Div:
+    """Quarter, provider, service (and channel) dropdowns; ``prefix`` keeps ids unique per page."""
     everything = [{"label": "All providers", "value": ALL}]
-    return html.Div([
-        _dropdown("filter-quarter", "Fiscal quarter",
+    dropdowns = [
+        _dropdown(f"{prefix}-quarter", "Fiscal quarter",
                   [{"label": FiscalQuarter.parse(q).display, "value": q} for q in available.quarters], filters.quarter),
-        _dropdown("filter-provider", "Provider", everything + [{"label": p, "value": p} for p in available.providers],
+        _dropdown(f"{prefix}-provider", "Provider", everything + [{"label": p, "value": p} for p in available.providers],
                   filters.provider),
-        _dropdown("filter-service", "Service", service_options(available), filters.service),
-        _dropdown("filter-channel", "Channel", [{"label": channel_label(ALL), "value": ALL}] +
-                  [{"label": channel_label(c), "value": c} for c in available.channels], filters.channel),
-    ], className="cx-filters", role="search", **{"aria-label": "Scorecard filters"})
+        _dropdown(f"{prefix}-service", "Service", service_options(available), filters.service),
+    ]
+    if channel:
+        dropdowns.append(_dropdown(f"{prefix}-channel", "Channel", [{"label": channel_label(ALL), "value": ALL}] +
+                                   [{"label": channel_label(c), "value": c} for c in available.channels],
+                                   filters.channel))
+    return html.Div(dropdowns, className="cx-filters", role="search", **{"aria-label": label})
 
 
 def service_options(available: Choices) -> list[dict]:

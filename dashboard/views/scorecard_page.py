@@ -5,7 +5,7 @@ from dash import dcc, html
 
 from dashboard import data
 from dashboard.context import current
-from dashboard.views import scorecard
+from dashboard.views import data_page, scorecard
 
 
 def resolved_filters(query: dict) -> tuple[scorecard.Filters, scorecard.Choices]:
@@ -35,6 +35,7 @@ def layout(query: dict) -> html.Div:
         html.P(f"{ctx.catalogue.agency}: measures derived from mission goals, against their targets. "
                "Change the filters to see a provider, a service or a channel; the address bar keeps the view, "
                "so a link reproduces it.", className="usa-intro"),
+        data_page.panel_freshness("survey"),
         scorecard.filter_bar(available, filters),
         html.Div(content_for(filters), id="scorecard-content", **{"aria-live": "polite"}),
         dcc.Store(id="scorecard-query"),

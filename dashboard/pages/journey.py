@@ -1,0 +1,10 @@
+"""Page '/journey': survey scores and indicators by journey stage."""
+import dash
+
+from dashboard.views import journey_page
+
+dash.register_page(__name__, path="/journey", name="Journey stages", title="Journey stages · cxdash", order=10)
+
+
+def layout(**query):
+    return journey_page.layout(query)
