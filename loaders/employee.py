@@ -174,7 +174,8 @@ def chunks(path: Path, mapping: EmployeeMapping) -> Iterator[Chunk]:
 def write(conn: Connection, source: str, run_id: int, units: list[dict]) -> int:
     """Delete the source's values for these units, then insert theirs: a re-run never duplicates.
 
-    Returns the number of units (file rows) written."""
+    Returns the number of units (file rows) written; a unit with a rejected cell is counted here
+    (its other values loaded) and among the rejected rows too."""
     codes = [u["unit_code"] for u in units]
     for start in range(0, len(codes), DELETE_BATCH):
         conn.execute(delete(EmployeeIndex).where(EmployeeIndex.source == source,

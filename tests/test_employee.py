@@ -276,3 +276,14 @@ def test_load_employee_command(tmp_path, fevs_long):
     expected = fevs_long[(fevs_long.unit_code == "CM0904") & (fevs_long.fiscal_year == 2022)
                          & (fevs_long.indicator == "employee_engagement")].iloc[0]
     assert nws[["service", "value", "n", "unit"]].values.tolist() == [["all", pytest.approx(expected.value), expected.respondents, "percent"]]
+
+
+def test_units_without_respondent_counts_weigh_in_only_when_none_has_one():
+    from cxdash.indicators.employee import combine
+    frame = pd.DataFrame({
+        "source": "s", "load_run_id": 1, "unit_code": ["A", "B", "C", "D"], "provider": ["P", "P", "Q", "Q"],
+        "service": "all", "fiscal_year": 2022, "fiscal_quarter": 3, "indicator": "x",
+        "value": [0.5, 0.7, 0.6, 0.8], "respondents": [100.0, None, None, None]})
+    got = combine(frame, ["provider"]).set_index("provider")
+    assert got.loc["P", "value"] == pytest.approx(0.5) and got.loc["P", "n"] == 100   # B has no count: left out
+    assert got.loc["Q", "value"] == pytest.approx((0.6 + 0.8) / 2) and got.loc["Q", "n"] == 0  # none has: plain mean

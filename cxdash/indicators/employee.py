@@ -41,11 +41,11 @@ PER = ["fiscal_year", "fiscal_quarter", "indicator"]
 
 def outermost(units: pd.DataFrame, group: list[str]) -> pd.Series:
     """True for each unit not inside another unit of its group and source (by code prefix)."""
-    def not_inside(codes: pd.Series) -> pd.Series:
-        present = set(codes)
-        return codes.map(lambda code: not any(code[:k] in present for k in range(1, len(code))))
-
-    return units.groupby([*group, "source"], sort=False)["unit_code"].transform(not_inside).astype(bool)
+    scopes = list(zip(*(units[c] for c in [*group, "source"])))
+    codes = units["unit_code"].tolist()
+    present = set(zip(scopes, codes))
+    return pd.Series([not any((scope, code[:k]) in present for k in range(1, len(code)))
+                      for scope, code in zip(scopes, codes)], index=units.index, dtype=bool)
 
 
 def combine(stored: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
