@@ -27,12 +27,12 @@ import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+VERSION = "1"  # raise when the rules change: loads record it, so a re-load re-redacts
 PLACEHOLDERS = {
     "PERSON": "[name]", "EMAIL_ADDRESS": "[email]", "PHONE_NUMBER": "[phone]", "US_SSN": "[SSN]",
     "ADDRESS": "[address]", "CREDIT_CARD": "[card]", "IP_ADDRESS": "[IP address]", "URL": "[link]",
     "ID_NUMBER": "[number]",
 }
-PLACEHOLDER_WORDS = frozenset(p.strip("[]").split()[0].lower() for p in PLACEHOLDERS.values())
 _NAME_LOCALES = ("en_US", "en_GB", "en_IE", "es_MX", "es_ES")
 
 
@@ -83,11 +83,15 @@ def _lexicons() -> tuple[frozenset, frozenset, frozenset, frozenset]:
 # --- recognizers ----------------------------------------------------------------------------
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*")
-_TITLES = frozenset("Mr Mrs Ms Miss Mx Dr Prof Professor Officer Agent Sgt Sergeant Capt Captain Rev Judge Nurse "
-                    "Detective Deputy Lt Lieutenant".split())
-_STRONG_CUE = re.compile(r"\b(?:my name is|my name's|name is|name:|call me|signed|named)\s*[:,\-]?\s*$", re.I)
+_TITLES = frozenset(["Mr", "Mrs", "Ms", "Miss", "Mx", "Dr", "Prof", "Professor", "Officer", "Agent", "Sgt",
+                     "Sergeant", "Capt", "Captain", "Rev", "Judge", "Nurse", "Detective", "Deputy", "Lt", "Lieutenant"])
+_STRONG_CUE = re.compile(r"\b(?:my name is|my name's|name is|name:|call me|signed|named)\s*[:,\-]?\s*$",
+                         re.IGNORECASE)
+_SIGN_OFF = re.compile(r"\b(?:sincerely|regards|respectfully|thanks|thank you|cheers|best)\s*[,:\-]\s*$",
+                       re.IGNORECASE)
 _WEAK_CUE = re.compile(r"\b(?:i am|i'm|im|this is|sincerely|regards|respectfully|thanks|thank you|cheers|"
-                       r"spoke (?:to|with)|talked (?:to|with)|helped by|assisted by|from)\s*[:,\-]?\s*$", re.I)
+                       r"spoke (?:to|with)|talked (?:to|with)|helped by|assisted by|from)\s*[:,\-]?\s*$",
+                       re.IGNORECASE)
 
 
 def _is_cap(word: str) -> bool:
@@ -110,6 +114,11 @@ def _person_spans(text: str) -> list[tuple[int, int]]:
         """Word i+1 follows word i within the same name: a space, or an initial's full stop."""
         gap = text[words[i][1]:words[i + 1][0]]
         return gap == " " or (len(words[i][2]) == 1 and gap in (". ", "."))
+
+    def before_surname(i: int) -> bool:
+        """Word i is followed, within a name, by a capitalised word that is not an ordinary word."""
+        return i + 1 < len(words) and adjacent(i) and _is_cap(words[i + 1][2]) \
+            and words[i + 1][2].lower() not in common
 
     def extend(i: int, limit: int = 3) -> int:
         """Index of the last word of a name starting at word i (surnames, middle names, initials)."""
@@ -135,12 +144,13 @@ def _person_spans(text: str) -> list[tuple[int, int]]:
             while end_index + 1 < len(words) and end_index - i < 2 and adjacent(end_index) \
                     and words[end_index + 1][2].lower() not in common:
                 end_index += 1
-        elif _is_cap(word) and word in first:
-            if word not in ambiguous or _WEAK_CUE.search(before):
-                end_index = extend(i)
-            elif i + 1 < len(words) and adjacent(i) and _is_cap(words[i + 1][2]) \
-                    and words[i + 1][2].lower() not in common:
-                end_index = extend(i)
+        elif _SIGN_OFF.search(before) and namey(word):
+            end_index = extend(i)  # "Thanks, Thi": a signature
+        elif _WEAK_CUE.search(before) and namey(word) and before_surname(i):
+            end_index = extend(i)  # "This is Priya Raman": two name-like words after a cue, known or not
+        elif _is_cap(word) and word in first and (
+                word not in ambiguous or _WEAK_CUE.search(before) or before_surname(i)):
+            end_index = extend(i)  # "Kevin", "Maria Lopez"; "Grace" only as "Grace Okafor" or "I am Grace"
         if end_index is None:
             i += 1
             continue
@@ -149,8 +159,10 @@ def _person_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-_SUFFIX = (r"(?:Street|St|Avenue|Ave|Av|Road|Rd|Boulevard|Blvd|Lane|Ln|Drive|Dr|Court|Ct|Way|Place|Pl|Terrace|Ter|"
-           r"Parkway|Pkwy|Highway|Hwy|Circle|Cir|Square|Sq|Trail|Trl|Pike|Alley|Loop|Plaza|Row)")
+# An abbreviation's full stop belongs to the address only when more of the address follows.
+_SUFFIX = (r"(?:(?:Street|Avenue|Road|Boulevard|Lane|Drive|Court|Way|Place|Terrace|Parkway|Highway|Circle|Square|"
+           r"Trail|Pike|Alley|Loop|Plaza|Row)\b|(?:St|Ave|Av|Rd|Blvd|Ln|Dr|Ct|Pl|Ter|Pkwy|Hwy|Cir|Sq|Trl)\b"
+           r"(?:\.(?=,|\s+[A-Za-z0-9#]))?)")
 _DIRECTION = r"(?:(?:N|S|E|W|NE|NW|SE|SW|North|South|East|West)\.?\s+)"
 _STREET_WORD = r"(?:[A-Z][A-Za-z'\-]*|\d{1,3}(?:st|nd|rd|th))"
 _UNIT = r"(?:,?\s*(?:Apt|Apartment|Unit|Suite|Ste|Floor|Fl|Room|Rm|#)\.?\s*#?\s*[A-Za-z0-9\-]+)?"
@@ -158,13 +170,14 @@ _CITY_STATE_ZIP = (r"(?:,?\s+[A-Z][A-Za-z]+(?:\s+[A-Z][A-Za-z]+){0,2},?\s+[A-Z]{
                    r"|,?\s+\d{5}(?:-\d{4})?\b)?")
 _ADDRESS = re.compile(
     r"\b\d{1,6}[A-Za-z]?(?:-\d{1,5})?\s+" + _DIRECTION + r"?" + _STREET_WORD + r"(?:\s+" + _STREET_WORD + r"){0,3}\s+"
-    + r"(?i:" + _SUFFIX + r")\b\.?(?:\s+" + _DIRECTION.replace(r"\s+", "") + r"\b)?" + _UNIT + _CITY_STATE_ZIP)
+    + r"(?i:" + _SUFFIX + r")(?:\s+" + _DIRECTION.replace(r"\s+", "") + r"\b)?" + _UNIT + _CITY_STATE_ZIP)
 # "123 main st": a lower-case street name, only with a suffix that is not an ordinary word.
-_ADDRESS_LOWER = re.compile(r"\b\d{1,6}\s+([a-z]+(?:\s+[a-z]+)?)\s+(?:street|st|avenue|ave|boulevard|blvd|road|rd)\b\.?"
+_ADDRESS_LOWER = re.compile(r"\b\d{1,6}\s+([a-z]+(?:\s+[a-z]+)?)\s+(?:street|avenue|boulevard|road|st|ave|blvd|rd)\b"
                             + _UNIT + _CITY_STATE_ZIP)
 _PO_BOX = re.compile(r"\b(?i:P\.?\s?O\.?\s?Box|Post Office Box)\s+\d+\b" + _CITY_STATE_ZIP)
-_QUANTITY_WORDS = frozenset("hour hours minute minutes day days week weeks month months year years time times calls "
-                            "call people pages page more other different".split())
+_QUANTITY_WORDS = frozenset(["hour", "hours", "minute", "minutes", "day", "days", "week", "weeks", "month", "months",
+                             "year", "years", "time", "times", "calls", "call", "people", "pages", "page", "more",
+                             "other", "different"])
 
 
 def _address_spans(text: str) -> list[tuple[int, int]]:
@@ -179,13 +192,13 @@ def _address_spans(text: str) -> list[tuple[int, int]]:
 
 _SSN = re.compile(r"(?<![\d\-])\d{3}([- .])\d{2}\1\d{4}(?![\d\-])")
 _SSN_CUED = re.compile(r"\b(?:ssn|ss#|social security(?: number| no\.?| #)?)\W{0,3}(?:[a-z]+\W+){0,4}?"
-                       r"(\d{3}[- .]?\d{2}[- .]?\d{4}|\d{4})\b", re.I)
+                       r"(\d{3}[- .]?\d{2}[- .]?\d{4}|\d{4})\b", re.IGNORECASE)
 _NANP = re.compile(r"(?<![\w\-])(?:\+?1[\s.\-]?)?(?:\(\d{3}\)\s?|\d{3}[\s.\-])\d{3}[\s.\-]\d{4}(?![\w\-])")
 _LONG_NUMBER = re.compile(r"(?<![\w\-])\d{7,}(?![\w\-])")
 _CUED_NUMBER = re.compile(
     r"\b(?:case|claim|account|acct|reference|ref|confirmation|ticket|application|member|policy|tracking|"
     r"receipt|record|file|license|licence|driver'?s? licen[cs]e|passport|id|identification)"
-    r"(?:\s+(?:number|no\.?|num|#))?\s*(?:is\s+|:\s*|#\s*)?([A-Z0-9][A-Z0-9\-]{3,})\b", re.I)
+    r"(?:\s+(?:number|no\.?|num|#))?\s*(?:is\s+|:\s*|#\s*)?([A-Z0-9][A-Z0-9\-]{3,})\b", re.IGNORECASE)
 
 
 def _group_spans(pattern: re.Pattern, text: str, group: int = 0, need_digit: bool = False) -> list[tuple[int, int]]:
@@ -227,10 +240,19 @@ def _rule_recognizer(entity: str, find):
 def _engines():
     """(AnalyzerEngine, AnonymizerEngine, operators): slow to build, so built once."""
     import tldextract
-    from presidio_analyzer import AnalyzerEngine, Pattern, PatternRecognizer, RecognizerRegistry
+    from presidio_analyzer import (
+        AnalyzerEngine,
+        Pattern,
+        PatternRecognizer,
+        RecognizerRegistry,
+    )
     from presidio_analyzer.nlp_engine import NoOpNlpEngine
     from presidio_analyzer.predefined_recognizers import (
-        CreditCardRecognizer, EmailRecognizer, IpRecognizer, PhoneRecognizer, UrlRecognizer,
+        CreditCardRecognizer,
+        EmailRecognizer,
+        IpRecognizer,
+        PhoneRecognizer,
+        UrlRecognizer,
     )
     from presidio_anonymizer import AnonymizerEngine
     from presidio_anonymizer.entities import OperatorConfig
@@ -244,6 +266,8 @@ def _engines():
             return offline(pattern_text.rsplit("@", 1)[-1]).fqdn != ""
 
     class ScoredPhoneRecognizer(PhoneRecognizer):
+        """Presidio's phone recognizer (phonenumbers), scored to rank against the other findings."""
+
         def analyze(self, text, entities, nlp_artifacts=None, regex_flags=None):
             results = super().analyze(text, entities, nlp_artifacts)
             for result in results:

@@ -1,0 +1,119 @@
+"""Unprompted feedback (complaints, comments, compliments) and survey free text, through a mapping.
+
+One CSV row is one item. The text is redacted of personal information (cxdash.redaction)
+first, before anything else happens to the row: the stored item, and a rejected row's raw
+values alike, only ever hold the redacted text. Sentiment is scored on the redacted text.
+An item needs a key, a readable received time, mapped channel and stage values, and some
+text; a row without text is rejected ("no text"), or skipped when the mapping says blank
+comments are normal (optional survey comments).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from sqlalchemy import Connection, Engine, delete, insert
+
+from cxdash import redaction
+from cxdash.channels import normalise_channel
+from cxdash.db.models import FeedbackItem
+from cxdash.errors import UserError
+from cxdash.mappings import FeedbackMapping, load_any_mapping
+from loaders.cases import RowProblem, _mapped, _time
+from loaders.csv_reader import iter_records, read_header, require_columns
+from loaders.runner import Chunk, LoadReport, Rejection, run_load
+from metrics import sentiment
+from metrics.fiscal import FiscalQuarter
+
+KIND = "feedback"
+CHUNK_ROWS = 2000
+DELETE_BATCH = 500
+
+
+class BlankText(Exception):
+    """A row whose text is empty and the mapping says to skip such rows."""
+
+
+def parse_row(mapping: FeedbackMapping, line: int, values: dict, text: redaction.Redacted) -> dict:
+    """A feedback_item row from a row's mapped values and its already redacted text."""
+    key = values.get(mapping.item_key, "").strip()
+    if not key:
+        raise RowProblem(mapping.item_key, "missing item key")
+    if not text.text.strip():
+        if mapping.blank_text == "skip":
+            raise BlankText
+        raise RowProblem(mapping.text, "no text")
+    received_at, received = _time(values, mapping.received_at, required=True)
+    channel = normalise_channel(_mapped(values, mapping.channel, "channel"))
+    if channel is None:
+        raise RowProblem(mapping.channel.column or "channel", "not a Touchpoints channel")
+    quarter = FiscalQuarter.of_date(received)
+    score, label = sentiment.score(text.text)
+    return {
+        "item_key": key, "line": line, "kind": _mapped(values, mapping.feedback_kind, "feedback kind"),
+        "received_at": received_at, "received_date": received,
+        "fiscal_year": quarter.year, "fiscal_quarter": quarter.quarter,
+        "provider": _mapped(values, mapping.provider, "provider"),
+        "service": _mapped(values, mapping.service, "service"),
+        "channel": channel, "stage": _mapped(values, mapping.stage, "stage"),
+        "text_redacted": text.text.strip(), "redactions": text.count, "sentiment": score, "sentiment_label": label,
+    }
+
+
+def chunks(path: Path, mapping: FeedbackMapping) -> Iterator[Chunk]:
+    header = read_header(path)
+    require_columns(path, header, mapping.read_columns())
+    kept = set(mapping.read_columns())
+    first_seen: dict[str, int] = {}
+    chunk = Chunk()
+    for line, cells in iter_records(path):
+        chunk.rows_read += 1
+        raw = {c: v for c, v in zip(header, cells) if c in kept}  # only mapped columns, even in a rejection
+        text = redaction.redact(raw.get(mapping.text))
+        if mapping.text in raw:
+            raw[mapping.text] = text.text  # never the original, not even in a rejection
+        if len(cells) != len(header):  # shifted cells: any of them may hold part of the text
+            raw = {c: redaction.redact(v).text for c, v in raw.items()}
+            chunk.rejections.append(Rejection(line, "(row)", f"expected {len(header)} values, got {len(cells)}", raw))
+        else:
+            try:
+                row = parse_row(mapping, line, raw, text)
+            except BlankText:
+                chunk.accepted_without_data += 1
+            except RowProblem as problem:
+                chunk.rejections.append(Rejection(line, problem.column, problem.reason, raw))
+            else:
+                if row["item_key"] in first_seen:
+                    reason = f"duplicate item key {row['item_key']!r}, first on line {first_seen[row['item_key']]}"
+                    chunk.rejections.append(Rejection(line, mapping.item_key, reason, raw))
+                else:
+                    first_seen[row["item_key"]] = line
+                    chunk.rows.append(row)
+                    chunk.as_of = max(chunk.as_of or row["received_date"], row["received_date"])
+        if chunk.rows_read >= CHUNK_ROWS:
+            yield chunk
+            chunk = Chunk()
+    yield chunk
+
+
+def write(conn: Connection, source: str, run_id: int, rows: list[dict]) -> int:
+    """Replace items with the same (source, key), then insert: a re-run never duplicates."""
+    keys = [r["item_key"] for r in rows]
+    for start in range(0, len(keys), DELETE_BATCH):
+        conn.execute(delete(FeedbackItem).where(FeedbackItem.source == source,
+                                                FeedbackItem.item_key.in_(keys[start:start + DELETE_BATCH])))
+    conn.execute(insert(FeedbackItem), [{**r, "source": source, "load_run_id": run_id} for r in rows])
+    return len(rows)
+
+
+def load(engine: Engine, path: Path, mapping: FeedbackMapping | str | Path, source: str | None = None) -> LoadReport:
+    if not isinstance(mapping, FeedbackMapping):
+        mapping = load_any_mapping(mapping)
+        if not isinstance(mapping, FeedbackMapping):
+            raise UserError(f"mapping {mapping.name!r} is of kind {mapping.kind!r}, not {KIND!r}")
+    source = source or mapping.key_source
+    return run_load(engine, source=source, kind=KIND, path=Path(path),
+                    # the redaction rules shape the stored text: new rules make a re-load re-redact
+                    parameters={"mapping": mapping.model_dump(mode="json"), "redaction": redaction.VERSION},
+                    chunks=lambda p: chunks(p, mapping),
+                    write=lambda conn, run_id, rows: write(conn, source, run_id, rows))
