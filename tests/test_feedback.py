@@ -389,3 +389,23 @@ def test_a_shifted_row_is_rejected_with_every_value_redacted(sqlite_engine, tmp_
     assert (rejected.line, rejected.field) == (3, "(row)")
     assert rejected.raw == {"id": "2", "text": "My name is [name]", "when": " call [phone]", "topic": "2022-01-05 10:00"}
     assert_no_personal_details(sqlite_engine, ["410-555-0100", "Maria Lopez"])
+
+
+def test_no_personal_detail_reaches_the_page(loaded, catalogue):
+    """The journey page shows representative comments of every theme and stage: render it for
+    every quarter of the sample and look for any personal detail of the file in the output."""
+    from dashboard.app import create_app
+    from dashboard.views import journey_page, scorecard
+    engine, _ = loaded
+    app = create_app(engine, catalogue)
+    pii = pii_strings(SAMPLE)
+    names = {n for person in PEOPLE for n in person}
+    shown = []
+    with app.server.test_request_context("/journey"):
+        for label in ("FY2022Q1", "FY2022Q2", "FY2022Q3", "FY2022Q4", "FY2023Q1"):
+            filters = scorecard.Filters(label, "Synthetic example provider", "Example web contact form (synthetic)")
+            shown.append(str(journey_page.content_for(filters)))
+    page = "\n".join(shown)
+    assert "journey-themes-table" in page and "[name]" in page  # comments are shown, redacted
+    assert not [p for p in pii if p in page]
+    assert not [n for n in names if re.search(rf"\b{re.escape(n)}\b", page)]

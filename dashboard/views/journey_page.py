@@ -5,6 +5,7 @@ from dash import dcc, html
 
 from cxdash.channels import ALL
 from cxdash.db import queries
+from cxdash.indicators import feedback
 from dashboard.components import data_table, takeaway
 from dashboard.context import current
 from dashboard.formatting import format_indicator, format_n
@@ -62,6 +63,7 @@ def content_for(filters: scorecard.Filters) -> list:
         if missing:
             parts.append(html.P("No " + ", ".join(data_page.PANEL_LABELS[p].lower() for p in missing)
                                 + f" for {quarter.display} in this scope.", className="cx-footnote"))
+    parts += _voice(quarter, filters)
     latest = journey.latest_employee(employee, quarter.year)
     if latest:
         parts.append(html.H3("Employee experience (all stages)"))
@@ -69,6 +71,30 @@ def content_for(filters: scorecard.Filters) -> list:
                                       f"(survey of FY{e['fiscal_year']}, {format_n(e['n'])} respondents)")
                               for e in latest]))
     return parts
+
+
+def _voice(quarter: FiscalQuarter, filters: scorecard.Filters) -> list:
+    """Top feedback themes of each stage with one representative comment (redacted at load)."""
+    scope = {"fiscal_year": quarter.year, "fiscal_quarter": quarter.quarter, "provider": filters.provider,
+             "service": filters.service}
+    with current().engine.connect() as conn:
+        themes = feedback.top_themes_by_stage(conn, **scope, per_stage=2)
+        if themes.empty:
+            return []
+        order = {s: i for i, s in enumerate(journey.stage_order(set(themes["stage"]), _service_stages(filters)))}
+        themes = themes.sort_values(["stage", "items"], key=lambda c: c.map(order) if c.name == "stage" else -c)
+        examples = [next(iter(feedback.verbatims(conn, int(r.theme_id), r.stage, limit=1, **scope)), None)
+                    for r in themes.itertuples()]
+    table = themes.assign(example=examples, stage_label=themes["stage"].map(lambda s: STAGE_LABELS.get(s, s.title())))
+    return [
+        html.H3("What customers say, by stage"),
+        html.P("The largest themes in complaints, comments and survey free text, with one representative "
+               "comment each. Personal details were removed before the text was stored.", className="cx-footnote"),
+        data_table(table, [("stage_label", "Stage", None), ("label", "Theme", None), ("items", "Items", format_n),
+                           ("negative_share", "Negative", lambda v: format_indicator(v, "percent")),
+                           ("example", "Example (redacted)", None)],
+                   f"Top feedback themes by journey stage, {quarter.display}", "journey-themes"),
+    ]
 
 
 def layout(query: dict) -> html.Div:
