@@ -15,40 +15,21 @@ import math
 from collections.abc import Iterator
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, delete, insert
+from sqlalchemy import Connection, Engine
 
 from cxdash.catalogue import load_yaml_as
 from cxdash.channels import normalise_channel
 from cxdash.db.models import ContactInterval
-from cxdash.mappings import AnswerTime, ContactMapping, Source, mapping_path
+from cxdash.mappings import AnswerTime, ContactMapping, mapping_path
 from loaders.csv_reader import iter_records, read_header, require_columns
 from loaders.fields import local_time, whole_number
+from loaders.mapped_rows import RowProblem, mapped_value, replace_by_key
 from loaders.runner import Chunk, LoadReport, Rejection, run_load
 from metrics.fiscal import FiscalQuarter
 
 KIND = "contacts"
 KEY_SEPARATOR = "|"
 CHUNK_ROWS = 5000
-DELETE_BATCH = 500
-
-
-class RowProblem(ValueError):
-    def __init__(self, column: str, reason: str):
-        super().__init__(reason)
-        self.column, self.reason = column, reason
-
-
-def _mapped(values: dict, source: Source, what: str) -> str:
-    if source.value is not None:
-        return source.value
-    raw = values.get(source.column, "").strip()
-    if not raw:
-        raise RowProblem(source.column, f"missing {what}")
-    if source.values is None:
-        return " ".join(raw.split())
-    if raw not in source.values:
-        raise RowProblem(source.column, f"{what} value {raw!r} is not in the mapping's values ({', '.join(source.values)})")
-    return source.values[raw]
 
 
 def _count(values: dict, column: str, required: bool = True) -> int | None:
@@ -131,15 +112,15 @@ def parse_row(mapping: ContactMapping, line: int, values: dict) -> dict:
         if resolved is not None and resolved > known:
             raise RowProblem(mapping.resolved_first_contact,
                              f"resolved at first contact ({resolved}) is more than resolution known ({known})")
-    channel = normalise_channel(_mapped(values, mapping.channel, "channel"))
+    channel = normalise_channel(mapped_value(values, mapping.channel, "channel"))
     if channel is None:
         raise RowProblem(mapping.channel.column or "channel", "not a Touchpoints channel")
     quarter = FiscalQuarter.of_date(local_date)
     queue = " ".join(values.get(mapping.queue, "").split()) or None if mapping.queue else None
     return {
         "interval_key": KEY_SEPARATOR.join(key_parts), "line": line,
-        "provider": _mapped(values, mapping.provider, "provider"), "service": _mapped(values, mapping.service, "service"),
-        "channel": channel, "stage": _mapped(values, mapping.stage, "stage"), "queue": queue,
+        "provider": mapped_value(values, mapping.provider, "provider"), "service": mapped_value(values, mapping.service, "service"),
+        "channel": channel, "stage": mapped_value(values, mapping.stage, "stage"), "queue": queue,
         "interval_start": start, "interval_date": local_date,
         "fiscal_year": quarter.year, "fiscal_quarter": quarter.quarter,
         "offered": offered, "answered": answered, "abandoned": abandoned,
@@ -181,13 +162,7 @@ def chunks(path: Path, mapping: ContactMapping) -> Iterator[Chunk]:
 
 
 def write(conn: Connection, source: str, run_id: int, rows: list[dict]) -> int:
-    """Replace intervals with the same (source, key), then insert: a re-run never duplicates."""
-    keys = [r["interval_key"] for r in rows]
-    for start in range(0, len(keys), DELETE_BATCH):
-        conn.execute(delete(ContactInterval).where(ContactInterval.source == source,
-                                                   ContactInterval.interval_key.in_(keys[start:start + DELETE_BATCH])))
-    conn.execute(insert(ContactInterval), [{**r, "source": source, "load_run_id": run_id} for r in rows])
-    return len(rows)
+    return replace_by_key(conn, ContactInterval, "interval_key", source, run_id, rows)
 
 
 def load_contact_mapping(name_or_path: str | Path) -> ContactMapping:

@@ -25,6 +25,7 @@ from cxdash.db.models import EmployeeIndex
 from cxdash.mappings import EmployeeMapping, mapping_path
 from loaders.csv_reader import iter_records, read_header, require_columns
 from loaders.fields import whole_number
+from loaders.mapped_rows import RowProblem
 from loaders.runner import Chunk, LoadReport, Rejection, run_load
 from metrics.fiscal import FiscalQuarter
 
@@ -33,12 +34,6 @@ ALL_SERVICES = "all"
 CHUNK_ROWS = 2000
 DELETE_BATCH = 500
 MAX_CODE, MAX_NAME, MAX_LEVEL = 100, 300, 100  # column widths (the name may become the provider)
-
-
-class RowProblem(ValueError):
-    def __init__(self, column: str, reason: str):
-        super().__init__(reason)
-        self.column, self.reason = column, reason
 
 
 def read_columns(mapping: EmployeeMapping) -> list[str]:

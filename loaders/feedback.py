@@ -12,22 +12,21 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, delete, insert
+from sqlalchemy import Connection, Engine
 
 from cxdash import redaction
 from cxdash.channels import normalise_channel
 from cxdash.db.models import FeedbackItem
 from cxdash.errors import UserError
 from cxdash.mappings import FeedbackMapping, load_any_mapping
-from loaders.cases import RowProblem, _mapped, _time
 from loaders.csv_reader import iter_records, read_header, require_columns
+from loaders.mapped_rows import RowProblem, mapped_time, mapped_value, replace_by_key
 from loaders.runner import Chunk, LoadReport, Rejection, run_load
 from metrics import sentiment
 from metrics.fiscal import FiscalQuarter
 
 KIND = "feedback"
 CHUNK_ROWS = 2000
-DELETE_BATCH = 500
 
 
 class BlankText(Exception):
@@ -43,19 +42,19 @@ def parse_row(mapping: FeedbackMapping, line: int, values: dict, text: redaction
         if mapping.blank_text == "skip":
             raise BlankText
         raise RowProblem(mapping.text, "no text")
-    received_at, received = _time(values, mapping.received_at, required=True)
-    channel = normalise_channel(_mapped(values, mapping.channel, "channel"))
+    received_at, received = mapped_time(values, mapping.received_at, required=True)
+    channel = normalise_channel(mapped_value(values, mapping.channel, "channel"))
     if channel is None:
         raise RowProblem(mapping.channel.column or "channel", "not a Touchpoints channel")
     quarter = FiscalQuarter.of_date(received)
     score, label = sentiment.score(text.text)
     return {
-        "item_key": key, "line": line, "kind": _mapped(values, mapping.feedback_kind, "feedback kind"),
+        "item_key": key, "line": line, "kind": mapped_value(values, mapping.feedback_kind, "feedback kind"),
         "received_at": received_at, "received_date": received,
         "fiscal_year": quarter.year, "fiscal_quarter": quarter.quarter,
-        "provider": _mapped(values, mapping.provider, "provider"),
-        "service": _mapped(values, mapping.service, "service"),
-        "channel": channel, "stage": _mapped(values, mapping.stage, "stage"),
+        "provider": mapped_value(values, mapping.provider, "provider"),
+        "service": mapped_value(values, mapping.service, "service"),
+        "channel": channel, "stage": mapped_value(values, mapping.stage, "stage"),
         "text_redacted": text.text.strip(), "redactions": text.count, "sentiment": score, "sentiment_label": label,
     }
 
@@ -97,13 +96,7 @@ def chunks(path: Path, mapping: FeedbackMapping) -> Iterator[Chunk]:
 
 
 def write(conn: Connection, source: str, run_id: int, rows: list[dict]) -> int:
-    """Replace items with the same (source, key), then insert: a re-run never duplicates."""
-    keys = [r["item_key"] for r in rows]
-    for start in range(0, len(keys), DELETE_BATCH):
-        conn.execute(delete(FeedbackItem).where(FeedbackItem.source == source,
-                                                FeedbackItem.item_key.in_(keys[start:start + DELETE_BATCH])))
-    conn.execute(insert(FeedbackItem), [{**r, "source": source, "load_run_id": run_id} for r in rows])
-    return len(rows)
+    return replace_by_key(conn, FeedbackItem, "item_key", source, run_id, rows)
 
 
 def load(engine: Engine, path: Path, mapping: FeedbackMapping | str | Path, source: str | None = None) -> LoadReport:
