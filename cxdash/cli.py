@@ -237,7 +237,7 @@ def indicators(fmt, quarter, db, catalogue):
     frame = queries.indicators(ctx.ready_engine(), fq.year if fq else None, fq.quarter if fq else None)
     if frame.empty:
         raise UserError("no computed indicators" + (f" for {fq.label}" if fq else "") +
-                        ": load case data (cxdash load cases ...), then run 'cxdash compute'")
+                        ": load cases, contacts, feedback or employee data, then run 'cxdash compute'")
     click.echo(indicators_csv(frame) if fmt == "csv" else indicators_json(frame), nl=False)
 
 

@@ -15,7 +15,7 @@ from metrics.freshness import freshness, worst
 from metrics.quality import source_checks
 
 PANELS = {  # which kinds of source feed each panel of the pages
-    "survey": SURVEY_KINDS,
+    "survey": (*SURVEY_KINDS, "published"),
     "operations": ("cases", "contacts"),
     "voice": ("feedback",),
     "employee": ("employee",),

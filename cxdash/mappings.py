@@ -349,8 +349,89 @@ class EmployeeMapping(_Strict):
         return f"{base}{self.year_separator}{year}"
 
 
+PUBLISHED_KIND = "published"
+PublishedUnit = Literal["points", "percent", "people"]
+_INDICATOR_ID = r"^[a-z][a-z0-9_]*$"
+
+
+def _published_channel(source: Source) -> Source:
+    """A Touchpoints channel, or 'all' (a published figure usually covers every channel)."""
+    bad = [t for t in source.targets() if t not in (*TOUCHPOINTS_CHANNELS, "all")]
+    if bad:
+        raise ValueError(f"channel(s) {bad} are neither Touchpoints channels nor 'all'; expected one of "
+                         f"{', '.join(TOUCHPOINTS_CHANNELS)} or all")
+    return source
+
+
+class PublishedColumn(_Strict):
+    """One column holding one indicator (wide layout)."""
+
+    column: str = Field(min_length=1)
+    unit: PublishedUnit
+
+
+class PublishedLong(_Strict):
+    """One row per indicator (long layout): a column names the figure, another holds its value."""
+
+    name_column: str = Field(min_length=1)
+    value_column: str = Field(min_length=1)
+    wording_column: str | None = Field(None, min_length=1, description="the statement as asked, kept per value")
+    names: dict[str, Annotated[str, Field(pattern=_INDICATOR_ID)]] = Field(
+        min_length=1, description="published name -> indicator id; a name not listed is rejected")
+    unit: PublishedUnit
+
+
+class PublishedMapping(_Strict):
+    """How published aggregate figures (e.g. performance.gov) become stored values (kind: published).
+
+    Such files give means, rates and counts per fiscal quarter, not responses, so they are
+    stored as published and never combined. Units: points (a mean on the 1-5 scale), percent
+    (a percentage 0-100, '%' optional, stored as a proportion 0-1), people (a count).
+    Give either ``values`` (wide: one column per indicator) or ``long``.
+    """
+
+    name: str = Field(min_length=1)
+    kind: Literal["published"]
+    source: str | None = Field(None, min_length=1)
+    provider: Source
+    service: Source
+    channel: Annotated[Source, AfterValidator(_published_channel)] = Field(default_factory=lambda: Source(value="all"))
+    stage: Source = Field(default_factory=lambda: Source(value="all"))
+    fiscal_year: str = Field(min_length=1, description="column of the federal fiscal year, e.g. 2020")
+    fiscal_quarter: str = Field(min_length=1, description="column of the fiscal quarter, 1-4")
+    values: dict[Annotated[str, Field(pattern=_INDICATOR_ID)], PublishedColumn] | None = None
+    long: PublishedLong | None = None
+    missing_values: list[str] = Field(default_factory=lambda: ["No Data", "N/A"],
+                                      description="value cells read as missing besides blanks (case-insensitive)")
+    ignore: list[str] = Field(default_factory=list, description="columns deliberately not stored")
+
+    @model_validator(mode="after")
+    def _one_layout(self) -> PublishedMapping:
+        if (self.values is None) == (self.long is None):
+            raise ValueError("give either values (one column per indicator) or long (one row per indicator)")
+        if self.values is not None and not self.values:
+            raise ValueError("values needs at least one indicator")
+        both = sorted(set(self.ignore) & set(self.read_columns()))
+        if both:
+            raise ValueError(f"column(s) {both} are both mapped and listed under ignore")
+        return self
+
+    @property
+    def key_source(self) -> str:
+        return self.source or self.name
+
+    def read_columns(self) -> list[str]:
+        columns = [self.fiscal_year, self.fiscal_quarter]
+        columns += [s.column for s in (self.provider, self.service, self.channel, self.stage) if s.column]
+        if self.values is not None:
+            columns += [v.column for v in self.values.values()]
+        if self.long is not None:
+            columns += [c for c in (self.long.name_column, self.long.value_column, self.long.wording_column) if c]
+        return list(dict.fromkeys(columns))
+
+
 MAPPING_MODELS = {KIND: Mapping, CASES_KIND: CaseMapping, CONTACTS_KIND: ContactMapping,
-                  FEEDBACK_KIND: FeedbackMapping, EMPLOYEE_KIND: EmployeeMapping}
+                  FEEDBACK_KIND: FeedbackMapping, EMPLOYEE_KIND: EmployeeMapping, PUBLISHED_KIND: PublishedMapping}
 
 
 def load_any_mapping(name_or_path: str | Path):

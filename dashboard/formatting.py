@@ -116,7 +116,7 @@ def format_date(value) -> str:
     return f"{value.day} {_MONTHS[value.month - 1]} {value.year}"
 
 
-INDICATOR_UNITS = ("percent", "days", "seconds", "score", "cases", "contacts", "items")
+INDICATOR_UNITS = ("percent", "days", "seconds", "score", "cases", "contacts", "items", "points", "people")
 
 
 def format_indicator(value, unit: str) -> str:
@@ -135,4 +135,6 @@ def format_indicator(value, unit: str) -> str:
         return f"{minutes} min {seconds} s" if minutes else f"{seconds} s"
     if unit == "score":
         return _signed(value, 2)
-    return f"{int(round(value)):,}"
+    if unit == "points":  # a published mean on the 1-5 scale
+        return f"{value:.2f}"
+    return f"{int(round(value)):,}"  # counts: cases, contacts, items, people

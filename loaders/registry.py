@@ -18,7 +18,7 @@ from cxdash.mappings import load_any_mapping
 from loaders.runner import LoadReport
 
 MAPPED_LOADERS = {"cases": "loaders.cases", "contacts": "loaders.contacts", "feedback": "loaders.feedback",
-                  "employee": "loaders.employee"}
+                  "employee": "loaders.employee", "published": "loaders.published"}
 
 
 def file_loader(kind: str, engine: Engine, catalogue: Catalogue, *, source: str | None = None,

@@ -38,17 +38,22 @@ def postgres_url():
     admin.dispose()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def engine(request, tmp_path):
-    """A freshly migrated database: a SQLite file, or an emptied PostgreSQL schema."""
+def migrated_engine(request, folder: Path):
+    """A freshly migrated database of request.param: a SQLite file, or an emptied PostgreSQL schema."""
     if request.param == "sqlite":
-        eng = make_engine(f"sqlite:///{tmp_path / 'cxdash.db'}")
+        eng = make_engine(f"sqlite:///{folder / 'cxdash.db'}")
     else:
         eng = make_engine(request.getfixturevalue("postgres_url"))
         with eng.begin() as conn:
             conn.execute(text("DROP SCHEMA public CASCADE"))
             conn.execute(text("CREATE SCHEMA public"))
     upgrade(eng)
+    return eng
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request, tmp_path):
+    eng = migrated_engine(request, tmp_path)
     yield eng
     eng.dispose()
 

@@ -15,7 +15,7 @@ from cxdash.db import queries
 from loaders import cases
 from metrics.operations import DIGITAL_CHANNELS, grouped_percentile, weighted_percentile
 
-from .conftest import REAL, all_text
+from .conftest import REAL, all_text, migrated_engine
 
 BALTIMORE = REAL / "baltimore_311_sample.csv"
 CHANNELS = {"Phone": "phone", "API": "other_digital", "Web": "website", "Email": "email", "Mail": "postal_mail",
@@ -32,11 +32,14 @@ def raw():
     return frame
 
 
-@pytest.fixture
-def loaded(engine, catalogue):
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def loaded(request, tmp_path_factory, catalogue):
+    """The real file loaded and computed once per database (read-only use)."""
+    engine = migrated_engine(request, tmp_path_factory.mktemp("cases"))
     report = cases.load(engine, BALTIMORE, "baltimore-311")
     compute(engine, catalogue)
-    return engine, report
+    yield engine, report
+    engine.dispose()
 
 
 def _indicator(engine, name, year, quarter, provider="all"):

@@ -363,6 +363,31 @@ class EmployeeIndex(Base):
     service: Mapped[str] = mapped_column(String(500))
 
 
+class PublishedValue(Base):
+    """A published aggregate figure (e.g. a performance.gov mean score or response rate) for one
+    fiscal quarter and cell, stored as published: without response counts it is never combined."""
+
+    __tablename__ = "published_value"
+    __table_args__ = (
+        UniqueConstraint("source", "record_key", "indicator", name="uq_published_value_natural"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    load_run_id: Mapped[int] = mapped_column(ForeignKey("load_run.id"), index=True)
+    source: Mapped[str] = mapped_column(String(200))
+    record_key: Mapped[str] = mapped_column(String(300))  # fiscal year|quarter|provider|service|channel|stage
+    line: Mapped[int] = mapped_column(Integer)
+    provider: Mapped[str] = mapped_column(String(300))
+    service: Mapped[str] = mapped_column(String(500))
+    channel: Mapped[str] = mapped_column(String(50))
+    stage: Mapped[str] = mapped_column(String(100))
+    fiscal_year: Mapped[int] = mapped_column(Integer)
+    fiscal_quarter: Mapped[int] = mapped_column(Integer)
+    indicator: Mapped[str] = mapped_column(String(100))
+    value: Mapped[float] = mapped_column(Float)  # points 1-5, percent as a proportion 0-1, or people
+    unit: Mapped[str] = mapped_column(String(30))
+    wording: Mapped[str | None] = mapped_column(Text)
+
+
 class JobRun(Base):
     """One run of a configured source (by the scheduler or 'cxdash load --source'): the run
     history the Data page shows, including failures before any file was read."""

@@ -9,5 +9,5 @@ from sqlalchemy import Engine
 
 
 def indicator_rows(engine: Engine, now: dt.datetime) -> list[dict]:
-    from cxdash.indicators import cases, contacts, employee, feedback
-    return [row for module in (cases, contacts, feedback, employee) for row in module.rows(engine, now)]
+    from cxdash.indicators import cases, contacts, employee, feedback, published
+    return [row for module in (cases, contacts, feedback, employee, published) for row in module.rows(engine, now)]
