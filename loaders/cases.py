@@ -15,9 +15,8 @@ from sqlalchemy import Connection, Engine
 from cxdash.channels import normalise_channel
 from cxdash.db.models import CaseRecord
 from cxdash.mappings import CaseMapping, load_case_mapping
-from loaders.csv_reader import iter_records, read_header, require_columns
-from loaders.mapped_rows import RowProblem, mapped_time, mapped_value, replace_by_key
-from loaders.runner import Chunk, LoadReport, Rejection, run_load
+from loaders.mapped_rows import RowProblem, keyed_chunks, mapped_time, mapped_value, replace_by_key
+from loaders.runner import Chunk, LoadReport, run_load
 from metrics.fiscal import FiscalQuarter
 
 KIND = "cases"
@@ -53,34 +52,9 @@ def parse_row(mapping: CaseMapping, line: int, values: dict) -> dict:
 
 
 def chunks(path: Path, mapping: CaseMapping) -> Iterator[Chunk]:
-    header = read_header(path)
-    require_columns(path, header, mapping.read_columns())
-    kept = set(mapping.read_columns())
-    first_seen: dict[str, int] = {}
-    chunk = Chunk()
-    for line, cells in iter_records(path):
-        chunk.rows_read += 1
-        raw = {c: v for c, v in zip(header, cells) if c in kept}  # only mapped columns, even in a rejection
-        if len(cells) != len(header):
-            chunk.rejections.append(Rejection(line, "(row)", f"expected {len(header)} values, got {len(cells)}", raw))
-        else:
-            try:
-                row = parse_row(mapping, line, raw)
-            except RowProblem as problem:
-                chunk.rejections.append(Rejection(line, problem.column, problem.reason, raw))
-            else:
-                if row["case_key"] in first_seen:
-                    chunk.rejections.append(Rejection(line, mapping.case_key, f"duplicate case key {row['case_key']!r}, "
-                                                      f"first on line {first_seen[row['case_key']]}", raw))
-                else:
-                    first_seen[row["case_key"]] = line
-                    chunk.rows.append(row)
-                    latest = row["closed_date"] or row["created_date"]
-                    chunk.as_of = max(chunk.as_of or latest, latest)
-        if chunk.rows_read >= CHUNK_ROWS:
-            yield chunk
-            chunk = Chunk()
-    yield chunk
+    return keyed_chunks(path, mapping.read_columns(), lambda line, raw: parse_row(mapping, line, raw),
+                        key="case_key", key_field=mapping.case_key, chunk_rows=CHUNK_ROWS,
+                        as_of=lambda row: row["closed_date"] or row["created_date"])
 
 
 def write(conn: Connection, source: str, run_id: int, rows: list[dict]) -> int:

@@ -21,10 +21,9 @@ from cxdash.catalogue import load_yaml_as
 from cxdash.channels import normalise_channel
 from cxdash.db.models import ContactInterval
 from cxdash.mappings import AnswerTime, ContactMapping, mapping_path
-from loaders.csv_reader import iter_records, read_header, require_columns
 from loaders.fields import local_time, whole_number
-from loaders.mapped_rows import RowProblem, mapped_value, replace_by_key
-from loaders.runner import Chunk, LoadReport, Rejection, run_load
+from loaders.mapped_rows import RowProblem, keyed_chunks, mapped_value, replace_by_key
+from loaders.runner import Chunk, LoadReport, run_load
 from metrics.fiscal import FiscalQuarter
 
 KIND = "contacts"
@@ -130,35 +129,9 @@ def parse_row(mapping: ContactMapping, line: int, values: dict) -> dict:
 
 
 def chunks(path: Path, mapping: ContactMapping) -> Iterator[Chunk]:
-    header = read_header(path)
-    require_columns(path, header, mapping.read_columns())
-    kept = set(mapping.read_columns())
-    key_name = " + ".join(mapping.interval_key)
-    first_seen: dict[str, int] = {}
-    chunk = Chunk()
-    for line, cells in iter_records(path):
-        chunk.rows_read += 1
-        raw = {c: v for c, v in zip(header, cells) if c in kept}  # only mapped columns, even in a rejection
-        if len(cells) != len(header):
-            chunk.rejections.append(Rejection(line, "(row)", f"expected {len(header)} values, got {len(cells)}", raw))
-        else:
-            try:
-                row = parse_row(mapping, line, raw)
-            except RowProblem as problem:
-                chunk.rejections.append(Rejection(line, problem.column, problem.reason, raw))
-            else:
-                key = row["interval_key"]
-                if key in first_seen:
-                    chunk.rejections.append(Rejection(line, key_name, f"duplicate interval key {key!r}, "
-                                                      f"first on line {first_seen[key]}", raw))
-                else:
-                    first_seen[key] = line
-                    chunk.rows.append(row)
-                    chunk.as_of = max(chunk.as_of or row["interval_date"], row["interval_date"])
-        if chunk.rows_read >= CHUNK_ROWS:
-            yield chunk
-            chunk = Chunk()
-    yield chunk
+    return keyed_chunks(path, mapping.read_columns(), lambda line, raw: parse_row(mapping, line, raw),
+                        key="interval_key", key_field=" + ".join(mapping.interval_key), chunk_rows=CHUNK_ROWS,
+                        as_of=lambda row: row["interval_date"])
 
 
 def write(conn: Connection, source: str, run_id: int, rows: list[dict]) -> int:

@@ -19,18 +19,13 @@ from cxdash.channels import normalise_channel
 from cxdash.db.models import FeedbackItem
 from cxdash.errors import UserError
 from cxdash.mappings import FeedbackMapping, load_any_mapping
-from loaders.csv_reader import iter_records, read_header, require_columns
-from loaders.mapped_rows import RowProblem, mapped_time, mapped_value, replace_by_key
-from loaders.runner import Chunk, LoadReport, Rejection, run_load
+from loaders.mapped_rows import NothingToStore, RowProblem, keyed_chunks, mapped_time, mapped_value, replace_by_key
+from loaders.runner import Chunk, LoadReport, run_load
 from metrics import sentiment
 from metrics.fiscal import FiscalQuarter
 
 KIND = "feedback"
 CHUNK_ROWS = 2000
-
-
-class BlankText(Exception):
-    """A row whose text is empty and the mapping says to skip such rows."""
 
 
 def parse_row(mapping: FeedbackMapping, line: int, values: dict, text: redaction.Redacted) -> dict:
@@ -40,7 +35,7 @@ def parse_row(mapping: FeedbackMapping, line: int, values: dict, text: redaction
         raise RowProblem(mapping.item_key, "missing item key")
     if not text.text.strip():
         if mapping.blank_text == "skip":
-            raise BlankText
+            raise NothingToStore
         raise RowProblem(mapping.text, "no text")
     received_at, received = mapped_time(values, mapping.received_at, required=True)
     channel = normalise_channel(mapped_value(values, mapping.channel, "channel"))
@@ -60,39 +55,18 @@ def parse_row(mapping: FeedbackMapping, line: int, values: dict, text: redaction
 
 
 def chunks(path: Path, mapping: FeedbackMapping) -> Iterator[Chunk]:
-    header = read_header(path)
-    require_columns(path, header, mapping.read_columns())
-    kept = set(mapping.read_columns())
-    first_seen: dict[str, int] = {}
-    chunk = Chunk()
-    for line, cells in iter_records(path):
-        chunk.rows_read += 1
-        raw = {c: v for c, v in zip(header, cells) if c in kept}  # only mapped columns, even in a rejection
-        text = redaction.redact(raw.get(mapping.text))
-        if mapping.text in raw:
-            raw[mapping.text] = text.text  # never the original, not even in a rejection
-        if len(cells) != len(header):  # shifted cells: any of them may hold part of the text
-            raw = {c: redaction.redact(v).text for c, v in raw.items()}
-            chunk.rejections.append(Rejection(line, "(row)", f"expected {len(header)} values, got {len(cells)}", raw))
-        else:
-            try:
-                row = parse_row(mapping, line, raw, text)
-            except BlankText:
-                chunk.accepted_without_data += 1
-            except RowProblem as problem:
-                chunk.rejections.append(Rejection(line, problem.column, problem.reason, raw))
-            else:
-                if row["item_key"] in first_seen:
-                    reason = f"duplicate item key {row['item_key']!r}, first on line {first_seen[row['item_key']]}"
-                    chunk.rejections.append(Rejection(line, mapping.item_key, reason, raw))
-                else:
-                    first_seen[row["item_key"]] = line
-                    chunk.rows.append(row)
-                    chunk.as_of = max(chunk.as_of or row["received_date"], row["received_date"])
-        if chunk.rows_read >= CHUNK_ROWS:
-            yield chunk
-            chunk = Chunk()
-    yield chunk
+    current = {}  # the row being read: its text, redacted once (parse follows prepare row by row)
+
+    def prepare(raw: dict, width_ok: bool) -> dict:
+        """Redact before anything else: a row and a rejection only ever hold redacted text."""
+        if not width_ok:  # shifted cells: any of them may hold part of the text
+            return {c: redaction.redact(v).text for c, v in raw.items()}
+        current["text"] = redaction.redact(raw.get(mapping.text))
+        return {**raw, mapping.text: current["text"].text} if mapping.text in raw else raw
+
+    return keyed_chunks(path, mapping.read_columns(), lambda line, raw: parse_row(mapping, line, raw, current["text"]),
+                        key="item_key", key_field=mapping.item_key, chunk_rows=CHUNK_ROWS,
+                        as_of=lambda row: row["received_date"], prepare=prepare)
 
 
 def write(conn: Connection, source: str, run_id: int, rows: list[dict]) -> int:

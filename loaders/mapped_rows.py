@@ -1,13 +1,18 @@
-"""What the mapped loaders (cases, contacts, feedback, employee) share: the row problem they
-raise, reading a mapped value or time from a row, and replacing rows by natural key."""
+"""What the mapped loaders (cases, contacts, feedback, employee, published) share: the row problem
+they raise, reading a mapped value or time from a row, reading a file into keyed chunks, and
+replacing rows by natural key."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterator
+from pathlib import Path
 
 from sqlalchemy import Connection, delete, insert
 
 from cxdash.mappings import Source, SubmittedAt
+from loaders.csv_reader import iter_records, read_header, require_columns
 from loaders.fields import local_time
+from loaders.runner import Chunk, Rejection
 
 DELETE_BATCH = 500
 
@@ -57,3 +62,51 @@ def replace_by_key(conn: Connection, model, key: str, source: str, run_id: int, 
         conn.execute(delete(model).where(model.source == source, column.in_(keys[start:start + DELETE_BATCH])))
     conn.execute(insert(model), [{**r, "source": source, "load_run_id": run_id} for r in rows])
     return len(rows)
+
+
+class NothingToStore(Exception):
+    """A valid row with nothing to store (e.g. an empty comment the mapping says to skip)."""
+
+
+def keyed_chunks(path: Path, columns: list[str], parse: Callable[[int, dict], dict], *, key: str, key_field: str,
+                 as_of: Callable[[dict], dt.date], chunk_rows: int = 5000,
+                 prepare: Callable[[dict, bool], dict] | None = None) -> Iterator[Chunk]:
+    """Read a mapped CSV into chunks: only ``columns`` are read (even into a rejection); a row of
+    the wrong width, a RowProblem from ``parse`` or a key seen before is kept aside with its line,
+    column and reason. ``prepare(raw, width_ok)`` may rewrite the raw cells first (feedback
+    redacts them there, so no original text reaches a row or a rejection)."""
+    header = read_header(path)
+    require_columns(path, header, columns)
+    kept = set(columns)
+    first_seen: dict[str, int] = {}
+    chunk = Chunk()
+    for line, cells in iter_records(path):
+        chunk.rows_read += 1
+        raw = {c: v for c, v in zip(header, cells) if c in kept}
+        width_ok = len(cells) == len(header)
+        if prepare is not None:
+            raw = prepare(raw, width_ok)
+        if not width_ok:
+            chunk.rejections.append(Rejection(line, "(row)", f"expected {len(header)} values, got {len(cells)}", raw))
+        else:
+            try:
+                row = parse(line, raw)
+            except NothingToStore:
+                chunk.accepted_without_data += 1
+            except RowProblem as problem:
+                chunk.rejections.append(Rejection(line, problem.column, problem.reason, raw))
+            else:
+                value = row[key]
+                if value in first_seen:
+                    chunk.rejections.append(Rejection(
+                        line, key_field, f"duplicate {key.replace('_', ' ')} {value!r}, first on line {first_seen[value]}",
+                        raw))
+                else:
+                    first_seen[value] = line
+                    chunk.rows.append(row)
+                    latest = as_of(row)
+                    chunk.as_of = max(chunk.as_of or latest, latest)
+        if chunk.rows_read >= chunk_rows:
+            yield chunk
+            chunk = Chunk()
+    yield chunk
