@@ -99,12 +99,34 @@ class Question(_Strict):
     wording: str | None = Field(None, min_length=1, description="the statement as asked, kept with every answer")
 
 
-class Mapping(_Strict):
+class _ExportMapping(_Strict):
+    """What every mapping has: a name, the natural-key namespace, the columns deliberately not
+    stored, and the columns it reads (a column may not be both read and ignored)."""
+
     name: str = Field(min_length=1)
-    kind: Literal["survey-responses"]
     source: str | None = Field(
         None, min_length=1, description="natural-key namespace (default: name); give two export shapes of one "
-                                        "form the same source so loading both never counts a response twice")
+                                        "form the same source so loading both never counts a row twice")
+    ignore: list[str] = Field(default_factory=list, description="columns deliberately not stored")
+
+    @property
+    def key_source(self) -> str:
+        return self.source or self.name
+
+    def read_columns(self) -> list[str]:
+        """The columns whose values are read into the database (or into a rejection)."""
+        raise NotImplementedError
+
+    @model_validator(mode="after")
+    def _not_both_read_and_ignored(self):
+        both = sorted(set(self.ignore) & set(self.read_columns()))
+        if both:
+            raise ValueError(f"column(s) {both} are both mapped and listed under ignore")
+        return self
+
+
+class Mapping(_ExportMapping):
+    kind: Literal["survey-responses"]
     response_key: str = Field(min_length=1, description="the column identifying a response")
     submitted_at: SubmittedAt
     provider: Source | None = None
@@ -112,7 +134,6 @@ class Mapping(_Strict):
     channel: Annotated[Source | None, AfterValidator(_channel_source)] = None
     stage: Source | None = None
     questions: dict[QuestionName, Question] = Field(min_length=1)
-    ignore: list[str] = Field(default_factory=list, description="columns deliberately not stored")
     segments: list[str] = Field(default_factory=list, description="segment columns (checked, not yet stored)")
     missing_values: list[str] = Field(
         default_factory=lambda: ["null", "nan", "NA", "N/A"],
@@ -126,17 +147,6 @@ class Mapping(_Strict):
         if doubled:
             raise ValueError(f"column(s) {doubled} mapped to more than one question")
         return questions
-
-    @model_validator(mode="after")
-    def _not_both_stored_and_ignored(self) -> "Mapping":
-        both = sorted(set(self.ignore) & set(self.read_columns()))
-        if both:
-            raise ValueError(f"column(s) {both} are both mapped and listed under ignore")
-        return self
-
-    @property
-    def key_source(self) -> str:
-        return self.source or self.name
 
     def read_columns(self) -> list[str]:
         """The columns whose values are read into the database (or into a rejection)."""
@@ -178,7 +188,7 @@ def load_mapping(name_or_path: str | Path) -> Mapping:
 CASES_KIND = "cases"
 
 
-class CaseMapping(_Strict):
+class CaseMapping(_ExportMapping):
     """How a case or service-request export becomes case records (kind: cases).
 
     provider, service, channel and stage are each a fixed value or a column with an optional
@@ -186,9 +196,7 @@ class CaseMapping(_Strict):
     local zone: the fiscal quarter and the days to close come from local dates.
     """
 
-    name: str = Field(min_length=1)
     kind: Literal["cases"]
-    source: str | None = Field(None, min_length=1)
     case_key: str = Field(min_length=1)
     provider: Source
     service: Source
@@ -198,11 +206,6 @@ class CaseMapping(_Strict):
     created_at: SubmittedAt
     due_at: SubmittedAt | None = None
     closed_at: SubmittedAt | None = None
-    ignore: list[str] = Field(default_factory=list, description="columns deliberately not stored")
-
-    @property
-    def key_source(self) -> str:
-        return self.source or self.name
 
     def read_columns(self) -> list[str]:
         columns = [self.case_key, self.created_at.column]
@@ -211,9 +214,6 @@ class CaseMapping(_Strict):
         columns += [self.status] if self.status else []
         return list(dict.fromkeys(columns))
 
-
-def load_case_mapping(name_or_path: str | Path) -> CaseMapping:
-    return load_yaml_as(mapping_path(name_or_path), CaseMapping)
 
 
 CONTACTS_KIND = "contacts"
@@ -227,7 +227,7 @@ class AnswerTime(_Strict):
     unit: Literal["seconds", "minutes", "hh:mm:ss"] = "seconds"
 
 
-class ContactMapping(_Strict):
+class ContactMapping(_ExportMapping):
     """How a contact-centre interval export becomes contact intervals (kind: contacts).
 
     One row is one queue's interval (half hour, day, ...). Counts may carry thousands
@@ -235,9 +235,7 @@ class ContactMapping(_Strict):
     out of the contacts whose resolution is known (both columns, or neither).
     """
 
-    name: str = Field(min_length=1)
     kind: Literal["contacts"]
-    source: str | None = Field(None, min_length=1)
     interval_key: list[str] = Field(min_length=1, description="columns that together identify a row")
     interval_start: SubmittedAt
     provider: Source
@@ -251,17 +249,12 @@ class ContactMapping(_Strict):
     answer_time: AnswerTime | None = None
     resolved_first_contact: str | None = Field(None, min_length=1)
     resolution_known: str | None = Field(None, min_length=1)
-    ignore: list[str] = Field(default_factory=list, description="columns deliberately not stored")
 
     @model_validator(mode="after")
     def _resolution_pair(self) -> "ContactMapping":
         if (self.resolved_first_contact is None) != (self.resolution_known is None):
             raise ValueError("give both resolved_first_contact and resolution_known, or neither")
         return self
-
-    @property
-    def key_source(self) -> str:
-        return self.source or self.name
 
     def read_columns(self) -> list[str]:
         columns = [*self.interval_key, self.interval_start.column, self.offered, self.answered, self.abandoned]
@@ -274,16 +267,14 @@ class ContactMapping(_Strict):
 FEEDBACK_KIND = "feedback"
 
 
-class FeedbackMapping(_Strict):
+class FeedbackMapping(_ExportMapping):
     """How complaints, comments or survey free text become feedback items (kind: feedback).
 
     The text is redacted of personal information before it is stored; only the columns named
     here are read.
     """
 
-    name: str = Field(min_length=1)
     kind: Literal["feedback"]
-    source: str | None = Field(None, min_length=1)
     item_key: str = Field(min_length=1, description="the column identifying an item")
     received_at: SubmittedAt
     text: str = Field(min_length=1, description="the free-text column")
@@ -296,11 +287,6 @@ class FeedbackMapping(_Strict):
     blank_text: Literal["reject", "skip"] = Field(
         "reject", description="a row without text: reject it (a complaint with no words is an error) or skip it "
                               "(an optional survey comment left blank)")
-    ignore: list[str] = Field(default_factory=list, description="columns deliberately not stored")
-
-    @property
-    def key_source(self) -> str:
-        return self.source or self.name
 
     def read_columns(self) -> list[str]:
         columns = [self.item_key, self.received_at.column, self.text]
@@ -319,7 +305,7 @@ class UnitServices(_Strict):
     services: list[str] = Field(default_factory=list)
 
 
-class EmployeeMapping(_Strict):
+class EmployeeMapping(_ExportMapping):
     """How an employee-survey index export, wide by year, becomes employee indices (kind: employee).
 
     Columns are named ``<base>_<year>`` (e.g. ``Global Satisfaction_2022``). Index values are
@@ -327,9 +313,7 @@ class EmployeeMapping(_Strict):
     deliver; a unit not mapped is still stored, under its own name with service 'all'.
     """
 
-    name: str = Field(min_length=1)
     kind: Literal["employee"]
-    source: str | None = Field(None, min_length=1)
     unit_name: str = Field(min_length=1)
     unit_code: str = Field(min_length=1)
     year_separator: str = Field("_", min_length=1)
@@ -341,12 +325,14 @@ class EmployeeMapping(_Strict):
     fielded_quarter: int = Field(3, ge=1, le=4, description="fiscal quarter in which the survey is fielded")
     units: dict[str, UnitServices] = Field(default_factory=dict, description="unit code -> provider and services")
 
-    @property
-    def key_source(self) -> str:
-        return self.source or self.name
-
     def year_column(self, base: str, year: int) -> str:
         return f"{base}{self.year_separator}{year}"
+
+    def read_columns(self) -> list[str]:
+        bases = [b for b in (self.respondents, self.reporting_level) if b] + list(self.indices.values())
+        columns = [self.unit_code, self.unit_name]
+        columns += [self.year_column(base, year) for year in self.years for base in bases]
+        return list(dict.fromkeys(columns))
 
 
 PUBLISHED_KIND = "published"
@@ -381,7 +367,7 @@ class PublishedLong(_Strict):
     unit: PublishedUnit
 
 
-class PublishedMapping(_Strict):
+class PublishedMapping(_ExportMapping):
     """How published aggregate figures (e.g. performance.gov) become stored values (kind: published).
 
     Such files give means, rates and counts per fiscal quarter, not responses, so they are
@@ -390,9 +376,7 @@ class PublishedMapping(_Strict):
     Give either ``values`` (wide: one column per indicator) or ``long``.
     """
 
-    name: str = Field(min_length=1)
     kind: Literal["published"]
-    source: str | None = Field(None, min_length=1)
     provider: Source
     service: Source
     channel: Annotated[Source, AfterValidator(_published_channel)] = Field(default_factory=lambda: Source(value="all"))
@@ -403,7 +387,6 @@ class PublishedMapping(_Strict):
     long: PublishedLong | None = None
     missing_values: list[str] = Field(default_factory=lambda: ["No Data", "N/A"],
                                       description="value cells read as missing besides blanks (case-insensitive)")
-    ignore: list[str] = Field(default_factory=list, description="columns deliberately not stored")
 
     @model_validator(mode="after")
     def _one_layout(self) -> PublishedMapping:
@@ -411,14 +394,7 @@ class PublishedMapping(_Strict):
             raise ValueError("give either values (one column per indicator) or long (one row per indicator)")
         if self.values is not None and not self.values:
             raise ValueError("values needs at least one indicator")
-        both = sorted(set(self.ignore) & set(self.read_columns()))
-        if both:
-            raise ValueError(f"column(s) {both} are both mapped and listed under ignore")
         return self
-
-    @property
-    def key_source(self) -> str:
-        return self.source or self.name
 
     def read_columns(self) -> list[str]:
         columns = [self.fiscal_year, self.fiscal_quarter]

@@ -14,9 +14,16 @@ from sqlalchemy import Connection, Engine
 
 from cxdash.channels import normalise_channel
 from cxdash.db.models import CaseRecord
-from cxdash.mappings import CaseMapping, load_case_mapping
-from loaders.mapped_rows import RowProblem, keyed_chunks, mapped_time, mapped_value, replace_by_key
-from loaders.runner import Chunk, LoadReport, run_load
+from cxdash.mappings import CaseMapping
+from loaders.mapped_rows import (
+    RowProblem,
+    keyed_chunks,
+    load_mapped,
+    mapped_time,
+    mapped_value,
+    replace_by_key,
+)
+from loaders.runner import Chunk, LoadReport
 from metrics.fiscal import FiscalQuarter
 
 KIND = "cases"
@@ -62,10 +69,4 @@ def write(conn: Connection, source: str, run_id: int, rows: list[dict]) -> int:
 
 
 def load(engine: Engine, path: Path, mapping: CaseMapping | str | Path, source: str | None = None) -> LoadReport:
-    if not isinstance(mapping, CaseMapping):
-        mapping = load_case_mapping(mapping)
-    source = source or mapping.key_source
-    return run_load(engine, source=source, kind=KIND, path=Path(path),
-                    parameters={"mapping": mapping.model_dump(mode="json")},
-                    chunks=lambda p: chunks(p, mapping),
-                    write=lambda conn, run_id, rows: write(conn, source, run_id, rows))
+    return load_mapped(engine, path, mapping, CaseMapping, kind=KIND, chunks=chunks, write=write, source=source)

@@ -17,13 +17,18 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine
 
-from cxdash.catalogue import load_yaml_as
 from cxdash.channels import normalise_channel
 from cxdash.db.models import ContactInterval
-from cxdash.mappings import AnswerTime, ContactMapping, mapping_path
+from cxdash.mappings import AnswerTime, ContactMapping
 from loaders.fields import local_time, whole_number
-from loaders.mapped_rows import RowProblem, keyed_chunks, mapped_value, replace_by_key
-from loaders.runner import Chunk, LoadReport, run_load
+from loaders.mapped_rows import (
+    RowProblem,
+    keyed_chunks,
+    load_mapped,
+    mapped_value,
+    replace_by_key,
+)
+from loaders.runner import Chunk, LoadReport
 from metrics.fiscal import FiscalQuarter
 
 KIND = "contacts"
@@ -138,16 +143,6 @@ def write(conn: Connection, source: str, run_id: int, rows: list[dict]) -> int:
     return replace_by_key(conn, ContactInterval, "interval_key", source, run_id, rows)
 
 
-def load_contact_mapping(name_or_path: str | Path) -> ContactMapping:
-    return load_yaml_as(mapping_path(name_or_path), ContactMapping)
-
-
 def load(engine: Engine, path: Path, mapping: ContactMapping | str | Path, source: str | None = None) -> LoadReport:
-    if not isinstance(mapping, ContactMapping):
-        mapping = load_contact_mapping(mapping)
-    source = source or mapping.key_source
-    return run_load(engine, source=source, kind=KIND, path=Path(path),
-                    parameters={"mapping": mapping.model_dump(mode="json")},
-                    chunks=lambda p: chunks(p, mapping),
-                    write=lambda conn, run_id, rows: write(conn, source, run_id, rows))
+    return load_mapped(engine, path, mapping, ContactMapping, kind=KIND, chunks=chunks, write=write, source=source)
 

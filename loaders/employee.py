@@ -20,13 +20,12 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine, delete, insert
 
-from cxdash.catalogue import load_yaml_as
 from cxdash.db.models import EmployeeIndex
-from cxdash.mappings import EmployeeMapping, mapping_path
+from cxdash.mappings import EmployeeMapping
 from loaders.csv_reader import iter_records, read_header, require_columns
 from loaders.fields import whole_number
-from loaders.mapped_rows import RowProblem
-from loaders.runner import Chunk, LoadReport, Rejection, run_load
+from loaders.mapped_rows import RowProblem, load_mapped
+from loaders.runner import Chunk, LoadReport, Rejection
 from metrics.fiscal import FiscalQuarter
 
 KIND = "employee"
@@ -34,14 +33,6 @@ ALL_SERVICES = "all"
 CHUNK_ROWS = 2000
 DELETE_BATCH = 500
 MAX_CODE, MAX_NAME, MAX_LEVEL = 100, 300, 100  # column widths (the name may become the provider)
-
-
-def read_columns(mapping: EmployeeMapping) -> list[str]:
-    """The columns whose values are read into the database (or into a rejection)."""
-    bases = [b for b in (mapping.respondents, mapping.reporting_level) if b] + list(mapping.indices.values())
-    columns = [mapping.unit_code, mapping.unit_name]
-    columns += [mapping.year_column(base, year) for year in mapping.years for base in bases]
-    return list(dict.fromkeys(columns))
 
 
 def read_value(raw: str, scale: str) -> float | None:
@@ -131,7 +122,7 @@ def parse_row(mapping: EmployeeMapping, line: int, values: dict) -> tuple[dict, 
 
 def chunks(path: Path, mapping: EmployeeMapping) -> Iterator[Chunk]:
     header = read_header(path)
-    columns = read_columns(mapping)
+    columns = mapping.read_columns()
     require_columns(path, header, columns)
     kept = set(columns)
     first_seen: dict[str, int] = {}
@@ -182,10 +173,4 @@ def write(conn: Connection, source: str, run_id: int, units: list[dict]) -> int:
 
 
 def load(engine: Engine, path: Path, mapping: EmployeeMapping | str | Path, source: str | None = None) -> LoadReport:
-    if not isinstance(mapping, EmployeeMapping):
-        mapping = load_yaml_as(mapping_path(mapping), EmployeeMapping)
-    source = source or mapping.key_source
-    return run_load(engine, source=source, kind=KIND, path=Path(path),
-                    parameters={"mapping": mapping.model_dump(mode="json")},
-                    chunks=lambda p: chunks(p, mapping),
-                    write=lambda conn, run_id, rows: write(conn, source, run_id, rows))
+    return load_mapped(engine, path, mapping, EmployeeMapping, kind=KIND, chunks=chunks, write=write, source=source)

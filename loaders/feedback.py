@@ -17,10 +17,17 @@ from sqlalchemy import Connection, Engine
 from cxdash import redaction
 from cxdash.channels import normalise_channel
 from cxdash.db.models import FeedbackItem
-from cxdash.errors import UserError
-from cxdash.mappings import FeedbackMapping, load_any_mapping
-from loaders.mapped_rows import NothingToStore, RowProblem, keyed_chunks, mapped_time, mapped_value, replace_by_key
-from loaders.runner import Chunk, LoadReport, run_load
+from cxdash.mappings import FeedbackMapping
+from loaders.mapped_rows import (
+    NothingToStore,
+    RowProblem,
+    keyed_chunks,
+    load_mapped,
+    mapped_time,
+    mapped_value,
+    replace_by_key,
+)
+from loaders.runner import Chunk, LoadReport
 from metrics import sentiment
 from metrics.fiscal import FiscalQuarter
 
@@ -74,13 +81,6 @@ def write(conn: Connection, source: str, run_id: int, rows: list[dict]) -> int:
 
 
 def load(engine: Engine, path: Path, mapping: FeedbackMapping | str | Path, source: str | None = None) -> LoadReport:
-    if not isinstance(mapping, FeedbackMapping):
-        mapping = load_any_mapping(mapping)
-        if not isinstance(mapping, FeedbackMapping):
-            raise UserError(f"mapping {mapping.name!r} is of kind {mapping.kind!r}, not {KIND!r}")
-    source = source or mapping.key_source
-    return run_load(engine, source=source, kind=KIND, path=Path(path),
-                    # the redaction rules shape the stored text: new rules make a re-load re-redact
-                    parameters={"mapping": mapping.model_dump(mode="json"), "redaction": redaction.VERSION},
-                    chunks=lambda p: chunks(p, mapping),
-                    write=lambda conn, run_id, rows: write(conn, source, run_id, rows))
+    return load_mapped(engine, path, mapping, FeedbackMapping, kind=KIND, chunks=chunks, write=write, source=source,
+                       # the redaction rules shape the stored text: new rules make a re-load re-redact
+                       parameters={"redaction": redaction.VERSION})

@@ -7,12 +7,13 @@ import datetime as dt
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from sqlalchemy import Connection, delete, insert
+from sqlalchemy import Connection, Engine, delete, insert
 
-from cxdash.mappings import Source, SubmittedAt
+from cxdash.errors import UserError
+from cxdash.mappings import Source, SubmittedAt, load_any_mapping
 from loaders.csv_reader import iter_records, read_header, require_columns
 from loaders.fields import local_time
-from loaders.runner import Chunk, Rejection
+from loaders.runner import Chunk, LoadReport, Rejection, run_load
 
 DELETE_BATCH = 500
 
@@ -110,3 +111,20 @@ def keyed_chunks(path: Path, columns: list[str], parse: Callable[[int, dict], di
             yield chunk
             chunk = Chunk()
     yield chunk
+
+
+def load_mapped(engine: Engine, path: Path, mapping, model: type, *, kind: str, chunks, write,
+                source: str | None = None, parameters: dict | None = None) -> LoadReport:
+    """Load one file of a mapped kind: the mapping (a model, a name in config/mappings or a YAML
+    path) must be of ``model``'s kind; the run is 'unchanged' only for the same bytes, mapping and
+    ``parameters``. ``chunks(path, mapping)`` reads; ``write(conn, source, run_id, rows)`` stores."""
+    if not isinstance(mapping, model):
+        name = mapping
+        mapping = load_any_mapping(name)
+        if not isinstance(mapping, model):
+            raise UserError(f"mapping {str(name)!r} is of kind {mapping.kind!r}, not {kind!r}")
+    source = source or mapping.key_source
+    return run_load(engine, source=source, kind=kind, path=Path(path),
+                    parameters={"mapping": mapping.model_dump(mode="json"), **(parameters or {})},
+                    chunks=lambda p: chunks(p, mapping),
+                    write=lambda conn, run_id, rows: write(conn, source, run_id, rows))

@@ -18,13 +18,12 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine
 
-from cxdash.catalogue import load_yaml_as
 from cxdash.channels import ALL, TOUCHPOINTS_CHANNELS
 from cxdash.db.models import PublishedValue
-from cxdash.mappings import PublishedMapping, mapping_path
+from cxdash.mappings import PublishedMapping
 from loaders.csv_reader import iter_records, read_header, require_columns
-from loaders.mapped_rows import RowProblem, mapped_value, replace_by_key
-from loaders.runner import Chunk, LoadReport, Rejection, run_load
+from loaders.mapped_rows import RowProblem, load_mapped, mapped_value, replace_by_key
+from loaders.runner import Chunk, LoadReport, Rejection
 from metrics.fiscal import FiscalQuarter
 
 KIND = "published"
@@ -144,15 +143,5 @@ def write(conn: Connection, source: str, run_id: int, rows: list[dict]) -> int:
     return replace_by_key(conn, PublishedValue, "record_key", source, run_id, rows)
 
 
-def load_published_mapping(name_or_path: str | Path) -> PublishedMapping:
-    return load_yaml_as(mapping_path(name_or_path), PublishedMapping)
-
-
 def load(engine: Engine, path: Path, mapping: PublishedMapping | str | Path, source: str | None = None) -> LoadReport:
-    if not isinstance(mapping, PublishedMapping):
-        mapping = load_published_mapping(mapping)
-    source = source or mapping.key_source
-    return run_load(engine, source=source, kind=KIND, path=Path(path),
-                    parameters={"mapping": mapping.model_dump(mode="json")},
-                    chunks=lambda p: chunks(p, mapping),
-                    write=lambda conn, run_id, rows: write(conn, source, run_id, rows))
+    return load_mapped(engine, path, mapping, PublishedMapping, kind=KIND, chunks=chunks, write=write, source=source)
