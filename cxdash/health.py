@@ -37,7 +37,7 @@ def _utc(value) -> dt.datetime | None:
 def source_health(engine: Engine, sources: Sources, now: dt.datetime | None = None) -> pd.DataFrame:
     now = now or dt.datetime.now(dt.timezone.utc)
     with engine.connect() as conn:
-        loads = queries.load_run_history(conn)
+        loads = queries.latest_load_runs(conn)
         jobs = queries.latest_job_runs(conn)
     configured = {s.name: s for s in sources}
     names = list(configured) + sorted(set(loads["source"]) - set(configured))

@@ -47,3 +47,13 @@ def _as_of(version: str) -> dt.date | None:
 
 def survey_as_of() -> dt.date | None:
     return _as_of(data_version())
+
+
+@cache.memoize()
+def _journey_options(version: str) -> pd.DataFrame:
+    return queries.journey_options(current().engine)
+
+
+def journey_options() -> pd.DataFrame:
+    """Quarters, providers and services with survey scores or indicators (all channels)."""
+    return _journey_options(data_version())

@@ -244,10 +244,15 @@ LOAD_RUN_COLUMNS = ["id", "source", "kind", "file_name", "status", "started_at",
                     "rows_loaded", "rows_rejected", "data_as_of", "message"]
 
 
-def load_run_history(conn: Connection | Engine) -> pd.DataFrame:
-    """Every load run (newest first) without its parameters: the record behind freshness."""
+def latest_load_runs(conn: Connection | Engine) -> pd.DataFrame:
+    """Each source's newest load run and its newest successful one (newest first): all that
+    freshness needs, however long the history grows."""
     t = LoadRun
-    return _frame(conn, select(*[getattr(t, c) for c in LOAD_RUN_COLUMNS]).order_by(t.id.desc()))
+    newest = select(func.max(t.id)).group_by(t.source)
+    newest_ok = select(func.max(t.id)).where(t.status == "succeeded").group_by(t.source)
+    statement = (select(*[getattr(t, c) for c in LOAD_RUN_COLUMNS])
+                 .where(or_(t.id.in_(newest), t.id.in_(newest_ok))).order_by(t.id.desc()))
+    return _frame(conn, statement)
 
 
 def latest_job_runs(conn: Connection | Engine) -> pd.DataFrame:

@@ -6,6 +6,7 @@ from dash import dcc, html
 from cxdash.channels import ALL
 from cxdash.db import queries
 from cxdash.indicators import feedback
+from dashboard import data
 from dashboard.components import data_table, takeaway
 from dashboard.context import current
 from dashboard.formatting import format_indicator, format_n
@@ -17,8 +18,7 @@ STAGE_LABELS = {ALL: "All stages"}
 
 def resolved_filters(query: dict) -> tuple[scorecard.Filters, scorecard.Choices]:
     raw = scorecard.Filters.from_query({**query, "channel": None})
-    with current().engine.connect() as conn:
-        options = queries.journey_options(conn)
+    options = data.journey_options()
     available = scorecard.choices(options, raw.provider)
     filters = scorecard.resolve(raw, available)
     if filters.provider != raw.provider:
