@@ -10,10 +10,11 @@ from dataclasses import dataclass
 import pandas as pd
 from sqlalchemy import Engine
 
+from cxdash.analyses import analysis_rows
 from cxdash.catalogue import Catalogue, Measure
 from cxdash.channels import ALL
 from cxdash.cells import clean as _clean, rolled, rollup_levels
-from cxdash.db import queries
+from cxdash.db import analysis_queries, queries
 from cxdash.indicators import indicator_rows
 from metrics.a11_scores import rollup, score_counts
 from metrics.measures import quarterly_series
@@ -24,10 +25,14 @@ class ComputeReport:
     cells: int
     measure_rows: int
     indicators: int = 0
+    drivers: int = 0
+    segments: int = 0
+    trends: int = 0
 
     def summary(self) -> str:
-        return (f"computed {self.cells} score cells, {self.measure_rows} measure results "
-                f"and {self.indicators} operational indicators")
+        return (f"computed {self.cells} score cells, {self.measure_rows} measure results, "
+                f"{self.indicators} operational indicators, {self.drivers} driver estimates, "
+                f"{self.segments} segment comparisons and {self.trends} trend points")
 
 
 def attach_wordings(counts: pd.DataFrame, wordings: pd.DataFrame) -> pd.DataFrame:
@@ -104,9 +109,11 @@ def compute(engine: Engine, catalogue: Catalogue) -> ComputeReport:
     ]
     result_rows = [row for m in catalogue.measures for row in measure_rows(m, catalogue, counts, now)]
     indicators = indicator_rows(engine, now)
+    drivers, segments, trends = analysis_rows(engine, cells, indicators, settings.min_n, settings.alpha, now)
     with engine.begin() as conn:
         queries.replace_computed(conn, score_rows, result_rows, indicators)
-    return ComputeReport(len(score_rows), len(result_rows), len(indicators))
+        analysis_queries.replace_analyses(conn, drivers, segments, trends)
+    return ComputeReport(len(score_rows), len(result_rows), len(indicators), len(drivers), len(segments), len(trends))
 
 
 _SCORE_FIELDS = {"fiscal_year", "fiscal_quarter", "provider", "service", "channel", "stage", "question", "scale",

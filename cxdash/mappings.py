@@ -134,7 +134,9 @@ class Mapping(_ExportMapping):
     channel: Annotated[Source | None, AfterValidator(_channel_source)] = None
     stage: Source | None = None
     questions: dict[QuestionName, Question] = Field(min_length=1)
-    segments: list[str] = Field(default_factory=list, description="segment columns (checked, not yet stored)")
+    segments: list[str] = Field(default_factory=list, description=(
+        "columns holding a customer segment (user group, region, ...): stored per response, so scores "
+        "can be compared between segments; the column name is the segment's name"))
     missing_values: list[str] = Field(
         default_factory=lambda: ["null", "nan", "NA", "N/A"],
         description="answer cells read as missing besides blanks (compared case-insensitively)")
@@ -153,11 +155,12 @@ class Mapping(_ExportMapping):
         columns = [self.response_key, self.submitted_at.column]
         columns += [s.column for s in (self.provider, self.service, self.channel, self.stage) if s and s.column]
         columns += [q.column for q in self.questions.values()]
+        columns += self.segments
         return list(dict.fromkeys(columns))
 
     def required_columns(self) -> list[str]:
-        """Columns the file's header must have: the read ones and the segments."""
-        return list(dict.fromkeys(self.read_columns() + self.segments))
+        """Columns the file's header must have."""
+        return self.read_columns()
 
 
 def available_mappings() -> list[str]:

@@ -18,7 +18,10 @@ from dashboard.components import gov_banner, identifier, site_header, skip_link
 from dashboard.context import DashboardContext, install
 
 PAGES = Path(__file__).resolve().parent / "pages"
-NAV = [("Scorecard", "/"), ("Journey stages", "/journey"), ("Data sources", "/data"), ("About the data", "/about")]
+# In the order an executive asks: where do we stand, where in the journey, why (service drivers),
+# how are operations doing, what do customers say, is everyone served fairly, can I trust the data.
+NAV = [("Scorecard", "/"), ("Journey", "/journey"), ("Service drivers", "/service"), ("Operations", "/operations"),
+       ("Customer voice", "/voice"), ("Equity", "/equity"), ("Data sources", "/data"), ("About the data", "/about")]
 FOOTER_LINKS = [("About the data", "/about"), ("Accessibility statement", "/accessibility")]
 
 

@@ -1,9 +1,16 @@
 """Every callback of the app, registered in one place; each calls plain view functions."""
 from __future__ import annotations
 
+import importlib
+
 from dash import Dash, Input, Output
 
-from dashboard.views import journey_page, scorecard, scorecard_page
+from dashboard.views import scorecard, scorecard_page
+
+# Analysis pages that share one callback shape. Each view module (dashboard/views/<name>.py) has
+# PREFIX (component id prefix), FILTERS (the filter keys, each a dropdown '<PREFIX>-<key>') and
+# update(**filters) -> (provider value, service options, service value, content, query string).
+FILTER_PAGES = ("journey_page", "service_page", "operations_page", "voice_page", "equity_page")
 
 
 def scorecard_update(quarter, provider, service, channel):
@@ -17,14 +24,6 @@ def scorecard_update(quarter, provider, service, channel):
          "service": requested.service, "channel": requested.channel})
     return (filters.provider, scorecard.service_options(available), filters.service,
             scorecard_page.content_for(filters), filters.query_string())
-
-
-def journey_update(quarter, provider, service):
-    """Journey filters -> (provider value, service options, service value, content, query string)."""
-    filters, available = journey_page.resolved_filters(
-        {"quarter": quarter, "provider": provider or scorecard.ALL, "service": service or scorecard.ALL})
-    return (filters.provider, scorecard.service_options(available), filters.service,
-            journey_page.content_for(filters), filters.query_string())
 
 
 _SYNC_URL = """function(query) {
@@ -56,21 +55,28 @@ def register(app: Dash) -> None:
     app.clientside_callback(_SYNC_URL, Output("scorecard-query-synced", "data"), Input("scorecard-query", "data"),
                             prevent_initial_call=True)
 
+    for name in FILTER_PAGES:
+        register_filter_page(app, importlib.import_module(f"dashboard.views.{name}"))
+
+
+def register_filter_page(app: Dash, view) -> None:
+    """One callback for a page's filters: every filter in, the dependent service list, the
+    content and the query string out; a clientside callback keeps the address bar in step."""
+    prefix = view.PREFIX
+
     @app.callback(
-        Output("journey-provider", "value"),
-        Output("journey-service", "options"),
-        Output("journey-service", "value"),
-        Output("journey-content", "children"),
-        Output("journey-query", "data"),
-        Input("journey-quarter", "value"),
-        Input("journey-provider", "value"),
-        Input("journey-service", "value"),
+        Output(f"{prefix}-provider", "value"),
+        Output(f"{prefix}-service", "options"),
+        Output(f"{prefix}-service", "value"),
+        Output(f"{prefix}-content", "children"),
+        Output(f"{prefix}-query", "data"),
+        *[Input(f"{prefix}-{key}", "value") for key in view.FILTERS],
         prevent_initial_call=True,
     )
-    def _journey(quarter, provider, service):
-        return journey_update(quarter, provider, service)
+    def _update(*values):
+        return view.update(**dict(zip(view.FILTERS, values)))
 
-    app.clientside_callback(_SYNC_URL, Output("journey-query-synced", "data"), Input("journey-query", "data"),
+    app.clientside_callback(_SYNC_URL, Output(f"{prefix}-query-synced", "data"), Input(f"{prefix}-query", "data"),
                             prevent_initial_call=True)
 
 

@@ -6,20 +6,26 @@ import datetime as dt
 
 import pandas as pd
 from flask_caching import Cache
-from sqlalchemy import func, select
+from sqlalchemy import func, select, union_all
 
 from cxdash.db import queries
-from cxdash.db.models import MeasureResult
+from cxdash.db.models import DriverResult, IndicatorValue, MeasureResult, SegmentResult, TrendResult
 from dashboard.context import current
 
 cache = Cache(config={"CACHE_TYPE": "SimpleCache", "CACHE_DEFAULT_TIMEOUT": 3600, "CACHE_THRESHOLD": 2000})
 
 
+COMPUTED = (MeasureResult, IndicatorValue, TrendResult, SegmentResult, DriverResult)
+
+
 def data_version() -> str:
-    """Changes whenever compute runs (a cheap max over one indexed table)."""
+    """Changes whenever compute runs: every computed table is stamped with the run's time, and
+    any of them may be the only one with rows (a database of case records has no measures)."""
+    statement = union_all(*[select(func.max(t.computed_at).label("stamp"), func.count().label("rows"))
+                            for t in COMPUTED])
     with current().engine.connect() as conn:
-        stamp = conn.execute(select(func.max(MeasureResult.computed_at), func.count(MeasureResult.id))).one()
-    return f"{stamp[0]}|{stamp[1]}"
+        stamps = conn.execute(statement).all()
+    return "|".join(f"{stamp}:{rows}" for stamp, rows in stamps)
 
 
 @cache.memoize()

@@ -7,19 +7,20 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, delete, insert, select, text
 
-from cxdash.db.models import SurveyAnswer, SurveyResponse
+from cxdash.db.models import SurveyAnswer, SurveyResponse, SurveySegment
 
 DELETE_BATCH = 500
 RESPONSE_COLUMNS = ("response_key", "line", "submitted_at", "fiscal_year", "fiscal_quarter",
                     "agency", "provider", "service", "channel", "stage")
 KEY_LENGTH = SurveyResponse.__table__.c.response_key.type.length
+SEGMENT_LENGTH = SurveySegment.__table__.c.value.type.length
 
 
 def write_responses(conn: Connection, source: str, run_id: int, rows: list[dict]) -> int:
     """Replace the responses with the same (source, response_key), then insert ``rows``.
 
     Each row holds the SurveyResponse columns plus ``answers``: a list of dicts with
-    question, scale, value and question_text. Keys must be unique within one call (the
+    question, scale, value and question_text, and optionally ``segments``: dicts with segment and value. Keys must be unique within one call (the
     loaders reject duplicates). Answers are deleted explicitly rather than by the foreign
     key's ON DELETE CASCADE, which SQLite only honours when its foreign_keys pragma is on.
     Returns the number of responses written.
@@ -35,6 +36,7 @@ def write_responses(conn: Connection, source: str, run_id: int, rows: list[dict]
             SurveyResponse.source == source, SurveyResponse.response_key.in_(keys[start:start + DELETE_BATCH]))).scalars().all()
         if old:
             conn.execute(delete(SurveyAnswer).where(SurveyAnswer.response_id.in_(old)))
+            conn.execute(delete(SurveySegment).where(SurveySegment.response_id.in_(old)))
             conn.execute(delete(SurveyResponse).where(SurveyResponse.id.in_(old)))
     inserted = conn.execute(
         insert(SurveyResponse).returning(SurveyResponse.id, SurveyResponse.response_key),
@@ -46,6 +48,9 @@ def write_responses(conn: Connection, source: str, run_id: int, rows: list[dict]
                for r in rows for a in r["answers"]]
     if answers:
         conn.execute(insert(SurveyAnswer), answers)
+    segments = [{"response_id": ids[r["response_key"]], **s} for r in rows for s in r.get("segments", ())]
+    if segments:
+        conn.execute(insert(SurveySegment), segments)
     _refresh_statistics(conn, run_id, len(rows))
     return len(rows)
 

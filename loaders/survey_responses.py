@@ -21,7 +21,7 @@ from cxdash.mappings import KIND, Mapping, Question, Source, load_mapping
 from cxdash.channels import normalise_channel
 from loaders.csv_reader import iter_records, read_header
 from loaders.fields import local_time
-from loaders.responses_store import KEY_LENGTH, write_responses
+from loaders.responses_store import KEY_LENGTH, SEGMENT_LENGTH, write_responses
 from loaders.runner import Chunk, LoadReport, Rejection, run_load
 from metrics.a11_scores import BINARY
 from metrics.fiscal import FiscalQuarter
@@ -157,6 +157,18 @@ def _safe_raw(plan: Plan, values: list[str]) -> dict:
     return {plan.mapping.response_key: values[key_index] if key_index < len(values) else None}
 
 
+def _segment(plan: Plan, values: list[str], column: str) -> dict | None:
+    """A segment answer (blank or a missing marker: none); a long value is refused, since a
+    segment is a category and a long text may be free text carrying personal details."""
+    raw = plan.cell(values, column)
+    if not raw or raw.casefold() in plan.missing:
+        return None
+    if len(raw) > SEGMENT_LENGTH:
+        raise RowProblem(column, f"segment value longer than {SEGMENT_LENGTH} characters; a segment is a "
+                                 "category, not free text")
+    return {"segment": column, "value": raw}
+
+
 def parse_row(plan: Plan, line: int, values: list[str]) -> tuple[dict | None, dt.date | None, list[Rejection]]:
     """Validate one record; return the response with its answers and local date, or why not."""
     raw = _safe_raw(plan, values)
@@ -177,6 +189,7 @@ def parse_row(plan: Plan, line: int, values: list[str]) -> tuple[dict | None, dt
     channel = attempt(_channel)
     stage = attempt(_stage, entry) if entry is not None else None
     answers = [a for q, spec in plan.mapping.questions.items() if (a := attempt(_answer, q, spec)) is not None]
+    segments = [s for column in plan.mapping.segments if (s := attempt(_segment, column)) is not None]
     if problems:
         return None, None, problems
     utc_time, local_date = submitted
@@ -184,7 +197,7 @@ def parse_row(plan: Plan, line: int, values: list[str]) -> tuple[dict | None, dt
     row = {"response_key": key, "line": line, "submitted_at": utc_time,
            "fiscal_year": quarter.year, "fiscal_quarter": quarter.quarter, "agency": entry.agency,
            "provider": entry.provider, "service": entry.name, "channel": channel,
-           "stage": stage, "answers": answers}
+           "stage": stage, "answers": answers, "segments": segments}
     return row, local_date, []
 
 

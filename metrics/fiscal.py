@@ -35,6 +35,15 @@ class FiscalQuarter:
         quarter = ((day.month - 10) % 12) // 3 + 1
         return cls(year, quarter)
 
+    @classmethod
+    def from_index(cls, index: int) -> "FiscalQuarter":
+        """Inverse of ``index``: quarters counted from year 0, so differences are quarter gaps."""
+        return cls(index // 4, index % 4 + 1)
+
+    @property
+    def index(self) -> int:
+        return self.year * 4 + self.quarter - 1
+
     @property
     def start(self) -> dt.date:
         month = (9 + 3 * (self.quarter - 1)) % 12 + 1
@@ -51,8 +60,7 @@ class FiscalQuarter:
         return self.previous(-n)
 
     def previous(self, n: int = 1) -> "FiscalQuarter":
-        index = self.year * 4 + (self.quarter - 1) - n
-        return FiscalQuarter(index // 4, index % 4 + 1)
+        return FiscalQuarter.from_index(self.index - n)
 
     @property
     def label(self) -> str:

@@ -15,7 +15,7 @@ import yaml
 from sqlalchemy import func, select
 
 from cxdash.catalogue import Catalogue
-from cxdash.db.models import LoadRun, RejectedRow, SurveyAnswer, SurveyResponse
+from cxdash.db.models import LoadRun, RejectedRow, SurveyAnswer, SurveyResponse, SurveySegment
 from cxdash.errors import UserError
 from loaders import survey_responses
 
@@ -156,6 +156,12 @@ def test_shipped_mapping_agrees_with_pandas(engine, catalogue, name, path, creat
     assert {(r.provider, r.service, r.agency, r.channel, r.stage, r.source) for r in stored} == {
         ("Synthetic example provider", "Example web contact form (synthetic)", "EXAMPLE", "computer", "end",
          "touchpoints-form-example")}
+    with engine.connect() as conn:
+        segments = pd.DataFrame(conn.execute(select(SurveySegment.segment, SurveySegment.value)).all(),
+                                columns=["segment", "value"])
+    for column in ("UserGroup", "Years", "Region"):  # every segment answer, as in the file
+        assert segments[segments["segment"] == column]["value"].value_counts().to_dict() == \
+            frame[column].value_counts().to_dict()
 
 
 def test_fiscal_quarter_follows_the_new_york_date_not_utc(engine, catalogue, tmp_path):
@@ -238,7 +244,8 @@ def test_rows_are_validated_and_good_rows_load(engine, tmp_path):
     assert reasons[15] == ("Overall", "expected a whole number from 1 to 5 (5pt scale), got '4.5'")
     assert reasons[16] == ("(row)", f"expected {len(HEADER)} values, got 5")
     for _, _, _, raw in found:
-        assert set(json.loads(raw)) <= {"RespID", "When", "Program", "Channel", "Step", "Overall", "Trusted", "Helpful"}
+        assert set(json.loads(raw)) <= {"RespID", "When", "Program", "Channel", "Step", "Overall", "Trusted", "Helpful",
+                                        "Region"}
 
     assert sorted(responses) == ["R1", "R10", "R11", "R2"]
     r1, r2 = responses["R1"], responses["R2"]
@@ -252,7 +259,13 @@ def test_rows_are_validated_and_good_rows_load(engine, tmp_path):
         ("R11", "q8", "binary", 1, None), ("R11", "satisfaction", "5pt", 4, WORDING), ("R11", "trust", "5pt", 3, None),
         ("R2", "q8", "binary", 0, None), ("R2", "satisfaction", "5pt", 4, WORDING),  # blank trust: no row
     ]  # R10 answered nothing: a response without answers
-    assert not any("Jane" in t or "Mozilla" in t or "North" in t for t in all_text(engine))
+    assert not any("Jane" in t or "Mozilla" in t for t in all_text(engine))
+    with engine.connect() as conn:
+        segments = conn.execute(select(SurveyResponse.response_key, SurveySegment.segment, SurveySegment.value)
+                                .join(SurveySegment, SurveySegment.response_id == SurveyResponse.id)
+                                .order_by(SurveyResponse.response_key)).all()
+    assert segments == [("R1", "Region", "North"), ("R10", "Region", "North"), ("R11", "Region", "North"),
+                        ("R2", "Region", "North")]
 
 
 def test_rerun_is_unchanged_and_a_changed_export_replaces(engine, tmp_path):
@@ -263,7 +276,7 @@ def test_rerun_is_unchanged_and_a_changed_export_replaces(engine, tmp_path):
     assert (count(engine, SurveyResponse), count(engine, SurveyAnswer)) == (2, 6)
     second = write_csv(tmp_path / "v2.csv", [rec("B", overall="3", helpful=""), rec("C")])
     survey_responses.load(engine, second, CATALOGUE, mapping)
-    assert (count(engine, SurveyResponse), count(engine, SurveyAnswer)) == (3, 8)
+    assert (count(engine, SurveyResponse), count(engine, SurveyAnswer), count(engine, SurveySegment)) == (3, 8, 3)
     assert answer_counts(engine)[("satisfaction", "5pt", 3)] == 1
     assert ("satisfaction", "5pt", 2) not in answer_counts(engine)
 

@@ -132,6 +132,17 @@ class SurveyAnswer(Base):
     question_text: Mapped[str | None] = mapped_column(Text)
 
 
+class SurveySegment(Base):
+    """A response's customer segment (user group, region, ...), named by the mapping: the
+    groups the equity comparison sets side by side."""
+
+    __tablename__ = "survey_segment"
+    __table_args__ = (Index("ix_survey_segment_segment", "segment", "value"),)
+    response_id: Mapped[int] = mapped_column(ForeignKey("survey_response.id", ondelete="CASCADE"), primary_key=True)
+    segment: Mapped[str] = mapped_column(String(100), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
+
+
 class ScoreCell(Base):
     """Computed A-11 scores per quarter, provider, service, channel, stage and question.
 
@@ -196,6 +207,108 @@ class MeasureResult(Base):
     p_value: Mapped[float | None] = mapped_column(Float)
     significant: Mapped[bool | None] = mapped_column(Boolean)
     wordings: Mapped[str | None] = mapped_column(Text)
+    computed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+class DriverResult(Base):
+    """Key-driver analysis of one outcome (trust, satisfaction) for a scope and a rolling year
+    of responses ending in the quarter: each driver's importance with its interval."""
+
+    __tablename__ = "driver_result"
+    __table_args__ = (
+        UniqueConstraint("provider", "service", "fiscal_year", "fiscal_quarter", "outcome", "driver",
+                         name="uq_driver_result_scope"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    provider: Mapped[str] = mapped_column(String(300))
+    service: Mapped[str] = mapped_column(String(500))
+    fiscal_year: Mapped[int] = mapped_column(Integer)
+    fiscal_quarter: Mapped[int] = mapped_column(Integer)
+    first_year: Mapped[int] = mapped_column(Integer)  # the window's first quarter
+    first_quarter: Mapped[int] = mapped_column(Integer)
+    outcome: Mapped[str] = mapped_column(String(50))
+    driver: Mapped[str] = mapped_column(String(50))
+    method: Mapped[str] = mapped_column(String(100))
+    importance: Mapped[float | None] = mapped_column(Float)
+    ci_low: Mapped[float | None] = mapped_column(Float)
+    ci_high: Mapped[float | None] = mapped_column(Float)
+    p_value: Mapped[float | None] = mapped_column(Float)
+    significant: Mapped[bool | None] = mapped_column(Boolean)
+    n: Mapped[int] = mapped_column(BigInteger)
+    r_squared: Mapped[float | None] = mapped_column(Float)
+    adj_r_squared: Mapped[float | None] = mapped_column(Float)
+    performance: Mapped[float | None] = mapped_column(Float)
+    performance_n: Mapped[int] = mapped_column(BigInteger)
+    quadrant: Mapped[str] = mapped_column(String(30))
+    note: Mapped[str | None] = mapped_column(Text)
+    computed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+class SegmentResult(Base):
+    """A score or indicator of one customer segment beside the best-served segment of its
+    comparison (same quarter, scope, dimension and question), with the gap's corrected test."""
+
+    __tablename__ = "segment_result"
+    __table_args__ = (
+        UniqueConstraint("fiscal_year", "fiscal_quarter", "provider", "service", "dimension", "question",
+                         "segment", name="uq_segment_result_cell"),
+        Index("ix_segment_result_scope", "provider", "service", "fiscal_year", "fiscal_quarter"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    fiscal_year: Mapped[int] = mapped_column(Integer)
+    fiscal_quarter: Mapped[int] = mapped_column(Integer)
+    provider: Mapped[str] = mapped_column(String(300))
+    service: Mapped[str] = mapped_column(String(500))
+    dimension: Mapped[str] = mapped_column(String(100))  # 'channel' or a segment's name
+    question: Mapped[str] = mapped_column(String(100))  # a survey question or a proportion indicator
+    segment: Mapped[str] = mapped_column(String(200))
+    agree: Mapped[int] = mapped_column(BigInteger)
+    n: Mapped[int] = mapped_column(BigInteger)
+    pct: Mapped[float | None] = mapped_column(Float)
+    ci_low: Mapped[float | None] = mapped_column(Float)
+    ci_high: Mapped[float | None] = mapped_column(Float)
+    suppressed: Mapped[bool] = mapped_column(Boolean)
+    is_best: Mapped[bool] = mapped_column(Boolean)
+    best_segment: Mapped[str | None] = mapped_column(String(200))
+    gap: Mapped[float | None] = mapped_column(Float)
+    p_value: Mapped[float | None] = mapped_column(Float)
+    p_adjusted: Mapped[float | None] = mapped_column(Float)
+    significant: Mapped[bool | None] = mapped_column(Boolean)
+    note: Mapped[str | None] = mapped_column(Text)
+    computed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+class TrendResult(Base):
+    """A score's quarter with its change on the previous quarter and year, and the trend test
+    over every quarter up to it: what lets a page say 'up' only when it is more than noise."""
+
+    __tablename__ = "trend_result"
+    __table_args__ = (
+        UniqueConstraint("provider", "service", "channel", "question", "fiscal_year", "fiscal_quarter",
+                         name="uq_trend_result_cell"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    provider: Mapped[str] = mapped_column(String(300))
+    service: Mapped[str] = mapped_column(String(500))
+    channel: Mapped[str] = mapped_column(String(50))
+    question: Mapped[str] = mapped_column(String(50))
+    fiscal_year: Mapped[int] = mapped_column(Integer)
+    fiscal_quarter: Mapped[int] = mapped_column(Integer)
+    agree: Mapped[int] = mapped_column(BigInteger)
+    n: Mapped[int] = mapped_column(BigInteger)
+    value: Mapped[float | None] = mapped_column(Float)
+    suppressed: Mapped[bool] = mapped_column(Boolean)
+    qoq_change: Mapped[float | None] = mapped_column(Float)
+    qoq_p: Mapped[float | None] = mapped_column(Float)
+    qoq_significant: Mapped[bool | None] = mapped_column(Boolean)
+    yoy_change: Mapped[float | None] = mapped_column(Float)
+    yoy_p: Mapped[float | None] = mapped_column(Float)
+    yoy_significant: Mapped[bool | None] = mapped_column(Boolean)
+    trend_quarters: Mapped[int | None] = mapped_column(Integer)
+    trend_slope: Mapped[float | None] = mapped_column(Float)
+    trend_p: Mapped[float | None] = mapped_column(Float)
+    trend_significant: Mapped[bool | None] = mapped_column(Boolean)
+    trend_direction: Mapped[str | None] = mapped_column(String(30))
     computed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
 
 

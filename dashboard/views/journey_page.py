@@ -14,6 +14,8 @@ from dashboard.views import data_page, journey, scorecard
 from metrics.fiscal import FiscalQuarter
 
 STAGE_LABELS = {ALL: "All stages"}
+PREFIX = "journey"
+FILTERS = ("quarter", "provider", "service")
 
 
 def resolved_filters(query: dict) -> tuple[scorecard.Filters, scorecard.Choices]:
@@ -95,6 +97,13 @@ def _voice(quarter: FiscalQuarter, filters: scorecard.Filters) -> list:
                            ("example", "Example (redacted)", None)],
                    f"Top feedback themes by journey stage, {quarter.display}", "journey-themes"),
     ]
+
+
+def update(quarter=None, provider=None, service=None):
+    """Filters -> (provider value, service options, service value, content, query string)."""
+    filters, available = resolved_filters({"quarter": quarter, "provider": provider or ALL, "service": service or ALL})
+    return (filters.provider, scorecard.service_options(available), filters.service,
+            content_for(filters), filters.query_string())
 
 
 def layout(query: dict) -> html.Div:

@@ -1,0 +1,119 @@
+"""Compute-time analyses under the CX office's pages: key drivers, segment gaps, trends.
+
+Each is heavy (a regression per scope and quarter, a test per segment and quarter) and runs
+once per compute; pages only read the stored results, so a filter change stays fast.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from cxdash.cells import clean
+from cxdash.channels import ALL
+from cxdash.db import analysis_queries
+from metrics.a11_scores import DRIVERS
+from metrics.drivers import importance_performance, key_drivers, response_matrix
+from metrics.equity import segment_gaps
+from metrics.fiscal import FiscalQuarter
+from metrics.trends import trend_table
+
+OUTCOMES = ("trust", "satisfaction")
+WINDOW_QUARTERS = 4  # a rolling year of responses: one quarter is often too few for a stable model
+SCOPES = [(False, False), (True, False), (True, True)]  # overall, each provider, each service
+# Proportion indicators compared between channels like survey scores (higher is better).
+CHANNEL_INDICATORS = ("on_time_rate", "first_contact_resolution")
+
+
+def _scoped(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame once per scope level: overall, each provider, each service."""
+    frames = []
+    for keep_provider, keep_service in SCOPES:
+        frames.append(frame.assign(provider=frame["provider"] if keep_provider else ALL,
+                                   service=frame["service"] if keep_service else ALL))
+    return pd.concat(frames, ignore_index=True)
+
+
+def _driver_sets(questions: set[str]) -> list[list[str]]:
+    """Generation-1 agree-scale drivers and generation-2 checklists are separate models: a form
+    asks one or the other, so pooling them would leave no complete response."""
+    likert = [d for d in DRIVERS if d in questions]
+    checklist = sorted(q for q in questions if q.startswith(("positive_", "negative_")))
+    return [s for s in (likert, checklist) if s]
+
+
+def driver_rows(answers: pd.DataFrame, min_n: int, alpha: float, now: dt.datetime) -> list[dict]:
+    """Key drivers of trust and satisfaction for every scope and every quarter with responses,
+    over the rolling year of responses that ends in that quarter."""
+    if answers.empty:
+        return []
+    answers = answers.assign(index=answers["fiscal_year"] * 4 + answers["fiscal_quarter"] - 1)
+    rows = []
+    for (provider, service), scope in _scoped(answers).groupby(["provider", "service"], sort=True):
+        for end in sorted(scope["index"].unique()):
+            window = scope[(scope["index"] > end - WINDOW_QUARTERS) & (scope["index"] <= end)]
+            matrix = response_matrix(window[["response_id", "question", "value"]])
+            first = FiscalQuarter.from_index(int(window["index"].min()))
+            last = FiscalQuarter.from_index(int(end))
+            for outcome in OUTCOMES:
+                if outcome not in matrix or matrix[outcome].notna().sum() == 0:
+                    continue
+                for drivers in _driver_sets(set(matrix.columns)):
+                    result = importance_performance(key_drivers(matrix, outcome, drivers, min_n=min_n, alpha=alpha))
+                    for r in result.to_dict("records"):
+                        rows.append({**{k: clean(v) for k, v in r.items() if k in _DRIVER_FIELDS},
+                                     "provider": provider, "service": service,
+                                     "fiscal_year": last.year, "fiscal_quarter": last.quarter,
+                                     "first_year": first.year, "first_quarter": first.quarter,
+                                     "n": int(r["n"]), "performance_n": int(r["performance_n"]),
+                                     "computed_at": now})
+    return rows
+
+
+_DRIVER_FIELDS = {"outcome", "driver", "method", "importance", "ci_low", "ci_high", "p_value", "significant",
+                  "r_squared", "adj_r_squared", "performance", "quadrant", "note"}
+_SEGMENT_KEYS = ["fiscal_year", "fiscal_quarter", "provider", "service", "dimension", "question"]
+
+
+def segment_rows(segments: pd.DataFrame, cells: pd.DataFrame, indicators: list[dict], min_n: int, alpha: float,
+                 now: dt.datetime) -> list[dict]:
+    """Every segment beside the best-served one of its comparison: survey segments (rolled up to
+    each scope), channels from the score cells, and channels on proportion indicators."""
+    parts = []
+    if not segments.empty:
+        summed = _scoped(segments).groupby(_SEGMENT_KEYS + ["segment"], as_index=False)[["agree", "n"]].sum()
+        parts.append(summed)
+    if not cells.empty:
+        by_channel = cells[cells["stage"].eq(ALL) & cells["channel"].ne(ALL)]
+        parts.append(by_channel.assign(dimension="channel", segment=by_channel["channel"])[
+            _SEGMENT_KEYS + ["segment", "agree", "n"]])
+    measured = pd.DataFrame(indicators)
+    if not measured.empty:
+        shares = measured[measured["indicator"].isin(CHANNEL_INDICATORS) & measured["stage"].eq(ALL)
+                          & measured["channel"].ne(ALL) & measured["value"].notna()]
+        parts.append(shares.assign(dimension="channel", segment=shares["channel"], question=shares["indicator"],
+                                   agree=(shares["value"] * shares["n"]).round().astype("int64"))[
+            _SEGMENT_KEYS + ["segment", "agree", "n"]])
+    if not parts:
+        return []
+    gaps = segment_gaps(pd.concat(parts, ignore_index=True), _SEGMENT_KEYS, min_n=min_n, alpha=alpha)
+    return [{**{k: clean(v) for k, v in r.items()}, "computed_at": now} for r in gaps.to_dict("records")]
+
+
+def trend_rows(cells: pd.DataFrame, min_n: int, alpha: float, now: dt.datetime) -> list[dict]:
+    """Quarter-on-quarter, year-on-year and trend tests of % agree for every scope, channel and question."""
+    if cells.empty:
+        return []
+    keys = ["provider", "service", "channel", "question"]
+    mine = cells[cells["stage"].eq(ALL)][[*keys, "fiscal_year", "fiscal_quarter", "agree", "n"]]
+    table = trend_table(mine, keys, min_n=min_n, alpha=alpha)
+    return [{**{k: clean(v) for k, v in r.items()}, "computed_at": now} for r in table.to_dict("records")]
+
+
+def analysis_rows(engine, cells: pd.DataFrame, indicators: list[dict], min_n: int, alpha: float,
+                  now: dt.datetime) -> tuple[list[dict], list[dict], list[dict]]:
+    with engine.connect() as conn:
+        answers = analysis_queries.response_answers(conn)
+        segments = analysis_queries.segment_counts(conn)
+    return (driver_rows(answers, min_n, alpha, now), segment_rows(segments, cells, indicators, min_n, alpha, now),
+            trend_rows(cells, min_n, alpha, now))

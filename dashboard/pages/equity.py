@@ -1,0 +1,10 @@
+"""Page '/equity' (placeholder while it is built)."""
+import dash
+
+from dashboard.views import equity_page
+
+dash.register_page(__name__, path="/equity", name="Equity", title="Equity · cxdash", order=50)
+
+
+def layout(**query):
+    return equity_page.layout(query)

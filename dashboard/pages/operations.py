@@ -1,0 +1,10 @@
+"""Page '/operations': time to complete, backlog and contact-centre indicators by stage and channel."""
+import dash
+
+from dashboard.views import operations_page
+
+dash.register_page(__name__, path="/operations", name="Operations", title="Operations · cxdash", order=30)
+
+
+def layout(**query):
+    return operations_page.layout(query)

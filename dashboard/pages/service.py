@@ -1,0 +1,10 @@
+"""Page '/service' (placeholder while it is built)."""
+import dash
+
+from dashboard.views import service_page
+
+dash.register_page(__name__, path="/service", name="Service drivers", title="Service drivers · cxdash", order=20)
+
+
+def layout(**query):
+    return service_page.layout(query)

@@ -1,0 +1,429 @@
+"""Operations: how long cases take, whether the backlog grows and how the contact centre answers,
+for one quarter and scope, by journey stage and channel, so the slowest stage or channel stands out.
+
+Plain functions of indicator_value frames (indicator, fiscal_year, fiscal_quarter, channel, stage,
+value, n): the page calls them, tests call them without a browser. Lower is better for time,
+backlog and waiting. The indicators count every case and call (no sample, no significance test),
+so a difference from the previous quarter is called a change, never "significant".
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from cxdash.channels import ALL
+from cxdash.channels import label as channel_label
+from dashboard.charts import INK, PRIMARY, SERIES, style
+from dashboard.formatting import MISSING, format_indicator, format_n, is_missing
+from dashboard.views.journey import stage_order
+from metrics.fiscal import FiscalQuarter
+
+
+@dataclass(frozen=True)
+class Indicator:
+    label: str
+    unit: str           # a dashboard.formatting indicator unit
+    better: str | None  # "lower", "higher", or None where more is neither (volumes)
+    counts: str         # what n counts: "n = 89 closed cases"
+
+
+CASE = {
+    "volume": Indicator("Cases created", "cases", None, "cases created"),
+    "digital_share": Indicator("Created through a digital channel", "percent", None, "cases created"),
+    "time_to_complete_median": Indicator("Time to complete (median)", "days", "lower", "closed cases"),
+    "time_to_complete_p90": Indicator("Time to complete (90th percentile)", "days", "lower", "closed cases"),
+    "on_time_rate": Indicator("Completed on time", "percent", "higher", "closed cases with a due date"),
+    "backlog": Indicator("Backlog at quarter end", "cases", "lower", "open cases"),
+    "backlog_age_median": Indicator("Age of the backlog (median)", "days", "lower", "open cases"),
+}
+CONTACT = {
+    "calls_offered": Indicator("Calls offered", "contacts", None, "calls offered"),
+    "abandonment_rate": Indicator("Calls abandoned", "percent", "lower", "calls offered"),
+    "average_speed_of_answer": Indicator("Average speed of answer", "seconds", "lower",
+                                         "answered calls with a known wait"),
+    "first_contact_resolution": Indicator("Resolved at first contact", "percent", "higher",
+                                          "calls with a known outcome"),
+}
+INDICATORS = {**CASE, **CONTACT}
+# Whole counts of every case or call: not estimates from a sample, so shown whatever their size.
+COUNTS = frozenset({"volume", "backlog", "calls_offered"})
+NOUNS = {"cases": ("case", "cases"), "contacts": ("call", "calls")}
+TIME_KEYS = ["time_to_complete_median", "time_to_complete_p90", "on_time_rate"]
+BACKLOG_KEYS = ["backlog", "backlog_age_median"]
+CONTACT_KEYS = list(CONTACT)
+DIMENSIONS = {"stage": "By stage", "channel": "By channel"}
+
+
+# --- values and changes in words ------------------------------------------------------------------
+
+def suppressed_text(min_n: int) -> str:
+    return f"Suppressed (n < {min_n})"
+
+
+def is_suppressed(indicator: str, n, min_n: int) -> bool:
+    """Medians and rates from fewer than ``min_n`` cases or calls are not shown; counts always are."""
+    return indicator not in COUNTS and (is_missing(n) or n < min_n)
+
+
+def amount(value, unit: str) -> str:
+    """A value with its unit in words: '5 days', '12.3%', '1 min 4 s', '194 cases'."""
+    if is_missing(value):
+        return MISSING
+    text = format_indicator(value, unit)
+    if unit in NOUNS:
+        text += " " + NOUNS[unit][0 if round(value) == 1 else 1]
+    return text
+
+
+def value_text(indicator: str, value, n, min_n: int) -> str:
+    if is_missing(value):
+        return MISSING
+    if is_suppressed(indicator, n, min_n):
+        return suppressed_text(min_n)
+    return amount(value, INDICATORS[indicator].unit)
+
+
+def _rounds_to_zero(change: float, unit: str) -> bool:
+    return round(abs(change) * 100, 1) == 0 if unit == "percent" else round(abs(change), 1) == 0
+
+
+def judgement(change, indicator: str) -> str | None:
+    """'better', 'worse', or None (no change, no previous value, or an indicator with no better side)."""
+    better = INDICATORS[indicator].better
+    if is_missing(change) or better is None or _rounds_to_zero(change, INDICATORS[indicator].unit):
+        return None
+    return "better" if (change < 0) == (better == "lower") else "worse"
+
+
+def change_words(change, indicator: str, previous_label: str | None = None) -> str:
+    """'Up 28 cases from FY2018 Q2 (worse)' ('Up 28 cases (worse)' without a label); percentages
+    change in percentage points."""
+    unit = INDICATORS[indicator].unit
+    since = f" from {previous_label}" if previous_label else ""
+    if is_missing(change):
+        return f"No value for {previous_label} to compare" if previous_label else MISSING
+    if _rounds_to_zero(change, unit):
+        return f"No change{since}"
+    size = f"{abs(change) * 100:.1f} percentage points" if unit == "percent" else amount(abs(change), unit)
+    judged = judgement(change, indicator)
+    return f"{'Up' if change > 0 else 'Down'} {size}{since}" + (f" ({judged})" if judged else "")
+
+
+# --- reading the scope's rows --------------------------------------------------------------------
+
+def _in_quarter(frame: pd.DataFrame, quarter: FiscalQuarter) -> pd.DataFrame:
+    return frame[(frame["fiscal_year"] == quarter.year) & (frame["fiscal_quarter"] == quarter.quarter)]
+
+
+def _totals(frame: pd.DataFrame, quarter: FiscalQuarter, channel: str) -> dict[str, tuple[float, int]]:
+    rows = _in_quarter(frame, quarter)
+    rows = rows[(rows["channel"] == channel) & (rows["stage"] == ALL)]
+    return {r.indicator: (r.value, r.n) for r in rows.itertuples(index=False)}
+
+
+def headline(frame: pd.DataFrame, quarter: FiscalQuarter, channel: str, min_n: int) -> list[dict]:
+    """The scope's indicators for the quarter (all stages), each with its change from the previous quarter."""
+    now, before = _totals(frame, quarter, channel), _totals(frame, quarter.previous(), channel)
+    previous_label = quarter.previous().display
+    cards = []
+    for key, info in INDICATORS.items():
+        if key not in now or is_missing(now[key][0]):
+            continue
+        value, n = now[key]
+        suppressed = is_suppressed(key, n, min_n)
+        prev_value, prev_n = before.get(key, (None, None))
+        comparable = not suppressed and not is_missing(prev_value) and not is_suppressed(key, prev_n, min_n)
+        change = float(value - prev_value) if comparable else None
+        if comparable or suppressed:
+            change_text = None if suppressed else change_words(change, key, previous_label)
+        elif is_missing(prev_value):
+            change_text = f"No value for {previous_label} to compare"
+        else:
+            change_text = f"No change shown: {previous_label} is {_lower_first(suppressed_text(min_n))}"
+        cards.append({
+            "indicator": key, "group": "cases" if key in CASE else "contacts", "label": info.label,
+            "unit": info.unit, "value": float(value), "n": int(n), "suppressed": suppressed,
+            "value_text": value_text(key, value, n, min_n),
+            "previous": float(prev_value) if comparable else None, "change": change,
+            "change_text": change_text,
+            "judgement": judgement(change, key),
+            "n_text": None if key in COUNTS else f"n = {format_n(n)} {info.counts}",
+        })
+    return cards
+
+
+def coverage(frame: pd.DataFrame, keys, channel: str) -> tuple[FiscalQuarter, FiscalQuarter] | None:
+    """The first and last quarter with any of ``keys`` in the scope (all stages), or None."""
+    rows = frame[frame["indicator"].isin(list(keys)) & (frame["channel"] == channel) & (frame["stage"] == ALL)]
+    if rows.empty:
+        return None
+    pairs = rows[["fiscal_year", "fiscal_quarter"]].drop_duplicates().itertuples(index=False)
+    quarters = sorted(FiscalQuarter(int(y), int(q)) for y, q in pairs)
+    return quarters[0], quarters[-1]
+
+
+def no_data_sentence(what: str, quarter: FiscalQuarter, span: tuple[FiscalQuarter, FiscalQuarter] | None,
+                     source: str) -> str:
+    """'No closed cases for FY2023 Q1 in this scope; case data cover FY2014 Q2 to FY2019 Q2.'"""
+    sentence = f"No {what} for {quarter.display} in this scope"
+    if span:
+        first, last = span
+        sentence += f"; {source} cover {first.display}" + (f" to {last.display}" if last != first else " only")
+    return sentence + "."
+
+
+def stage_label(stage: str) -> str:
+    return "All stages" if stage == ALL else stage.replace("_", " ").capitalize()
+
+
+def breakdown(frame: pd.DataFrame, quarter: FiscalQuarter, channel: str, keys: list[str],
+              stages: list[str] | None = None) -> pd.DataFrame:
+    """One row per journey stage (within ``channel``) and per channel (all stages) with any of ``keys``
+    in the quarter: dimension, category, label, and each key's value and n (``<key>_n``).
+
+    The channel rows list every channel whatever the channel filter: channel is what they compare."""
+    rows = _in_quarter(frame, quarter)
+    rows = rows[rows["indicator"].isin(keys)]
+    by_stage = rows[(rows["channel"] == channel) & (rows["stage"] != ALL)]
+    by_channel = rows[(rows["stage"] == ALL) & (rows["channel"] != ALL)]
+
+    def channel_name(category: str) -> str:  # the filter's channel among the others it is compared with
+        return channel_label(category) + (" (selected)" if category == channel else "")
+
+    out = []
+    parts = (("stage", by_stage, [s for s in stage_order(set(by_stage["stage"]), stages) if s != ALL], stage_label),
+             ("channel", by_channel, sorted(set(by_channel["channel"]), key=channel_label), channel_name))
+    for dimension, part, order, labelled in parts:
+        cells = {(r.indicator, getattr(r, dimension)): (r.value, r.n) for r in part.itertuples(index=False)}
+        for category in order:
+            row = {"dimension": dimension, "category": category, "label": labelled(category)}
+            for key in keys:
+                value, n = cells.get((key, category), (None, None))
+                row[key] = None if is_missing(value) else float(value)
+                row[f"{key}_n"] = None if n is None else int(n)
+            out.append(row)
+    return pd.DataFrame(out, columns=["dimension", "category", "label", *[c for k in keys for c in (k, f"{k}_n")]])
+
+
+def _shown(row, key: str, min_n: int):
+    """The value to draw or compare, or None when missing or suppressed."""
+    value = row[key]
+    return None if is_missing(value) or is_suppressed(key, row[f"{key}_n"], min_n) else float(value)
+
+
+def _cell_texts(table: pd.DataFrame, keys: list[str], min_n: int) -> list[dict]:
+    return [{"dimension": DIMENSIONS[r["dimension"]], "label": r["label"],
+             **{key: value_text(key, r[key], r[f"{key}_n"], min_n) for key in keys},
+             **{f"{key}_n": format_n(r[f"{key}_n"]) for key in keys}}
+            for r in table.to_dict("records")]
+
+
+def _charted(table: pd.DataFrame, keys: list[str], min_n: int) -> pd.DataFrame:
+    """Rows with something to draw; a dimension with a single row adds nothing beside the others
+    (it repeats the scope's total), so it is drawn only when no dimension has two."""
+    drawn = table[[any(_shown(r, k, min_n) is not None for k in keys) for r in table.to_dict("records")]]
+    compared = drawn[drawn.groupby("dimension")["category"].transform("size") >= 2]
+    return compared if not compared.empty else drawn
+
+
+def _grouped_bars(table: pd.DataFrame, series: list[tuple[str, str]], min_n: int, unit: str, axis_title: str,
+                  height: int = 420) -> go.Figure:
+    """Grouped bars over (dimension, category) with a value label on every bar; the second series
+    is hatched so the two read apart without colour."""
+    x = [[DIMENSIONS[d] for d in table["dimension"]], list(table["label"])]
+    fig = go.Figure()
+    scale = 100 if unit == "percent" else 1
+    top = 0.0
+    for (key, name), colour, pattern in zip(series, (PRIMARY, SERIES[1]), ("", "/")):
+        values = [_shown(r, key, min_n) for r in table.to_dict("records")]
+        top = max([top, *[v * scale for v in values if v is not None]])
+        fig.add_bar(
+            x=x, y=[None if v is None else v * scale for v in values], name=name,
+            marker={"color": colour, "pattern": {"shape": pattern, "fgcolor": "white"},
+                    "line": {"color": INK, "width": 1}},
+            text=["" if v is None else format_indicator(v, unit) for v in values], textposition="outside",
+            cliponaxis=False, hovertemplate=f"{name}: %{{text}}<extra></extra>",
+        )
+    style(fig, height=height)
+    fig.update_layout(barmode="group", bargap=0.25, margin={"l": 10, "r": 30, "t": 60, "b": 40})
+    # Room above the tallest bar for its label.
+    fig.update_yaxes(title=axis_title, range=[0, (top or 1) * 1.15], rangemode="tozero")
+    return fig
+
+
+# --- time to complete ------------------------------------------------------------------------------
+
+TIME_SERIES = [("time_to_complete_median", "Median"), ("time_to_complete_p90", "90th percentile")]
+
+
+def time_figure(table: pd.DataFrame, min_n: int) -> go.Figure:
+    return _grouped_bars(_charted(table, [k for k, _ in TIME_SERIES], min_n), TIME_SERIES, min_n, "days",
+                         "Days from creation to closure")
+
+
+def time_rows(table: pd.DataFrame, min_n: int) -> list[dict]:
+    return _cell_texts(table, TIME_KEYS, min_n)
+
+
+def _days(row) -> str:
+    return (f"median {amount(row['time_to_complete_median'], 'days')}, "
+            f"90th percentile {amount(row['time_to_complete_p90'], 'days')}")
+
+
+def time_takeaway(table: pd.DataFrame, quarter_label: str, min_n: int) -> str:
+    """Which channel and which stage close cases slowest (by median, then 90th percentile)."""
+    usable = table[[_shown(r, "time_to_complete_median", min_n) is not None for r in table.to_dict("records")]]
+    if usable.empty:
+        return f"Too few cases were closed in {quarter_label} to show how long they took (each group has n < {min_n})."
+    clauses = []
+    for dimension in ("channel", "stage"):
+        mine = usable[usable["dimension"] == dimension]
+        if len(mine) >= 2:
+            ranked = mine.assign(p90=mine["time_to_complete_p90"].fillna(-1)).sort_values(
+                ["time_to_complete_median", "p90"], ascending=False)
+            slow, fast = ranked.iloc[0], ranked.iloc[-1]
+            if (slow["time_to_complete_median"], slow["p90"]) == (fast["time_to_complete_median"], fast["p90"]):
+                clauses.append(f"every {dimension} took the same time ({_days(slow)})")
+            else:
+                clauses.append(f"{slow['label']} is the slowest {dimension} ({_days(slow)}) "
+                               f"and {fast['label']} the fastest ({_days(fast)})")
+        elif len(mine) == 1:
+            clauses.append(f"only the {mine.iloc[0]['label']} {dimension} has enough closed cases to compare")
+    return f"In {quarter_label}, " + "; ".join(clauses) + "."
+
+
+# --- backlog over time -----------------------------------------------------------------------------
+
+def backlog_series(frame: pd.DataFrame, channel: str) -> pd.DataFrame:
+    """Backlog and its median age at each quarter's end (all stages), oldest first."""
+    rows = frame[frame["indicator"].isin(BACKLOG_KEYS) & (frame["channel"] == channel) & (frame["stage"] == ALL)]
+    out = []
+    for (year, number), part in rows.groupby(["fiscal_year", "fiscal_quarter"], sort=True):
+        cells = {r.indicator: (r.value, r.n) for r in part.itertuples(index=False)}
+        if "backlog" not in cells:
+            continue
+        quarter = FiscalQuarter(int(year), int(number))
+        age, age_n = cells.get("backlog_age_median", (None, None))
+        out.append({"quarter": quarter.label, "display": quarter.display, "backlog": float(cells["backlog"][0]),
+                    "backlog_age_median": None if is_missing(age) else float(age),
+                    "backlog_age_median_n": None if age_n is None else int(age_n)})
+    series = pd.DataFrame(out, columns=["quarter", "display", "backlog", "backlog_age_median", "backlog_age_median_n"])
+    series["change"] = series["backlog"].diff()
+    # A change only between consecutive quarters: a gap makes the previous quarter unknown.
+    index = series["quarter"].map(lambda q: FiscalQuarter.parse(q).index)
+    series.loc[index.diff() != 1, "change"] = None
+    return series
+
+
+def backlog_figure(series: pd.DataFrame, quarter: FiscalQuarter) -> go.Figure:
+    """A line with a labelled marker per quarter end; the chosen quarter is a larger diamond."""
+    fig = go.Figure(go.Scatter(
+        x=series["display"], y=series["backlog"], mode="lines+markers+text", name="Open cases at quarter end",
+        line={"color": PRIMARY, "width": 2}, marker={"size": 8, "color": PRIMARY},
+        text=[format_n(v) for v in series["backlog"]], textposition="top center", cliponaxis=False,
+        hovertemplate="%{x}: %{y:,} open cases<extra></extra>",
+    ))
+    chosen = series[series["quarter"] == quarter.label]
+    if not chosen.empty:
+        fig.add_scatter(x=chosen["display"], y=chosen["backlog"], mode="markers", hoverinfo="skip",
+                        name=f"Selected quarter ({quarter.display})",
+                        marker={"symbol": "diamond", "size": 16, "color": SERIES[1], "line": {"color": INK, "width": 1}})
+    style(fig, height=380)
+    top = float(series["backlog"].max()) if len(series) else 1.0
+    fig.update_yaxes(title="Open cases", range=[0, (top or 1) * 1.18])
+    fig.update_xaxes(type="category", tickangle=-45 if len(series) > 8 else 0)
+    fig.update_layout(margin={"l": 10, "r": 30, "t": 60, "b": 40})
+    return fig
+
+
+def backlog_rows(series: pd.DataFrame, min_n: int) -> list[dict]:
+    return [{"display": r["display"], "backlog": amount(r["backlog"], "cases"),
+             "change": MISSING if is_missing(r["change"]) else change_words(r["change"], "backlog"),
+             "age": value_text("backlog_age_median", r["backlog_age_median"], r["backlog_age_median_n"], min_n)}
+            for r in series.to_dict("records")]
+
+
+def _open(backlog: float) -> str:
+    return f"{amount(backlog, 'cases')} {'was' if round(backlog) == 1 else 'were'} open"
+
+
+def backlog_takeaway(series: pd.DataFrame, quarter: FiscalQuarter) -> str:
+    """The chosen quarter's backlog, its change from the previous quarter and since the first, and the peak."""
+    if series.empty:
+        return "No backlog figures in this scope."
+    first, peak = series.iloc[0], series.loc[series["backlog"].idxmax()]
+    mine = series[series["quarter"] == quarter.label]
+    if mine.empty:
+        last = series.iloc[-1]
+        return (f"No backlog figure for {quarter.display}; at the end of {last['display']}, the latest quarter "
+                f"with one, {_open(last['backlog'])}.")
+    row = mine.iloc[0]
+    sentence = f"At the end of {quarter.display}, {_open(row['backlog'])}"
+    if not is_missing(row["change"]):
+        sentence += ", " + _lower_first(change_words(row["change"], "backlog", quarter.previous().display))
+    if first["quarter"] != row["quarter"]:
+        since = row["backlog"] - first["backlog"]
+        moved = "no change" if since == 0 else f"{'up' if since > 0 else 'down'} {amount(abs(since), 'cases')}"
+        sentence += f", and {moved} since {first['display']}"
+    if peak["quarter"] == row["quarter"] and len(series) > 1:
+        sentence += "; the highest of any quarter shown"
+    elif len(series) > 1:
+        sentence += f"; the highest was {amount(peak['backlog'], 'cases')} at the end of {peak['display']}"
+    return sentence + "."
+
+
+# --- contact centre -------------------------------------------------------------------------------
+
+CONTACT_SERIES = [("abandonment_rate", "Calls abandoned"), ("first_contact_resolution", "Resolved at first contact")]
+
+
+def contact_figure(table: pd.DataFrame, min_n: int) -> go.Figure:
+    return _grouped_bars(_charted(table, [k for k, _ in CONTACT_SERIES], min_n), CONTACT_SERIES, min_n, "percent",
+                         "Percent of calls")
+
+
+def contact_rows(table: pd.DataFrame, min_n: int) -> list[dict]:
+    return _cell_texts(table, CONTACT_KEYS, min_n)
+
+
+def contact_takeaway(table: pd.DataFrame, quarter_label: str, min_n: int) -> str:
+    """Where callers fare worst: most abandoned, longest wait, lowest first-contact resolution
+    (by stage, else by channel; with a single group, its figures in words)."""
+    records = table.to_dict("records")
+    mine = next((m for m in ([r for r in records if r["dimension"] == d] for d in ("stage", "channel")) if len(m) >= 2),
+                records[:1])
+    if not mine:
+        return f"No contact-centre data for {quarter_label} in this scope."
+    if len(mine) == 1:
+        row = mine[0]
+        facts = [words.format(amount(v, CONTACT[k].unit)) for k, words in (
+            ("abandonment_rate", "{} of calls were abandoned"),
+            ("average_speed_of_answer", "callers waited {} on average for an answer"),
+            ("first_contact_resolution", "{} of calls were resolved at first contact"))
+            if (v := _shown(row, k, min_n)) is not None]
+        if not facts:
+            return f"Too few calls in {quarter_label} to show rates (n < {min_n})."
+        return f"In {quarter_label}, " + _listed(facts) + "."
+    phrases: dict[str, list[str]] = {}
+    for key, pick, words in (("abandonment_rate", max, "the most abandoned calls"),
+                             ("average_speed_of_answer", max, "the longest average wait"),
+                             ("first_contact_resolution", min, "the lowest first-contact resolution")):
+        values = [(r, v) for r in mine if (v := _shown(r, key, min_n)) is not None]
+        if len(values) >= 2:
+            row, value = pick(values, key=lambda pair: pair[1])
+            phrases.setdefault(row["label"], []).append(f"{words} ({amount(value, CONTACT[key].unit)})")
+    if not phrases:
+        return f"Too few calls in {quarter_label} to compare (fewer than two groups with n of at least {min_n})."
+    noun = mine[0]["dimension"]
+    clauses = [f"the {label} {noun} had {_listed(items)}" for label, items in phrases.items()]
+    return f"In {quarter_label}, " + "; ".join(clauses) + "."
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
+def _listed(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]

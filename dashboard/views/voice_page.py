@@ -1,0 +1,154 @@
+"""Glue between the Customer voice view functions, the database and the page: filters from the
+URL, cached reads of the computed feedback tables, and the page's content."""
+from __future__ import annotations
+
+import pandas as pd
+from dash import dcc, html
+
+from cxdash.channels import ALL
+from cxdash.db import feedback_queries, queries, voice_queries
+from dashboard import data
+from dashboard.components import chart_with_table, data_table, takeaway
+from dashboard.context import current
+from dashboard.views import data_page, journey, journey_page, scorecard, voice
+from metrics.fiscal import FiscalQuarter
+
+PREFIX = "voice"
+FILTERS = ("quarter", "provider", "service", "stage", "theme")
+INDICATORS = ["feedback_volume", "negative_feedback_share", "mean_sentiment"]
+VERBATIMS = 5
+
+
+def _version() -> str:
+    """The compute version, and the theming's: a feedback-only database has no measure results."""
+    return f"{data.data_version()}|{voice_queries.feedback_version(current().engine)}"
+
+
+@data.cache.memoize()
+def _options(version: str) -> pd.DataFrame:
+    return voice_queries.voice_options(current().engine)
+
+
+@data.cache.memoize()
+def _stages(version: str) -> list[str]:
+    return voice_queries.feedback_stages(current().engine)
+
+
+@data.cache.memoize()
+def _themes(version: str) -> pd.DataFrame:
+    return feedback_queries.themes(current().engine)
+
+
+@data.cache.memoize()
+def _counts(version: str, fiscal_year: int, fiscal_quarter: int, provider: str, service: str) -> pd.DataFrame:
+    return voice_queries.theme_stage_sentiment(current().engine, fiscal_year, fiscal_quarter, provider, service)
+
+
+@data.cache.memoize()
+def _trend(version: str, provider: str, service: str) -> pd.DataFrame:
+    return queries.scope_indicators(current().engine, provider, service, indicators=INDICATORS)
+
+
+@data.cache.memoize()
+def _verbatims(version: str, theme_id: int, stage: str, fiscal_year: int, fiscal_quarter: int, provider: str,
+               service: str) -> pd.DataFrame:
+    return feedback_queries.verbatims(current().engine, theme_id, stage, VERBATIMS, fiscal_year=fiscal_year,
+                                      fiscal_quarter=fiscal_quarter, provider=provider, service=service)
+
+
+def resolved_filters(query: dict, version: str | None = None):
+    """(filters, choices, stage, theme) from the URL or the dropdowns; unknown values fall back
+    to their defaults (old links, a stage or theme that no longer exists)."""
+    version = version or _version()
+    raw = scorecard.Filters.from_query({**query, "channel": None})
+    options = _options(version)
+    available = scorecard.choices(options, raw.provider)
+    filters = scorecard.resolve(raw, available)
+    if filters.provider != raw.provider:
+        available = scorecard.choices(options, filters.provider)
+    stage = query.get("stage") if query.get("stage") in _stages(version) else ALL
+    theme = query.get("theme") if query.get("theme") in set(_themes(version)["label"]) else ALL
+    return filters, available, stage, theme
+
+
+def content_for(filters: scorecard.Filters, stage: str = ALL, theme: str = ALL, version: str | None = None) -> list:
+    if not filters.quarter:
+        return [html.P("No feedback yet: load a feedback source and run 'cxdash compute'.")]
+    version = version or _version()
+    quarter = FiscalQuarter.parse(filters.quarter)
+    min_n = current().catalogue.settings.min_n
+    counts = _counts(version, quarter.year, quarter.quarter, filters.provider, filters.service).copy()
+    table = voice.theme_table(counts, stage, min_n)
+    scope = " · ".join([quarter.display, "All providers" if filters.provider == ALL else filters.provider,
+                        "All services" if filters.service == ALL else filters.service, voice.stage_label(stage)])
+    parts = [
+        html.P(f"Showing {scope}", className="cx-scope", id="voice-scope"),
+        data_page.panel_freshness("voice", data_page.health()),
+    ]
+    if table.empty:
+        parts.append(takeaway(f"No feedback in this scope for {quarter.display}.", id="voice-empty"))
+    else:
+        parts.append(chart_with_table(
+            voice.themes_figure(table, min_n),
+            data_table(voice.theme_rows(table, min_n), voice.THEME_COLUMNS,
+                       f"Feedback items by theme and sentiment, {scope}", "voice-themes"),
+            voice.themes_takeaway(table, quarter.display), chart_id="voice-themes-chart",
+            title="What customers wrote about, by sentiment"))
+        matrix, stages = voice.stage_matrix(counts, journey_page._service_stages(filters))
+        parts.append(chart_with_table(
+            voice.stage_figure(matrix, stages),
+            data_table(matrix, voice.stage_columns(stages),
+                       f"Feedback items by theme and journey stage, {quarter.display} (all stages)", "voice-stages"),
+            voice.stage_takeaway(matrix, stages, quarter.display), chart_id="voice-stages-chart",
+            title="Themes by journey stage (all stages)"))
+    rows = voice.trend_rows(_trend(version, filters.provider, filters.service), stage, quarter, min_n)
+    if rows:
+        parts.append(chart_with_table(
+            voice.trend_figure(rows),
+            data_table(voice.trend_table_rows(rows, min_n), voice.TREND_COLUMNS,
+                       f"Negative feedback by quarter, {voice.stage_label(stage).lower()}", "voice-trend"),
+            voice.trend_takeaway(rows, min_n), chart_id="voice-trend-chart",
+            title="Share of negative feedback over quarters"))
+    if not table.empty:
+        picked = voice.pick_theme(table, theme)
+        comments = (_verbatims(version, picked["theme_id"], stage, quarter.year, quarter.quarter, filters.provider,
+                               filters.service) if picked else pd.DataFrame())
+        parts.append(html.Section(voice.verbatims_block(comments, picked, theme, stage, quarter.display),
+                                  className="cx-verbatims-section", **{"aria-labelledby": "voice-verbatims-title"}))
+    return parts
+
+
+def update(quarter=None, provider=None, service=None, stage=None, theme=None):
+    """Filters -> (provider value, service options, service value, content, query string)."""
+    version = _version()
+    filters, available, stage, theme = resolved_filters(
+        {"quarter": quarter, "provider": provider or ALL, "service": service or ALL, "stage": stage, "theme": theme},
+        version)
+    return (filters.provider, scorecard.service_options(available), filters.service,
+            content_for(filters, stage, theme, version),
+            voice.query_string(filters.quarter, filters.provider, filters.service, stage, theme))
+
+
+def _filter_bar(available: scorecard.Choices, filters: scorecard.Filters, stage: str, theme: str,
+                version: str) -> html.Div:
+    bar = scorecard.filter_bar(available, filters, prefix=PREFIX, label="Customer voice filters", channel=False)
+    stages = [ALL] + [s for s in journey.stage_order(_stages(version), journey_page._service_stages(filters)) if s != ALL]
+    bar.children.append(scorecard._dropdown(
+        f"{PREFIX}-stage", "Journey stage", [{"label": voice.stage_label(s), "value": s} for s in stages], stage))
+    bar.children.append(scorecard._dropdown(
+        f"{PREFIX}-theme", "Theme of comments", voice.theme_options(_themes(version)), theme))
+    return bar
+
+
+def layout(query: dict) -> html.Div:
+    version = _version()
+    filters, available, stage, theme = resolved_filters(query, version)
+    return html.Div([
+        html.H1("Customer voice"),
+        html.P("What customers tell us unprompted, in complaints, comments and the free text of surveys: the "
+               "themes they write about, how they feel, and at which stage of the journey.", className="usa-intro"),
+        _filter_bar(available, filters, stage, theme, version),
+        html.Div(content_for(filters, stage, theme, version), id="voice-content", **{"aria-live": "polite"}),
+        dcc.Store(id="voice-query"),
+        dcc.Store(id="voice-query-synced"),
+    ], className="cx-voice")
