@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import urllib.parse
 
 import pytest
 
@@ -48,6 +49,12 @@ def test_cards_carry_the_computed_numbers_and_the_goal_structure(computed_sqlite
     # SSA reported no online-services survey in FY2023 Q1: no data, not zero.
     ssa = next(c for c in cards if c["measure_id"] == "ssa-online-satisfaction")
     assert ssa["status"] == "no_data" and ssa["value"] is None and ssa["as_of"] is None
+    # each card drills down to its service's page, with the quarter and the measure's question
+    service = catalogue.service(catalogue.measure("vba-contact-trust").services[0])
+    assert urllib.parse.parse_qs(urllib.parse.urlsplit(vba["href"]).query) == {
+        "quarter": ["FY2023Q1"], "provider": [service.provider], "service": [" ".join(service.name.split())],
+        "outcome": ["trust"]}
+    assert vba["href"].startswith("/service?")
 
 
 def test_provider_filter_keeps_only_measures_covering_it(computed_sqlite, catalogue):

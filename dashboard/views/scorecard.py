@@ -103,13 +103,29 @@ def build_cards(catalogue: Catalogue, results: pd.DataFrame, filters: Filters,
     for goal in catalogue.goals:
         objectives = []
         for objective in goal.objectives:
-            cards = [_card(m, by_key, quarter, span, catalogue, survey_as_of)
+            cards = [_card(m, by_key, quarter, span, catalogue, survey_as_of) | {"href": drill_down(m, catalogue, filters)}
                      for m in objective.measures if _covers(m, catalogue, filters)]
             if cards:
                 objectives.append({"id": objective.id, "name": objective.name, "cards": cards})
         if objectives:
             sections.append({"id": goal.id, "name": goal.name, "description": goal.description, "objectives": objectives})
     return sections
+
+
+DRILL_OUTCOMES = ("trust", "satisfaction")
+
+
+def drill_down(measure: Measure, catalogue: Catalogue, filters: Filters) -> str:
+    """The measure's service page: why it moved (drivers, channels, trend). A measure of one
+    service opens that service; one spanning several keeps the scorecard's scope."""
+    services = [catalogue.service(s) for s in measure.services]
+    provider, service = filters.provider, filters.service
+    if len(services) == 1:
+        provider, service = services[0].provider, " ".join(services[0].name.split())
+    query = {"quarter": filters.quarter, "provider": provider, "service": service}
+    if measure.params.question in DRILL_OUTCOMES:
+        query["outcome"] = measure.params.question
+    return "/service?" + urllib.parse.urlencode({k: v for k, v in query.items() if v and v != ALL})
 
 
 def _card(measure: Measure, by_key: dict, quarter: FiscalQuarter, span: list[FiscalQuarter],
@@ -147,7 +163,6 @@ def _card(measure: Measure, by_key: dict, quarter: FiscalQuarter, span: list[Fis
         "owner": measure.owner,
         "as_of": as_of.isoformat() if as_of else None,
         "wordings": [w for w in (row.wordings or "").split("\n") if w] if row is not None else [],
-        "href": None,
     }
 
 
