@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from statsmodels.stats.contingency_tables import Table
 
-from metrics.change import proportion_change
+from metrics.proportions import two_proportion_tests
 from metrics.fiscal import FiscalQuarter
 
 YEAR, QUARTER = "fiscal_year", "fiscal_quarter"
@@ -76,12 +76,11 @@ def _changes(agree, n, suppressed, before):
     """Change and p-value against the row at position `before` (-1: none), when both are shown."""
     change = np.full(len(n), np.nan)
     p_value = np.full(len(n), np.nan)
-    pairs = np.flatnonzero((before >= 0) & ~suppressed & ~suppressed[np.maximum(before, 0)])
-    for i in pairs:
-        j = before[i]
-        diff, p = proportion_change(int(agree[i]), int(n[i]), int(agree[j]), int(n[j]))
-        change[i] = np.nan if diff is None else diff
-        p_value[i] = np.nan if p is None else p
+    pairs = np.flatnonzero((before >= 0) & ~suppressed & ~suppressed[np.maximum(before, 0)] & (n > 0))
+    pairs = pairs[n[before[pairs]] > 0]
+    j = before[pairs]
+    change[pairs] = agree[pairs] / n[pairs] - agree[j] / n[j]
+    p_value[pairs] = two_proportion_tests(agree[pairs], n[pairs], agree[j], n[j])
     return change, p_value
 
 
@@ -175,7 +174,10 @@ def _trend_clause(row, unit: str) -> str:
     p_text = _p(row.get("trend_p"))
     if direction == "no clear trend":
         return f"over {quarters} quarters there is no clear trend ({p_text})"
-    rate = _amount(abs(float(row["trend_slope"])), unit)
+    slope = abs(float(row["trend_slope"]))
+    rate = _amount(slope, unit)
+    if unit == "percent" and rate == _amount(0.0, unit):  # significant but slow: never "about 0.0 points"
+        rate = "under 0.1 points"
     return f"over {quarters} quarters the trend is {direction}, about {rate} a quarter (significant, {p_text})"
 
 

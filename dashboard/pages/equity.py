@@ -1,4 +1,4 @@
-"""Page '/equity' (placeholder while it is built)."""
+"""Page '/equity': each customer segment's score beside the best-served one, with the gap's test."""
 import dash
 
 from dashboard.views import equity_page

@@ -1,4 +1,4 @@
-"""Page '/service' (placeholder while it is built)."""
+"""Page '/service': one outcome's trend against target, its key drivers and its channels."""
 import dash
 
 from dashboard.views import service_page

@@ -1,25 +1,160 @@
-"""Placeholder glue for '/equity' (being built)."""
+"""Glue between the equity view functions, the cached reads of segment_result and the page:
+filters from the URL, one comparison drawn and tabled, every comparison of the scope overviewed."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import pandas as pd
 from dash import dcc, html
 
-from dashboard.views import journey_page, scorecard
+from cxdash.channels import ALL
+from cxdash.db import analysis_queries, equity_queries
+from dashboard import data
+from dashboard.components import chart_with_table, data_table, takeaway
+from dashboard.context import current
+from dashboard.views import data_page, equity, scorecard
+from metrics.fiscal import FiscalQuarter
 
 PREFIX = "equity"
-FILTERS = ("quarter", "provider", "service")
+FILTERS = ("quarter", "provider", "service", "dimension", "question")
+OPERATIONAL = ("on_time_rate", "first_contact_resolution")  # fed by case and contact-centre data
 
 
-def update(quarter=None, provider=None, service=None):
-    filters, available = journey_page.resolved_filters({"quarter": quarter, "provider": provider, "service": service})
-    return filters.provider, scorecard.service_options(available), filters.service, [], filters.query_string()
+@data.cache.memoize()
+def _options(version: str) -> pd.DataFrame:
+    return equity_queries.equity_options(current().engine)
+
+
+@data.cache.memoize()
+def _kinds(version: str) -> pd.DataFrame:
+    return equity_queries.comparison_kinds(current().engine)
+
+
+@data.cache.memoize()
+def _results(version: str, provider: str, service: str, fiscal_year: int, fiscal_quarter: int) -> pd.DataFrame:
+    return analysis_queries.segment_results(current().engine, provider, service, fiscal_year, fiscal_quarter)
+
+
+@dataclass(frozen=True)
+class View:
+    """What the page shows: the scope filters, the chosen comparison and what the dropdowns offer."""
+    filters: scorecard.Filters
+    available: scorecard.Choices
+    dimension: str | None
+    question: str | None
+    dimensions: list[str]
+    questions: list[str]
+
+    @property
+    def defaults(self) -> tuple[str | None, str | None]:
+        return (equity.default_of(self.dimensions, equity.DEFAULT_DIMENSION),
+                equity.default_of(self.questions, equity.DEFAULT_QUESTION))
+
+    def query_string(self, dimension: str | None = None, question: str | None = None) -> str:
+        f = self.filters
+        return equity.query_string(f.quarter, f.provider, f.service, dimension or self.dimension,
+                                   question or self.question, *self.defaults)
+
+
+def resolved(query: dict, version: str | None = None) -> View:
+    """The view from the URL or the dropdowns; unknown values fall back to their defaults."""
+    version = version or data.data_version()
+    raw = scorecard.Filters.from_query({**query, "channel": None})
+    options = _options(version)
+    available = scorecard.choices(options, raw.provider)
+    filters = scorecard.resolve(raw, available)
+    if filters.provider != raw.provider:
+        available = scorecard.choices(options, filters.provider)
+    kinds = _kinds(version)
+    dimensions = equity.dimension_order(kinds["dimension"])
+    questions = equity.question_order(kinds["question"])
+    dimension = equity.pick(query.get("dimension"), dimensions, equity.default_of(dimensions, equity.DEFAULT_DIMENSION))
+    question = equity.pick(query.get("question"), questions, equity.default_of(questions, equity.DEFAULT_QUESTION))
+    return View(filters, available, dimension, question, dimensions, questions)
+
+
+def _family_section(results: pd.DataFrame, view: View, scope: str, min_n: int) -> list:
+    dimension, question = view.dimension, view.question
+    fam = equity.family(results, dimension, question, min_n)
+    title = f"{equity.question_label(question)} by {equity.dimension_label(dimension).lower()}"
+    if fam.empty:
+        return [html.H2(title, id="equity-family-chart-title", className="cx-chart__title"),
+                takeaway(equity.no_data_sentence(dimension, question, scope), id="equity-family-chart-takeaway")]
+    caption = f"{title}, {scope}: each segment's share, its gap to the best-served segment and the test"
+    parts = [chart_with_table(
+        equity.dot_figure(fam, question),
+        data_table(equity.family_rows(fam, min_n), equity.FAMILY_COLUMNS, caption, "equity-family"),
+        equity.family_sentence(fam, dimension, question, scope), chart_id="equity-family-chart", title=title)]
+    hidden = equity.suppressed_text(fam, min_n)
+    if hidden:
+        parts.append(html.P(hidden, id="equity-suppressed", className="cx-footnote"))
+    return parts
+
+
+def _overview_section(results: pd.DataFrame, view: View, scope: str) -> list:
+    table = equity.overview(results)
+    parts = [html.H2("Every comparison in this scope", id="equity-overview-title"),
+             takeaway(equity.overview_sentence(table, scope), id="equity-overview-takeaway")]
+    if not table.empty:
+        rows = equity.overview_rows(table, href=lambda d, q: "/equity" + view.query_string(d, q))
+        parts.append(data_table(rows, equity.OVERVIEW_COLUMNS,
+                                f"Segment comparisons in {scope}, the largest significant gap first", "equity-overview"))
+    return [html.Section(parts, className="cx-equity-section", **{"aria-labelledby": "equity-overview-title"})]
+
+
+def content_for(view: View, version: str | None = None) -> list:
+    if not view.filters.quarter:
+        return [html.P("Nothing compared yet: load survey or case data and run 'cxdash compute'.")]
+    version = version or data.data_version()
+    filters = view.filters
+    quarter = FiscalQuarter.parse(filters.quarter)
+    settings = current().catalogue.settings
+    results = _results(version, filters.provider, filters.service, quarter.year, quarter.quarter).copy()
+    scope = equity.scope_label(quarter.display, filters.provider, filters.service)
+    shown = " · ".join([quarter.display, "All providers" if filters.provider == ALL else filters.provider,
+                        "All services" if filters.service == ALL else filters.service])
+    panel = "operations" if view.question in OPERATIONAL else "survey"
+    return [
+        html.P(f"Showing {shown}", className="cx-scope", id="equity-scope"),
+        data_page.panel_freshness(panel),
+        html.Section(_family_section(results, view, scope, settings.min_n), className="cx-equity-section",
+                     **{"aria-labelledby": "equity-family-chart-title"}),
+        *_overview_section(results, view, scope),
+        html.Section([html.H2("Method", id="equity-method-title"),
+                      html.P(equity.method_note(settings.min_n, "holm", settings.alpha), id="equity-method",
+                             className="cx-footnote")],
+                     className="cx-equity-section", **{"aria-labelledby": "equity-method-title"}),
+    ]
+
+
+def update(quarter=None, provider=None, service=None, dimension=None, question=None):
+    """Filters -> (provider value, service options, service value, content, query string)."""
+    version = data.data_version()
+    view = resolved({"quarter": quarter, "provider": provider or ALL, "service": service or ALL,
+                     "dimension": dimension, "question": question}, version)
+    return (view.filters.provider, scorecard.service_options(view.available), view.filters.service,
+            content_for(view, version), view.query_string())
+
+
+def _filter_bar(view: View) -> html.Div:
+    bar = scorecard.filter_bar(view.available, view.filters, prefix=PREFIX, label="Equity filters", channel=False)
+    bar.children.append(scorecard._dropdown(f"{PREFIX}-dimension", "Compare by",
+                                            equity.dimension_options(view.dimensions), view.dimension))
+    bar.children.append(scorecard._dropdown(f"{PREFIX}-question", "Question or indicator",
+                                            equity.question_options(view.questions), view.question))
+    return bar
 
 
 def layout(query: dict) -> html.Div:
-    filters, available = journey_page.resolved_filters(query)
+    version = data.data_version()
+    view = resolved(query, version)
     return html.Div([
         html.H1("Equity"),
-        scorecard.filter_bar(available, filters, prefix=PREFIX, label="Equity filters", channel=False),
-        html.Div(id="equity-content"),
-        dcc.Store(id="equity-query"),
-        dcc.Store(id="equity-query-synced"),
-    ])
+        html.P("Are some customers served worse than others? Each segment's score beside the best-served "
+               "segment — by channel, by the survey's segment questions such as user group or region — with "
+               "the gap and whether it is more than chance.", className="usa-intro"),
+        _filter_bar(view),
+        html.Div(content_for(view, version), id=f"{PREFIX}-content", **{"aria-live": "polite"}),
+        dcc.Store(id=f"{PREFIX}-query"),
+        dcc.Store(id=f"{PREFIX}-query-synced"),
+    ], className="cx-equity")

@@ -112,9 +112,6 @@ def build_cards(catalogue: Catalogue, results: pd.DataFrame, filters: Filters,
     return sections
 
 
-DRILL_OUTCOMES = ("trust", "satisfaction")
-
-
 def drill_down(measure: Measure, catalogue: Catalogue, filters: Filters) -> str:
     """The measure's service page: why it moved (drivers, channels, trend). A measure of one
     service opens that service; one spanning several keeps the scorecard's scope."""
@@ -122,9 +119,7 @@ def drill_down(measure: Measure, catalogue: Catalogue, filters: Filters) -> str:
     provider, service = filters.provider, filters.service
     if len(services) == 1:
         provider, service = services[0].provider, " ".join(services[0].name.split())
-    query = {"quarter": filters.quarter, "provider": provider, "service": service}
-    if measure.params.question in DRILL_OUTCOMES:
-        query["outcome"] = measure.params.question
+    query = {"quarter": filters.quarter, "provider": provider, "service": service, "outcome": measure.params.question}
     return "/service?" + urllib.parse.urlencode({k: v for k, v in query.items() if v and v != ALL})
 
 
