@@ -1,4 +1,4 @@
-"""Page '/journey': survey scores and indicators by journey stage."""
+"""Page '/journey': a stage x indicator heat map per scope, and one stage in detail (?stage=)."""
 import dash
 
 from dashboard.views import journey_page

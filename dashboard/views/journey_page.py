@@ -1,24 +1,63 @@
-"""Glue between the journey-stage view functions, the database and the page."""
+"""Glue between the journey-stage view functions, the database and the page: filters (and the
+stage) from the URL, cached reads of the computed tables, the heat-map overview and the
+drill-down into one stage."""
 from __future__ import annotations
 
+import pandas as pd
 from dash import dcc, html
 
 from cxdash.channels import ALL
-from cxdash.db import queries
+from cxdash.db import journey_queries, queries
 from cxdash.indicators import feedback
 from dashboard import data
 from dashboard.components import data_table, takeaway
+from dashboard.components.heat_map import heat_map
 from dashboard.context import current
 from dashboard.formatting import format_indicator, format_n
 from dashboard.views import data_page, journey, scorecard
 from metrics.fiscal import FiscalQuarter
 
-STAGE_LABELS = {ALL: "All stages"}
 PREFIX = "journey"
-FILTERS = ("quarter", "provider", "service")
+FILTERS = ("quarter", "provider", "service", "stage")
+PANELS = ["survey", "operations", "voice", "employee"]
+THEMES_PER_STAGE = 5
 
+
+# --- cached reads (keyed by the compute version) ---------------------------------------------
+
+@data.cache.memoize()
+def _stages(version: str) -> list[str]:
+    return journey_queries.journey_stages(current().engine)
+
+
+@data.cache.memoize()
+def _scores(version: str, fiscal_year: int, fiscal_quarter: int, provider: str, service: str) -> pd.DataFrame:
+    return journey_queries.stage_scores(current().engine, fiscal_year, fiscal_quarter, provider, service)
+
+
+@data.cache.memoize()
+def _indicators(version: str, fiscal_year: int, fiscal_quarter: int, provider: str, service: str) -> pd.DataFrame:
+    return queries.scope_indicators(current().engine, provider, service, fiscal_year, fiscal_quarter)
+
+
+@data.cache.memoize()
+def _employee(version: str, provider: str, service: str) -> pd.DataFrame:
+    return queries.scope_indicators(current().engine, provider, service,
+                                    indicators=[k for k, _ in journey.EMPLOYEE_INDICATORS])
+
+
+@data.cache.memoize()
+def _by_channel(version: str, fiscal_year: int, fiscal_quarter: int, provider: str, service: str,
+                stage: str) -> pd.DataFrame:
+    return journey_queries.stage_channel_indicators(current().engine, fiscal_year, fiscal_quarter, provider,
+                                                    service, stage)
+
+
+# --- filters ---------------------------------------------------------------------------------
 
 def resolved_filters(query: dict) -> tuple[scorecard.Filters, scorecard.Choices]:
+    """Quarter, provider and service from the URL or the dropdowns (the Service and Equity pages
+    share these choices); unknown values fall back to their defaults."""
     raw = scorecard.Filters.from_query({**query, "channel": None})
     options = data.journey_options()
     available = scorecard.choices(options, raw.provider)
@@ -26,6 +65,12 @@ def resolved_filters(query: dict) -> tuple[scorecard.Filters, scorecard.Choices]
     if filters.provider != raw.provider:
         available = scorecard.choices(options, filters.provider)
     return filters, available
+
+
+def resolved_stage(query: dict, version: str) -> str:
+    """A stage with any computed value, else 'all' (the overview)."""
+    stage = query.get("stage")
+    return stage if stage in _stages(version) else ALL
 
 
 def _service_stages(filters: scorecard.Filters) -> list[str] | None:
@@ -36,49 +81,149 @@ def _service_stages(filters: scorecard.Filters) -> list[str] | None:
     return None
 
 
-def content_for(filters: scorecard.Filters) -> list:
+def _link(path: str, filters: scorecard.Filters, stage: str = ALL) -> str:
+    return journey.href(path, filters.quarter, filters.provider, filters.service, stage)
+
+
+# --- content ---------------------------------------------------------------------------------
+
+def _assessed(filters: scorecard.Filters, quarter: FiscalQuarter, version: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(the scope's scores, its stage x indicator cells with standing and status)."""
+    ctx = current()
+    min_n = ctx.catalogue.settings.min_n
+    scores = _scores(version, quarter.year, quarter.quarter, filters.provider, filters.service)
+    indicators = _indicators(version, quarter.year, quarter.quarter, filters.provider, filters.service)
+    cells = journey.stage_cells(scores, indicators, _service_stages(filters), min_n)
+    if cells.empty:
+        return scores, cells
+    targets = journey.catalogue_targets(ctx.catalogue, filters.provider, filters.service, quarter.year)
+    return scores, journey.assess(cells, targets)
+
+
+def content_for(filters: scorecard.Filters, stage: str = ALL, version: str | None = None) -> list:
     if not filters.quarter:
         return [html.P("Nothing computed yet: load data and run 'cxdash compute'.")]
+    version = version or data.data_version()
     quarter = FiscalQuarter.parse(filters.quarter)
-    with current().engine.connect() as conn:
-        scores = queries.scope_scores(conn, quarter.year, quarter.quarter, filters.provider, filters.service)
-        indicators = queries.scope_indicators(conn, filters.provider, filters.service, quarter.year, quarter.quarter)
-        employee = queries.scope_indicators(conn, filters.provider, filters.service,
-                                            indicators=[k for k, _ in journey.EMPLOYEE_INDICATORS])
-    table = journey.stage_table(scores, indicators, _service_stages(filters))
+    scores, assessed = _assessed(filters, quarter, version)
+    scope = " · ".join([quarter.display, "All providers" if filters.provider == ALL else filters.provider,
+                        "All services" if filters.service == ALL else filters.service, journey.stage_label(stage)])
     health = data_page.health()
-    headers = {k: (label, panel, unit) for k, label, panel, unit in journey.COLUMNS}
-    shown = [c for c in table.columns if c in headers]
-    panels = ["survey", "operations", "voice", "employee"]
-    parts = [
-        html.H2(f"By journey stage, {quarter.display}"),
-        html.Div([data_page.panel_freshness(p, health) for p in panels], className="cx-freshness-list"),
-        takeaway(journey.weakest_stage_sentence(table, quarter.display), id="journey-takeaway"),
-    ]
-    if shown:
-        columns = [("stage_label", "Stage", None)] + [
-            (key, headers[key][0], lambda v, unit=headers[key][2]: format_indicator(v, unit)) for key in shown]
-        parts.append(data_table(table.assign(stage_label=table["stage"].map(lambda s: STAGE_LABELS.get(s, s.title()))),
-                                columns, f"Survey scores and indicators by journey stage, {quarter.display}",
-                                "journey-stages"))
-        missing = [p for p in ("survey", "operations", "voice") if not any(headers[k][1] == p for k in shown)]
-        if missing:
-            parts.append(html.P("No " + ", ".join(data_page.PANEL_LABELS[p].lower() for p in missing)
-                                + f" for {quarter.display} in this scope.", className="cx-footnote"))
-    parts += _voice(quarter, filters)
-    latest = journey.latest_employee(employee, quarter.year)
-    if latest:
-        parts.append(html.H3("Employee experience (all stages)"))
-        parts.append(html.Ul([html.Li(f"{e['label']}: {format_indicator(e['value'], 'percent')} "
-                                      f"(survey of FY{e['fiscal_year']}, {format_n(e['n'])} respondents)")
-                              for e in latest]))
+    parts = [html.P(f"Showing {scope}", className="cx-scope", id="journey-scope"),
+             html.Div([data_page.panel_freshness(p, health) for p in PANELS], className="cx-freshness-list")]
+    if stage == ALL:
+        parts += _overview(filters, quarter, assessed)
+        parts += _voice(quarter, filters)
+    else:
+        parts += _drill_down(filters, quarter, stage, scores, assessed, version)
+    parts += _employee_section(filters, quarter, version)
     return parts
+
+
+def _overview(filters: scorecard.Filters, quarter: FiscalQuarter, assessed: pd.DataFrame) -> list:
+    min_n = current().catalogue.settings.min_n
+    sentence = journey.weakest_stage_sentence(assessed, quarter.display, min_n)
+    parts = [html.H2(f"By journey stage, {quarter.display}", className="cx-journey__title")]
+    stages, shown, grid = journey.heat_grid(assessed, min_n)
+    if not stages:
+        return parts + [takeaway(sentence, id="journey-takeaway")]
+    links = [None if s == ALL else _link("/journey", filters, s) for s in stages]
+    parts.append(heat_map(
+        [journey.stage_label(s) for s in stages], [i.header for i in shown], grid,
+        title="Where each stage stands, indicator by indicator", takeaway_sentence=sentence,
+        chart_id="journey-stages", caption=f"Survey scores and indicators by journey stage, {quarter.display}",
+        row_header="Stage", figure_columns=[i.short for i in shown], row_links=links,
+        heading_level=3, low="Weakest", high="Strongest"))
+    parts.append(html.P(
+        "Colour compares each stage with the other stages on the same indicator (orange weaker, purple "
+        "stronger, grey not compared); lower is better for time, backlog, abandoned calls, speed of answer and "
+        "negative feedback. Where the catalogue sets a target, the status is against the target.",
+        className="cx-footnote"))
+    used = journey.targets_used(assessed, quarter.year)
+    if used:
+        parts.append(html.Ul([html.Li(t) for t in used], className="cx-journey__targets", id="journey-targets"))
+    stage_links = [html.Li(html.A(journey.stage_label(s), href=link)) for s, link in zip(stages, links) if link]
+    parts.append(html.Nav([html.H3("Open one stage", id="journey-stage-links-title"),
+                           html.Ul(stage_links, className="cx-journey__stages", id="journey-stage-links")],
+                          **{"aria-labelledby": "journey-stage-links-title"}))
+    missing = [p for p in ("survey", "operations", "voice") if not any(i.panel == p for i in shown)]
+    if missing:
+        names = [data_page.PANEL_LABELS[p].lower() for p in missing]
+        parts.append(html.P(f"No {' or '.join(names)} for {quarter.display} in this scope.", className="cx-footnote"))
+    return parts
+
+
+def _drill_down(filters: scorecard.Filters, quarter: FiscalQuarter, stage: str, scores: pd.DataFrame,
+                assessed: pd.DataFrame, version: str) -> list:
+    min_n = current().catalogue.settings.min_n
+    label = journey.stage_label(stage)
+    parts = [
+        html.H2(f"The {label} stage, {quarter.display}", className="cx-journey__title"),
+        html.P(html.A("Back to all stages", href=_link("/journey", filters)), className="cx-journey__back"),
+        takeaway(journey.stage_sentence(assessed, stage, quarter.display, min_n), id="journey-stage-takeaway"),
+    ]
+    rows = journey.stage_rows(assessed, stage, min_n) if not assessed.empty else []
+    if rows:
+        parts += [html.H3("Indicators at this stage"),
+                  data_table(rows, journey.STAGE_COLUMNS, f"Indicators at the {label} stage, {quarter.display}, "
+                             "with the status against target or against the other stages", "journey-stage")]
+    questions = journey.question_rows(scores, stage, min_n) if not scores.empty else []
+    parts.append(html.H3("Survey questions at this stage"))
+    if questions:
+        parts.append(data_table(questions, journey.QUESTION_COLUMNS,
+                                f"Survey questions at the {label} stage, {quarter.display}", "journey-questions"))
+    else:
+        parts.append(html.P(f"No survey responses at the {label} stage for {quarter.display} in this scope."))
+    channel_rows, columns = journey.channel_table(
+        _by_channel(version, quarter.year, quarter.quarter, filters.provider, filters.service, stage), min_n)
+    parts.append(html.H3("Indicators by channel"))
+    parts.append(html.P(journey.channel_sentence(channel_rows, columns, stage, quarter.display)))
+    if channel_rows:
+        parts.append(data_table(channel_rows, columns, f"Indicators at the {label} stage by channel, {quarter.display}",
+                                "journey-channels"))
+    parts += _stage_voice(quarter, filters, stage, min_n)
+    parts.append(html.Nav([
+        html.H3("Look further", id="journey-onward-title"),
+        html.Ul([
+            html.Li(html.A("Operations: time to complete, backlog and the contact centre",
+                           href=_link("/operations", filters))),
+            html.Li(html.A(f"Customer voice: themes and comments at the {label} stage",
+                           href=_link("/voice", filters, stage))),
+            html.Li(html.A("Service drivers: what moves trust and satisfaction", href=_link("/service", filters))),
+        ], id="journey-onward"),
+    ], **{"aria-labelledby": "journey-onward-title"}))
+    return parts
+
+
+def _scope(quarter: FiscalQuarter, filters: scorecard.Filters) -> dict:
+    return {"fiscal_year": quarter.year, "fiscal_quarter": quarter.quarter, "provider": filters.provider,
+            "service": filters.service}
+
+
+def _stage_voice(quarter: FiscalQuarter, filters: scorecard.Filters, stage: str, min_n: int) -> list:
+    """The largest themes at one stage with one representative comment each (redacted at load)."""
+    scope = _scope(quarter, filters)
+    with current().engine.connect() as conn:
+        themes = feedback.top_themes(conn, quarter.year, quarter.quarter, filters.provider, filters.service, stage,
+                                     limit=THEMES_PER_STAGE)
+        examples = [next(iter(feedback.verbatims(conn, int(r.theme_id), stage, limit=1, **scope)), None)
+                    for r in themes.itertuples()]
+    label = journey.stage_label(stage)
+    if themes.empty:
+        return [html.H3("What customers say at this stage"),
+                html.P(f"No feedback at the {label} stage for {quarter.display} in this scope.")]
+    return [
+        html.H3("What customers say at this stage"),
+        html.P("The largest themes in complaints, comments and survey free text, with one representative comment "
+               "each. Personal details were removed before the text was stored.", className="cx-footnote"),
+        data_table(journey.theme_rows(themes, examples, min_n), journey.THEME_COLUMNS,
+                   f"Top feedback themes at the {label} stage, {quarter.display}", "journey-stage-themes"),
+    ]
 
 
 def _voice(quarter: FiscalQuarter, filters: scorecard.Filters) -> list:
     """Top feedback themes of each stage with one representative comment (redacted at load)."""
-    scope = {"fiscal_year": quarter.year, "fiscal_quarter": quarter.quarter, "provider": filters.provider,
-             "service": filters.service}
+    scope = _scope(quarter, filters)
     with current().engine.connect() as conn:
         themes = feedback.top_themes_by_stage(conn, **scope, per_stage=2)
         if themes.empty:
@@ -87,33 +232,60 @@ def _voice(quarter: FiscalQuarter, filters: scorecard.Filters) -> list:
         themes = themes.sort_values(["stage", "items"], key=lambda c: c.map(order) if c.name == "stage" else -c)
         examples = [next(iter(feedback.verbatims(conn, int(r.theme_id), r.stage, limit=1, **scope)), None)
                     for r in themes.itertuples()]
-    table = themes.assign(example=examples, stage_label=themes["stage"].map(lambda s: STAGE_LABELS.get(s, s.title())))
+    min_n = current().catalogue.settings.min_n
+    table = [{"stage_label": journey.stage_label(r.stage), **row}
+             for r, row in zip(themes.itertuples(index=False), journey.theme_rows(themes, examples, min_n))]
     return [
         html.H3("What customers say, by stage"),
         html.P("The largest themes in complaints, comments and survey free text, with one representative "
                "comment each. Personal details were removed before the text was stored.", className="cx-footnote"),
-        data_table(table, [("stage_label", "Stage", None), ("label", "Theme", None), ("items", "Items", format_n),
-                           ("negative_share", "Negative", lambda v: format_indicator(v, "percent")),
-                           ("example", "Example (redacted)", None)],
+        data_table(table, [("stage_label", "Stage", None), *journey.THEME_COLUMNS],
                    f"Top feedback themes by journey stage, {quarter.display}", "journey-themes"),
     ]
 
 
-def update(quarter=None, provider=None, service=None):
+def _employee_section(filters: scorecard.Filters, quarter: FiscalQuarter, version: str) -> list:
+    latest = journey.latest_employee(_employee(version, filters.provider, filters.service), quarter.year)
+    if not latest:
+        return []
+    return [html.H3("Employee experience (all stages)"),
+            html.Ul([html.Li(f"{e['label']}: {format_indicator(e['value'], 'percent')} "
+                             f"(survey of FY{e['fiscal_year']}, {format_n(e['n'])} respondents)")
+                     for e in latest], id="journey-employee")]
+
+
+# --- callback and layout ---------------------------------------------------------------------
+
+def update(quarter=None, provider=None, service=None, stage=None):
     """Filters -> (provider value, service options, service value, content, query string)."""
+    version = data.data_version()
     filters, available = resolved_filters({"quarter": quarter, "provider": provider or ALL, "service": service or ALL})
+    stage = resolved_stage({"stage": stage}, version)
     return (filters.provider, scorecard.service_options(available), filters.service,
-            content_for(filters), filters.query_string())
+            content_for(filters, stage, version),
+            journey.query_string(filters.quarter, filters.provider, filters.service, stage))
+
+
+def _filter_bar(available: scorecard.Choices, filters: scorecard.Filters, stage: str, version: str) -> html.Div:
+    bar = scorecard.filter_bar(available, filters, prefix=PREFIX, label="Journey filters", channel=False)
+    stages = [s for s in journey.stage_order(_stages(version), _service_stages(filters)) if s != ALL]
+    options = [{"label": "All stages (overview)", "value": ALL}] + [
+        {"label": journey.stage_label(s), "value": s} for s in stages]
+    bar.children.append(scorecard._dropdown(f"{PREFIX}-stage", "Journey stage", options, stage))
+    return bar
 
 
 def layout(query: dict) -> html.Div:
+    version = data.data_version()
     filters, available = resolved_filters(query)
+    stage = resolved_stage(query, version)
     return html.Div([
         html.H1("Journey stages"),
-        html.P("Where in the customer's journey do people struggle? Each stage's trust and satisfaction scores "
-               "beside the operational, feedback and employee indicators of the same quarter.", className="usa-intro"),
-        scorecard.filter_bar(available, filters, prefix="journey", label="Journey filters", channel=False),
-        html.Div(content_for(filters), id="journey-content", **{"aria-live": "polite"}),
+        html.P("Where in the customer's journey do people struggle? Each stage's survey scores beside the "
+               "operational and feedback indicators of the same quarter, judged against targets or against the "
+               "other stages; choose a stage to see it in detail.", className="usa-intro"),
+        _filter_bar(available, filters, stage, version),
+        html.Div(content_for(filters, stage, version), id="journey-content", **{"aria-live": "polite"}),
         dcc.Store(id="journey-query"),
         dcc.Store(id="journey-query-synced"),
     ], className="cx-journey")
