@@ -18,6 +18,7 @@ from dashboard.views import scorecard, voice, voice_page
 from metrics.fiscal import FiscalQuarter
 from metrics.themes import OTHER_LABEL
 
+from .independent import two_proportion_p
 from .conftest import FORMAT_EXAMPLES, ROOT
 from .test_feedback import ADDRESSES, PEOPLE, SAMPLE, pii_strings
 
@@ -157,10 +158,12 @@ def test_trend_rows_suppress_small_quarters_and_the_takeaway_says_so():
     assert [r["quarter"] for r in rows] == ["FY2022Q2", "FY2022Q3", "FY2022Q4", "FY2023Q1"]  # starts at data
     assert [r["negative_share"] for r in rows] == [0.25, None, None, 0.4]
     assert [r["suppressed"] for r in rows] == [False, True, False, False]
-    # 0.40 - 0.25 = 15 percentage points, written out
+    # 0.40 - 0.25 = 15 percentage points, written out, with the pooled z test of 20/50 vs 10/40
+    p_value = two_proportion_p(20, 50, 10, 40)
+    assert p_value > 0.05
     assert voice.trend_takeaway(rows) == ("The share of negative feedback went up 15.0 points, from 25.0% in "
-                                          "FY2022 Q2 to 40.0% in FY2023 Q1; 1 quarter suppressed (fewer than 30 "
-                                          "items) and 1 quarter without feedback.")
+                                          f"FY2022 Q2 to 40.0% in FY2023 Q1 (not significant, p = {p_value:.3f}); "
+                                          "1 quarter suppressed (fewer than 30 items) and 1 quarter without feedback.")
     assert voice.trend_table_rows(rows)[1] == {"quarter": "FY2022 Q3", "items": "10",
                                                "share": "Suppressed (n < 30)", "mean": "Suppressed (n < 30)"}
     assert voice.trend_figure(rows).data[0].text == ("25.0%", "", "", "40.0%")

@@ -10,6 +10,7 @@ from dashboard.components.chart_with_table import chart_with_table
 from dashboard.components.data_table import data_table
 from dashboard.components.freshness_tag import freshness_tag
 from dashboard.components.header import site_header
+from dashboard.components.heat_map import heat_map
 from dashboard.components.identifier import identifier
 from dashboard.components.measure_card import measure_card
 from dashboard.components.skip_link import skip_link
@@ -22,6 +23,7 @@ __all__ = [
     "data_table",
     "freshness_tag",
     "gov_banner",
+    "heat_map",
     "identifier",
     "measure_card",
     "site_header",

@@ -59,12 +59,7 @@ class View:
 def resolved(query: dict, version: str | None = None) -> View:
     """The view from the URL or the dropdowns; unknown values fall back to their defaults."""
     version = version or data.data_version()
-    raw = scorecard.Filters.from_query({**query, "channel": None})
-    options = _options(version)
-    available = scorecard.choices(options, raw.provider)
-    filters = scorecard.resolve(raw, available)
-    if filters.provider != raw.provider:
-        available = scorecard.choices(options, filters.provider)
+    filters, available = scorecard.resolved_query(query, _options(version), channel=False)
     kinds = _kinds(version)
     dimensions = equity.dimension_order(kinds["dimension"])
     questions = equity.question_order(kinds["question"])
@@ -138,9 +133,9 @@ def update(quarter=None, provider=None, service=None, dimension=None, question=N
 
 def _filter_bar(view: View) -> html.Div:
     bar = scorecard.filter_bar(view.available, view.filters, prefix=PREFIX, label="Equity filters", channel=False)
-    bar.children.append(scorecard._dropdown(f"{PREFIX}-dimension", "Compare by",
+    bar.children.append(scorecard.dropdown(f"{PREFIX}-dimension", "Compare by",
                                             equity.dimension_options(view.dimensions), view.dimension))
-    bar.children.append(scorecard._dropdown(f"{PREFIX}-question", "Question or indicator",
+    bar.children.append(scorecard.dropdown(f"{PREFIX}-question", "Question or indicator",
                                             equity.question_options(view.questions), view.question))
     return bar
 

@@ -58,13 +58,7 @@ def _by_channel(version: str, fiscal_year: int, fiscal_quarter: int, provider: s
 def resolved_filters(query: dict) -> tuple[scorecard.Filters, scorecard.Choices]:
     """Quarter, provider and service from the URL or the dropdowns (the Service and Equity pages
     share these choices); unknown values fall back to their defaults."""
-    raw = scorecard.Filters.from_query({**query, "channel": None})
-    options = data.journey_options()
-    available = scorecard.choices(options, raw.provider)
-    filters = scorecard.resolve(raw, available)
-    if filters.provider != raw.provider:
-        available = scorecard.choices(options, filters.provider)
-    return filters, available
+    return scorecard.resolved_query(query, data.journey_options(), channel=False)
 
 
 def resolved_stage(query: dict, version: str) -> str:
@@ -271,7 +265,7 @@ def _filter_bar(available: scorecard.Choices, filters: scorecard.Filters, stage:
     stages = [s for s in journey.stage_order(_stages(version), _service_stages(filters)) if s != ALL]
     options = [{"label": "All stages (overview)", "value": ALL}] + [
         {"label": journey.stage_label(s), "value": s} for s in stages]
-    bar.children.append(scorecard._dropdown(f"{PREFIX}-stage", "Journey stage", options, stage))
+    bar.children.append(scorecard.dropdown(f"{PREFIX}-stage", "Journey stage", options, stage))
     return bar
 
 

@@ -35,13 +35,7 @@ def resolved_filters(query: dict) -> tuple[scorecard.Filters, scorecard.Choices]
 
     Quarters and channels stay global (the callback cannot change their dropdowns); a scope without
     data for them says so in words."""
-    raw = scorecard.Filters.from_query(query)
-    options = _options(data.data_version())
-    available = scorecard.choices(options, raw.provider)
-    filters = scorecard.resolve(raw, available)
-    if filters.provider != raw.provider:
-        available = scorecard.choices(options, filters.provider)
-    return filters, available
+    return scorecard.resolved_query(query, _options(data.data_version()))
 
 
 def _service_stages(filters: scorecard.Filters) -> list[str] | None:

@@ -84,6 +84,17 @@ def resolve(filters: Filters, available: Choices) -> Filters:
     return Filters(quarter, provider, service, channel)
 
 
+def resolved_query(query: dict, options: pd.DataFrame, channel: bool = True) -> tuple[Filters, Choices]:
+    """A page's filters from its URL or dropdowns, against what exists in ``options``; when a
+    chosen service brings its provider, the service list becomes that provider's."""
+    raw = Filters.from_query(query if channel else {**query, "channel": None})
+    available = choices(options, raw.provider)
+    filters = resolve(raw, available)
+    if filters.provider != raw.provider:
+        available = choices(options, filters.provider)
+    return filters, available
+
+
 def _covers(measure: Measure, catalogue: Catalogue, filters: Filters) -> bool:
     services = [catalogue.service(s) for s in measure.services]
     if filters.provider != ALL and not any(s.provider == filters.provider for s in services):
@@ -269,7 +280,7 @@ def render_content(sections: list[dict], filters: Filters) -> list:
     return content
 
 
-def _dropdown(component_id: str, label: str, options: list[dict], value: str) -> html.Div:
+def dropdown(component_id: str, label: str, options: list[dict], value: str) -> html.Div:
     return html.Div([
         html.Label(label, htmlFor=component_id, className="usa-label", id=f"{component_id}-label"),
         dcc.Dropdown(id=component_id, options=options, value=value, clearable=False, searchable=True),
@@ -281,14 +292,14 @@ def filter_bar(available: Choices, filters: Filters, prefix: str = "filter", lab
     """Quarter, provider, service (and channel) dropdowns; ``prefix`` keeps ids unique per page."""
     everything = [{"label": "All providers", "value": ALL}]
     dropdowns = [
-        _dropdown(f"{prefix}-quarter", "Fiscal quarter",
+        dropdown(f"{prefix}-quarter", "Fiscal quarter",
                   [{"label": FiscalQuarter.parse(q).display, "value": q} for q in available.quarters], filters.quarter),
-        _dropdown(f"{prefix}-provider", "Provider", everything + [{"label": p, "value": p} for p in available.providers],
+        dropdown(f"{prefix}-provider", "Provider", everything + [{"label": p, "value": p} for p in available.providers],
                   filters.provider),
-        _dropdown(f"{prefix}-service", "Service", service_options(available), filters.service),
+        dropdown(f"{prefix}-service", "Service", service_options(available), filters.service),
     ]
     if channel:
-        dropdowns.append(_dropdown(f"{prefix}-channel", "Channel", [{"label": channel_label(ALL), "value": ALL}] +
+        dropdowns.append(dropdown(f"{prefix}-channel", "Channel", [{"label": channel_label(ALL), "value": ALL}] +
                                    [{"label": channel_label(c), "value": c} for c in available.channels],
                                    filters.channel))
     return html.Div(dropdowns, className="cx-filters", role="search", **{"aria-label": label})

@@ -9,13 +9,7 @@ from dashboard.views import data_page, scorecard
 
 
 def resolved_filters(query: dict) -> tuple[scorecard.Filters, scorecard.Choices]:
-    raw = scorecard.Filters.from_query(query)
-    options = data.options()
-    available = scorecard.choices(options, raw.provider)
-    filters = scorecard.resolve(raw, available)
-    if filters.provider != raw.provider:  # the service brought its provider: offer that provider's services
-        available = scorecard.choices(options, filters.provider)
-    return filters, available
+    return scorecard.resolved_query(query, data.options())
 
 
 def content_for(filters: scorecard.Filters) -> list:

@@ -47,12 +47,7 @@ def resolved_filters(query: dict, version: str | None = None) -> tuple[scorecard
     """(filters, choices, outcome) from the URL or the dropdowns, limited to scopes with survey
     trends; unknown values fall back to their defaults (old links, a service outside the provider)."""
     version = version or data.data_version()
-    raw = scorecard.Filters.from_query({**query, "channel": None})
-    options = _options(version)
-    available = scorecard.choices(options, raw.provider)
-    filters = scorecard.resolve(raw, available)
-    if filters.provider != raw.provider:
-        available = scorecard.choices(options, filters.provider)
+    filters, available = scorecard.resolved_query(query, _options(version), channel=False)
     return filters, available, service_view.outcome_of(query.get("outcome"))
 
 
@@ -242,7 +237,7 @@ def layout(query: dict) -> html.Div:
     version = data.data_version()
     filters, available, outcome = resolved_filters(query, version)
     bar = scorecard.filter_bar(available, filters, prefix=PREFIX, label="Service drivers filters", channel=False)
-    bar.children.append(scorecard._dropdown(f"{PREFIX}-outcome", "Outcome", service_view.outcome_options(), outcome))
+    bar.children.append(scorecard.dropdown(f"{PREFIX}-outcome", "Outcome", service_view.outcome_options(), outcome))
     return html.Div([
         html.H1("Service drivers"),
         html.P("How one outcome has moved against its target, which parts of the experience move it most, and "

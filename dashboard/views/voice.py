@@ -15,9 +15,10 @@ from dash import html
 
 from cxdash.channels import ALL
 from dashboard.charts import INK, PRIMARY, style
-from dashboard.formatting import change_in_words, format_indicator, format_n
+from dashboard.formatting import change_in_words, format_indicator, format_n, format_p
 from dashboard.views.journey import stage_order
 from metrics.fiscal import FiscalQuarter
+from metrics.proportions import two_proportion_test
 from metrics.sentiment import NEGATIVE, NEUTRAL, POSITIVE
 from metrics.themes import OTHER_LABEL
 
@@ -202,7 +203,7 @@ def trend_rows(indicators: pd.DataFrame, stage: str, upto: FiscalQuarter, min_n:
     return rows
 
 
-def trend_takeaway(rows: list[dict], min_n: int = 30) -> str:
+def trend_takeaway(rows: list[dict], min_n: int = 30, alpha: float = 0.05) -> str:
     known = [r for r in rows if r["negative_share"] is not None]
     small = sum(r["suppressed"] for r in rows)
     empty = sum(not r["items"] for r in rows)
@@ -220,9 +221,14 @@ def trend_takeaway(rows: list[dict], min_n: int = 30) -> str:
     first = known[0]
     words = change_in_words(last["negative_share"] - first["negative_share"], "percent")
     verb = "did not change" if words == "no change" else f"went {words}"
+    # A change is only called one with its test (pooled two-proportion z test on the item counts).
+    p_value = two_proportion_test(round(last["negative_share"] * last["items"]), last["items"],
+                                  round(first["negative_share"] * first["items"]), first["items"])
+    verdict = "" if p_value is None or words == "no change" else (
+        f" ({'significant' if p_value < alpha else 'not significant'}, {format_p(p_value)})")
     return (f"The share of negative feedback {verb}, from {format_indicator(first['negative_share'], 'percent')} "
             f"in {first['display']} to {format_indicator(last['negative_share'], 'percent')} in {last['display']}"
-            f"{tail}.")
+            f"{verdict}{tail}.")
 
 
 def trend_figure(rows: list[dict]) -> go.Figure:

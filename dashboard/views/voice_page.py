@@ -60,12 +60,7 @@ def resolved_filters(query: dict, version: str | None = None):
     """(filters, choices, stage, theme) from the URL or the dropdowns; unknown values fall back
     to their defaults (old links, a stage or theme that no longer exists)."""
     version = version or _version()
-    raw = scorecard.Filters.from_query({**query, "channel": None})
-    options = _options(version)
-    available = scorecard.choices(options, raw.provider)
-    filters = scorecard.resolve(raw, available)
-    if filters.provider != raw.provider:
-        available = scorecard.choices(options, filters.provider)
+    filters, available = scorecard.resolved_query(query, _options(version), channel=False)
     stage = query.get("stage") if query.get("stage") in _stages(version) else ALL
     theme = query.get("theme") if query.get("theme") in set(_themes(version)["label"]) else ALL
     return filters, available, stage, theme
@@ -107,7 +102,7 @@ def content_for(filters: scorecard.Filters, stage: str = ALL, theme: str = ALL, 
             voice.trend_figure(rows),
             data_table(voice.trend_table_rows(rows, min_n), voice.TREND_COLUMNS,
                        f"Negative feedback by quarter, {voice.stage_label(stage).lower()}", "voice-trend"),
-            voice.trend_takeaway(rows, min_n), chart_id="voice-trend-chart",
+            voice.trend_takeaway(rows, min_n, current().catalogue.settings.alpha), chart_id="voice-trend-chart",
             title="Share of negative feedback over quarters"))
     if not table.empty:
         picked = voice.pick_theme(table, theme)
@@ -133,9 +128,9 @@ def _filter_bar(available: scorecard.Choices, filters: scorecard.Filters, stage:
                 version: str) -> html.Div:
     bar = scorecard.filter_bar(available, filters, prefix=PREFIX, label="Customer voice filters", channel=False)
     stages = [ALL] + [s for s in journey.stage_order(_stages(version), journey_page._service_stages(filters)) if s != ALL]
-    bar.children.append(scorecard._dropdown(
+    bar.children.append(scorecard.dropdown(
         f"{PREFIX}-stage", "Journey stage", [{"label": voice.stage_label(s), "value": s} for s in stages], stage))
-    bar.children.append(scorecard._dropdown(
+    bar.children.append(scorecard.dropdown(
         f"{PREFIX}-theme", "Theme of comments", voice.theme_options(_themes(version)), theme))
     return bar
 
