@@ -2,8 +2,8 @@
 
 Loads the sample sources (real A-11 quarterly counts, synthetic response-level survey, contact
 centre and complaints; the real Baltimore 311 cases when ../shared is present), computes once,
-then calls each page's update() (the function behind its callback) for a few filter changes:
-first with an empty cache, then again with a warm one. Goals: a cold filter change costs a small
+then calls what each page's callback calls (callbacks.page_update) for a few filter changes:
+first with an empty cache, then again with a warm one (a user going back to a view). Goals: a cold filter change costs a small
 fraction of one compute (the heavy work happened at compute time), and a warm one a fraction of
 a cold one (Flask-Caching serves the reads). Absolute times are printed for reference only.
 """
@@ -23,7 +23,7 @@ from cxdash.catalogue import load_catalogue  # noqa: E402
 from cxdash.compute import compute  # noqa: E402
 from cxdash.db.engine import make_engine, upgrade  # noqa: E402
 from cxdash.sources import load_sources, run_source  # noqa: E402
-from dashboard import data  # noqa: E402
+from dashboard import callbacks, data  # noqa: E402
 from dashboard.app import create_app  # noqa: E402
 
 SOURCES = ["sample-a11-quarterly", "a11-survey-responses-example", "example-contact-centre", "example-complaints",
@@ -47,8 +47,6 @@ CHANGES = {  # page module -> filter changes a user makes in turn
 
 
 def main() -> None:
-    import importlib
-
     with tempfile.TemporaryDirectory() as folder:
         engine = make_engine(f"sqlite:///{Path(folder) / 'bench.db'}")
         upgrade(engine)
@@ -64,19 +62,18 @@ def main() -> None:
         print(f"{'page':<16} {'cold ms':>8} {'warm ms':>8} {'cold/compute':>13} {'warm/cold':>10}")
         with app.server.test_request_context("/"):
             for module_name, changes in CHANGES.items():
-                view = importlib.import_module(f"dashboard.views.{module_name}")
                 data.cache.clear()
-                cold = [_timed(view.update, change) for change in changes]
-                warm = [_timed(view.update, change) for change in changes]
+                cold = [_timed(module_name, change) for change in changes]
+                warm = [_timed(module_name, change) for change in changes]
                 cold_ms, warm_ms = statistics.median(cold) * 1000, statistics.median(warm) * 1000
                 print(f"{module_name:<16} {cold_ms:8.0f} {warm_ms:8.0f} {cold_ms / 1000 / compute_seconds:13.3f} "
                       f"{warm_ms / cold_ms:10.2f}")
         engine.dispose()
 
 
-def _timed(update, change: dict) -> float:
+def _timed(page: str, change: dict) -> float:
     started = time.perf_counter()
-    update(**change)
+    callbacks.page_update(page, **change)
     return time.perf_counter() - started
 
 

@@ -5,6 +5,7 @@ import importlib
 
 from dash import Dash, Input, Output
 
+from dashboard import data
 from dashboard.views import scorecard, scorecard_page
 
 # Analysis pages that share one callback shape. Each view module (dashboard/views/<name>.py) has
@@ -56,12 +57,24 @@ def register(app: Dash) -> None:
                             prevent_initial_call=True)
 
     for name in FILTER_PAGES:
-        register_filter_page(app, importlib.import_module(f"dashboard.views.{name}"))
+        register_filter_page(app, name)
 
 
-def register_filter_page(app: Dash, view) -> None:
+@data.cache.memoize()
+def _cached_update(version: str, page: str, filters: tuple) -> tuple:
+    return importlib.import_module(f"dashboard.views.{page}").update(**dict(filters))
+
+
+def page_update(page: str, **filters) -> tuple:
+    """What a filter change on an analysis page returns, cached per compute version and filter
+    values: going back to a view already seen costs one cache read, not a re-render."""
+    return _cached_update(data.data_version(), page, tuple(sorted(filters.items())))
+
+
+def register_filter_page(app: Dash, page: str) -> None:
     """One callback for a page's filters: every filter in, the dependent service list, the
     content and the query string out; a clientside callback keeps the address bar in step."""
+    view = importlib.import_module(f"dashboard.views.{page}")
     prefix = view.PREFIX
 
     @app.callback(
@@ -74,7 +87,7 @@ def register_filter_page(app: Dash, view) -> None:
         prevent_initial_call=True,
     )
     def _update(*values):
-        return view.update(**dict(zip(view.FILTERS, values)))
+        return page_update(page, **dict(zip(view.FILTERS, values)))
 
     app.clientside_callback(_SYNC_URL, Output(f"{prefix}-query-synced", "data"), Input(f"{prefix}-query", "data"),
                             prevent_initial_call=True)

@@ -42,7 +42,8 @@ def two_proportion_tests(x1, n1, x2, n2):
     testable = usable & ~degenerate
     out = np.where(degenerate, 1.0, np.nan)
     if testable.any():
-        result = test_proportions_2indep(x1[testable], n1[testable], x2[testable], n2[testable],
-                                         method="score", correction=False, return_results=True)
+        with np.errstate(divide="ignore", invalid="ignore"):  # its ratio and odds ratio, unused here
+            result = test_proportions_2indep(x1[testable], n1[testable], x2[testable], n2[testable],
+                                             method="score", correction=False, return_results=True)
         out[testable] = result.pvalue
     return out

@@ -27,6 +27,19 @@ response-level survey uploads.
 * *Status*: on track when the target for the fiscal year is met; at risk when short of it by
   no more than the measure's margin; off track otherwise.
 
+**How the analyses are computed** (once per data load, not while you browse).
+
+* *Key drivers*: an ordinary least-squares regression of trust (or satisfaction) on the driver
+  questions, over the year of responses that ends in the chosen quarter, with robust (HC3)
+  standard errors. Importance is the standardised coefficient with its 95% interval; a driver
+  whose interval crosses zero is shown as not significant. Needs response-level answers.
+* *Equity*: each customer group is compared with the best-served group of the same comparison
+  by a two-proportion z test; p-values are adjusted with Holm's method for the number of
+  groups compared; groups with fewer than {settings.min_n} answers are suppressed.
+* *Trends*: change on the previous quarter and on the same quarter a year earlier, each
+  tested; and the Cochran-Armitage test for a trend over every quarter so far. A change is
+  never called up or down without saying whether it is significant.
+
 **Fiscal years** start on 1 October: FY2023 Q1 is October to December 2022.
 
 **Question wording** varies between services; each card shows the wording behind its number.
