@@ -3,14 +3,11 @@ trends. Compute reads the response-level inputs here; pages read the computed re
 from __future__ import annotations
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, case, delete, func, insert, select, union
+from sqlalchemy import Connection, Engine, case, delete, func, insert, select
 
 from cxdash.db.models import DriverResult, SegmentResult, SurveyAnswer, SurveyResponse, SurveySegment, TrendResult
 from cxdash.db.queries import _frame, _ints
 from metrics.a11_scores import BINARY, LIKERT
-
-SCOPE = ["fiscal_year", "fiscal_quarter", "provider", "service"]
-
 
 # --- compute inputs -----------------------------------------------------------------------
 
@@ -75,10 +72,3 @@ def trend_results(conn: Connection | Engine, provider: str, service: str, channe
     if questions is not None:
         statement = statement.where(t.question.in_(questions))
     return _frame(conn, statement.order_by(t.question, t.fiscal_year, t.fiscal_quarter))
-
-
-def analysis_options(conn: Connection | Engine) -> pd.DataFrame:
-    """(fiscal_year, fiscal_quarter, provider, service) with any driver or segment result."""
-    d, s = DriverResult, SegmentResult
-    statement = union(select(*[getattr(d, c) for c in SCOPE]), select(*[getattr(s, c) for c in SCOPE]))
-    return _frame(conn, statement).assign(channel="all")

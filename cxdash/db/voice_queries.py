@@ -42,11 +42,3 @@ def theme_stage_sentiment(conn: Connection | Engine, fiscal_year: int, fiscal_qu
                  .group_by(t.stage, theme.id, theme.label, t.sentiment_label))
     statement = _scoped(statement, fiscal_year, fiscal_quarter, provider, service, ALL, ALL)
     return _ints(_frame(conn, statement), ["theme_id", "items"])
-
-
-def feedback_version(conn: Connection | Engine) -> str:
-    """Changes whenever feedback is re-themed (every compute), for cache keys of feedback reads."""
-    t = FeedbackTheme
-    stamp = _frame(conn, select(func.max(t.computed_at).label("at"), func.count(t.id).label("themes"))).iloc[0]
-    return f"{stamp['at']}|{stamp['themes']}"
-

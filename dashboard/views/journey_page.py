@@ -67,13 +67,6 @@ def resolved_stage(query: dict, version: str) -> str:
     return stage if stage in _stages(version) else ALL
 
 
-def _service_stages(filters: scorecard.Filters) -> list[str] | None:
-    catalogue = current().catalogue
-    for service in catalogue.services:
-        if service.provider == filters.provider and " ".join(service.name.split()) == filters.service:
-            return service.stages
-    return None
-
 
 def _link(path: str, filters: scorecard.Filters, stage: str = ALL) -> str:
     return journey.href(path, filters.quarter, filters.provider, filters.service, stage)
@@ -87,7 +80,7 @@ def _assessed(filters: scorecard.Filters, quarter: FiscalQuarter, version: str) 
     min_n = ctx.catalogue.settings.min_n
     scores = _scores(version, quarter.year, quarter.quarter, filters.provider, filters.service)
     indicators = _indicators(version, quarter.year, quarter.quarter, filters.provider, filters.service)
-    cells = journey.stage_cells(scores, indicators, _service_stages(filters), min_n)
+    cells = journey.stage_cells(scores, indicators, scorecard.service_stages(current().catalogue, filters), min_n)
     if cells.empty:
         return scores, cells
     targets = journey.catalogue_targets(ctx.catalogue, filters.provider, filters.service, quarter.year)
@@ -222,7 +215,7 @@ def _voice(quarter: FiscalQuarter, filters: scorecard.Filters) -> list:
         themes = feedback.top_themes_by_stage(conn, **scope, per_stage=2)
         if themes.empty:
             return []
-        order = {s: i for i, s in enumerate(journey.stage_order(set(themes["stage"]), _service_stages(filters)))}
+        order = {s: i for i, s in enumerate(journey.stage_order(set(themes["stage"]), scorecard.service_stages(current().catalogue, filters)))}
         themes = themes.sort_values(["stage", "items"], key=lambda c: c.map(order) if c.name == "stage" else -c)
         examples = [next(iter(feedback.verbatims(conn, int(r.theme_id), r.stage, limit=1, **scope)), None)
                     for r in themes.itertuples()]
@@ -262,7 +255,7 @@ def update(quarter=None, provider=None, service=None, stage=None):
 
 def _filter_bar(available: scorecard.Choices, filters: scorecard.Filters, stage: str, version: str) -> html.Div:
     bar = scorecard.filter_bar(available, filters, prefix=PREFIX, label="Journey filters", channel=False)
-    stages = [s for s in journey.stage_order(_stages(version), _service_stages(filters)) if s != ALL]
+    stages = [s for s in journey.stage_order(_stages(version), scorecard.service_stages(current().catalogue, filters)) if s != ALL]
     options = [{"label": "All stages (overview)", "value": ALL}] + [
         {"label": journey.stage_label(s), "value": s} for s in stages]
     bar.children.append(scorecard.dropdown(f"{PREFIX}-stage", "Journey stage", options, stage))

@@ -38,12 +38,6 @@ def resolved_filters(query: dict) -> tuple[scorecard.Filters, scorecard.Choices]
     return scorecard.resolved_query(query, _options(data.data_version()))
 
 
-def _service_stages(filters: scorecard.Filters) -> list[str] | None:
-    for service in current().catalogue.services:
-        if service.provider == filters.provider and " ".join(service.name.split()) == filters.service:
-            return service.stages
-    return None
-
 
 def _card(card: dict) -> html.Li:
     parts = [html.P(card["label"], className="cx-op-card__label"),
@@ -95,7 +89,7 @@ def _scope_words(filters: scorecard.Filters) -> str:
 
 def _time(frame, quarter: FiscalQuarter, filters: scorecard.Filters, min_n: int) -> list:
     chart_id, title = "operations-time", f"Time to complete by stage and channel, {quarter.display}"
-    table = operations.breakdown(frame, quarter, filters.channel, operations.TIME_KEYS, _service_stages(filters))
+    table = operations.breakdown(frame, quarter, filters.channel, operations.TIME_KEYS, scorecard.service_stages(current().catalogue, filters))
     if table["time_to_complete_median"].isna().all():
         span = operations.coverage(frame, operations.TIME_KEYS, filters.channel)
         return [_empty(chart_id, title, operations.no_data_sentence("closed cases", quarter, span, "case data"))]
@@ -131,7 +125,7 @@ def _backlog(frame, quarter: FiscalQuarter, filters: scorecard.Filters, min_n: i
 
 def _contacts(frame, quarter: FiscalQuarter, filters: scorecard.Filters, min_n: int) -> list:
     chart_id, title = "operations-contacts", f"Contact centre by stage and channel, {quarter.display}"
-    table = operations.breakdown(frame, quarter, filters.channel, operations.CONTACT_KEYS, _service_stages(filters))
+    table = operations.breakdown(frame, quarter, filters.channel, operations.CONTACT_KEYS, scorecard.service_stages(current().catalogue, filters))
     if table.empty:
         span = operations.coverage(frame, operations.CONTACT_KEYS, filters.channel)
         sentence = operations.no_data_sentence("contact-centre data", quarter, span, "contact-centre data")

@@ -95,6 +95,12 @@ def resolved_query(query: dict, options: pd.DataFrame, channel: bool = True) -> 
     return filters, available
 
 
+def service_stages(catalogue: Catalogue, filters: Filters) -> list[str] | None:
+    """The chosen service's journey stages in catalogue order (None for a roll-up or an unknown service)."""
+    entry = catalogue.find_service(filters.provider, filters.service) if filters.service != ALL else None
+    return entry.stages if entry else None
+
+
 def _covers(measure: Measure, catalogue: Catalogue, filters: Filters) -> bool:
     services = [catalogue.service(s) for s in measure.services]
     if filters.provider != ALL and not any(s.provider == filters.provider for s in services):

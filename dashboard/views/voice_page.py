@@ -10,7 +10,7 @@ from cxdash.db import feedback_queries, queries, voice_queries
 from dashboard import data
 from dashboard.components import chart_with_table, data_table, takeaway
 from dashboard.context import current
-from dashboard.views import data_page, journey, journey_page, scorecard, voice
+from dashboard.views import data_page, journey, scorecard, voice
 from metrics.fiscal import FiscalQuarter
 
 PREFIX = "voice"
@@ -20,8 +20,7 @@ VERBATIMS = 5
 
 
 def _version() -> str:
-    """The compute version, and the theming's: a feedback-only database has no measure results."""
-    return f"{data.data_version()}|{voice_queries.feedback_version(current().engine)}"
+    return data.data_version()
 
 
 @data.cache.memoize()
@@ -89,7 +88,7 @@ def content_for(filters: scorecard.Filters, stage: str = ALL, theme: str = ALL, 
                        f"Feedback items by theme and sentiment, {scope}", "voice-themes"),
             voice.themes_takeaway(table, quarter.display), chart_id="voice-themes-chart",
             title="What customers wrote about, by sentiment"))
-        matrix, stages = voice.stage_matrix(counts, journey_page._service_stages(filters))
+        matrix, stages = voice.stage_matrix(counts, scorecard.service_stages(current().catalogue, filters))
         parts.append(chart_with_table(
             voice.stage_figure(matrix, stages),
             data_table(matrix, voice.stage_columns(stages),
@@ -127,7 +126,7 @@ def update(quarter=None, provider=None, service=None, stage=None, theme=None):
 def _filter_bar(available: scorecard.Choices, filters: scorecard.Filters, stage: str, theme: str,
                 version: str) -> html.Div:
     bar = scorecard.filter_bar(available, filters, prefix=PREFIX, label="Customer voice filters", channel=False)
-    stages = [ALL] + [s for s in journey.stage_order(_stages(version), journey_page._service_stages(filters)) if s != ALL]
+    stages = [ALL] + [s for s in journey.stage_order(_stages(version), scorecard.service_stages(current().catalogue, filters)) if s != ALL]
     bar.children.append(scorecard.dropdown(
         f"{PREFIX}-stage", "Journey stage", [{"label": voice.stage_label(s), "value": s} for s in stages], stage))
     bar.children.append(scorecard.dropdown(
