@@ -24,9 +24,12 @@ def status_summary(cards: list[dict], quarter_label: str) -> str:
     return sentence + "."
 
 
-def trend_sentence(points: list[dict], unit: str) -> str:
-    """The sparkline in words: 'Up 1.9 points from 61.3% in FY2021 Q4 to 63.2% in FY2023 Q1.'"""
-    from dashboard.formatting import change_in_words, format_value
+def trend_sentence(points: list[dict], unit: str, alpha: float = 0.05) -> str:
+    """The sparkline in words: 'Up 1.9 points from 61.3% in FY2021 Q4 to 63.2% in FY2023 Q1
+    (not significant, p = 0.21).' A % agree change is tested (two-proportion z test on the
+    points' n); a mean's cannot be from the stored figures, so it says it was not tested."""
+    from dashboard.formatting import change_in_words, format_p, format_value
+    from metrics.proportions import two_proportion_test
     known = [p for p in points if p.get("value") is not None]
     span = f"the last {len(points)} quarters" if len(points) != 1 else "the quarter shown"
     if not known:
@@ -40,6 +43,13 @@ def trend_sentence(points: list[dict], unit: str) -> str:
     gaps = len(points) - len(known)
     sentence = (f"{start} from {format_value(first['value'], unit)} in {first['label']} "
                 f"to {format_value(last['value'], unit)} in {last['label']}")
+    if words != "no change":
+        if unit == "percent" and first.get("n") and last.get("n"):
+            p_value = two_proportion_test(round(last["value"] * last["n"]), last["n"],
+                                          round(first["value"] * first["n"]), first["n"])
+            sentence += f" ({'significant' if p_value < alpha else 'not significant'}, {format_p(p_value)})"
+        else:
+            sentence += " (change not tested)"
     if gaps:
         sentence += f"; {gaps} quarter{'s' if gaps > 1 else ''} without data"
     return sentence + "."

@@ -10,6 +10,8 @@ from cxdash.db import queries
 from dashboard.takeaways import status_summary
 from dashboard.views import scorecard
 
+from .independent import two_proportion_p
+
 
 def test_filters_round_trip_through_the_query_string():
     f = scorecard.Filters(quarter="FY2022Q3", provider="Passport Services", channel="computer")
@@ -91,12 +93,17 @@ def test_table_rows_show_suppression_and_significance():
 
 def test_trend_sentence_reads_the_sparkline():
     from dashboard.takeaways import trend_sentence
-    points = [{"label": "FY2022 Q2", "value": 0.613}, {"label": "FY2022 Q3", "value": None},
-              {"label": "FY2022 Q4", "value": 0.560}, {"label": "FY2023 Q1", "value": 0.632}]
+    points = [{"label": "FY2022 Q2", "value": 0.613, "n": 1000}, {"label": "FY2022 Q3", "value": None},
+              {"label": "FY2022 Q4", "value": 0.560, "n": 900}, {"label": "FY2023 Q1", "value": 0.632, "n": 1000}]
+    p_value = two_proportion_p(632, 1000, 613, 1000)  # 63.2% of 1,000 vs 61.3% of 1,000, by hand
+    assert p_value > 0.05
     assert trend_sentence(points, "percent") == (
-        "Up 1.9 points from 61.3% in FY2022 Q2 to 63.2% in FY2023 Q1; 1 quarter without data.")
+        f"Up 1.9 points from 61.3% in FY2022 Q2 to 63.2% in FY2023 Q1 (not significant, p = {p_value:.3f}); "
+        "1 quarter without data.")
+    big = [{**p, "n": 100_000} if p["value"] is not None else p for p in points]
+    assert "(significant, p < 0.001)" in trend_sentence(big, "percent")
     assert trend_sentence([{"label": "FY2023 Q1", "value": 4.47}, {"label": "FY2023 Q2", "value": 4.40}], "points") == (
-        "Down 0.07 points from 4.47 in FY2023 Q1 to 4.40 in FY2023 Q2.")
+        "Down 0.07 points from 4.47 in FY2023 Q1 to 4.40 in FY2023 Q2 (change not tested).")
     assert trend_sentence([{"label": "FY2023 Q1", "value": None}], "percent") == "No data in the quarter shown."
     assert trend_sentence([{"label": "FY2023 Q1", "value": None}, {"label": "FY2023 Q2", "value": 0.5}], "percent") == (
         "Only FY2023 Q2 has data in the last 2 quarters: 50.0%.")

@@ -152,7 +152,7 @@ def _card(measure: Measure, by_key: dict, quarter: FiscalQuarter, span: list[Fis
     for q in span:
         r = by_key.get((measure.id, q.year, q.quarter))
         value = None if r is None or r.value is None or pd.isna(r.value) else float(r.value)
-        points.append({"label": q.display, "value": value})
+        points.append({"label": q.display, "value": value, "n": int(r.n) if value is not None else None})
     target = measure.target_for(quarter.year)
     status = row.status if row is not None else "no_data"
     return {
@@ -171,7 +171,7 @@ def _card(measure: Measure, by_key: dict, quarter: FiscalQuarter, span: list[Fis
         "prev_label": previous.display if row is not None and _num(row.change) is not None else None,
         "quarter_label": quarter.display,
         "sparkline": points,
-        "trend_takeaway": trend_sentence(points, measure.unit),
+        "trend_takeaway": trend_sentence(points, measure.unit, catalogue.settings.alpha),
         "owner": measure.owner,
         "as_of": as_of.isoformat() if as_of else None,
         "wordings": [w for w in (row.wordings or "").split("\n") if w] if row is not None else [],
