@@ -132,3 +132,51 @@ def test_trend_points_match_pandas_and_the_z_test(computed, raw):
     assert pd.isna(trend.loc[(2022, 1), "value"])  # 4 responses: suppressed, never compared
     assert pd.isna(trend.loc[(2022, 2), "qoq_change"])
     assert trend.loc[(2022, 4), "trend_quarters"] == 3
+
+
+def test_checklist_drivers_of_a_v2_upload_match_a_direct_regression(tmp_path, catalogue):
+    """Touchpoints v2: trust on the 1-5 form, every option offered (0/1), one option left off
+    the form (null). The option that truly moves trust comes first and equals a direct fit."""
+    import csv
+
+    import statsmodels.api as sm
+
+    from cxdash.db.engine import make_engine, upgrade
+    from loaders import a11_responses
+
+    rng = np.random.default_rng(11)
+    options = ["positive_effectiveness", "positive_ease", "positive_efficiency", "positive_transparency",
+               "positive_humanity", "positive_employee", "positive_other", "negative_effectiveness",
+               "negative_ease", "negative_efficiency", "negative_transparency", "negative_humanity",
+               "negative_employee", "negative_other"]
+    n = 400
+    chosen = {o: rng.integers(0, 2, n) for o in options}
+    trust = np.clip(np.round(2.6 + 1.4 * chosen["positive_ease"] - 1.0 * chosen["negative_efficiency"]
+                             + rng.normal(0, 0.7, n)), 1, 5).astype(int)
+    path = tmp_path / "upload.csv"
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["external_id", "question_1", *options, "question_4"])
+        for i in range(n):
+            cells = ["null" if o == "positive_other" else str(chosen[o][i]) for o in options]
+            writer.writerow([f"r{i}", str(trust[i]), *cells, ""])
+    engine = make_engine(f"sqlite:///{tmp_path / 'v2.db'}")
+    upgrade(engine)
+    a11_responses.load(engine, path, catalogue, provider=PROVIDER, service=SERVICE, channel="computer",
+                       quarter="FY2024Q1", trust_scale="likert")
+    compute(engine, catalogue)
+    with engine.connect() as conn:
+        stored = analysis_queries.driver_results(conn, PROVIDER, SERVICE, 2024, 1).set_index("driver")
+    engine.dispose()
+
+    assert "positive_other" not in stored.index  # on no form in the window: no row at all
+    used = [o for o in options if o != "positive_other"]
+    frame = pd.DataFrame({"trust": trust, **{o: chosen[o] for o in used}})
+    fit = sm.OLS(frame["trust"], sm.add_constant(frame[used])).fit(cov_type="HC3", use_t=True)
+    for option in used:
+        assert stored.loc[option, "importance"] == pytest.approx(fit.params[option], rel=1e-7)
+        assert stored.loc[option, "p_value"] == pytest.approx(fit.pvalues[option], rel=1e-6)
+    assert stored.loc["positive_ease", "significant"] and stored.loc["negative_efficiency", "significant"]
+    estimated = stored[stored["importance"].notna()]
+    assert estimated["importance"].abs().idxmax() == "positive_ease"
+    assert set(stored["n"]) == {n} and stored["r_squared"].iloc[0] == pytest.approx(fit.rsquared)
