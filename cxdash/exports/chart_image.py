@@ -1,0 +1,92 @@
+"""Charts as slide-ready files: the figure with its title, takeaway and a footer (source, data
+as-of date, filters) drawn into the image, so a PNG pasted into a briefing deck still says what
+it shows and where it came from; and the chart's table as CSV.
+
+Images come from kaleido 1.x driving Debian's Chromium. A cold render starts a browser (about
+2 s), so one sync server is kept warm per process and renders run one at a time behind a lock.
+"""
+from __future__ import annotations
+
+import atexit
+import copy
+import csv
+import io
+import textwrap
+import threading
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import plotly.graph_objects as go
+import plotly.io as pio
+
+SLIDE = (1920, 1080)  # 16:9 at full-HD: a whole slide without scaling
+FORMATS = ("png", "svg")
+_lock = threading.Lock()
+_server_started = False
+
+
+@dataclass(frozen=True)
+class ChartContext:
+    """What the image says about itself besides the chart."""
+    title: str
+    takeaway: str
+    source: str
+    as_of: str | None = None  # e.g. "31 Dec 2022"
+    filters: str | None = None  # e.g. "FY2023 Q1 · Veterans Health Administration · all channels"
+
+    def footer(self) -> str:
+        parts = [f"Source: {self.source}"]
+        if self.as_of:
+            parts.append(f"Data as of {self.as_of}")
+        if self.filters:
+            parts.append(f"Filters: {self.filters}")
+        return " · ".join(parts)
+
+
+def slide_figure(figure: go.Figure, context: ChartContext, size: tuple[int, int] = SLIDE) -> go.Figure:
+    """A copy of ``figure`` laid out for a slide: title and takeaway above, footer below; the
+    traces (the numbers) are untouched."""
+    width, height = size
+    out = go.Figure(copy.deepcopy(figure))
+    wrapped = "<br>".join(textwrap.wrap(context.takeaway, 150)) if context.takeaway else ""
+    top = 150 + 26 * wrapped.count("<br>")
+    out.update_layout(
+        width=width, height=height,
+        title={"text": f"<b>{context.title}</b>" + (f"<br><span style='font-size:22px'>{wrapped}</span>" if wrapped else ""),
+               "x": 0.02, "xanchor": "left", "y": 0.98, "yanchor": "top", "font": {"size": 34}},
+        margin={"l": 90, "r": 60, "t": top, "b": 120},
+        font={"size": 20},
+    )
+    out.add_annotation(text=context.footer(), xref="paper", yref="paper", x=0, y=0, xanchor="left", yanchor="top",
+                       yshift=-70, showarrow=False, align="left", font={"size": 16, "color": "#454545"})
+    return out
+
+
+def render(figures: Sequence[go.Figure], fmt: str) -> list[bytes]:
+    """PNG or SVG bytes of each figure, in one warm Chromium (batch what you can)."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown image format {fmt!r}; expected one of {', '.join(FORMATS)}")
+    with _lock, warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="The kopts argument is ignored")  # plotly's, with a server
+        _warm()
+        return [pio.to_image(f, format=fmt, width=f.layout.width, height=f.layout.height) for f in figures]
+
+
+def _warm() -> None:
+    global _server_started
+    if not _server_started:
+        import kaleido
+        kaleido.start_sync_server(silence_warnings=True)
+        atexit.register(kaleido.stop_sync_server, silence_warnings=True)
+        _server_started = True
+
+
+def table_csv(records: Sequence[dict], columns: Sequence[tuple[str, str]]) -> str:
+    """The chart's numbers as CSV: one header per (key, header) column, missing values empty."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([header for _, header in columns])
+    for record in records:
+        writer.writerow(["" if record.get(key) is None else record.get(key) for key, _ in columns])
+    return buffer.getvalue()
