@@ -45,6 +45,7 @@ def create_app(engine: Engine, catalogue: Catalogue, sources: Sources | None = N
     app.layout = shell
     callbacks.register(app)
     callbacks.register_shell(app)
+    callbacks.register_exports(app)
     return app
 
 

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import importlib
 
-from dash import Dash, Input, Output
+import urllib.parse
+
+from dash import ALL, MATCH, Dash, Input, Output, State, dcc, no_update
 
 from dashboard import data
 from dashboard.views import scorecard, scorecard_page
@@ -105,3 +107,77 @@ def register_shell(app: Dash) -> None:
     @app.callback(Output("shell-header", "children"), Input("shell-location", "pathname"))
     def _header(pathname):
         return site_header(nav_items(pathname))
+
+
+# Which panel's sources a page's charts come from (for the as-of date printed on an export).
+PAGE_PANELS = {"/": "survey", "/service": "survey", "/equity": "survey", "/operations": "operations",
+               "/voice": "voice"}
+FILTER_WORDS = {"quarter": "quarter", "provider": "provider", "service": "service", "channel": "channel",
+                "stage": "stage", "outcome": "outcome", "dimension": "compared by", "question": "question",
+                "theme": "theme"}
+
+_REQUEST = """function(clicks) {
+    var trigger = window.dash_clientside.callback_context.triggered_id;
+    if (!trigger || !clicks.some(function(c) { return c; })) { return window.dash_clientside.no_update; }
+    return {format: trigger.format, path: window.location.pathname, search: window.location.search, at: Date.now()};
+}"""
+
+
+def filters_text(search: str) -> str:
+    """The page's filters in words, from its address: what the image says it shows."""
+    from metrics.fiscal import FiscalQuarter
+    query = {k: v[0] for k, v in urllib.parse.parse_qs((search or "").lstrip("?")).items()}
+    if not query:
+        return "none (the page's defaults: latest quarter, all providers and services)"
+    words = []
+    for key, value in query.items():
+        if key == "quarter":
+            try:
+                value = FiscalQuarter.parse(value).display
+            except ValueError:
+                pass
+        words.append(f"{FILTER_WORDS.get(key, key)} {value}")
+    return ", ".join(words)
+
+
+def chart_file(request: dict, spec: dict) -> dict:
+    """A chart's download (PNG, SVG or CSV) as dcc.Download data; a plain function for tests."""
+    import csv
+    import io
+
+    import plotly.graph_objects as go
+
+    from cxdash.db import queries
+    from cxdash.exports.chart_image import ChartContext, render, slide_figure
+    from cxdash.health import PANELS
+    from dashboard.context import current
+
+    name = "-".join(spec["title"].lower().split())[:80] or "chart"
+    if request["format"] == "csv":
+        buffer = io.StringIO()
+        csv.writer(buffer, lineterminator="\n").writerows(spec["rows"])
+        return dcc.send_string(buffer.getvalue(), f"{name}.csv")
+    ctx = current()
+    panel = PAGE_PANELS.get(request.get("path") or "/")
+    kinds = PANELS[panel] if panel else [k for kinds in PANELS.values() for k in kinds]
+    with ctx.engine.connect() as conn:
+        as_of = queries.data_as_of(conn, kinds)
+    context = ChartContext(title=spec["title"], takeaway=spec["takeaway"], source=f"cxdash, {ctx.catalogue.agency}",
+                           as_of=f"{as_of.day} {as_of:%b %Y}" if as_of else None,
+                           filters=filters_text(request.get("search")))
+    image, = render([slide_figure(go.Figure(spec["figure"]), context)], request["format"])
+    return dcc.send_bytes(image, f"{name}.{request['format']}")
+
+
+def register_exports(app: Dash) -> None:
+    app.clientside_callback(
+        _REQUEST, Output({"type": "chart-request", "chart": MATCH}, "data"),
+        Input({"type": "chart-download", "chart": MATCH, "format": ALL}, "n_clicks"), prevent_initial_call=True)
+
+    @app.callback(Output({"type": "chart-file", "chart": MATCH}, "data"),
+                  Input({"type": "chart-request", "chart": MATCH}, "data"),
+                  State({"type": "chart-spec", "chart": MATCH}, "data"), prevent_initial_call=True)
+    def _download(request, spec):
+        if not request or not spec:
+            return no_update
+        return chart_file(request, spec)

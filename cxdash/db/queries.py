@@ -81,8 +81,13 @@ def survey_wordings(conn: Connection | Engine) -> pd.DataFrame:
 
 def survey_data_as_of(conn: Connection | Engine) -> dt.date | None:
     """Latest date the survey data covers, over successful loads."""
+    return data_as_of(conn, SURVEY_SOURCE_KINDS)
+
+
+def data_as_of(conn: Connection | Engine, kinds) -> dt.date | None:
+    """Latest date the data of these source kinds covers, over successful loads."""
     statement = select(func.max(LoadRun.data_as_of)).where(
-        LoadRun.status == "succeeded", LoadRun.kind.in_(SURVEY_SOURCE_KINDS))
+        LoadRun.status == "succeeded", LoadRun.kind.in_(list(kinds)))
     if isinstance(conn, Engine):
         with conn.connect() as c:
             value = c.execute(statement).scalar()

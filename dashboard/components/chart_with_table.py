@@ -1,8 +1,10 @@
-"""A chart with its title, its takeaway and its data as a table."""
+"""A chart with its title, its takeaway, its data as a table, and its downloads."""
 
 from dash import dcc, html
 
 from dashboard.components.takeaway import takeaway
+
+DOWNLOADS = (("png", "PNG image"), ("svg", "SVG image"), ("csv", "Data (CSV)"))
 
 
 def chart_with_table(
@@ -41,6 +43,7 @@ def chart_with_table(
                 ),
                 className="cx-chart__graph",
             ),
+            downloads(chart_id, title, takeaway_sentence, figure, table),
             html.Details(
                 [html.Summary("View as table"), table],
                 className="cx-chart__table",
@@ -50,3 +53,58 @@ def chart_with_table(
         id=f"{chart_id}-figure",
         **{"aria-labelledby": title_id, "aria-describedby": takeaway_id},
     )
+
+
+def downloads(chart_id: str, title: str, takeaway_sentence: str, figure, table) -> html.Div:
+    """Real buttons (not only Plotly's hover toolbar) for a slide-size PNG, an SVG and the
+    table as CSV. What a file needs is kept beside the chart (chart-spec); a click records the
+    format and the page's address (chart-request, in the browser, so the filters are current)
+    and the server renders the file (dashboard/callbacks.py, cxdash/exports/chart_image.py)."""
+    return html.Div(
+        [
+            html.Span("Download:", className="cx-chart__downloads-label"),
+            *[html.Button(label, id={"type": "chart-download", "chart": chart_id, "format": fmt}, n_clicks=0,
+                          type="button", className="usa-button usa-button--outline usa-button--small",
+                          **{"aria-label": f"Download {title} as {label}"})
+              for fmt, label in DOWNLOADS],
+            dcc.Download(id={"type": "chart-file", "chart": chart_id}),
+            dcc.Store(id={"type": "chart-request", "chart": chart_id}),
+            dcc.Store(id={"type": "chart-spec", "chart": chart_id},
+                      data={"title": title, "takeaway": takeaway_sentence, "figure": figure.to_dict(),
+                            "rows": table_rows(table)}),
+        ],
+        className="cx-chart__downloads",
+    )
+
+
+def table_rows(table) -> list[list[str]]:
+    """The header and body cells of a data_table as text: the CSV the download gives."""
+    rows = []
+    for node in _walk(table):
+        if getattr(node, "_type", None) == "Tr":
+            rows.append([_text(cell) for cell in _children(node)])
+    return rows
+
+
+def _children(node) -> list:
+    children = getattr(node, "children", None)
+    if children is None:
+        return []
+    return list(children) if isinstance(children, (list, tuple)) else [children]
+
+
+def _walk(node):
+    yield node
+    for child in _children(node):
+        if not isinstance(child, (str, int, float)):
+            yield from _walk(child)
+
+
+def _text(node) -> str:
+    if node is None:
+        return ""
+    if isinstance(node, (str, int, float)):
+        return str(node)
+    if getattr(node, "aria-hidden", None) == "true":
+        return ""
+    return " ".join(t for t in (_text(c) for c in _children(node)) if t).strip()
