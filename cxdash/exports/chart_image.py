@@ -2,18 +2,17 @@
 as-of date, filters) drawn into the image, so a PNG pasted into a briefing deck still says what
 it shows and where it came from; and the chart's table as CSV.
 
-Images come from kaleido 1.x driving Debian's Chromium. A cold render starts a browser (about
-2 s), so one sync server is kept warm per process and renders run one at a time behind a lock.
+Images come from kaleido 1.x driving Debian's Chromium; renders run one at a time behind a lock.
+Each call starts a browser (about 2 s): a sync server kept warm across calls hung once the thread
+that started it had gone (a test server's), so batching belongs to the caller (render takes a list).
 """
 from __future__ import annotations
 
-import atexit
 import copy
 import csv
 import io
 import textwrap
 import threading
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -23,7 +22,6 @@ import plotly.io as pio
 SLIDE = (1920, 1080)  # 16:9 at full-HD: a whole slide without scaling
 FORMATS = ("png", "svg")
 _lock = threading.Lock()
-_server_started = False
 
 
 @dataclass(frozen=True)
@@ -67,19 +65,8 @@ def render(figures: Sequence[go.Figure], fmt: str) -> list[bytes]:
     """PNG or SVG bytes of each figure, in one warm Chromium (batch what you can)."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown image format {fmt!r}; expected one of {', '.join(FORMATS)}")
-    with _lock, warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="The kopts argument is ignored")  # plotly's, with a server
-        _warm()
+    with _lock:
         return [pio.to_image(f, format=fmt, width=f.layout.width, height=f.layout.height) for f in figures]
-
-
-def _warm() -> None:
-    global _server_started
-    if not _server_started:
-        import kaleido
-        kaleido.start_sync_server(silence_warnings=True)
-        atexit.register(kaleido.stop_sync_server, silence_warnings=True)
-        _server_started = True
 
 
 def table_csv(records: Sequence[dict], columns: Sequence[tuple[str, str]]) -> str:
