@@ -102,3 +102,22 @@ def all_text(eng) -> list[str]:
                 if isinstance(column.type, String):
                     out += [v for (v,) in conn.execute(select(column)) if v is not None]
     return out
+
+
+def configured_sources(folder: Path, catalogue, entries: list[dict], *, check: bool = True):
+    """A SQLite database loaded from ``entries`` (items of a sources.yaml) through run_source, as
+    the scheduler would, then computed once. ``check``: every source must succeed."""
+    import yaml
+
+    from cxdash.compute import compute
+    from cxdash.sources import load_sources, run_source
+    path = folder / "sources.yaml"
+    path.write_text(yaml.safe_dump({"sources": entries}))
+    eng = make_engine(f"sqlite:///{folder / 'cx.db'}")
+    upgrade(eng)
+    sources = load_sources(path)
+    for source in sources:
+        outcome = run_source(eng, catalogue, sources, source.name, recompute=False)
+        assert not check or outcome.status == "succeeded", (source.name, outcome)
+    compute(eng, catalogue)
+    return eng, sources

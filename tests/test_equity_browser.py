@@ -5,7 +5,6 @@ opens its comparison; axe-core finds nothing serious."""
 from __future__ import annotations
 
 import urllib.parse
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -16,7 +15,6 @@ from .accessibility import axe_violations
 from .test_equity_view import SYNTHETIC, expected_rows, load_equity, segment_counts
 
 pytestmark = pytest.mark.browser
-SHOTS = Path("/tmp/shots")
 
 
 @pytest.fixture(scope="module")
@@ -70,10 +68,7 @@ def test_equity_shows_a_comparison_follows_the_filters_and_links_the_overview(da
     dash_duo.wait_for_element("#equity-family-chart .main-svg", timeout=20)
     chart_words = dash_duo.find_element("#equity-family-chart").text
     assert "best" in chart_words and "significant" in chart_words  # the status in words, not colour alone
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    dash_duo.driver.save_screenshot(str(SHOTS / "equity.png"))
     dash_duo.driver.execute_script("document.getElementById('equity-overview-title').scrollIntoView();")
-    dash_duo.driver.save_screenshot(str(SHOTS / "equity-overview.png"))
     assert axe_violations(dash_duo.driver) == []
 
     # Another dimension: the table and the address bar follow.

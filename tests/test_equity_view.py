@@ -9,17 +9,14 @@ import urllib.parse
 
 import pandas as pd
 import pytest
-import yaml
 from dash import dcc, html
 
 from cxdash.channels import ALL
 from cxdash.channels import label as channel_label
-from cxdash.db.engine import make_engine, upgrade
-from cxdash.sources import load_sources, run_source
 from dashboard.app import create_app
 from dashboard.views import equity, equity_page
 
-from .conftest import FORMAT_EXAMPLES, QUARTERLY
+from .conftest import FORMAT_EXAMPLES, QUARTERLY, configured_sources
 from .independent import two_proportion_p, wilson
 from .test_equity import holm
 
@@ -31,17 +28,11 @@ MIN_N = 30
 
 def load_equity(folder, catalogue):
     """SQLite with the real A-11 quarterly file and the synthetic response-level export, computed."""
-    path = folder / "sources.yaml"
-    path.write_text(yaml.safe_dump({"sources": [
+    engine, sources = configured_sources(folder, catalogue, [
         {"name": "a11", "kind": "a11-quarterly", "cadence": "quarterly", "location": {"files": str(QUARTERLY)}},
         {"name": "responses", "kind": "survey-responses", "mapping": "touchpoints-form-a11", "cadence": "weekly",
          "location": {"files": str(RESPONSES)}},
-    ]}))
-    engine = make_engine(f"sqlite:///{folder / 'cx.db'}")
-    upgrade(engine)
-    sources = load_sources(path)
-    for source in sources:
-        assert run_source(engine, catalogue, sources, source.name).status == "succeeded"
+    ])
     return engine, sources
 
 

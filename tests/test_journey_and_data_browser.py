@@ -4,46 +4,34 @@ stage filter, per-panel freshness, and axe-core on every view."""
 from __future__ import annotations
 
 import urllib.parse
-from pathlib import Path
 
 import pytest
-import yaml
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from cxdash.compute import compute
 from cxdash.db import queries
-from cxdash.db.engine import make_engine, upgrade
-from cxdash.sources import load_sources, run_source
 from dashboard.app import create_app
 from dashboard.formatting import format_indicator
 
 from .accessibility import axe_violations
-from .conftest import QUARTERLY, REAL, ROOT
+from .conftest import QUARTERLY, REAL, ROOT, configured_sources
 from .test_contacts import _expected, _sample_frame
 from .test_voice_view import personal_details, stored_items
 
 pytestmark = pytest.mark.browser
-SHOTS = Path("/tmp/shots")
 SYNTHETIC = ("Synthetic example provider", "Example web contact form (synthetic)")
 
 
 @pytest.fixture(scope="module")
 def loaded(tmp_path_factory, catalogue):
     folder = tmp_path_factory.mktemp("journey")
-    path = folder / "sources.yaml"
-    path.write_text(yaml.safe_dump({"sources": [
+    engine, sources = configured_sources(folder, catalogue, [
         {"name": "a11", "kind": "a11-quarterly", "location": {"files": str(QUARTERLY)}, "cadence": "quarterly"},
         {"name": "311", "kind": "cases", "mapping": "baltimore-311", "cadence": "daily",
          "location": {"files": str(REAL / "baltimore_311_sample.csv")}},
         {"name": "gone", "kind": "feedback", "mapping": "example-complaints", "cadence": "weekly",
          "location": {"files": str(folder / "missing" / "*.csv")}},
-    ]}))
-    engine = make_engine(f"sqlite:///{folder / 'cx.db'}")
-    upgrade(engine)
-    sources = load_sources(path)
-    for source in sources:
-        run_source(engine, catalogue, sources, source.name)
+    ], check=False)
     yield engine, sources
     engine.dispose()
 
@@ -54,8 +42,7 @@ def journey_loaded(tmp_path_factory, catalogue):
     service has start, process and end stages: loaded as configured sources, computed once."""
     folder = tmp_path_factory.mktemp("journey-stages")
     sample = ROOT / "data" / "sample"
-    path = folder / "sources.yaml"
-    path.write_text(yaml.safe_dump({"sources": [
+    engine, sources = configured_sources(folder, catalogue, [
         {"name": "a11", "kind": "a11-quarterly", "location": {"files": str(QUARTERLY)}, "cadence": "quarterly"},
         {"name": "311", "kind": "cases", "mapping": "baltimore-311", "cadence": "daily",
          "location": {"files": str(REAL / "baltimore_311_sample.csv")}},
@@ -63,13 +50,7 @@ def journey_loaded(tmp_path_factory, catalogue):
          "location": {"files": str(sample / "contact_centre_SYNTHETIC.csv")}},
         {"name": "complaints", "kind": "feedback", "mapping": "example-complaints", "cadence": "weekly",
          "location": {"files": str(sample / "complaints_SYNTHETIC.csv")}},
-    ]}))
-    engine = make_engine(f"sqlite:///{folder / 'cx.db'}")
-    upgrade(engine)
-    sources = load_sources(path)
-    for source in sources:
-        assert run_source(engine, catalogue, sources, source.name, recompute=False).status == "succeeded"
-    compute(engine, catalogue)
+    ])
     yield engine, sources
     engine.dispose()
 
@@ -144,8 +125,6 @@ def test_journey_heat_map_and_stage_drill_down(dash_duo, journey_loaded, catalog
     assert rows[max(abandoned, key=abandoned.get).capitalize()][column].endswith("▼ weakest")
     assert rows[min(abandoned, key=abandoned.get).capitalize()][column].endswith("▲ strongest")
     assert "weakest" in dash_duo.find_element("#journey-stages-takeaway").text
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    dash_duo.driver.save_screenshot(str(SHOTS / "journey.png"))
     assert axe_violations(dash_duo.driver) == []
 
     # A filter change: the next quarter's values and the address follow.
@@ -179,7 +158,6 @@ def test_journey_heat_map_and_stage_drill_down(dash_duo, journey_loaded, catalog
     assert any("/voice?" in h and "stage=end" in h for h in onward)
     page = dash_duo.find_element("body").get_attribute("textContent")
     assert personal_details(page) == []
-    dash_duo.driver.save_screenshot(str(SHOTS / "journey-stage.png"))
     assert axe_violations(dash_duo.driver) == []
 
     # The stage filter moves the drill-down and the address without a reload.

@@ -13,15 +13,12 @@ import pytest
 import yaml
 
 from cxdash.channels import ALL
-from cxdash.compute import compute
 from cxdash.db import journey_queries, queries
-from cxdash.db.engine import make_engine, upgrade
-from cxdash.sources import load_sources, run_source
 from dashboard.app import create_app
 from dashboard.components.heat_map import Cell, heat_map
 from dashboard.views import journey, journey_page, scorecard
 
-from .conftest import QUARTERLY, ROOT
+from .conftest import QUARTERLY, ROOT, configured_sources
 from .independent import wilson
 from .test_contacts import SAMPLE as CONTACTS
 from .test_contacts import _expected, _sample_frame
@@ -38,18 +35,11 @@ def loaded(tmp_path_factory, catalogue):
     """The real A-11 quarterly file and the synthetic contact-centre sample, loaded as
     configured sources and computed once."""
     folder = tmp_path_factory.mktemp("journey-view")
-    path = folder / "sources.yaml"
-    path.write_text(yaml.safe_dump({"sources": [
+    engine, sources = configured_sources(folder, catalogue, [
         {"name": "a11", "kind": "a11-quarterly", "location": {"files": str(QUARTERLY)}, "cadence": "quarterly"},
         {"name": "contact-centre", "kind": "contacts", "mapping": "example-contact-centre", "cadence": "daily",
          "location": {"files": str(CONTACTS)}},
-    ]}))
-    engine = make_engine(f"sqlite:///{folder / 'cx.db'}")
-    upgrade(engine)
-    sources = load_sources(path)
-    for source in sources:
-        assert run_source(engine, catalogue, sources, source.name, recompute=False).status == "succeeded"
-    compute(engine, catalogue)
+    ])
     yield engine, sources
     engine.dispose()
 

@@ -3,43 +3,32 @@ contact-centre indicators, a filter change updates the content and the address b
 finds nothing serious."""
 from __future__ import annotations
 
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
 
 from cxdash.db import queries
-from cxdash.db.engine import make_engine, upgrade
-from cxdash.sources import load_sources, run_source
 from dashboard.app import create_app
 from dashboard.formatting import format_indicator
 
 from .accessibility import axe_violations
-from .conftest import REAL, ROOT
+from .conftest import REAL, ROOT, configured_sources
 from .test_cases import FMT
 
 pytestmark = pytest.mark.browser
 BALTIMORE = REAL / "baltimore_311_sample.csv"
-SHOTS = Path("/tmp/shots")
 
 
 @pytest.fixture(scope="module")
 def loaded(tmp_path_factory, catalogue):
     folder = tmp_path_factory.mktemp("operations-browser")
-    path = folder / "sources.yaml"
-    path.write_text(yaml.safe_dump({"sources": [
+    engine, sources = configured_sources(folder, catalogue, [
         {"name": "311", "kind": "cases", "mapping": "baltimore-311", "cadence": "daily",
          "location": {"files": str(BALTIMORE)}},
         {"name": "contact-centre", "kind": "contacts", "mapping": "example-contact-centre", "cadence": "daily",
          "location": {"files": str(ROOT / "data" / "sample" / "contact_centre_SYNTHETIC.csv")}},
-    ]}))
-    engine = make_engine(f"sqlite:///{folder / 'cx.db'}")
-    upgrade(engine)
-    sources = load_sources(path)
-    for source in sources:
-        run_source(engine, catalogue, sources, source.name)
+    ])
     yield engine, sources
     engine.dispose()
 
@@ -81,8 +70,6 @@ def test_operations_shows_the_quarter_and_follows_the_filters(dash_duo, loaded, 
     assert rows["Phone"][2] == format_indicator(_phone_median_days("Solid Waste"), "days")  # the median column
     assert "No contact-centre data for FY2018 Q3" in dash_duo.find_element("#operations-contacts-takeaway").text
     dash_duo.wait_for_element("#operations-backlog .main-svg", timeout=20)  # charts drawn
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    dash_duo.driver.save_screenshot(str(SHOTS / "operations.png"))
     assert axe_violations(dash_duo.driver) == []
 
     dash_duo.select_dcc_dropdown("#operations-channel", value="Phone")
@@ -102,6 +89,5 @@ def test_operations_shows_the_quarter_and_follows_the_filters(dash_duo, loaded, 
     dash_duo.driver.execute_script("document.querySelectorAll('details').forEach(d => { d.open = true; });")
     dash_duo.wait_for_element("#operations-contacts .main-svg", timeout=20)
     dash_duo.driver.set_window_size(1280, 4200)
-    dash_duo.driver.save_screenshot(str(SHOTS / "operations-contacts.png"))
     assert axe_violations(dash_duo.driver) == []
     assert [e for e in dash_duo.get_logs() or [] if e["level"] == "SEVERE"] == []

@@ -6,17 +6,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
 
 from cxdash.channels import label as channel_label
 from cxdash.db import operations_queries, queries
-from cxdash.db.engine import make_engine, upgrade
-from cxdash.sources import load_sources, run_source
 from dashboard.app import create_app
 from dashboard.views import operations, operations_page, scorecard
 from metrics.fiscal import FiscalQuarter
 
-from .conftest import REAL, ROOT
+from .conftest import REAL, ROOT, configured_sources
 from .test_cases import CHANNELS, FMT
 from .test_contacts import _expected, _sample_frame
 
@@ -30,18 +27,12 @@ MIN_N = 30
 def loaded(tmp_path_factory, catalogue):
     """Real 311 cases and synthetic contact-centre intervals, loaded as configured sources and computed."""
     folder = tmp_path_factory.mktemp("operations")
-    path = folder / "sources.yaml"
-    path.write_text(yaml.safe_dump({"sources": [
+    engine, sources = configured_sources(folder, catalogue, [
         {"name": "311", "kind": "cases", "mapping": "baltimore-311", "cadence": "daily",
          "location": {"files": str(BALTIMORE)}},
         {"name": "contact-centre", "kind": "contacts", "mapping": "example-contact-centre", "cadence": "daily",
          "location": {"files": str(CONTACTS)}},
-    ]}))
-    engine = make_engine(f"sqlite:///{folder / 'cx.db'}")
-    upgrade(engine)
-    sources = load_sources(path)
-    for source in sources:
-        run_source(engine, catalogue, sources, source.name)
+    ])
     yield engine, sources
     engine.dispose()
 

@@ -4,7 +4,6 @@ change followed by the content and the URL, and axe-core."""
 from __future__ import annotations
 
 import urllib.parse
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -29,7 +28,6 @@ from .test_service_view import (
 )
 
 pytestmark = pytest.mark.browser
-SHOTS = Path("/tmp/shots")
 
 
 @pytest.fixture(scope="module")
@@ -82,9 +80,7 @@ def test_drivers_from_a_scorecard_link_follow_the_outcome(dash_duo, engine, cata
     assert dash_duo.find_element("#service-drivers-subtitle").text.startswith("Responses FY2022 Q1 to FY2022 Q4 (n = 639")
     assert "not significant" in dash_duo.find_element("#service-drivers-takeaway").text
     assert "Importance × performance" in dash_duo.find_element("#service-content").text
-    SHOTS.mkdir(parents=True, exist_ok=True)
     dash_duo.driver.set_window_size(1280, 3400)
-    dash_duo.driver.save_screenshot(str(SHOTS / "service.png"))
 
     dash_duo.select_dcc_dropdown("#service-outcome", value="Satisfaction")
     dash_duo.wait_for_contains_text("#service-drivers-title", "What drives satisfaction", timeout=15)
@@ -132,5 +128,4 @@ def test_real_trend_target_and_channels_follow_the_quarter(dash_duo, engine, cat
     assert equity.endswith("/equity?" + urllib.parse.urlencode({"quarter": "FY2021Q2", "provider": VBA[0],
                                                                  "service": VBA[1]}))
     dash_duo.driver.set_window_size(1280, 2600)
-    dash_duo.driver.save_screenshot(str(SHOTS / "service-channels.png"))
     assert axe_violations(dash_duo.driver) == []

@@ -4,7 +4,6 @@ detail of the complaints sample anywhere on the page, and axe-core."""
 from __future__ import annotations
 
 import urllib.parse
-from pathlib import Path
 
 import pytest
 
@@ -16,7 +15,6 @@ from .accessibility import axe_violations
 from .test_voice_view import load_feedback, personal_details, stored_items
 
 pytestmark = pytest.mark.browser
-SHOTS = Path("/tmp/shots")
 
 
 @pytest.fixture(scope="module")
@@ -54,8 +52,6 @@ def test_voice_shows_themes_trend_and_redacted_comments_and_follows_the_filters(
     trend = _rows(dash_duo, "voice-trend-table")
     assert trend["FY2022 Q2"][2] == f"{process[(2022, 2)] * 100:.1f}%"
     assert "removed before the text was stored" in dash_duo.find_element("#voice-redaction-note").text
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    dash_duo.driver.save_screenshot(str(SHOTS / "voice.png"))
 
     # Another stage: the themes, the URL and the comments follow.
     dash_duo.select_dcc_dropdown("#voice-stage", value="End")

@@ -8,18 +8,17 @@ import urllib.parse
 
 import pandas as pd
 import pytest
-import yaml
 
 from cxdash.channels import ALL
 from cxdash.db.engine import make_engine, upgrade
-from cxdash.sources import load_sources, run_source
+from cxdash.sources import load_sources
 from dashboard.app import create_app
 from dashboard.views import scorecard, voice, voice_page
 from metrics.fiscal import FiscalQuarter
 from metrics.themes import OTHER_LABEL
 
 from .independent import two_proportion_p
-from .conftest import FORMAT_EXAMPLES, ROOT
+from .conftest import FORMAT_EXAMPLES, ROOT, configured_sources
 from .test_feedback import ADDRESSES, PEOPLE, SAMPLE, pii_strings
 
 VADER_NEGATIVE = -0.05  # VADER's documented threshold: compound <= -0.05 is negative
@@ -27,18 +26,12 @@ VADER_NEGATIVE = -0.05  # VADER's documented threshold: compound <= -0.05 is neg
 
 def load_feedback(folder, catalogue):
     """SQLite with the synthetic complaints and the survey free text loaded and computed."""
-    path = folder / "sources.yaml"
-    path.write_text(yaml.safe_dump({"sources": [
+    engine, sources = configured_sources(folder, catalogue, [
         {"name": "complaints", "kind": "feedback", "mapping": "example-complaints", "cadence": "weekly",
          "location": {"files": str(ROOT / "data" / "sample" / "complaints_SYNTHETIC.csv")}},
         {"name": "survey-free-text", "kind": "feedback", "mapping": "touchpoints-form-a11-free-text",
          "cadence": "weekly", "location": {"files": str(FORMAT_EXAMPLES / "a11_v2_response_level_SYNTHETIC.csv")}},
-    ]}))
-    engine = make_engine(f"sqlite:///{folder / 'cx.db'}")
-    upgrade(engine)
-    sources = load_sources(path)
-    for source in sources:
-        assert run_source(engine, catalogue, sources, source.name).status == "succeeded"
+    ])
     return engine, sources
 
 
