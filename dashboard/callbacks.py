@@ -2,13 +2,19 @@
 from __future__ import annotations
 
 import importlib
-
 import urllib.parse
 
+import plotly.graph_objects as go
 from dash import ALL, MATCH, Dash, Input, Output, State, dcc, no_update
 
+from cxdash.db import queries
+from cxdash.exports.chart_image import ChartContext, render, slide_figure, table_csv
+from cxdash.health import PANELS
 from dashboard import data
+from dashboard.context import current
+from dashboard.formatting import format_date
 from dashboard.views import scorecard, scorecard_page
+from metrics.fiscal import FiscalQuarter
 
 # Analysis pages that share one callback shape. Each view module (dashboard/views/<name>.py) has
 # PREFIX (component id prefix), FILTERS (the filter keys, each a dropdown '<PREFIX>-<key>') and
@@ -125,7 +131,6 @@ _REQUEST = """function(clicks) {
 
 def filters_text(search: str) -> str:
     """The page's filters in words, from its address: what the image says it shows."""
-    from metrics.fiscal import FiscalQuarter
     query = {k: v[0] for k, v in urllib.parse.parse_qs((search or "").lstrip("?")).items()}
     if not query:
         return "none (the page's defaults: latest quarter, all providers and services)"
@@ -142,28 +147,16 @@ def filters_text(search: str) -> str:
 
 def chart_file(request: dict, spec: dict) -> dict:
     """A chart's download (PNG, SVG or CSV) as dcc.Download data; a plain function for tests."""
-    import csv
-    import io
-
-    import plotly.graph_objects as go
-
-    from cxdash.db import queries
-    from cxdash.exports.chart_image import ChartContext, render, slide_figure
-    from cxdash.health import PANELS
-    from dashboard.context import current
-
     name = "-".join(spec["title"].lower().split())[:80] or "chart"
     if request["format"] == "csv":
-        buffer = io.StringIO()
-        csv.writer(buffer, lineterminator="\n").writerows(spec["rows"])
-        return dcc.send_string(buffer.getvalue(), f"{name}.csv")
+        return dcc.send_string(table_csv(spec["rows"]), f"{name}.csv")
     ctx = current()
     panel = PAGE_PANELS.get(request.get("path") or "/")
     kinds = PANELS[panel] if panel else [k for kinds in PANELS.values() for k in kinds]
     with ctx.engine.connect() as conn:
         as_of = queries.data_as_of(conn, kinds)
     context = ChartContext(title=spec["title"], takeaway=spec["takeaway"], source=f"cxdash, {ctx.catalogue.agency}",
-                           as_of=f"{as_of.day} {as_of:%b %Y}" if as_of else None,
+                           as_of=format_date(as_of) if as_of else None,
                            filters=filters_text(request.get("search")))
     image, = render([slide_figure(go.Figure(spec["figure"]), context)], request["format"])
     return dcc.send_bytes(image, f"{name}.{request['format']}")

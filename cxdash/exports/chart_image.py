@@ -69,11 +69,9 @@ def render(figures: Sequence[go.Figure], fmt: str) -> list[bytes]:
         return [pio.to_image(f, format=fmt, width=f.layout.width, height=f.layout.height) for f in figures]
 
 
-def table_csv(records: Sequence[dict], columns: Sequence[tuple[str, str]]) -> str:
-    """The chart's numbers as CSV: one header per (key, header) column, missing values empty."""
+def table_csv(rows: Sequence[Sequence]) -> str:
+    """The chart's table (header row first, cells as shown) as CSV; missing values empty."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow([header for _, header in columns])
-    for record in records:
-        writer.writerow(["" if record.get(key) is None else record.get(key) for key, _ in columns])
+    writer.writerows([["" if cell is None else cell for cell in row] for row in rows])
     return buffer.getvalue()
