@@ -30,6 +30,8 @@ class Settings(_Strict):
     min_n: int = Field(30, ge=1, description="Scores from fewer responses are suppressed.")
     alpha: float = Field(0.05, gt=0, lt=1, description="Significance level for change tests.")
     sparkline_quarters: int = Field(6, ge=2, le=20)
+    review_pack_after_days: int = Field(14, ge=0, le=365, description=(
+        "The scheduler builds the draft review pack this many days after a quarter closes."))
 
 
 class Service(_Strict):

@@ -251,6 +251,71 @@ def _quarter(label):
         raise UserError(str(exc)) from None
 
 
+@main.command("review-pack")
+@click.option("--quarter", help="Fiscal quarter of the review, e.g. FY2023Q1 (default: the latest with results).")
+@click.option("--format", "fmt", type=click.Choice(["pptx", "pdf"]), default="pptx", show_default=True)
+@click.option("--template", type=click.Path(exists=True, dir_okay=False), help="The agency's PowerPoint template (.pptx).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=".", show_default=True,
+              help="Folder to write the pack to.")
+@click.option("--provider", default="all", show_default=True, help="Only this provider's services.")
+@click.option("--service", default="all", show_default=True, help="Only this service.")
+@click.option("--job", "job_id", type=int, hidden=True, help="Run a build requested from the Review page.")
+@_common
+@_friendly
+def review_pack(quarter, fmt, template, out_dir, provider, service, job_id, db, catalogue):
+    """Build the quarterly review pack (PowerPoint or PDF): scorecard by goal, a slide per measure,
+    the journey view, measures off track, decisions and actions, commentary in the notes.
+
+    A review that was held (cxdash review-freeze) is built from its frozen numbers."""
+    from cxdash.review import packs
+    ctx = Context(db, catalogue)
+    engine = ctx.ready_engine()
+    if job_id is not None:
+        packs.run(engine, ctx.catalogue, job_id)
+        return
+    fq = _quarter(quarter) or _latest_quarter(engine)
+    pack_id = packs.request(engine, fq, fmt, "manual", provider, service,
+                            str(Path(template).resolve()) if template else None)
+    built = packs.run(engine, ctx.catalogue, pack_id)
+    from cxdash.db import review_queries
+    name, content = review_queries.pack_file(engine, pack_id)
+    path = Path(out_dir) / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content)
+    click.echo(f"{path} ({built['message']}; build {pack_id})")
+
+
+def _latest_quarter(engine):
+    from cxdash.db import queries
+    from metrics.fiscal import FiscalQuarter
+    options = queries.filter_options(engine)
+    if options.empty:
+        raise UserError("no computed results: load data and run 'cxdash compute' first, or give --quarter")
+    return max(FiscalQuarter(int(y), int(q)) for y, q in options[["fiscal_year", "fiscal_quarter"]].itertuples(index=False))
+
+
+@main.command("review-freeze")
+@click.option("--quarter", required=True, help="Fiscal quarter of the review, e.g. FY2023Q1.")
+@click.option("--held-on", "held_on", help="The day the review was held (YYYY-MM-DD; default today).")
+@click.option("--provider", default="all", show_default=True)
+@click.option("--service", default="all", show_default=True)
+@_common
+@_friendly
+def review_freeze(quarter, held_on, provider, service, db, catalogue):
+    """Freeze a held review: its numbers, commentary and actions as they are now, for good."""
+    import datetime as dt
+
+    from cxdash.review.snapshots import freeze
+    ctx = Context(db, catalogue)
+    try:
+        day = dt.date.fromisoformat(held_on) if held_on else None
+    except ValueError:
+        raise UserError(f"--held-on: {held_on!r} is not a date (YYYY-MM-DD)") from None
+    contents = freeze(ctx.ready_engine(), ctx.catalogue, _quarter(quarter), provider, service, day)
+    click.echo(f"{contents.quarter_display} review of {contents.scope_text} frozen as held on "
+               f"{contents.frozen_on:%d %b %Y}: {len(contents.measures)} measures, {len(contents.actions)} actions")
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8050, show_default=True, type=int)
@@ -266,7 +331,7 @@ def serve(host, port, debug, sources_file, db, catalogue):
 
 def _serve(ctx: Context, sources, host: str, port: int, debug: bool) -> None:
     from dashboard.app import create_app
-    app = create_app(ctx.ready_engine(), ctx.catalogue, sources)
+    app = create_app(ctx.ready_engine(), ctx.catalogue, sources, ctx.catalogue_path)
     click.echo(f"cxdash serving on http://{host}:{port}/ (Ctrl+C to stop)")
     if debug:
         app.run(host=host, port=port, debug=True)

@@ -1,6 +1,7 @@
 """The scheduler process (``cxdash scheduler``): APScheduler 3.11, one process, never inside a
 web worker. One cron job per configured source; a run loads the source, retries by the
-source's policy, and recomputes when new data arrived. Jobs are coalesced (missed ticks run
+source's policy, and recomputes when new data arrived. A daily job drafts each quarter's review
+pack once the quarter has been closed for the catalogue's review_pack_after_days. Jobs are coalesced (missed ticks run
 once) and never run twice at once; the job store and each run's outcome live in the database.
 """
 from __future__ import annotations
@@ -15,6 +16,8 @@ from cxdash.sources import cron_trigger, load_sources, run_source_with_retries
 
 log = logging.getLogger(__name__)
 JOB_PREFIX = "source:"
+DRAFT_JOB = "review-pack:draft"
+DRAFT_HOUR = 6  # local time of the daily check for a quarter's draft review pack
 
 
 def run_source_job(url: str, catalogue_path: str, sources_path: str, name: str) -> str:
@@ -28,6 +31,20 @@ def run_source_job(url: str, catalogue_path: str, sources_path: str, name: str) 
         engine.dispose()
     log.info(outcome.summary())
     return outcome.status
+
+
+def run_draft_pack_job(url: str, catalogue_path: str) -> str:
+    """The daily check: once a quarter has been closed for the catalogue's review_pack_after_days,
+    build its draft review pack (once) and record it with the other builds."""
+    from cxdash.review.packs import build_draft_if_due
+    engine = make_engine(url)
+    try:
+        built = build_draft_if_due(engine, load_catalogue(catalogue_path))
+    finally:
+        engine.dispose()
+    outcome = "no draft due" if built is None else f"draft review pack {built['file_name']} built (build {built['id']})"
+    log.info(outcome)
+    return outcome
 
 
 def build_scheduler(url: str, catalogue_path: str, sources_path: str):
@@ -50,6 +67,8 @@ def build_scheduler(url: str, catalogue_path: str, sources_path: str):
         scheduler.add_job(run_source_job, trigger=cron_trigger(source.schedule, source.timezone), id=job_id,
                           name=f"load {source.name}", args=[url, catalogue_path, sources_path, source.name],
                           replace_existing=True)
+    scheduler.add_job(run_draft_pack_job, trigger="cron", hour=DRAFT_HOUR, id=DRAFT_JOB, name="draft review pack",
+                      args=[url, catalogue_path], replace_existing=True)
     scheduler.start(paused=True)  # jobs from the store are loaded; drop the ones no longer configured
     for job in scheduler.get_jobs():
         if job.id.startswith(JOB_PREFIX) and job.id not in wanted:
@@ -63,8 +82,8 @@ def run_scheduler(url: str, catalogue_path: str, sources_path: str) -> None:
     jobs = scheduler.get_jobs()
     for job in jobs:
         log.info("scheduled %s: next run %s", job.name, job.next_run_time)
-    if not jobs:
-        log.warning("no source has a schedule in %s: nothing to do", sources_path)
+    if not any(job.id.startswith(JOB_PREFIX) for job in jobs):
+        log.warning("no source has a schedule in %s: only the draft review pack is scheduled", sources_path)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())

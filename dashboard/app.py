@@ -21,11 +21,13 @@ PAGES = Path(__file__).resolve().parent / "pages"
 # In the order an executive asks: where do we stand, where in the journey, why (service drivers),
 # how are operations doing, what do customers say, is everyone served fairly, can I trust the data.
 NAV = [("Scorecard", "/"), ("Journey", "/journey"), ("Service drivers", "/service"), ("Operations", "/operations"),
-       ("Customer voice", "/voice"), ("Equity", "/equity"), ("Data sources", "/data"), ("About the data", "/about")]
+       ("Customer voice", "/voice"), ("Equity", "/equity"), ("Quarterly review", "/review"), ("Data sources", "/data"),
+       ("About the data", "/about")]
 FOOTER_LINKS = [("About the data", "/about"), ("Accessibility statement", "/accessibility")]
 
 
-def create_app(engine: Engine, catalogue: Catalogue, sources: Sources | None = None) -> Dash:
+def create_app(engine: Engine, catalogue: Catalogue, sources: Sources | None = None,
+               catalogue_path: Path | None = None) -> Dash:
     app = Dash(
         __name__,
         use_pages=True,
@@ -40,7 +42,8 @@ def create_app(engine: Engine, catalogue: Catalogue, sources: Sources | None = N
     )
     app.index_string = app.index_string.replace("<html>", '<html lang="en">', 1)
     install(app.server, DashboardContext(engine=engine, catalogue=catalogue,
-                                         sources=sources or load_sources(paths.sources_path())))
+                                         sources=sources or load_sources(paths.sources_path()),
+                                         catalogue_path=catalogue_path or paths.catalogue_path()))
     data.cache.init_app(app.server)
     app.layout = shell
     callbacks.register(app)

@@ -18,6 +18,7 @@ class DashboardContext:
     engine: Engine
     catalogue: Catalogue
     sources: Sources = field(default_factory=lambda: Sources(SourcesConfig(), Path(".")))
+    catalogue_path: Path | None = None  # what a background job (a review pack) reads the catalogue from
 
 
 def install(server: flask.Flask, context: DashboardContext) -> None:

@@ -8,21 +8,26 @@ import pandas as pd
 from flask_caching import Cache
 from sqlalchemy import func, select, union_all
 
-from cxdash.db import queries
-from cxdash.db.models import DriverResult, IndicatorValue, MeasureResult, SegmentResult, TrendResult
+from cxdash.db import queries, review_queries
+from cxdash.db.models import (
+    Annotation, DriverResult, IndicatorValue, MeasureResult, ReviewAction, ReviewCommentary, SegmentResult, TrendResult,
+)
 from dashboard.context import current
 
 cache = Cache(config={"CACHE_TYPE": "SimpleCache", "CACHE_DEFAULT_TIMEOUT": 3600, "CACHE_THRESHOLD": 2000})
 
 
-COMPUTED = (MeasureResult, IndicatorValue, TrendResult, SegmentResult, DriverResult)
+# Every table pages show, with its write stamp: computed tables carry compute's run time (any
+# of them may be the only one with rows: a database of case records has no measures); review
+# records carry their own, and the count also changes when one is deleted.
+STAMPED = (MeasureResult.computed_at, IndicatorValue.computed_at, TrendResult.computed_at, SegmentResult.computed_at,
+           DriverResult.computed_at, Annotation.created_at, ReviewCommentary.updated_at, ReviewAction.updated_at)
 
 
 def data_version() -> str:
-    """Changes whenever compute runs: every computed table is stamped with the run's time, and
-    any of them may be the only one with rows (a database of case records has no measures)."""
-    statement = union_all(*[select(func.max(t.computed_at).label("stamp"), func.count().label("rows"))
-                            for t in COMPUTED])
+    """Changes whenever compute runs or the review writes commentary, actions or events."""
+    statement = union_all(*[select(func.max(stamp).label("stamp"), func.count().label("rows"))
+                            for stamp in STAMPED])
     with current().engine.connect() as conn:
         stamps = conn.execute(statement).all()
     return "|".join(f"{stamp}:{rows}" for stamp, rows in stamps)
@@ -63,3 +68,13 @@ def _journey_options(version: str) -> pd.DataFrame:
 def journey_options() -> pd.DataFrame:
     """Quarters, providers and services with survey scores or indicators (all channels)."""
     return _journey_options(data_version())
+
+
+@cache.memoize()
+def _review_commentary(version: str, fiscal_year: int, fiscal_quarter: int) -> dict[str, dict]:
+    return review_queries.commentary(current().engine, fiscal_year, fiscal_quarter)
+
+
+def review_commentary(quarter) -> dict[str, dict]:
+    """measure id -> the quarter's review commentary, shown beside the measure."""
+    return _review_commentary(data_version(), quarter.year, quarter.quarter)

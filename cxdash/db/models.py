@@ -526,3 +526,90 @@ class SchedulerJob(Base):
     id: Mapped[str] = mapped_column(String(191), primary_key=True)
     next_run_time: Mapped[float | None] = mapped_column(Float(25), index=True)
     job_state: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+
+
+class ReviewCommentary(Base):
+    """What the CX office or the measure's owner says of a measure for a quarter (redacted text)."""
+
+    __tablename__ = "review_commentary"
+    __table_args__ = (UniqueConstraint("measure_id", "fiscal_year", "fiscal_quarter", name="uq_review_commentary_measure"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    measure_id: Mapped[str] = mapped_column(String(100))
+    fiscal_year: Mapped[int] = mapped_column(Integer)
+    fiscal_quarter: Mapped[int] = mapped_column(Integer)
+    what_happened: Mapped[str] = mapped_column(Text, default="")
+    why: Mapped[str] = mapped_column(Text, default="")
+    what_next: Mapped[str] = mapped_column(Text, default="")
+    author: Mapped[str] = mapped_column(String(200), default="")
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+class ReviewAction(Base):
+    """A decision or action recorded at a quarter's review, followed up in the next ones."""
+
+    __tablename__ = "review_action"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    measure_id: Mapped[str | None] = mapped_column(String(100), index=True)
+    fiscal_year: Mapped[int] = mapped_column(Integer)
+    fiscal_quarter: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(20))  # decision, action
+    description: Mapped[str] = mapped_column(Text)
+    owner: Mapped[str] = mapped_column(String(200), default="")
+    due_date: Mapped[dt.date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20), default="open")  # open, done
+    completed_on: Mapped[dt.date | None] = mapped_column(Date)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+class Annotation(Base):
+    """An event (policy change, outage, launch) drawn on trend charts, for all services or one."""
+
+    __tablename__ = "annotation"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_date: Mapped[dt.date] = mapped_column(Date, index=True)
+    label: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    provider: Mapped[str] = mapped_column(String(300), default="all")
+    service: Mapped[str] = mapped_column(String(500), default="all")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+class ReviewSnapshot(Base):
+    """A held review, frozen: the pack's contents (JSON of cxdash.review.contents) as the
+    executives saw them, whatever is reloaded later."""
+
+    __tablename__ = "review_snapshot"
+    __table_args__ = (UniqueConstraint("fiscal_year", "fiscal_quarter", "provider", "service",
+                                       name="uq_review_snapshot_scope"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    fiscal_year: Mapped[int] = mapped_column(Integer)
+    fiscal_quarter: Mapped[int] = mapped_column(Integer)
+    provider: Mapped[str] = mapped_column(String(300))
+    service: Mapped[str] = mapped_column(String(500))
+    held_on: Mapped[dt.date] = mapped_column(Date)
+    contents: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+class ReviewPack(Base):
+    """A review pack build: requested, then run in the background with progress; the file is kept."""
+
+    __tablename__ = "review_pack"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    fiscal_year: Mapped[int] = mapped_column(Integer)
+    fiscal_quarter: Mapped[int] = mapped_column(Integer)
+    provider: Mapped[str] = mapped_column(String(300))
+    service: Mapped[str] = mapped_column(String(500))
+    format: Mapped[str] = mapped_column(String(10))  # pptx, pdf
+    template: Mapped[str | None] = mapped_column(String(1000))
+    trigger: Mapped[str] = mapped_column(String(20))  # manual, page, scheduled
+    snapshot_id: Mapped[int | None] = mapped_column(ForeignKey("review_snapshot.id", ondelete="SET NULL"))
+    status: Mapped[str] = mapped_column(String(20), default="queued")  # queued, running, succeeded, failed
+    progress: Mapped[float] = mapped_column(Float, default=0.0)
+    step: Mapped[str] = mapped_column(String(200), default="")
+    message: Mapped[str | None] = mapped_column(Text)
+    requested_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    file_name: Mapped[str | None] = mapped_column(String(300))
+    content: Mapped[bytes | None] = mapped_column(LargeBinary)

@@ -19,6 +19,9 @@ from dashboard.formatting import (
 _SR = "usa-sr-only"
 
 
+COMMENTARY_PARTS = (("what_happened", "What happened"), ("why", "Why"), ("what_next", "What next"))
+
+
 def measure_card(card: dict) -> html.Div:
     """One measure at a glance: value this quarter with its uncertainty (95% CI,
     n), target and status, change vs last quarter and whether it is
@@ -28,7 +31,8 @@ def measure_card(card: dict) -> html.Div:
     `card` keys: measure_id, name, unit and status are required; definition,
     direction, value, ci_low, ci_high, n, suppressed, min_n, target, change,
     p_value, significant, prev_label, quarter_label, sparkline, owner, as_of,
-    wordings and href may be missing or None. A suppressed result (n below
+    wordings, commentary (the quarter's review commentary: what_happened, why, what_next, author)
+    and href may be missing or None. A suppressed result (n below
     min_n) shows "Suppressed (n < min_n)" and no number at all, never a 0.
 
     Root: usa-card with id "card-{measure_id}", class cx-measure-card and a
@@ -91,6 +95,21 @@ def measure_card(card: dict) -> html.Div:
                     ),
                 ],
                 className="cx-details",
+            )
+        )
+    note = card.get("commentary")
+    if note:
+        parts = [(head, note.get(key)) for key, head in COMMENTARY_PARTS if note.get(key)]
+        footer.append(
+            html.Details(
+                [
+                    html.Summary("Review commentary"),
+                    html.Dl([item for head, text in parts for item in (html.Dt(head), html.Dd(text))],
+                            className="cx-measure-card__commentary"),
+                    *([html.P(f"By {note['author']}", className="cx-measure-card__meta")] if note.get("author") else []),
+                ],
+                className="cx-details",
+                id=f"card-{measure_id}-commentary",
             )
         )
     wordings = [w for w in (card.get("wordings") or []) if w]

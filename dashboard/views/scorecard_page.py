@@ -6,6 +6,7 @@ from dash import dcc, html
 from dashboard import data
 from dashboard.context import current
 from dashboard.views import data_page, scorecard
+from metrics.fiscal import FiscalQuarter
 
 
 def resolved_filters(query: dict) -> tuple[scorecard.Filters, scorecard.Choices]:
@@ -18,6 +19,9 @@ def content_for(filters: scorecard.Filters) -> list:
         return [html.P("No computed results yet: load data and run 'cxdash compute'.", className="usa-alert__text")]
     results = data.scope_results(filters.provider, filters.service, filters.channel)
     sections = scorecard.build_cards(ctx.catalogue, results, filters, data.survey_as_of())
+    notes = data.review_commentary(FiscalQuarter.parse(filters.quarter))
+    for card in scorecard.all_cards(sections):
+        card["commentary"] = notes.get(card["measure_id"])
     return scorecard.render_content(sections, filters)
 
 

@@ -7,6 +7,7 @@ a table; a change or a driver that is not significant is always said to be so, i
 from __future__ import annotations
 
 import math
+import textwrap
 import urllib.parse
 
 import numpy as np
@@ -20,6 +21,7 @@ from dashboard.charts import BETTER, INK, MUTED, PRIMARY, WORSE, style
 from dashboard.formatting import (
     MISSING,
     format_change,
+    format_date,
     format_interval,
     format_n,
     format_p,
@@ -184,11 +186,21 @@ TREND_COLUMNS = [
     ("display", "Quarter", None), ("value_text", "% agree", None), ("interval_text", "95% interval", None),
     ("n_text", "Responses (n)", None), ("qoq_text", "Change vs previous quarter", None),
     ("yoy_text", "Change vs same quarter last year", None), ("target_text", "Target", None),
-    ("trend_text", "Trend test up to this quarter", None),
+    ("trend_text", "Trend test up to this quarter", None), ("events_text", "Events", None),
 ]
 
 
-def trend_table_rows(rows: pd.DataFrame, min_n: int) -> list[dict]:
+def trend_events(annotations: list[dict]) -> dict[str, list[str]]:
+    """Quarter (as displayed) -> its events in words ('15 Nov 2022: online form launched')."""
+    out: dict[str, list[str]] = {}
+    for a in annotations:
+        out.setdefault(FiscalQuarter.of_date(a["event_date"]).display, []).append(
+            f"{format_date(a['event_date'])}: {a['label']}")
+    return out
+
+
+def trend_table_rows(rows: pd.DataFrame, min_n: int, events: dict[str, list[str]] | None = None) -> list[dict]:
+    events = events or {}
     out = []
     for r in rows.to_dict("records"):
         out.append({
@@ -199,6 +211,7 @@ def trend_table_rows(rows: pd.DataFrame, min_n: int) -> list[dict]:
             "qoq_text": _change_text(r, "qoq", 1), "yoy_text": _change_text(r, "yoy", 4),
             "target_text": format_value(r["target"], "percent") if not is_missing(r["target"]) else "No target",
             "trend_text": MISSING if r["suppressed"] else _trend_text(r),
+            "events_text": "; ".join(events.get(r["display"], [])) or MISSING,
         })
     return out
 
@@ -239,9 +252,10 @@ def _y_range(shown: pd.DataFrame, targets: pd.DataFrame) -> tuple[float, float]:
     return max(0.0, min(low) - 0.35 * span), min(100.0, max(high) + 0.35 * span)
 
 
-def trend_figure(rows: pd.DataFrame, outcome: str, min_n: int) -> go.Figure:
-    """% agree by quarter with 95% intervals, value labels, the target as a dashed step line
-    and a text annotation on every significant quarter-over-quarter change."""
+def trend_figure(rows: pd.DataFrame, outcome: str, min_n: int, events: dict[str, list[str]] | None = None) -> go.Figure:
+    """% agree by quarter with 95% intervals, value labels, the target as a dashed step line,
+    a text annotation on every significant quarter-over-quarter change, and a dotted line with
+    its label at each quarter with an event (policy change, outage)."""
     shown = rows[~rows["suppressed"]]
     targets = rows[rows["target"].notna()]
     y_range = _y_range(shown, targets)
@@ -275,6 +289,14 @@ def trend_figure(rows: pd.DataFrame, outcome: str, min_n: int) -> go.Figure:
     for r in rows[rows["suppressed"]].to_dict("records"):
         fig.add_annotation(x=r["display"], y=0.02, yref="paper", text=f"Suppressed<br>(n < {min_n})",
                            showarrow=False, yanchor="bottom", font={"size": 12, "color": INK})
+    for display in rows["display"]:
+        if display in (events or {}):
+            fig.add_shape(type="line", x0=display, x1=display, xref="x", y0=0, y1=1, yref="paper",
+                          line={"color": INK, "width": 1, "dash": "dot"}, layer="below")
+            labels = [e.split(": ", 1)[-1] for e in events[display]]
+            fig.add_annotation(x=display, y=1, yref="paper", yanchor="bottom", showarrow=False,
+                               text="Event: " + "<br>".join(textwrap.shorten(t, 28) for t in labels),
+                               font={"size": 11, "color": INK}, bgcolor="rgba(255,255,255,0.85)")
     style(fig, height=420)
     fig.update_yaxes(title="% agree", ticksuffix="%", range=list(y_range))
     fig.update_xaxes(type="category", categoryorder="array", categoryarray=list(rows["display"]),

@@ -6,7 +6,7 @@ import pandas as pd
 from dash import dcc, html
 
 from cxdash.channels import ALL
-from cxdash.db import analysis_queries, service_queries
+from cxdash.db import analysis_queries, review_queries, service_queries
 from dashboard import data
 from dashboard.components import chart_with_table, data_table, takeaway
 from dashboard.context import current
@@ -26,6 +26,11 @@ def _options(version: str) -> pd.DataFrame:
 @data.cache.memoize()
 def _trend(version: str, provider: str, service_name: str, question: str) -> pd.DataFrame:
     return analysis_queries.trend_results(current().engine, provider, service_name, "all", [question])
+
+
+@data.cache.memoize()
+def _events(version: str, provider: str, service_name: str) -> dict[str, list[str]]:
+    return service_view.trend_events(review_queries.annotations(current().engine, provider, service_name))
 
 
 @data.cache.memoize()
@@ -77,13 +82,17 @@ def _trend_part(filters: scorecard.Filters, quarter: FiscalQuarter, outcome: str
                          "so it is not drawn on a % agree chart.")
         else:
             notes.append("No scorecard target covers exactly this scope, so none is drawn.")
+    events = _events(version, filters.provider, filters.service)
+    shown = [e for d in rows["display"] for e in events.get(d, [])]
+    if shown:
+        notes.append(f"Events (dotted lines): {'; '.join(shown)}.")
     notes.append("Bars are 95% Wilson intervals. Changes are two-proportion z tests; the trend is the "
                  f"Cochran-Armitage test over the quarters so far. Quarters with fewer than {min_n} responses are "
                  "suppressed and never compared.")
     return [
         chart_with_table(
-            service_view.trend_figure(rows, outcome, min_n),
-            data_table(service_view.trend_table_rows(rows, min_n), service_view.TREND_COLUMNS,
+            service_view.trend_figure(rows, outcome, min_n, events),
+            data_table(service_view.trend_table_rows(rows, min_n, events), service_view.TREND_COLUMNS,
                        f"{service_view.question_label(outcome)} (% agree) by quarter up to {quarter.display}, {scope}",
                        "service-trend-data"),
             sentence, chart_id="service-trend", title=title),

@@ -1,0 +1,103 @@
+"""A review's contents from the database: the scorecard's cards and the journey heat map built by
+the very functions the pages use (so the pack's numbers are the dashboard's), with the
+quarter's commentary, the actions to follow up and the events in scope."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Engine
+
+from cxdash.catalogue import Catalogue
+from cxdash.channels import ALL
+from cxdash.db import journey_queries, queries, review_queries
+from cxdash.review.contents import (
+    Action, Annotation, Commentary, Goal, Journey, JourneyCell, MeasureSlide, Point, ReviewContents,
+)
+from dashboard.takeaways import status_summary
+from dashboard.views import journey, scorecard
+from metrics.fiscal import FiscalQuarter
+
+SOURCE = "OMB A-11 Section 280 survey (Touchpoints) and operational data; computed by cxdash"
+
+
+def scope_text(provider: str, service: str) -> str:
+    return " · ".join(["All providers" if provider == ALL else provider, "All services" if service == ALL else service])
+
+
+def assemble(engine: Engine, catalogue: Catalogue, quarter: FiscalQuarter, provider: str = ALL, service: str = ALL,
+             review_date: dt.date | None = None, now: dt.datetime | None = None) -> ReviewContents:
+    """Today's numbers for the quarter's review of a scope (every channel)."""
+    now = now or dt.datetime.now(dt.timezone.utc)
+    review_date = review_date or now.date()
+    filters = scorecard.Filters(quarter.label, provider, service, ALL)
+    with engine.connect() as conn:
+        results = queries.measure_results(conn, provider=provider, service=service, channel=ALL)
+        survey_as_of = queries.survey_data_as_of(conn)
+        notes = review_queries.commentary(conn, quarter.year, quarter.quarter)
+        recorded = review_queries.actions(conn, quarter.year, quarter.quarter, since=quarter.previous().start)
+        events = review_queries.annotations(conn, provider, service)
+        scores = journey_queries.stage_scores(conn, quarter.year, quarter.quarter, provider, service)
+        indicators = queries.scope_indicators(conn, provider, service, quarter.year, quarter.quarter)
+    sections = scorecard.build_cards(catalogue, results, filters, survey_as_of)
+    measures = [_measure(card, section, objective, catalogue, notes.get(card["measure_id"]))
+                for section in sections for objective in section["objectives"] for card in objective["cards"]]
+    names = {m.id: m.name for m in catalogue.measures}
+    as_of = min(quarter.end, survey_as_of) if survey_as_of else None
+    return ReviewContents(
+        agency=catalogue.agency, quarter=quarter.label, quarter_display=quarter.display,
+        provider=provider, service=service, scope_text=scope_text(provider, service),
+        filters_text=" · ".join([quarter.display, scope_text(provider, service), "all channels"]),
+        source=SOURCE, as_of=as_of, generated_at=now, review_date=review_date,
+        status_takeaway=status_summary(scorecard.all_cards(sections), quarter.display),
+        goals=[Goal(id=s["id"], name=s["name"], description=s["description"] or "",
+                    measure_ids=[c["measure_id"] for o in s["objectives"] for c in o["cards"]],
+                    takeaway=status_summary([c for o in s["objectives"] for c in o["cards"]], quarter.display))
+               for s in sections],
+        measures=measures,
+        journey=_journey(scores, indicators, catalogue, filters, quarter),
+        actions=[_action(a, names, review_date) for a in recorded],
+        annotations=[Annotation(**e, quarter=FiscalQuarter.of_date(e["event_date"]).display) for e in events],
+    )
+
+
+def _measure(card: dict, section: dict, objective: dict, catalogue: Catalogue, note: dict | None) -> MeasureSlide:
+    measure = catalogue.measure(card["measure_id"])
+    return MeasureSlide(
+        measure_id=measure.id, name=measure.name, definition=measure.definition, goal=section["name"],
+        objective=objective["name"], unit=measure.unit, direction=measure.direction, owner=measure.owner,
+        stages=list(measure.stages), value=card["value"], ci_low=card["ci_low"], ci_high=card["ci_high"],
+        n=card["n"], suppressed=card["suppressed"], target=card["target"], status=card["status"],
+        change=card["change"], p_value=card["p_value"], significant=card["significant"],
+        prev_label=card["prev_label"], points=[Point(**p) for p in card["sparkline"]],
+        trend_takeaway=card["trend_takeaway"], wordings=card["wordings"],
+        commentary=Commentary(**note) if note else None,
+    )
+
+
+def _journey(scores, indicators, catalogue: Catalogue, filters: scorecard.Filters,
+             quarter: FiscalQuarter) -> Journey | None:
+    min_n = catalogue.settings.min_n
+    cells = journey.stage_cells(scores, indicators, scorecard.service_stages(catalogue, filters), min_n)
+    if cells.empty:
+        return None
+    assessed = journey.assess(cells, journey.catalogue_targets(catalogue, filters.provider, filters.service,
+                                                               quarter.year))
+    stages, shown, grid = journey.heat_grid(assessed, min_n)
+    return Journey(stages=[journey.stage_label(s) for s in stages], indicators=[i.short for i in shown],
+                   cells=[[JourneyCell(value=c.value, marks=list(c.marks), score=c.score) for c in row] for row in grid],
+                   takeaway=journey.weakest_stage_sentence(assessed, quarter.display, min_n))
+
+
+def action_state(status: str, due_date: dt.date | None, on: dt.date) -> str:
+    """Done; late when open past its due date on the review day; else open."""
+    if status == "done":
+        return "done"
+    return "late" if due_date is not None and due_date < on else "open"
+
+
+def _action(row: dict, names: dict[str, str], review_date: dt.date) -> Action:
+    return Action(
+        id=row["id"], measure_id=row["measure_id"], measure_name=names.get(row["measure_id"]),
+        quarter=FiscalQuarter(row["fiscal_year"], row["fiscal_quarter"]).label, kind=row["kind"],
+        description=row["description"], owner=row["owner"] or "", due_date=row["due_date"], status=row["status"],
+        completed_on=row["completed_on"], state=action_state(row["status"], row["due_date"], review_date))

@@ -1,0 +1,146 @@
+"""What a quarterly review pack says, as plain data: the numbers, sentences, commentary and
+actions for one quarter and one scope. The deck and the PDF render it; a frozen review stores
+it (JSON) so what the executives saw never changes when data are reloaded.
+
+Pydantic gives the JSON round trip and validates a stored snapshot on the way back in.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+ActionState = Literal["done", "open", "late"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Point(_Model):
+    """One quarter of a measure's trend (value in the measure's unit: proportion or points)."""
+    label: str  # e.g. "FY2023 Q1"
+    value: float | None
+    n: int | None = None
+
+
+class Commentary(_Model):
+    """The CX office's or the owner's words on a measure for a quarter."""
+    what_happened: str = ""
+    why: str = ""
+    what_next: str = ""
+    author: str = ""
+    updated_at: dt.datetime | None = None
+
+    def text(self) -> str:
+        """For speaker notes: the three parts that are filled, each with its heading."""
+        parts = [("What happened", self.what_happened), ("Why", self.why), ("What next", self.what_next)]
+        lines = [f"{head}: {body.strip()}" for head, body in parts if body.strip()]
+        if lines and self.author:
+            lines.append(f"({self.author})")
+        return "\n".join(lines)
+
+
+class Action(_Model):
+    """A decision or an action recorded at a review; ``state`` is judged on the pack's review date
+    (late = open past its due date)."""
+    id: int
+    measure_id: str | None
+    measure_name: str | None = None
+    quarter: str  # the review it was recorded at, e.g. "FY2023Q1"
+    kind: Literal["decision", "action"]
+    description: str
+    owner: str = ""
+    due_date: dt.date | None = None
+    status: Literal["open", "done"] = "open"
+    completed_on: dt.date | None = None
+    state: ActionState = "open"
+
+
+class Annotation(_Model):
+    """An event (policy change, outage, launch) to read trends against."""
+    id: int
+    event_date: dt.date
+    label: str
+    description: str = ""
+    provider: str = "all"
+    service: str = "all"
+    quarter: str  # the fiscal quarter of event_date, e.g. "FY2023 Q1"
+
+
+class MeasureSlide(_Model):
+    """One catalogue measure for the quarter: the scorecard card's numbers plus its trend."""
+    measure_id: str
+    name: str
+    definition: str
+    goal: str
+    objective: str
+    unit: Literal["percent", "points"]
+    direction: Literal["higher", "lower"]
+    owner: str
+    stages: list[str]
+    value: float | None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    n: int | None = None
+    suppressed: bool = False
+    target: float | None = None
+    status: str  # on_track, at_risk, off_track, no_target, no_data
+    change: float | None = None
+    p_value: float | None = None
+    significant: bool | None = None
+    prev_label: str | None = None
+    points: list[Point]
+    trend_takeaway: str
+    wordings: list[str] = []
+    commentary: Commentary | None = None
+
+
+class Goal(_Model):
+    id: str
+    name: str
+    description: str = ""
+    measure_ids: list[str]
+    takeaway: str  # the status summary of its measures
+
+
+class JourneyCell(_Model):
+    value: str
+    marks: list[tuple[str, str]] = []  # (icon, words)
+    score: float | None = None  # 0 weakest .. 1 strongest; None: not compared
+
+
+class Journey(_Model):
+    """The journey heat map: stages (rows) x indicators (columns)."""
+    stages: list[str]
+    indicators: list[str]
+    cells: list[list[JourneyCell]]
+    takeaway: str
+
+
+class ReviewContents(_Model):
+    agency: str
+    quarter: str  # e.g. "FY2023Q1"
+    quarter_display: str  # e.g. "FY2023 Q1 (Oct-Dec 2022)" as the pages show it
+    provider: str = "all"
+    service: str = "all"
+    scope_text: str  # e.g. "All providers · All services"
+    filters_text: str  # what every slide's footer says was applied
+    source: str  # e.g. "OMB A-11 Section 280 survey (Touchpoints); cxdash"
+    as_of: dt.date | None
+    generated_at: dt.datetime
+    review_date: dt.date  # action states are judged on this day
+    frozen_on: dt.date | None = None
+    status_takeaway: str
+    goals: list[Goal]
+    measures: list[MeasureSlide]
+    journey: Journey | None = None
+    actions: list[Action] = []
+    annotations: list[Annotation] = []
+
+    def measure(self, measure_id: str) -> MeasureSlide:
+        return next(m for m in self.measures if m.measure_id == measure_id)
+
+    def off_track(self) -> list[MeasureSlide]:
+        return [m for m in self.measures if m.status == "off_track"]

@@ -1,0 +1,87 @@
+"""What the review writes down: commentary, decisions and actions, annotations. Each entry is
+checked (a clear message naming the field) and its free text redacted before it is stored, as
+for customer feedback: commentary may quote a case."""
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Engine
+
+from cxdash.catalogue import Catalogue
+from cxdash.db import review_queries
+from cxdash.errors import UserError
+from cxdash.redaction import redact
+from metrics.fiscal import FiscalQuarter
+
+MAX_TEXT = 4000
+MAX_SHORT = 200
+KINDS = ("decision", "action")
+
+
+def _text(field: str, value: str | None, limit: int = MAX_TEXT, required: bool = False) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        raise UserError(f"{field}: required")
+    if len(value) > limit:
+        raise UserError(f"{field}: {len(value)} characters; at most {limit}")
+    return redact(value).text if value else ""
+
+
+def _short(field: str, value: str | None, required: bool = False) -> str:
+    return _text(field, value, MAX_SHORT, required)
+
+
+def _date(field: str, value) -> dt.date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise UserError(f"{field}: {value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _measure(catalogue: Catalogue, measure_id: str | None, required: bool = True) -> str | None:
+    if not measure_id:
+        if required:
+            raise UserError("measure: required")
+        return None
+    try:
+        return catalogue.measure(measure_id).id
+    except KeyError:
+        raise UserError(f"measure: {measure_id!r} is not in the catalogue") from None
+
+
+def save_commentary(engine: Engine, catalogue: Catalogue, measure_id: str, quarter: FiscalQuarter, *,
+                    what_happened: str = "", why: str = "", what_next: str = "", author: str = "") -> None:
+    parts = {"what_happened": _text("what happened", what_happened), "why": _text("why", why),
+             "what_next": _text("what next", what_next)}
+    if not any(parts.values()):
+        raise UserError("commentary: write at least one of what happened, why, what next")
+    review_queries.save_commentary(engine, _measure(catalogue, measure_id), quarter.year, quarter.quarter,
+                                   **parts, author=_short("author", author))
+
+
+def add_action(engine: Engine, catalogue: Catalogue, quarter: FiscalQuarter, *, description: str,
+               measure_id: str | None = None, kind: str = "action", owner: str = "", due_date=None) -> int:
+    if kind not in KINDS:
+        raise UserError(f"kind: {kind!r}; expected one of {', '.join(KINDS)}")
+    return review_queries.add_action(
+        engine, measure_id=_measure(catalogue, measure_id, required=False), fiscal_year=quarter.year,
+        fiscal_quarter=quarter.quarter, kind=kind, description=_text("description", description, required=True),
+        owner=owner.strip()[:MAX_SHORT] if owner else "", due_date=_date("due date", due_date))
+
+
+def set_action_status(engine: Engine, action_id: int, status: str, on=None) -> None:
+    review_queries.set_action_status(engine, int(action_id), status, _date("completed on", on))
+
+
+def add_annotation(engine: Engine, *, event_date, label: str, description: str = "", provider: str = "all",
+                   service: str = "all") -> int:
+    day = _date("event date", event_date)
+    if day is None:
+        raise UserError("event date: required")
+    return review_queries.add_annotation(engine, event_date=day, label=_short("label", label, required=True),
+                                         description=_text("description", description), provider=provider or "all",
+                                         service=service or "all")
