@@ -1,0 +1,703 @@
+"""The quarterly CX review pack as a PowerPoint deck, rendered from ``ReviewContents``.
+
+Charts and tables are native (python-pptx), so an analyst can restyle them and a screen reader
+reads their cells; only the journey heat map is a picture (Plotly has no native equivalent). Every
+chart, picture and table carries alt text with its numbers in words, and every slide says where
+its numbers came from (source, data as-of date, filters, draft or frozen), because slides get
+copied out of decks on their own.
+
+An agency template is any .pptx: slides are laid out relative to its slide size and its title
+placeholder, on layouts found by name with fallbacks (see config/templates/README.md).
+"""
+from __future__ import annotations
+
+import io
+import math
+import textwrap
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from lxml import etree
+from pptx import Presentation
+from pptx.chart.data import CategoryChartData
+from pptx.dml.color import RGBColor
+from pptx.enum.chart import (
+    XL_CHART_TYPE,
+    XL_LABEL_POSITION,
+    XL_LEGEND_POSITION,
+    XL_MARKER_STYLE,
+)
+from pptx.enum.dml import MSO_LINE
+from pptx.enum.shapes import PP_PLACEHOLDER
+from pptx.enum.text import MSO_ANCHOR, MSO_AUTO_SIZE
+from pptx.oxml.ns import qn
+from pptx.util import Emu, Inches, Pt
+
+from cxdash import paths
+from cxdash.errors import UserError
+from cxdash.review.contents import Action, Goal, MeasureSlide, ReviewContents
+from dashboard.formatting import (
+    MISSING,
+    format_change,
+    format_date,
+    format_interval,
+    format_n,
+    format_p,
+    format_value,
+)
+from dashboard.takeaways import ORDER, STATUS_WORDS
+
+Progress = Callable[[float, str], None]
+
+TEMPLATE_NAME = "review-pack.pptx"
+INK = RGBColor(0x1B, 0x1B, 0x1B)
+PRIMARY = RGBColor(0x00, 0x5E, 0xA2)  # USWDS blue-60v: the measure's values
+TARGET = RGBColor(0x56, 0x5C, 0x65)  # USWDS gray-cool-60: the target line, dashed
+FOOTER_INK = RGBColor(0x45, 0x45, 0x45)
+HEADER_FILL = RGBColor(0xDF, 0xE1, 0xE2)
+RULE = "A9AEB1"
+WHITE = RGBColor(0xFF, 0xFF, 0xFF)
+
+SUPPRESSED = "Suppressed (small sample)"
+NO_COMMENTARY = "No commentary recorded"
+STATE_WORDS = {"done": "Done", "open": "Open", "late": "Late"}
+SCORECARD_HEADER = ["Measure", "This quarter", "95% interval", "n", "Target", "Status",
+                    "Change vs previous quarter", "Owner"]
+SCORECARD_WIDTHS = [2.9, 1.5, 1.45, 0.7, 0.9, 1.1, 2.05, 1.5]
+OFF_TRACK_HEADER = ["Measure", "Value", "Target", "Owner", "What next"]
+OFF_TRACK_WIDTHS = [2.8, 1.3, 1.1, 1.7, 5.2]
+ACTION_HEADER = ["Kind", "Description", "Measure", "Owner", "Due", "State"]
+ACTION_WIDTHS = [1.0, 4.6, 2.4, 1.7, 1.3, 1.1]
+SCORECARD_ROWS, OFF_TRACK_ROWS, ACTION_ROWS = 8, 8, 10  # most rows on one slide
+
+TABLE_PT, TAKEAWAY_PT, FOOTER_PT, CHART_PT = 12, 16, 10, 12
+MARGIN = Inches(0.6)
+GAP = Inches(0.12)
+FOOTER_HEIGHT = Inches(0.5)
+TABLE_STYLE = "{5940675A-B579-460E-94D1-54222C63F5DA}"  # "No Style, Table Grid": our fills and rules show
+
+
+def default_template() -> Path:
+    """The configured template: config/templates/review-pack.pptx (an overridden config folder may
+    hold its own; otherwise the one shipped with the project)."""
+    configured = paths.config_dir() / "templates" / TEMPLATE_NAME
+    return configured if configured.exists() else paths.ROOT / "config" / "templates" / TEMPLATE_NAME
+
+
+def build_deck(contents: ReviewContents, template: str | Path | None = None,
+               progress: Progress | None = None) -> bytes:
+    """The review pack as .pptx bytes; ``progress(fraction, step)`` hears of each slide."""
+    deck = _Deck.open(Path(template) if template else default_template(), contents)
+    steps = _plan(contents)
+    for done, (step, make) in enumerate(steps):
+        if progress:
+            progress(done / len(steps), step)
+        make(deck)
+    for slide in deck.prs.slides:  # last on each slide, so a screen reader reads it after the content
+        _footer(slide, deck)
+    buffer = io.BytesIO()
+    deck.prs.save(buffer)
+    if progress:
+        progress(1.0, "Deck ready")
+    return buffer.getvalue()
+
+
+def _plan(c: ReviewContents) -> list[tuple[str, Callable[[_Deck], None]]]:
+    """Every slide as (what is happening, how to make it), so progress can count them up front."""
+    steps = [("Title slide", _title_slide), ("At a glance", _glance_slide)]
+    steps += [(f"Scorecard: {g.name}", lambda d, g=g: _scorecard_slides(d, g)) for g in c.goals]
+    steps += [(f"Trend: {m.name}", lambda d, m=m: _measure_slide(d, m)) for m in measures_in_goal_order(c)]
+    if c.journey is not None:
+        steps.append(("Rendering the journey heat map", _journey_slide))
+    steps += [("Measures off track", _off_track_slides), ("Decisions and actions", _action_slides)]
+    return steps
+
+
+def measures_in_goal_order(c: ReviewContents) -> list[MeasureSlide]:
+    """Goal by goal, as the scorecard lists them; measures in no goal follow."""
+    known = {m.measure_id: m for m in c.measures}
+    ids = dict.fromkeys([i for g in c.goals for i in g.measure_ids if i in known] + list(known))
+    return [known[i] for i in ids]
+
+
+# --- the deck and its slides ------------------------------------------------------------------
+
+@dataclass
+class _Deck:
+    prs: Presentation
+    contents: ReviewContents
+    title_layout: object
+    content_layout: object
+
+    @classmethod
+    def open(cls, path: Path, contents: ReviewContents) -> _Deck:
+        prs = _read_template(path)
+        _remove_slides(prs)
+        return cls(prs, contents, _title_layout(prs), _content_layout(prs))
+
+    @property
+    def width(self) -> int:
+        return self.prs.slide_width
+
+    @property
+    def height(self) -> int:
+        return self.prs.slide_height
+
+    @property
+    def inner_width(self) -> int:
+        return self.width - 2 * MARGIN
+
+    @property
+    def bottom(self) -> int:
+        """Where content must end: above the footer."""
+        return self.height - FOOTER_HEIGHT - Inches(0.15)
+
+    @property
+    def content_top(self) -> int:
+        """Below the layout's title (kept between 0.9 and 2 inches, whatever the template does)."""
+        title = next((p for p in self.content_layout.placeholders
+                      if p.placeholder_format.type == PP_PLACEHOLDER.TITLE), None)
+        if title is None or title.top is None or title.height is None:
+            bottom = Inches(1.3)  # the text box _set_title draws
+        else:
+            bottom = title.top + title.height if title.top < self.height * 0.3 else Inches(1.4)
+        return min(max(bottom, Inches(0.9)), Inches(2.0)) + GAP
+
+    def slide(self, title: str):
+        """A content slide with its title (build_deck adds the footer); returns (slide, top of the free area)."""
+        slide = self.prs.slides.add_slide(self.content_layout)
+        _set_title(slide, title, self)
+        _drop_empty_placeholders(slide, keep={PP_PLACEHOLDER.TITLE})
+        return slide, self.content_top
+
+
+def _read_template(path: Path) -> Presentation:
+    if not path.is_file():
+        raise UserError(f"Review-pack template not found: {path}")
+    try:
+        return Presentation(str(path))
+    except Exception as exc:  # a zip that is not a deck fails in many ways; all mean "not a .pptx"
+        raise UserError(f"Review-pack template {path} is not a readable .pptx file: {exc}") from exc
+
+
+def _remove_slides(prs) -> None:
+    """An agency template may carry example slides; the pack starts from its layouts only."""
+    slide_ids = prs.slides._sldIdLst
+    for slide_id in list(slide_ids):
+        prs.part.drop_rel(slide_id.rId)
+        slide_ids.remove(slide_id)
+
+
+def _named_layout(prs, name: str):
+    return next((lay for lay in prs.slide_layouts if lay.name.strip().lower() == name.lower()), None)
+
+
+def _has_title(layout) -> bool:
+    return any(p.placeholder_format.type == PP_PLACEHOLDER.TITLE for p in layout.placeholders)
+
+
+def _title_layout(prs):
+    return _named_layout(prs, "Title Slide") or prs.slide_layouts[0]
+
+
+def _content_layout(prs):
+    """'Title Only'; else the first layout with a title; else 'Blank'; else the last layout."""
+    return (_named_layout(prs, "Title Only") or next((lay for lay in prs.slide_layouts if _has_title(lay)), None)
+            or _named_layout(prs, "Blank") or prs.slide_layouts[-1])
+
+
+def _set_title(slide, title: str, deck: _Deck):
+    """The layout's title placeholder (shrunk to fit if long), or a text box where it has none."""
+    heading = slide.shapes.title
+    if heading is None:
+        heading = _text_box(slide, MARGIN, Inches(0.3), deck.inner_width, Inches(1.0), [title], 28, bold=True)
+        heading.name = "Title"
+        return heading
+    heading.text = title
+    heading.text_frame.auto_size = MSO_AUTO_SIZE.TEXT_TO_FIT_SHAPE
+    heading.text_frame.word_wrap = True
+    return heading
+
+
+def _drop_empty_placeholders(slide, keep: set) -> None:
+    """Unused body placeholders print 'Click to add text' in edit view; nothing fills them."""
+    for shape in list(slide.placeholders):
+        if shape.placeholder_format.type not in keep:
+            shape._element.getparent().remove(shape._element)
+
+
+def status_marker(c: ReviewContents) -> str:
+    """Whether these are the frozen numbers of a held review or a draft that may still change."""
+    if c.frozen_on:
+        return f"Review held {format_date(c.frozen_on)} (frozen)"
+    return f"Draft generated {format_date(c.generated_at)}"
+
+
+def footer_text(c: ReviewContents) -> str:
+    return (f"Source: {c.source} · Data as of {format_date(c.as_of)} · Filters: {c.filters_text}"
+            f" · {status_marker(c)}")
+
+
+def _footer(slide, deck: _Deck) -> None:
+    box = _text_box(slide, MARGIN, deck.height - FOOTER_HEIGHT - Inches(0.05), deck.inner_width, FOOTER_HEIGHT,
+                    [footer_text(deck.contents)], FOOTER_PT, colour=FOOTER_INK)
+    box.name = "Footer"
+    box.text_frame.vertical_anchor = MSO_ANCHOR.BOTTOM
+
+
+def _title_slide(deck: _Deck) -> None:
+    c = deck.contents
+    slide = deck.prs.slides.add_slide(deck.title_layout)
+    _set_title(slide, f"{c.agency}: quarterly CX review", deck)
+    lines = [c.quarter_display, c.scope_text, f"Data as of {format_date(c.as_of)}", status_marker(c)]
+    subtitle = next((p for p in slide.placeholders if p.placeholder_format.type in
+                     (PP_PLACEHOLDER.SUBTITLE, PP_PLACEHOLDER.BODY)), None)
+    if subtitle is None:
+        subtitle = _text_box(slide, MARGIN, deck.height // 2 + Inches(0.6), deck.inner_width, Inches(1.6), lines, 20)
+    else:
+        _fill(subtitle.text_frame, lines, 20)
+    keep = {PP_PLACEHOLDER.TITLE, PP_PLACEHOLDER.CENTER_TITLE}
+    _drop_empty_placeholders(slide, keep | ({subtitle.placeholder_format.type} if subtitle.is_placeholder else set()))
+
+
+def status_counts(c: ReviewContents) -> list[tuple[str, int]]:
+    """(status in words, number of measures) for every status, zeros included, in the pages' order."""
+    counts = Counter(m.status for m in c.measures)
+    return [(STATUS_WORDS[s].capitalize(), counts[s]) for s in ORDER]
+
+
+def _glance_slide(deck: _Deck) -> None:
+    c = deck.contents
+    slide, top = deck.slide("At a glance")
+    top = _takeaway(slide, deck, top, c.status_takeaway)
+    counts = status_counts(c)
+    data = CategoryChartData(number_format="0")
+    data.categories = [words for words, _ in counts]
+    data.add_series("Measures", [n for _, n in counts])
+    frame = slide.shapes.add_chart(XL_CHART_TYPE.BAR_CLUSTERED, MARGIN, top, deck.inner_width,
+                                   deck.bottom - top, data)
+    frame.name = "Status chart"
+    _style_bar_chart(frame.chart)
+    listed = "; ".join(f"{words}: {n}" for words, n in counts)
+    set_alt_text(frame, f"{c.status_takeaway} Bar chart of the number of measures by status. {listed}.")
+
+
+def _style_bar_chart(chart) -> None:
+    _chart_text(chart)
+    chart.has_title = chart.has_legend = False
+    plot = chart.plots[0]
+    plot.gap_width = 60
+    plot.has_data_labels = True
+    plot.data_labels.number_format, plot.data_labels.number_format_is_linked = "0", False
+    plot.data_labels.position = XL_LABEL_POSITION.OUTSIDE_END
+    plot.data_labels.font.size = Pt(CHART_PT)
+    _solid_series(plot.series[0], PRIMARY)
+    chart.category_axis.reverse_order = True  # top to bottom in the pages' order
+    value_axis = chart.value_axis
+    # It crosses at the last category, which reversed is the bottom (python-pptx has no API for this side).
+    value_axis._element.find(qn("c:crosses")).set("val", "max")
+    value_axis.major_unit, value_axis.minimum_scale = 1, 0
+    value_axis.has_major_gridlines = False
+    value_axis.tick_labels.number_format, value_axis.tick_labels.number_format_is_linked = "0", False
+    value_axis.has_title = True
+    value_axis.axis_title.text_frame.text = "Number of measures"
+    value_axis.axis_title.text_frame.paragraphs[0].runs[0].font.size = Pt(CHART_PT)
+
+
+def _solid_series(series, colour: RGBColor) -> None:
+    series.format.fill.solid()
+    series.format.fill.fore_color.rgb = colour
+    series.format.line.color.rgb = INK
+
+
+def _chart_text(chart) -> None:
+    chart.font.size = Pt(CHART_PT)
+    chart.font.color.rgb = INK
+
+
+# --- scorecard -------------------------------------------------------------------------------
+
+def value_text(m: MeasureSlide) -> str:
+    """The quarter's value as the pages print it, or the suppression words (never a number)."""
+    return SUPPRESSED if m.suppressed else format_value(m.value, m.unit)
+
+
+def change_text(m: MeasureSlide) -> str:
+    """As the scorecard table: the signed change, with its significance and p-value when tested."""
+    if m.suppressed:
+        return MISSING
+    text = format_change(m.change, m.unit)
+    if m.p_value is not None:
+        text += f" ({'significant' if m.significant else 'not significant'}, {format_p(m.p_value)})"
+    return text
+
+
+def scorecard_row(m: MeasureSlide) -> list[str]:
+    interval = MISSING if m.suppressed else format_interval(m.ci_low, m.ci_high, m.unit)
+    return [m.name, value_text(m), interval, format_n(m.n), format_value(m.target, m.unit),
+            STATUS_WORDS[m.status].capitalize(), change_text(m), m.owner or MISSING]
+
+
+def _scorecard_slides(deck: _Deck, goal: Goal) -> None:
+    known = {m.measure_id: m for m in deck.contents.measures}
+    rows = [scorecard_row(known[i]) for i in goal.measure_ids if i in known]
+    _table_slides(deck, f"Scorecard: {goal.name}", goal.takeaway, SCORECARD_HEADER, SCORECARD_WIDTHS, rows,
+                  SCORECARD_ROWS, "Scorecard table", empty=f"No measures of this goal are in {_scope(deck)}.")
+
+
+def _scope(deck: _Deck) -> str:
+    return f"{deck.contents.quarter_display}, {deck.contents.scope_text}"
+
+
+# --- one slide per measure ------------------------------------------------------------------
+
+def status_sentence(m: MeasureSlide) -> str:
+    """The card's status line in words, with the target it is judged against."""
+    target = ""
+    if m.target is not None:
+        direction = {"higher": " or higher", "lower": " or lower"}[m.direction]
+        target = f" (target {format_value(m.target, m.unit)}{direction})"
+    suppressed = "; this quarter's result is suppressed (small sample)" if m.suppressed else ""
+    return f"Status: {STATUS_WORDS[m.status]}{target}{suppressed}."
+
+
+def chart_values(m: MeasureSlide) -> list[float | None]:
+    """Percent measures are plotted as 0-100 (unrounded); points as they are; gaps stay None."""
+    scale = 100 if m.unit == "percent" else 1
+    return [None if p.value is None else p.value * scale for p in m.points]
+
+
+def events_in(c: ReviewContents, labels: Sequence[str]) -> list[str]:
+    """Annotations in the chart's quarters, oldest first: 'label (31 Dec 2022)'."""
+    shown = sorted((a for a in c.annotations if a.quarter in set(labels)), key=lambda a: (a.event_date, a.id))
+    return [f"{a.label} ({format_date(a.event_date)})" for a in shown]
+
+
+def _measure_slide(deck: _Deck, m: MeasureSlide) -> None:
+    slide, top = deck.slide(m.name)
+    takeaway = f"{m.trend_takeaway} {status_sentence(m)}".strip()
+    top = _takeaway(slide, deck, top, takeaway)
+    events = events_in(deck.contents, [p.label for p in m.points])
+    events_text = f"Events: {'; '.join(events)}" if events else ""
+    events_height = _text_height(events_text, deck.inner_width, TABLE_PT) if events else 0
+    if m.points:
+        frame = _line_chart(slide, m, MARGIN, top, deck.inner_width, deck.bottom - top - events_height)
+        set_alt_text(frame, f"{takeaway} {trend_in_words(m)}")
+    else:
+        _takeaway(slide, deck, top, "No quarters of data to chart.")
+    if events:
+        box = _text_box(slide, MARGIN, deck.bottom - events_height, deck.inner_width, events_height, [events_text],
+                        TABLE_PT)
+        box.name = "Events"
+    slide.notes_slide.notes_text_frame.text = speaker_notes(m)
+
+
+def _line_chart(slide, m: MeasureSlide, x: int, y: int, cx: int, cy: int):
+    percent = m.unit == "percent"
+    data = CategoryChartData(number_format='0.0"%"' if percent else "0.00")
+    data.categories = [p.label for p in m.points]
+    data.add_series(m.name, chart_values(m))
+    if m.target is not None:
+        data.add_series("Target", [m.target * (100 if percent else 1)] * len(m.points))
+    frame = slide.shapes.add_chart(XL_CHART_TYPE.LINE_MARKERS, x, y, cx, cy, data)
+    frame.name = "Trend chart"
+    _style_line_chart(frame.chart, percent)
+    return frame
+
+
+def _style_line_chart(chart, percent: bool) -> None:
+    _chart_text(chart)
+    chart.has_legend = True
+    chart.legend.position, chart.legend.include_in_layout = XL_LEGEND_POSITION.BOTTOM, False
+    value, *target = chart.plots[0].series
+    _line(value, PRIMARY, Pt(2.5))
+    value.marker.style, value.marker.size = XL_MARKER_STYLE.CIRCLE, 8
+    value.marker.format.fill.solid()
+    value.marker.format.fill.fore_color.rgb = PRIMARY
+    value.marker.format.line.color.rgb = PRIMARY
+    labels = value.data_labels
+    labels.number_format, labels.number_format_is_linked = ('0.0"%"' if percent else "0.00"), False
+    labels.position, labels.show_value = XL_LABEL_POSITION.ABOVE, True
+    labels.font.size = Pt(11)
+    for series in target:
+        _line(series, TARGET, Pt(2))
+        series.format.line.dash_style = MSO_LINE.DASH
+        series.marker.style = XL_MARKER_STYLE.NONE
+    axis = chart.value_axis
+    axis.tick_labels.number_format = '0.0"%"' if percent else "0.00"  # narrow ranges: no repeated labels
+    axis.tick_labels.number_format_is_linked = False
+    axis.major_gridlines.format.line.color.rgb = HEADER_FILL
+    _gaps_as_gaps(chart)
+
+
+def _line(series, colour: RGBColor, width) -> None:
+    series.smooth = False
+    series.format.line.color.rgb = colour
+    series.format.line.width = width
+
+
+def _gaps_as_gaps(chart) -> None:
+    """A quarter without a value is a break in the line, not a drop to zero or a bridge (python-pptx
+    writes dispBlanksAs today; saying so keeps it true)."""
+    blanks = chart._chartSpace.chart.find(qn("c:dispBlanksAs"))
+    if blanks is not None:
+        blanks.set("val", "gap")
+
+
+def trend_in_words(m: MeasureSlide) -> str:
+    """The chart's numbers for alt text: every quarter's value, and the target."""
+    points = ", ".join(f"{p.label} {_value_words(p.value, m.unit)}" for p in m.points)
+    target = f" Target {format_value(m.target, m.unit)}." if m.target is not None else " No target."
+    return f"Line chart of {m.name} by quarter: {points}.{target}"
+
+
+def _value_words(value, unit: str) -> str:
+    return "no data" if value is None else format_value(value, unit)
+
+
+def speaker_notes(m: MeasureSlide) -> str:
+    """What the presenter needs to hand: the commentary, then what the measure is and who owns it."""
+    parts = [m.commentary.text()] if m.commentary and m.commentary.text() else []
+    parts += [f"Definition: {m.definition}", f"Owner: {m.owner or MISSING}"]
+    parts += [f"Question wording: {w}" for w in m.wordings]
+    return "\n".join(parts)
+
+
+# --- journey --------------------------------------------------------------------------------
+
+def journey_figure(c: ReviewContents):
+    """The pages' heat map, sized for a slide picture."""
+    from dashboard.components.heat_map import Cell, heat_map_figure
+
+    j = c.journey
+    cells = [[Cell(x.value, tuple(tuple(mark) for mark in x.marks), x.score) for x in row] for row in j.cells]
+    columns = [name if "<br>" in name else "<br>".join(textwrap.wrap(name, 14)) for name in j.indicators]
+    fig = heat_map_figure(j.stages, columns, cells, low="Weakest", high="Strongest")
+    fig.update_layout(width=max(1100, 150 + 105 * len(columns)), height=120 + 70 * len(j.stages))
+    return _sharper(fig, 2)
+
+
+def _sharper(fig, k: int):
+    """The same figure k times larger in every dimension: kaleido draws one pixel per layout unit,
+    so this is a k-times sharper picture whose text is as large on the slide as at scale 1."""
+    margin = fig.layout.margin
+    fig.update_layout(width=fig.layout.width * k, height=fig.layout.height * k, font_size=fig.layout.font.size * k,
+                      margin={side: getattr(margin, side) * k for side in ("l", "r", "t", "b")})
+    fig.update_traces(xgap=3 * k, ygap=3 * k, colorbar_thickness=14 * k, colorbar_outlinewidth=k)
+    fig.update_yaxes(tickfont_size=fig.layout.yaxis.tickfont.size * k)
+    for note in fig.layout.annotations:
+        note.font.size *= k
+    return fig
+
+
+def journey_in_words(c: ReviewContents) -> str:
+    j = c.journey
+    rows = []
+    for stage, row in zip(j.stages, j.cells):
+        cells = ", ".join(f"{name} {cell.value}" + "".join(f" ({words})" for _, words in cell.marks)
+                          for name, cell in zip(j.indicators, row))
+        rows.append(f"{stage}: {cells}")
+    return f"Heat map of journey stages by indicator. {'; '.join(rows)}."
+
+
+def _journey_slide(deck: _Deck) -> None:
+    from cxdash.exports.chart_image import render
+
+    c = deck.contents
+    fig = journey_figure(c)
+    try:
+        png = render([fig], "png")[0]
+    except Exception as exc:  # kaleido and its browser fail in many ways; the user can only install them
+        raise UserError(f"Could not draw the journey heat map (kaleido with Chromium): {exc}") from exc
+    slide, top = deck.slide("Journey view")
+    top = _takeaway(slide, deck, top, c.journey.takeaway)
+    room_w, room_h = deck.inner_width, deck.bottom - top
+    aspect = fig.layout.width / fig.layout.height
+    cx, cy = (room_w, int(room_w / aspect)) if room_w / aspect <= room_h else (int(room_h * aspect), room_h)
+    picture = slide.shapes.add_picture(io.BytesIO(png), MARGIN + (room_w - cx) // 2, top, cx, cy)
+    picture.name = "Journey heat map"
+    set_alt_text(picture, f"{c.journey.takeaway} {journey_in_words(c)}")
+
+
+# --- off track, actions -----------------------------------------------------------------------
+
+def off_track_row(m: MeasureSlide) -> list[str]:
+    what_next = (m.commentary.what_next.strip() if m.commentary else "") or NO_COMMENTARY
+    return [m.name, value_text(m), format_value(m.target, m.unit), m.owner or MISSING, what_next]
+
+
+def _off_track_slides(deck: _Deck) -> None:
+    off = [m for m in measures_in_goal_order(deck.contents) if m.status == "off_track"]
+    n = len(off)
+    takeaway = f"{n} measure{'s are' if n != 1 else ' is'} off track in {deck.contents.quarter_display}."
+    _table_slides(deck, "Measures off track", takeaway, OFF_TRACK_HEADER, OFF_TRACK_WIDTHS,
+                  [off_track_row(m) for m in off], OFF_TRACK_ROWS, "Off-track table",
+                  empty=f"No measures are off track in {_scope(deck)}.")
+
+
+def action_row(a: Action) -> list[str]:
+    measure = a.measure_name or a.measure_id or MISSING
+    return [a.kind.capitalize(), a.description, measure, a.owner or MISSING, format_date(a.due_date),
+            STATE_WORDS[a.state]]
+
+
+def actions_sentence(actions: Sequence[Action]) -> str:
+    """'3 actions: 1 done, 1 open, 1 late.' (decisions count as actions here)."""
+    counts = Counter(a.state for a in actions)
+    n = len(actions)
+    return f"{n} action{'s' if n != 1 else ''}: {counts['done']} done, {counts['open']} open, {counts['late']} late."
+
+
+def _action_slides(deck: _Deck) -> None:
+    actions = deck.contents.actions
+    frames = _table_slides(deck, "Decisions and actions", actions_sentence(actions) if actions else "",
+                           ACTION_HEADER, ACTION_WIDTHS, [action_row(a) for a in actions], ACTION_ROWS,
+                           "Actions table", empty="No decisions or actions have been recorded for this review.")
+    late_column = ACTION_HEADER.index("State")
+    for frame in frames:
+        for row in list(frame.table.rows)[1:]:
+            cell = row.cells[late_column]
+            if cell.text == STATE_WORDS["late"]:
+                cell.text_frame.paragraphs[0].runs[0].font.bold = True
+
+
+# --- shared pieces ----------------------------------------------------------------------------
+
+def _table_slides(deck: _Deck, title: str, takeaway: str, header: list[str], widths: list[float],
+                  rows: list[list[str]], most: int, name: str, empty: str) -> list:
+    """The rows as native tables, split over as many slides as fit (title gets '(2 of 3)');
+    a sentence instead of an empty table. Returns the tables' graphic frames."""
+    if not rows:
+        slide, top = deck.slide(title)
+        _takeaway(slide, deck, top, empty)
+        return []
+    col_widths = _scaled(widths, deck.inner_width)
+    chunks = _chunks(rows, col_widths, most, deck.bottom - _table_top(deck, takeaway), header)
+    frames = []
+    for number, chunk in enumerate(chunks, 1):
+        part = f" ({number} of {len(chunks)})" if len(chunks) > 1 else ""
+        slide, top = deck.slide(title + part)
+        top = _takeaway(slide, deck, top, takeaway) if takeaway else top
+        frame = _table(slide, header, chunk, col_widths, MARGIN, top)
+        frame.name = name
+        set_alt_text(frame, f"{takeaway} {table_in_words(header, chunk)}")
+        frames.append(frame)
+    return frames
+
+
+def table_in_words(header: list[str], rows: list[list[str]]) -> str:
+    """Alt text for a table: its columns, then each row's cells named by column."""
+    lines = ["; ".join(f"{h}: {cell}" for h, cell in zip(header, row)) for row in rows]
+    return f"Table of {len(rows)} row{'s' if len(rows) != 1 else ''}. " + " | ".join(lines)
+
+
+def _table_top(deck: _Deck, takeaway: str) -> int:
+    """Where a table starts under the title and this takeaway (to split rows before drawing)."""
+    return deck.content_top + (_text_height(takeaway, deck.inner_width, TAKEAWAY_PT) + GAP if takeaway else 0)
+
+
+def _scaled(widths: list[float], total: int) -> list[int]:
+    scale = total / sum(widths)
+    return [int(w * scale) for w in widths]
+
+
+def _chunks(rows: list[list[str]], widths: list[int], most: int, room: int,
+            header: list[str]) -> list[list[list[str]]]:
+    """Rows in slide-sized groups: at most ``most`` rows, and no more than the height left."""
+    header_height = _row_height(header, widths)
+    chunks, current, used = [], [], header_height
+    for row in rows:
+        height = _row_height(row, widths)
+        if current and (len(current) >= most or used + height > room):
+            chunks.append(current)
+            current, used = [], header_height
+        current.append(row)
+        used += height
+    return chunks + [current]
+
+
+def _row_height(row: Sequence[str], widths: Sequence[int]) -> int:
+    lines = max(_lines(text, width, TABLE_PT) for text, width in zip(row, widths))
+    return int(Pt(TABLE_PT * 1.2) * lines + Inches(0.12))
+
+
+def _lines(text: str, width: int, size_pt: float) -> int:
+    """A cautious count of wrapped lines (average glyph ~0.55 em; LibreOffice may swap fonts)."""
+    per_line = max(1, int((width - Inches(0.15)) / (Pt(size_pt) * 0.55)))
+    return sum(max(1, math.ceil(len(part) / per_line)) for part in (text or " ").split("\n"))
+
+
+def _text_height(text: str, width: int, size_pt: float) -> int:
+    return int(Pt(size_pt * 1.2) * _lines(text, width, size_pt) + Inches(0.15))
+
+
+def _table(slide, header: list[str], rows: list[list[str]], widths: list[int], x: int, y: int):
+    heights = [_row_height(header, widths)] + [_row_height(r, widths) for r in rows]
+    frame = slide.shapes.add_table(len(rows) + 1, len(header), x, y, sum(widths), sum(heights))
+    table = frame.table
+    table.first_row, table.horz_banding = True, False
+    frame._element.graphic.graphicData.tbl.tblPr.find(qn("a:tableStyleId")).text = TABLE_STYLE
+    for j, width in enumerate(widths):
+        table.columns[j].width = width
+    for i, row in enumerate([header, *rows]):
+        table.rows[i].height = _row_height([""], widths[:1])  # a minimum: rows grow to their text
+        for j, text in enumerate(row):
+            _cell(table.cell(i, j), text, header=i == 0)
+    return frame
+
+
+def _cell(cell, text: str, header: bool) -> None:
+    _rules(cell)
+    cell.fill.solid()
+    cell.fill.fore_color.rgb = HEADER_FILL if header else WHITE
+    cell.margin_left = cell.margin_right = Inches(0.06)
+    cell.margin_top = cell.margin_bottom = Inches(0.04)
+    cell.vertical_anchor = MSO_ANCHOR.TOP
+    _fill(cell.text_frame, [text], TABLE_PT, bold=header)
+
+
+def _rules(cell) -> None:
+    """A thin grey rule under and over each cell: rows stay apart without a heavy grid."""
+    tc_pr = cell._tc.get_or_add_tcPr()
+    for side in ("a:lnL", "a:lnR", "a:lnT", "a:lnB"):
+        line = etree.SubElement(tc_pr, qn(side), w="0" if side in ("a:lnL", "a:lnR") else "9525")
+        if side in ("a:lnL", "a:lnR"):
+            etree.SubElement(line, qn("a:noFill"))
+        else:
+            etree.SubElement(etree.SubElement(line, qn("a:solidFill")), qn("a:srgbClr"), val=RULE)
+
+
+def _takeaway(slide, deck: _Deck, top: int, text: str) -> int:
+    """The slide's one-sentence message, above what it summarises; returns the next free top."""
+    height = _text_height(text, deck.inner_width, TAKEAWAY_PT)
+    box = _text_box(slide, MARGIN, top, deck.inner_width, height, [text], TAKEAWAY_PT)
+    box.name = "Takeaway"
+    return top + height + GAP
+
+
+def _text_box(slide, x: int, y: int, cx: int, cy: int, lines: list[str], size_pt: float, bold: bool = False,
+              colour: RGBColor = INK):
+    box = slide.shapes.add_textbox(x, y, cx, cy)
+    frame = box.text_frame
+    frame.word_wrap = True
+    frame.auto_size = MSO_AUTO_SIZE.NONE
+    frame.margin_left = frame.margin_right = Emu(0)
+    _fill(frame, lines, size_pt, bold=bold, colour=colour)
+    return box
+
+
+def _fill(frame, lines: list[str], size_pt: float, bold: bool = False, colour: RGBColor = INK) -> None:
+    """One paragraph per line, each run in an explicit size and colour (templates vary)."""
+    frame.text = "\n".join(lines)
+    for paragraph in frame.paragraphs:
+        for run in paragraph.runs:
+            run.font.size = Pt(size_pt)
+            run.font.bold = bold
+            run.font.color.rgb = colour
+
+
+def set_alt_text(shape, text: str) -> None:
+    """python-pptx has no alt-text API: ``descr`` on the shape's cNvPr (graphicFrame or pic)."""
+    shape._element.xpath("./*[1]/p:cNvPr")[0].set("descr", " ".join(text.split()))

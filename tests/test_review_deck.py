@@ -1,0 +1,325 @@
+"""The quarterly review pack as a deck and a PDF: slides in order, native charts holding the input
+numbers, tables formatted as the pages format them, speaker notes, alt text and a source footer on
+every slide; agency templates; the PDF through LibreOffice (installed by scripts/test)."""
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pytest
+from pptx import Presentation
+from pypdf import PdfReader
+
+from cxdash.errors import UserError
+from cxdash.exports.pdf import to_pdf
+from cxdash.exports.review_deck import build_deck, default_template
+from cxdash.review.contents import (
+    Action,
+    Annotation,
+    Commentary,
+    Goal,
+    Journey,
+    JourneyCell,
+    MeasureSlide,
+    Point,
+    ReviewContents,
+)
+from dashboard.formatting import (
+    MISSING,
+    format_change,
+    format_date,
+    format_interval,
+    format_n,
+    format_p,
+    format_value,
+)
+
+QUARTERS = ["FY2022 Q1", "FY2022 Q2", "FY2022 Q3", "FY2022 Q4", "FY2023 Q1"]
+FOOTER = ("Source: OMB A-11 Section 280 survey (Touchpoints); cxdash · Data as of 31 Dec 2022 · "
+          "Filters: FY2023 Q1 · All providers · All services")
+
+
+def _points(values, n=1800):
+    return [Point(label=q, value=v, n=None if v is None else n) for q, v in zip(QUARTERS, values)]
+
+
+def _measure(measure_id, name, goal, unit, values, status, **extra):
+    base = {"measure_id": measure_id, "name": name, "goal": goal, "unit": unit, "status": status,
+            "definition": f"Share of respondents who agree: {name.lower()}.", "objective": "Build trust",
+            "direction": "higher", "owner": "Office of CX", "stages": ["all"], "value": values[-1],
+            "points": _points(values), "trend_takeaway": f"{name} moved over the last five quarters.",
+            "prev_label": "FY2022 Q4"}
+    return MeasureSlide(**{**base, **extra})
+
+
+def sample_contents(**changes) -> ReviewContents:
+    trust = _measure("trust", "Trust after the interaction", "trust", "percent",
+                     [0.781, 0.774, None, 0.763, 0.742], "off_track", ci_low=0.721, ci_high=0.763, n=1843,
+                     target=0.8, change=-0.021, p_value=0.012, significant=True,
+                     commentary=Commentary(what_happened="Trust fell 2.1 points.", why="Longer waits after the "
+                                           "portal outage.", what_next="Add call-back staff by March.",
+                                           author="A. Rivera"))
+    satisfaction = _measure("satisfaction", "Satisfaction score", "trust", "points", [4.01, 4.05, 4.08, 4.07, 4.12],
+                            "on_track", ci_low=4.05, ci_high=4.19, n=1811, target=4.0, change=0.05, p_value=0.21,
+                            significant=False, wordings=["How satisfied are you with the service you received?"])
+    ease = _measure("ease", "Ease of the process", "easy", "percent", [0.702, 0.711, 0.69, 0.705, None], "no_data",
+                    n=18, suppressed=True, target=0.75, owner="Benefits delivery")
+    effectiveness = _measure("effectiveness", "Effectiveness", "easy", "percent", [0.65, 0.66, 0.671, 0.67, 0.681],
+                             "no_target", ci_low=0.66, ci_high=0.702, n=1790, change=0.011, p_value=0.45,
+                             significant=False)
+    return ReviewContents(**{**_base(trust, satisfaction, ease, effectiveness), **changes})
+
+
+def _base(*measures) -> dict:
+    """The review's other fields: two goals, a 3 x 4 journey, three actions, two annotations."""
+    stages = ["Apply", "Wait for a decision", "Receive the benefit"]
+    indicators = ["Trust (% agree)", "Ease (% agree)", "Time to complete (median)", "Calls abandoned"]
+    cells = [[JourneyCell(value=f"{70 + 3 * i + j}.0%", marks=[("▲", "strongest")] if (i, j) == (2, 0) else [],
+                          score=(i + j) / 5 if j != 3 else None) for j in range(4)] for i in range(3)]
+    cells[1][2] = JourneyCell(value="Suppressed (n < 30)")
+    return dict(
+        agency="Veterans Benefits Administration", quarter="FY2023Q1", quarter_display="FY2023 Q1 (Oct-Dec 2022)",
+        scope_text="All providers · All services", filters_text="FY2023 Q1 · All providers · All services",
+        source="OMB A-11 Section 280 survey (Touchpoints); cxdash", as_of=dt.date(2022, 12, 31),
+        generated_at=dt.datetime(2023, 1, 15, 9, 30), review_date=dt.date(2023, 1, 20),
+        status_takeaway="Of 4 measures in FY2023 Q1, 1 is on track, 1 off track, 1 without a target and 1 without data.",
+        goals=[Goal(id="trust", name="Customers trust us", measure_ids=["trust", "satisfaction"],
+                    takeaway="1 of 2 measures is on track."),
+               Goal(id="easy", name="Services are easy", measure_ids=["ease", "effectiveness"],
+                    takeaway="Neither measure can be judged against a target this quarter.")],
+        measures=list(measures),
+        journey=Journey(stages=stages, indicators=indicators, cells=cells,
+                        takeaway="Waiting for a decision is the weakest stage on ease."),
+        actions=[Action(id=1, measure_id="trust", measure_name="Trust after the interaction", quarter="FY2022Q4",
+                        kind="action", description="Publish wait times on the portal", owner="Digital team",
+                        due_date=dt.date(2022, 12, 1), status="done", completed_on=dt.date(2022, 11, 20),
+                        state="done"),
+                 Action(id=2, measure_id=None, quarter="FY2023Q1", kind="decision",
+                        description="Fund call-back staffing for Q2", owner="Deputy Secretary",
+                        due_date=dt.date(2023, 3, 31), state="open"),
+                 Action(id=3, measure_id="ease", measure_name="Ease of the process", quarter="FY2022Q4",
+                        kind="action", description="Shorten the application form", owner="Benefits delivery",
+                        due_date=dt.date(2023, 1, 10), state="late")],
+        annotations=[Annotation(id=1, event_date=dt.date(2022, 4, 12), label="Portal outage", quarter="FY2022 Q3"),
+                     Annotation(id=2, event_date=dt.date(2020, 1, 5), label="Old launch", quarter="FY2020 Q2")],
+    )
+
+
+EXPECTED_TITLES = [
+    "Veterans Benefits Administration: quarterly CX review", "At a glance", "Scorecard: Customers trust us",
+    "Scorecard: Services are easy", "Trust after the interaction", "Satisfaction score", "Ease of the process",
+    "Effectiveness", "Journey view", "Measures off track", "Decisions and actions"]
+
+
+@pytest.fixture(scope="module")
+def built():
+    steps = []
+    data = build_deck(sample_contents(), progress=lambda fraction, step: steps.append((fraction, step)))
+    return data, Presentation(io.BytesIO(data)), steps
+
+
+def _titles(prs):
+    return [slide.shapes.title.text for slide in prs.slides]
+
+
+def _slide(prs, title):
+    return next(s for s in prs.slides if s.shapes.title.text == title)
+
+
+def _charts(slide):
+    return [shape.chart for shape in slide.shapes if shape.has_chart]
+
+
+def _table(slide):
+    return [[cell.text for cell in row.cells] for row in next(s for s in slide.shapes if s.has_table).table.rows]
+
+
+def _texts(slide):
+    return [shape.text_frame.text for shape in slide.shapes if shape.has_text_frame]
+
+
+def test_slides_in_order_on_a_16_9_default_template(built):
+    _, prs, steps = built
+    assert _titles(prs) == EXPECTED_TITLES
+    assert (prs.slide_width, prs.slide_height) == (12192000, 6858000)  # 13.333 in x 7.5 in
+    fractions = [f for f, _ in steps]
+    assert fractions == sorted(fractions) and fractions[0] == 0 and fractions[-1] == 1.0
+    assert any("journey" in step.lower() for _, step in steps)
+
+
+def test_title_slide_says_quarter_scope_as_of_and_draft(built):
+    _, prs, _ = built
+    text = "\n".join(_texts(prs.slides[0]))
+    for words in ("FY2023 Q1 (Oct-Dec 2022)", "All providers · All services", "Data as of 31 Dec 2022",
+                  "Draft generated 15 Jan 2023"):
+        assert words in text
+
+
+def test_glance_chart_counts_measures_by_status(built):
+    _, prs, _ = built
+    slide = _slide(prs, "At a glance")
+    chart, = _charts(slide)
+    assert list(chart.plots[0].categories) == ["On track", "At risk", "Off track", "Without a target",
+                                               "Without data"]
+    assert list(chart.plots[0].series[0].values) == [1, 0, 1, 1, 1]
+    assert sample_contents().status_takeaway in _texts(slide)
+
+
+def test_trend_charts_hold_the_input_values(built):
+    _, prs, _ = built
+    contents = sample_contents()
+    for measure in contents.measures:
+        chart, = _charts(_slide(prs, measure.name))
+        plot = chart.plots[0]
+        assert list(plot.categories) == QUARTERS
+        scale = 100 if measure.unit == "percent" else 1
+        series = {s.name: list(s.values) for s in plot.series}
+        assert series[measure.name] == [None if p.value is None else p.value * scale for p in measure.points]
+        if measure.target is None:
+            assert list(series) == [measure.name]
+        else:
+            assert series["Target"] == [measure.target * scale] * len(QUARTERS)
+    trust, = _charts(_slide(prs, "Trust after the interaction"))
+    assert trust.plots[0].series[0].values[2] is None  # a gap, not zero
+    assert trust._chartSpace.xpath(".//c:dispBlanksAs")[0].get("val") == "gap"
+    assert {f.text for f in trust._chartSpace.xpath(".//c:val//c:formatCode")} == {'0.0"%"'}
+    satisfaction, = _charts(_slide(prs, "Satisfaction score"))
+    assert {f.text for f in satisfaction._chartSpace.xpath(".//c:val//c:formatCode")} == {"0.00"}
+
+
+def test_scorecard_table_is_formatted_as_the_pages_format_it(built):
+    _, prs, _ = built
+    rows = _table(_slide(prs, "Scorecard: Customers trust us"))
+    assert rows[0] == ["Measure", "This quarter", "95% interval", "n", "Target", "Status",
+                       "Change vs previous quarter", "Owner"]
+    assert rows[1] == ["Trust after the interaction", format_value(0.742, "percent"),
+                       format_interval(0.721, 0.763, "percent"), format_n(1843), format_value(0.8, "percent"),
+                       "Off track", f"{format_change(-0.021, 'percent')} (significant, {format_p(0.012)})",
+                       "Office of CX"]
+    assert rows[2][:6] == ["Satisfaction score", "4.12", "4.05–4.19", "1,811", "4.00", "On track"]
+    easy = _table(_slide(prs, "Scorecard: Services are easy"))
+    assert easy[1][:6] == ["Ease of the process", "Suppressed (small sample)", MISSING, "18", "75.0%", "Without data"]
+    assert easy[2][4:6] == [MISSING, "Without a target"]
+    assert "Neither measure can be judged" in " ".join(_texts(_slide(prs, "Scorecard: Services are easy")))
+
+
+def test_measure_slides_have_takeaway_events_and_notes(built):
+    _, prs, _ = built
+    trust = _slide(prs, "Trust after the interaction")
+    text = " ".join(_texts(trust))
+    assert "Trust after the interaction moved over the last five quarters." in text
+    assert "off track (target 80.0% or higher)" in text
+    assert "Events: Portal outage (12 Apr 2022)" in text and "Old launch" not in text
+    notes = trust.notes_slide.notes_text_frame.text
+    assert "What next: Add call-back staff by March." in notes and "(A. Rivera)" in notes
+    assert "Definition: Share of respondents" in notes and "Owner: Office of CX" in notes
+    satisfaction = _slide(prs, "Satisfaction score").notes_slide.notes_text_frame.text
+    assert "How satisfied are you with the service you received?" in satisfaction
+    assert "What happened" not in satisfaction
+    ease = " ".join(_texts(_slide(prs, "Ease of the process")))
+    assert "suppressed (small sample)" in ease and "Events:" in ease
+
+
+def test_journey_slide_is_a_picture_with_its_takeaway(built):
+    _, prs, _ = built
+    slide = _slide(prs, "Journey view")
+    pictures = [s for s in slide.shapes if s.shape_type == 13]  # MSO_SHAPE_TYPE.PICTURE
+    assert len(pictures) == 1 and pictures[0].image.blob[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "Waiting for a decision is the weakest stage on ease." in _texts(slide)
+    descr = pictures[0]._element.xpath("./*[1]/p:cNvPr")[0].get("descr")
+    assert "Wait for a decision" in descr and "Suppressed (n < 30)" in descr
+
+
+def test_off_track_and_action_tables(built):
+    _, prs, _ = built
+    off = _table(_slide(prs, "Measures off track"))
+    assert off[1] == ["Trust after the interaction", "74.2%", "80.0%", "Office of CX", "Add call-back staff by March."]
+    actions_slide = _slide(prs, "Decisions and actions")
+    actions = _table(actions_slide)
+    assert actions[0] == ["Kind", "Description", "Measure", "Owner", "Due", "State"]
+    assert [r[5] for r in actions[1:]] == ["Done", "Open", "Late"]
+    assert actions[2] == ["Decision", "Fund call-back staffing for Q2", MISSING, "Deputy Secretary",
+                          format_date(dt.date(2023, 3, 31)), "Open"]
+    table = next(s for s in actions_slide.shapes if s.has_table).table
+    assert table.cell(3, 5).text_frame.paragraphs[0].runs[0].font.bold is True
+    assert table.cell(2, 5).text_frame.paragraphs[0].runs[0].font.bold is not True
+    assert "3 actions: 1 done, 1 open, 1 late." in _texts(actions_slide)
+
+
+def test_every_graphic_has_alt_text_and_every_slide_a_footer(built):
+    _, prs, _ = built
+    graphics = 0
+    for slide in prs.slides:
+        for shape in slide.shapes:
+            if shape.has_chart or shape.has_table or shape.shape_type == 13:
+                graphics += 1
+                assert shape._element.xpath("./*[1]/p:cNvPr")[0].get("descr", "").strip(), shape.name
+        footer = list(slide.shapes)[-1]  # last: read after the slide's content
+        assert footer.text_frame.text == f"{FOOTER} · Draft generated 15 Jan 2023"
+    assert graphics == 1 + 2 + 4 + 1 + 1 + 1
+    descr = next(s for s in _slide(prs, "Satisfaction score").shapes if s.has_chart)._element.xpath(
+        "./*[1]/p:cNvPr")[0].get("descr")
+    assert "FY2022 Q1 4.01" in descr and "Target 4.00" in descr
+    descr = next(s for s in _slide(prs, "Trust after the interaction").shapes if s.has_chart)._element.xpath(
+        "./*[1]/p:cNvPr")[0].get("descr")
+    assert "FY2022 Q2 77.4%, FY2022 Q3 no data" in descr and "off track" in descr
+
+
+def test_frozen_split_and_empty_sections():
+    base = sample_contents()
+    many = [base.measures[1].model_copy(update={"measure_id": f"m{i}", "name": f"Measure {i}"}) for i in range(11)]
+    contents = sample_contents(
+        frozen_on=dt.date(2023, 1, 20), journey=None, actions=[], measures=many,
+        goals=[Goal(id="all", name="Everything", measure_ids=[m.measure_id for m in many], takeaway="All on track.")])
+    prs = Presentation(io.BytesIO(build_deck(contents)))
+    titles = _titles(prs)
+    assert titles[2:4] == ["Scorecard: Everything (1 of 2)", "Scorecard: Everything (2 of 2)"]
+    assert len(_table(prs.slides[2])) - 1 + len(_table(prs.slides[3])) - 1 == 11
+    assert "Journey view" not in titles and titles[-2:] == ["Measures off track", "Decisions and actions"]
+    assert any("No measures are off track" in t for t in _texts(prs.slides[-2]))
+    assert any("No decisions or actions" in t for t in _texts(prs.slides[-1]))
+    for slide in prs.slides:
+        assert any("Review held 20 Jan 2023 (frozen)" in t for t in _texts(slide))
+
+
+def test_an_agency_template_loses_its_own_slides(tmp_path):
+    agency = Presentation(str(default_template()))
+    extra = agency.slides.add_slide(agency.slide_layouts[1])
+    extra.shapes.title.text = "Agency example slide"
+    agency.slide_layouts.get_by_name("Title Only").name = "Heading only"  # the fallback must find a layout
+    path = tmp_path / "agency.pptx"
+    agency.save(str(path))
+    prs = Presentation(io.BytesIO(build_deck(sample_contents(journey=None), template=path)))
+    titles = _titles(prs)
+    assert "Agency example slide" not in titles
+    assert titles == [t for t in EXPECTED_TITLES if t != "Journey view"]
+    assert prs.slides[0].slide_layout.name == "Title Slide"
+    assert {s.slide_layout.name for s in list(prs.slides)[1:]} == {"Title and Content"}  # first with a title
+    for slide in prs.slides:  # the layout's empty content placeholder is gone
+        assert all(p.placeholder_format.idx == 0 or p.has_text_frame and p.text_frame.text
+                   for p in slide.placeholders)
+
+
+def test_a_missing_or_broken_template_is_a_user_error(tmp_path):
+    missing = tmp_path / "nowhere" / "agency.pptx"
+    with pytest.raises(UserError, match="nowhere/agency.pptx"):
+        build_deck(sample_contents(journey=None), template=missing)
+    broken = tmp_path / "broken.pptx"
+    broken.write_bytes(b"not a zip")
+    with pytest.raises(UserError, match="broken.pptx"):
+        build_deck(sample_contents(journey=None), template=str(broken))
+
+
+def test_pdf_without_libreoffice_says_what_to_install(monkeypatch):
+    monkeypatch.setattr("shutil.which", lambda name: None)
+    with pytest.raises(UserError, match="apt-get install libreoffice-impress"):
+        to_pdf(b"PK")
+
+
+def test_pdf_has_a_page_per_slide(built):
+    data, prs, _ = built
+    pdf = to_pdf(data)
+    reader = PdfReader(io.BytesIO(pdf))
+    assert len(reader.pages) == len(prs.slides)
+    text = " ".join(page.extract_text() for page in reader.pages)
+    assert "Trust after the interaction" in text and "Satisfaction score" in text
