@@ -80,14 +80,20 @@ def real_quarterly_path() -> Path:
 @pytest.fixture(scope="module")
 def computed_sqlite(tmp_path_factory, catalogue, real_quarterly_path):
     """A SQLite database with the real quarterly file loaded and computed (read-only use)."""
-    from cxdash.compute import compute
-    from loaders import a11_quarterly
-    eng = make_engine(f"sqlite:///{tmp_path_factory.mktemp('computed') / 'cxdash.db'}")
-    upgrade(eng)
-    a11_quarterly.load(eng, real_quarterly_path, catalogue)
-    compute(eng, catalogue)
+    eng = quarterly_sqlite(tmp_path_factory.mktemp("computed") / "cxdash.db", catalogue, real_quarterly_path)
     yield eng
     eng.dispose()
+
+
+def quarterly_sqlite(path: Path, catalogue, csv: Path):
+    """A SQLite database at ``path`` with an A-11 quarterly file loaded and computed."""
+    from cxdash.compute import compute
+    from loaders import a11_quarterly
+    eng = make_engine(f"sqlite:///{path}")
+    upgrade(eng)
+    a11_quarterly.load(eng, csv, catalogue)
+    compute(eng, catalogue)
+    return eng
 
 
 def all_text(eng) -> list[str]:

@@ -442,6 +442,17 @@ def test_measure_card_content():
     assert visible_text(wording).endswith("commitment to Veterans.")
 
 
+def test_measure_card_shows_the_quarters_review_commentary():
+    note = {"what_happened": "Trust rose.", "why": "", "what_next": "Keep same-day calls.", "author": "CX office"}
+    card = measure_card(make_card(commentary=note))
+    details = next(d for d in find(card, type_=html.Details) if getattr(d, "id", None) == "card-va-trust-commentary")
+    assert one(details, type_=html.Summary).children == "Review commentary"
+    assert [visible_text(d) for d in find(details, type_=html.Dt)] == ["What happened", "What next"]
+    assert [visible_text(d) for d in find(details, type_=html.Dd)] == ["Trust rose.", "Keep same-day calls."]
+    assert "By CX office" in visible_text(details)
+    assert all(getattr(d, "id", None) is None for d in find(measure_card(make_card()), type_=html.Details))
+
+
 def test_measure_card_change_up_significant():
     change = one(measure_card(make_card()), "cx-measure-card__change")
     assert visible_text(change) == "▲ +2.1 pts vs FY2022 Q4 (significant, p = 0.003)"

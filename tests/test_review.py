@@ -26,24 +26,17 @@ from cxdash.review.assemble import action_state, assemble
 from dashboard.views import service as service_view
 from loaders import a11_quarterly
 from metrics.fiscal import FiscalQuarter
+from tests.conftest import quarterly_sqlite
 
 Q = FiscalQuarter(2023, 1)
 PREVIOUS = FiscalQuarter(2022, 4)
 TRUST = "vha-outpatient-trust"
 
 
-def _loaded(path, catalogue, csv):
-    eng = make_engine(f"sqlite:///{path}")
-    upgrade(eng)
-    a11_quarterly.load(eng, csv, catalogue)
-    compute(eng, catalogue)
-    return eng
-
-
 @pytest.fixture(scope="module")
 def review_db(tmp_path_factory, catalogue, real_quarterly_path):
     """The real quarterly file, computed, with this module's review records written into it."""
-    eng = _loaded(tmp_path_factory.mktemp("review") / "cx.db", catalogue, real_quarterly_path)
+    eng = quarterly_sqlite(tmp_path_factory.mktemp("review") / "cx.db", catalogue, real_quarterly_path)
     yield eng
     eng.dispose()
 
@@ -242,7 +235,7 @@ def packs_default_template():
 # --- frozen reviews --------------------------------------------------------------------------
 
 def test_a_held_review_stays_frozen_when_corrected_data_are_reloaded(tmp_path, catalogue, real_quarterly_path):
-    eng = _loaded(tmp_path / "cx.db", catalogue, real_quarterly_path)
+    eng = quarterly_sqlite(tmp_path / "cx.db", catalogue, real_quarterly_path)
     records.save_commentary(eng, catalogue, TRUST, Q, what_happened="As presented.")
     held = snapshots.freeze(eng, catalogue, Q, ALL, ALL, held_on=dt.date(2023, 1, 25))
     before = _measure_values(eng, TRUST)[Q.display]
