@@ -323,3 +323,11 @@ def test_review_records_round_trip_on_both_databases(engine, catalogue):
     assert review_queries.pack(engine, pack_id)["finished_at"] is not None
     with pytest.raises(UserError, match="format: 'docx'"):
         packs.request(engine, Q, "docx", "page")
+
+
+def test_a_build_left_running_long_after_its_request_is_stalled():
+    requested = dt.datetime(2023, 1, 20, 9, 0)  # naive, as SQLite returns it
+    job = {"status": "running", "requested_at": requested}
+    assert not packs.stalled(job, dt.datetime(2023, 1, 20, 9, 29, tzinfo=dt.timezone.utc))
+    assert packs.stalled(job, dt.datetime(2023, 1, 20, 9, 31, tzinfo=dt.timezone.utc))
+    assert not packs.stalled({**job, "status": "succeeded"}, dt.datetime(2023, 2, 1, tzinfo=dt.timezone.utc))

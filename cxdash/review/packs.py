@@ -20,6 +20,7 @@ from cxdash.review.snapshots import contents_for
 from metrics.fiscal import FiscalQuarter
 
 FORMATS = ("pptx", "pdf")
+STALLED_AFTER = dt.timedelta(minutes=30)  # a build takes a minute or two; longer means its process died
 MEDIA_TYPES = {"pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
                "pdf": "application/pdf"}
 
@@ -69,6 +70,16 @@ def run(engine: Engine, catalogue: Catalogue, pack_id: int) -> dict:
                                                                              job["service"], job["format"]),
                                message="From the frozen review" if snapshot_id else "Draft: today's numbers")
     return review_queries.pack(engine, pack_id)
+
+
+def stalled(job: dict, now: dt.datetime | None = None) -> bool:
+    """A build still queued or running long after it was requested: its process is gone."""
+    if job["status"] not in ("queued", "running"):
+        return False
+    requested = job["requested_at"]
+    if requested.tzinfo is None:  # SQLite returns naive UTC
+        requested = requested.replace(tzinfo=dt.timezone.utc)
+    return (now or dt.datetime.now(dt.timezone.utc)) - requested > STALLED_AFTER
 
 
 def _stepper(engine: Engine, pack_id: int) -> Callable[..., None]:
