@@ -66,6 +66,7 @@ def register(app: Dash) -> None:
 
     for name in FILTER_PAGES:
         register_filter_page(app, name)
+    register_review(app)
 
 
 @data.cache.memoize()
@@ -174,3 +175,152 @@ def register_exports(app: Dash) -> None:
         if not request or not spec:
             return no_update
         return chart_file(request, spec)
+
+
+# Dash 4's dcc.RadioItems draws native radio inputs inside role="listbox"/"option" labels (axe:
+# nested-interactive, aria-input-field-name). In a fieldset with a legend the native radios are the
+# right semantics (arrow keys move between them), so drop those roles from lists marked cx-radios.
+_NATIVE_RADIOS = """function(value) {
+    var fix = function() {
+        document.querySelectorAll('.dash-options-list.cx-radios').forEach(function(list) {
+            if (list.hasAttribute('role')) { list.removeAttribute('role'); }
+            list.querySelectorAll('[role="option"], [aria-selected]').forEach(function(option) {
+                option.removeAttribute('role'); option.removeAttribute('aria-selected');
+            });
+            list.querySelectorAll('input[readonly]').forEach(function(input) { input.removeAttribute('readonly'); });
+        });
+    };
+    fix();
+    if (!window.cxNativeRadios) {
+        window.cxNativeRadios = true;
+        new MutationObserver(fix).observe(document.body, {subtree: true, childList: true, attributes: true,
+                                                          attributeFilter: ['role', 'aria-selected', 'readonly']});
+    }
+    return window.dash_clientside.no_update;
+}"""
+
+# After a write re-renders the review, move focus to its message (the button pressed is gone).
+_FOCUS_NOTICE = """function(children) {
+    setTimeout(function() {
+        var notice = document.querySelector('#review-content .cx-review-notice[tabindex]');
+        if (notice) { notice.focus(); }
+    }, 0);
+    return window.dash_clientside.no_update;
+}"""
+
+
+def register_review(app: Dash) -> None:
+    """The Quarterly review page: each callback routes to a plain function of review_page."""
+    from dash import ctx
+    from dash.exceptions import PreventUpdate
+
+    from dashboard.views import review_page
+
+    filters = [State(f"review-{key}", "value") for key in review_page.FILTERS]
+
+    def query(values) -> dict:
+        return dict(zip(review_page.FILTERS, values))
+
+    def clicked() -> dict | str:
+        """The button pressed; nothing when a re-render only added buttons (n_clicks None)."""
+        if not ctx.triggered_id or not any(t["value"] for t in ctx.triggered):
+            raise PreventUpdate
+        return ctx.triggered_id
+
+    @app.callback(
+        Output("review-provider", "value"), Output("review-service", "options"), Output("review-service", "value"),
+        Output("review-title", "children"), Output("review-summary", "children"),
+        Output("review-content", "children"), Output("review-query", "data"),
+        *[Input(f"review-{key}", "value") for key in review_page.FILTERS], Input("review-version", "data"),
+        prevent_initial_call=True)
+    def _review(quarter, provider, service, version):
+        notice = (version or {}).get("notice") if ctx.triggered_id == "review-version" else None
+        return review_page.update(quarter, provider, service, notice)
+
+    app.clientside_callback(_SYNC_URL, Output("review-query-synced", "data"), Input("review-query", "data"),
+                            prevent_initial_call=True)
+    app.clientside_callback(_NATIVE_RADIOS, Output("review-radios-fixed", "data"), Input("review-format", "value"))
+    app.clientside_callback(_FOCUS_NOTICE, Output("review-focus", "data"), Input("review-content", "children"),
+                            prevent_initial_call=True)
+
+    @app.callback(Output("review-history", "children"),
+                  *[Input(f"review-{key}", "value") for key in review_page.FILTERS],
+                  Input("review-build-state", "data"), prevent_initial_call=True)
+    def _history(quarter, provider, service, _state):
+        return review_page.history(quarter, provider, service)
+
+    @app.callback(
+        Output("review-build-job", "data"), Output("review-build-poll", "disabled"),
+        Output("review-build-progress", "children"), Output("review-build-status", "children"),
+        Output("review-build-state", "data"),
+        Input("review-build", "n_clicks"), Input("review-build-poll", "n_intervals"),
+        State("review-format", "value"), *filters, State("review-build-job", "data"),
+        State("review-build-state", "data"), prevent_initial_call=True)
+    def _build(_clicks, _ticks, fmt, quarter, provider, service, job, state):
+        return review_page.build_or_poll(ctx.triggered_id, fmt, query((quarter, provider, service)), job, state)
+
+    @app.callback(Output("review-download", "data"),
+                  Input({"type": "review-pack-download", "pack": ALL, "where": ALL}, "n_clicks"),
+                  prevent_initial_call=True)
+    def _pack_file(_clicks):
+        return review_page.pack_download(clicked()["pack"])
+
+    @app.callback(
+        Output({"type": "review-commentary-feedback", "measure": ALL}, "children"),
+        Output("review-version", "data", allow_duplicate=True),
+        Input({"type": "review-commentary-save", "measure": ALL}, "n_clicks"),
+        State({"type": "review-what-happened", "measure": ALL}, "value"),
+        State({"type": "review-why", "measure": ALL}, "value"),
+        State({"type": "review-what-next", "measure": ALL}, "value"),
+        State({"type": "review-author", "measure": ALL}, "value"),
+        *filters, State("review-version", "data"), prevent_initial_call=True)
+    def _commentary(_clicks, happened, why, what_next, authors, quarter, provider, service, version):
+        measure_id = clicked()["measure"]
+        ids = [o["id"]["measure"] for o in ctx.outputs_list[0]]
+        i = ids.index(measure_id)
+        values = {"what_happened": happened[i], "why": why[i], "what_next": what_next[i], "author": authors[i]}
+        return review_page.commentary_submitted(ids, measure_id, values, query((quarter, provider, service)),
+                                                version)
+
+    @app.callback(
+        Output("review-action-feedback", "children"), Output("review-version", "data", allow_duplicate=True),
+        Input("review-action-add", "n_clicks"),
+        State("review-action-kind", "value"), State("review-action-measure", "value"),
+        State("review-action-description", "value"), State("review-action-owner", "value"),
+        State("review-action-due", "value"), *filters, State("review-version", "data"), prevent_initial_call=True)
+    def _add_action(_clicks, kind, measure, description, owner, due, quarter, provider, service, version):
+        clicked()
+        values = {"kind": kind, "measure": measure, "description": description, "owner": owner, "due": due}
+        return review_page.written(review_page.add_action(query((quarter, provider, service)), values), version)
+
+    @app.callback(Output("review-version", "data", allow_duplicate=True),
+                  Input({"type": "review-action-toggle", "action": ALL, "to": ALL}, "n_clicks"),
+                  State("review-version", "data"), prevent_initial_call=True)
+    def _toggle_action(_clicks, version):
+        button = clicked()
+        return review_page.bumped(version, review_page.set_action_status(button["action"], button["to"]))
+
+    @app.callback(
+        Output("review-annotation-feedback", "children"), Output("review-version", "data", allow_duplicate=True),
+        Input("review-annotation-add", "n_clicks"),
+        State("review-annotation-date", "value"), State("review-annotation-label", "value"),
+        State("review-annotation-description", "value"), *filters, State("review-version", "data"),
+        prevent_initial_call=True)
+    def _add_annotation(_clicks, day, label, description, quarter, provider, service, version):
+        clicked()
+        values = {"date": day, "label": label, "description": description}
+        return review_page.written(review_page.add_annotation(query((quarter, provider, service)), values), version)
+
+    @app.callback(Output("review-version", "data", allow_duplicate=True),
+                  Input({"type": "review-annotation-delete", "annotation": ALL}, "n_clicks"),
+                  State("review-version", "data"), prevent_initial_call=True)
+    def _delete_annotation(_clicks, version):
+        return review_page.bumped(version, review_page.delete_annotation(clicked()["annotation"]))
+
+    @app.callback(
+        Output("review-freeze-feedback", "children"), Output("review-version", "data", allow_duplicate=True),
+        Input("review-freeze", "n_clicks"), State("review-held-on", "value"), *filters,
+        State("review-version", "data"), prevent_initial_call=True)
+    def _freeze(_clicks, held_on, quarter, provider, service, version):
+        clicked()
+        return review_page.written(review_page.freeze(query((quarter, provider, service)), held_on), version)
