@@ -251,6 +251,25 @@ def _quarter(label):
         raise UserError(str(exc)) from None
 
 
+@main.group()
+def initiatives() -> None:
+    """The register of CX improvement initiatives (config/initiatives.yaml) behind the Portfolio page."""
+
+
+@initiatives.command("sync")
+@click.option("--file", "register_file", type=click.Path(dir_okay=False),
+              help="The register (default: initiatives.yaml beside the catalogue).")
+@_common
+@_friendly
+def initiatives_sync(register_file, db, catalogue):
+    """Check the register against the catalogue and store it (replacing what was stored)."""
+    from cxdash.initiatives import load_register, register_path, sync
+    ctx = Context(db, catalogue)
+    path = Path(register_file) if register_file else register_path(ctx.catalogue_path)
+    count = sync(ctx.ready_engine(), load_register(path, ctx.catalogue))
+    click.echo(f"{count} initiatives from {path} stored")
+
+
 @main.command("review-pack")
 @click.option("--quarter", help="Fiscal quarter of the review, e.g. FY2023Q1 (default: the latest with results).")
 @click.option("--format", "fmt", type=click.Choice(["pptx", "pdf"]), default="pptx", show_default=True)
@@ -329,6 +348,14 @@ def serve(host, port, debug, sources_file, db, catalogue):
     _serve(ctx, _sources(sources_file), host, port, debug)
 
 
+def _sync_register(ctx: Context) -> None:
+    """The demo's initiative register, when there is one beside the catalogue."""
+    from cxdash.initiatives import load_register, register_path, sync
+    path = register_path(ctx.catalogue_path)
+    if path.is_file():
+        click.echo(f"{sync(ctx.engine, load_register(path, ctx.catalogue))} initiatives from {path} stored")
+
+
 def _serve(ctx: Context, sources, host: str, port: int, debug: bool) -> None:
     from dashboard.app import create_app
     app = create_app(ctx.ready_engine(), ctx.catalogue, sources, ctx.catalogue_path)
@@ -361,6 +388,7 @@ def demo(do_serve, host, port, sources_file, db, catalogue):
     for source in sources:
         click.echo(run_source(ctx.engine, ctx.catalogue, sources, source.name, recompute=False).summary())
     click.echo(run_compute(ctx.engine, ctx.catalogue).summary())
+    _sync_register(ctx)
     if do_serve:
         _serve(ctx, sources, host, port, False)
 

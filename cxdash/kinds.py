@@ -2,4 +2,5 @@
 
 SURVEY_KINDS = ("a11-quarterly", "a11-responses", "survey-responses")
 MAPPED_KINDS = ("cases", "contacts", "feedback", "employee", "published")
-LOAD_KINDS = (*SURVEY_KINDS, *MAPPED_KINDS)
+FIXED_KINDS = ("maturity",)  # fixed columns, no mapping
+LOAD_KINDS = (*SURVEY_KINDS, *MAPPED_KINDS, *FIXED_KINDS)

@@ -67,6 +67,8 @@ def register(app: Dash) -> None:
     for name in FILTER_PAGES:
         register_filter_page(app, name)
     register_review(app)
+    register_portfolio(app)
+    register_maturity(app)
 
 
 @data.cache.memoize()
@@ -324,3 +326,55 @@ def register_review(app: Dash) -> None:
     def _freeze(_clicks, held_on, quarter, provider, service, version):
         clicked()
         return review_page.written(review_page.freeze(query((quarter, provider, service)), held_on), version)
+
+
+def register_portfolio(app: Dash) -> None:
+    """The Portfolio page's callbacks (what-if weights, links); they route to dashboard.views.portfolio_page."""
+    from dashboard.views import portfolio_page
+    from metrics.wsjf import COMPONENTS
+
+    weights = [f"portfolio-weight-{c}" for c in COMPONENTS]
+
+    @app.callback(Output("portfolio-ranked", "children"), Output("portfolio-chart-container", "children"),
+                  Output("portfolio-whatif-sentence", "children"),
+                  *[Input(w, "value") for w in weights], State("portfolio-base", "data"),
+                  State("portfolio-defaults", "data"), prevent_initial_call=True)
+    def _what_if(*values):
+        *weight_values, base, defaults = values
+        return portfolio_page.what_if(weight_values, base, defaults)
+
+    @app.callback(*[Output(w, "value") for w in weights], Input("portfolio-reset", "n_clicks"),
+                  State("portfolio-defaults", "data"), prevent_initial_call=True)
+    def _reset(_clicks, defaults):
+        return portfolio_page.reset(defaults)
+
+
+def register_maturity(app: Dash) -> None:
+    """The Maturity page's callbacks (ratings form); they route to dashboard.views.maturity_page."""
+    from dash.exceptions import PreventUpdate
+
+    from dashboard.views import maturity_page
+
+    @app.callback(
+        Output("maturity-content", "children"), Output("maturity-form-title", "children"),
+        Output("maturity-query", "data"),
+        Input("maturity-year", "value"), Input("maturity-version", "data"), prevent_initial_call=True)
+    def _maturity(year, version):
+        return maturity_page.update(year, version)
+
+    app.clientside_callback(_SYNC_URL, Output("maturity-query-synced", "data"), Input("maturity-query", "data"),
+                            prevent_initial_call=True)
+    app.clientside_callback(_NATIVE_RADIOS, Output("maturity-radios-fixed", "data"), Input("maturity-status", "value"))
+
+    @app.callback(
+        Output("maturity-feedback", "children"), Output("maturity-version", "data"),
+        Input("maturity-save", "n_clicks"),
+        State("maturity-year", "value"), State("maturity-dimension", "value"), State("maturity-level", "value"),
+        State("maturity-status", "value"), State("maturity-evidence", "value"),
+        State("maturity-assessed-by", "value"), State("maturity-version", "data"), prevent_initial_call=True)
+    def _save_rating(clicks, year, dimension, level, status, evidence, assessed_by, version):
+        if not clicks:
+            raise PreventUpdate
+        values = {"dimension": dimension, "level": level, "status": status, "evidence": evidence,
+                  "assessed_by": assessed_by}
+        return maturity_page.submitted(year, values, version)

@@ -10,7 +10,8 @@ from sqlalchemy import func, select, union_all
 
 from cxdash.db import queries, review_queries
 from cxdash.db.models import (
-    Annotation, DriverResult, IndicatorValue, MeasureResult, ReviewAction, ReviewCommentary, SegmentResult, TrendResult,
+    Annotation, DriverResult, IndicatorValue, Initiative, MaturityRating, MeasureResult, ReviewAction, ReviewCommentary,
+    SegmentResult, TrendResult,
 )
 from dashboard.context import current
 
@@ -21,11 +22,13 @@ cache = Cache(config={"CACHE_TYPE": "SimpleCache", "CACHE_DEFAULT_TIMEOUT": 3600
 # of them may be the only one with rows: a database of case records has no measures); review
 # records carry their own, and the count also changes when one is deleted.
 STAMPED = (MeasureResult.computed_at, IndicatorValue.computed_at, TrendResult.computed_at, SegmentResult.computed_at,
-           DriverResult.computed_at, Annotation.created_at, ReviewCommentary.updated_at, ReviewAction.updated_at)
+           DriverResult.computed_at, Annotation.created_at, ReviewCommentary.updated_at, ReviewAction.updated_at,
+           Initiative.updated_at, MaturityRating.updated_at)
 
 
 def data_version() -> str:
-    """Changes whenever compute runs or the review writes commentary, actions or events."""
+    """Changes whenever compute runs, the review writes commentary, actions or events, the
+    initiative register is synced or a maturity rating is recorded."""
     statement = union_all(*[select(func.max(stamp).label("stamp"), func.count().label("rows"))
                             for stamp in STAMPED])
     with current().engine.connect() as conn:

@@ -43,6 +43,11 @@ def file_loader(kind: str, engine: Engine, catalogue: Catalogue, *, source: str 
         return lambda path: a11_responses.load(
             engine, path, catalogue, provider=provider, service=service, channel=channel, quarter=fq,
             stage=stage, source=source or kind, trust_scale=trust_scale)
+    if kind == "maturity":
+        from cxdash.maturity import load_model
+        from loaders import maturity
+        model = load_model()  # config/maturity.yaml (CXDASH_CONFIG_DIR): checked before any file is read
+        return lambda path: maturity.load(engine, path, model, source=source or kind)
     if not mapping:
         raise UserError(f"{kind} needs a mapping (a file in config/mappings, e.g. baltimore-311)")
     chosen = load_any_mapping(mapping)

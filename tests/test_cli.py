@@ -13,6 +13,7 @@ from click.testing import CliRunner
 
 from cxdash.cli import main
 from cxdash.db import queries
+from cxdash.paths import config_dir
 from cxdash.db.engine import make_engine
 
 
@@ -119,6 +120,20 @@ def test_console_script_runs_as_a_real_process(db_url):
 def test_demo_without_serving_loads_the_sample(db_url):
     output = run("demo", "--no-serve", "--db", db_url).output
     assert "481 rows loaded" in output and "measure results" in output
+    assert "28 rows loaded" in output  # the maturity self-assessment sample
+    assert "6 initiatives from" in output
+
+
+def test_initiatives_sync_checks_the_register_and_replaces_it(db_url, tmp_path):
+    run("init", "--db", db_url)
+    assert "6 initiatives from" in run("initiatives", "sync", "--db", db_url).output
+    assert "6 initiatives from" in run("initiatives", "sync", "--db", db_url).output  # replaced, not doubled
+    from cxdash.db import portfolio_queries
+    assert len(portfolio_queries.initiatives(make_engine(db_url))) == 6
+    bad = tmp_path / "bad.yaml"
+    bad.write_text((config_dir() / "initiatives.yaml").read_text().replace("services: [passports]", "services: [nope]", 1))
+    result = CliRunner().invoke(main, ["initiatives", "sync", "--file", str(bad), "--db", db_url])
+    assert result.exit_code == 1 and str(bad) in result.output and "nope" in result.output
 
 
 def test_one_bad_file_does_not_stop_the_others(db_url, real_quarterly_path, tmp_path):

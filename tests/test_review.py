@@ -14,6 +14,7 @@ from pptx import Presentation
 from pypdf import PdfReader
 from sqlalchemy import select
 
+from cxdash import paths
 from cxdash.channels import ALL
 from cxdash.cli import main as cli
 from cxdash.compute import compute
@@ -31,6 +32,7 @@ from tests.conftest import quarterly_sqlite
 Q = FiscalQuarter(2023, 1)
 PREVIOUS = FiscalQuarter(2022, 4)
 TRUST = "vha-outpatient-trust"
+SAMPLE_MATURITY = paths.sample_dir() / "maturity_self_assessment_SYNTHETIC.csv"
 
 
 @pytest.fixture(scope="module")
@@ -331,3 +333,33 @@ def test_a_build_left_running_long_after_its_request_is_stalled():
     assert not packs.stalled(job, dt.datetime(2023, 1, 20, 9, 29, tzinfo=dt.timezone.utc))
     assert packs.stalled(job, dt.datetime(2023, 1, 20, 9, 31, tzinfo=dt.timezone.utc))
     assert not packs.stalled({**job, "status": "succeeded"}, dt.datetime(2023, 2, 1, tzinfo=dt.timezone.utc))
+
+
+def test_pack_carries_the_ranked_portfolio_and_the_maturity_profile(tmp_path, catalogue, real_quarterly_path):
+    from cxdash.initiatives import load_register, register_path, sync
+    from loaders import maturity
+    eng = quarterly_sqlite(tmp_path / "cx.db", catalogue, real_quarterly_path)
+    sync(eng, load_register(register_path(), catalogue))
+    maturity.load(eng, SAMPLE_MATURITY)
+    contents = assemble(eng, catalogue, Q)
+    assert [p.rank for p in contents.portfolio] == list(range(1, len(contents.portfolio) + 1))
+    assert [p.wsjf for p in contents.portfolio] == sorted((p.wsjf for p in contents.portfolio), reverse=True)
+    for p in contents.portfolio:  # WSJF = (customer + mission + time + risk) / job size, weights 1
+        assert p.wsjf == pytest.approx((p.customer_value + p.mission_value + p.time_criticality + p.risk_reduction)
+                                       / p.job_size, abs=5e-4)
+    assert contents.maturity.fiscal_year == 2023
+    assert contents.maturity.overall == min(d.level for d in contents.maturity.dimensions)
+    pack_id = packs.request(eng, Q, "pptx", "manual")
+    packs.run(eng, catalogue, pack_id)
+    slides = _slides(review_queries.pack_file(eng, pack_id)[1])
+    titles = [_title(s) for s in slides]
+    portfolio = slides[titles.index("Initiative portfolio (weighted shortest job first)")]
+    table = next(s.table for s in portfolio.shapes if s.has_table)
+    assert [table.cell(r, 1).text for r in range(1, len(table.rows))] == [
+        f"{p.name} ({p.status})" for p in contents.portfolio]
+    level = contents.maturity
+    chart_slide = slides[titles.index(f"CX maturity, FY2023: level {level.overall}, {level.overall_name}")]
+    chart = next(s.chart for s in chart_slide.shapes if s.has_chart)
+    assert list(chart.plots[0].series[-1].values) == [d.level for d in level.dimensions]
+    assert all(s._element.xpath("./*[1]/p:cNvPr")[0].get("descr") for s in chart_slide.shapes if s.has_chart)
+    eng.dispose()

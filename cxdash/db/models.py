@@ -613,3 +613,52 @@ class ReviewPack(Base):
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     file_name: Mapped[str | None] = mapped_column(String(300))
     content: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+
+class Initiative(Base):
+    """A CX improvement initiative in the register, with its weighted-shortest-job-first scores
+    (relative scales: cost of delay = customer value + mission value + time criticality + risk
+    reduction / opportunity enablement; WSJF = cost of delay / job size)."""
+
+    __tablename__ = "initiative"
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)  # a slug from the register
+    name: Mapped[str] = mapped_column(String(300))
+    owner: Mapped[str] = mapped_column(String(200))
+    services: Mapped[str] = mapped_column(Text, default="")  # catalogue service ids, newline-separated
+    stages: Mapped[str] = mapped_column(Text, default="")  # journey stages, newline-separated
+    status: Mapped[str] = mapped_column(String(20))  # proposed, active, done, stopped
+    start_date: Mapped[dt.date | None] = mapped_column(Date)
+    end_date: Mapped[dt.date | None] = mapped_column(Date)
+    customer_value: Mapped[float | None] = mapped_column(Float)  # None: from the data
+    mission_value: Mapped[float] = mapped_column(Float)
+    time_criticality: Mapped[float] = mapped_column(Float)
+    risk_reduction: Mapped[float] = mapped_column(Float)
+    job_size: Mapped[float] = mapped_column(Float)
+    description: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+class InitiativeMeasure(Base):
+    """A measure an initiative should move, and by how much (in the measure's unit)."""
+
+    __tablename__ = "initiative_measure"
+    initiative_id: Mapped[str] = mapped_column(ForeignKey("initiative.id", ondelete="CASCADE"), primary_key=True)
+    measure_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    expected_change: Mapped[float | None] = mapped_column(Float)
+
+
+class MaturityRating(Base):
+    """A fiscal year's self-assessment of one CX dimension at one maturity level: met, partly
+    met or not met, with the evidence."""
+
+    __tablename__ = "maturity_rating"
+    __table_args__ = (UniqueConstraint("fiscal_year", "dimension", "level", name="uq_maturity_rating_level"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    fiscal_year: Mapped[int] = mapped_column(Integer)
+    dimension: Mapped[str] = mapped_column(String(100))  # a dimension id from config/maturity.yaml
+    level: Mapped[int] = mapped_column(Integer)  # 1 Reactive .. 5 Customer-centric
+    status: Mapped[str] = mapped_column(String(20))  # met, partial, not_met
+    evidence: Mapped[str] = mapped_column(Text, default="")
+    assessed_by: Mapped[str] = mapped_column(String(200), default="")
+    source: Mapped[str] = mapped_column(String(20), default="page")  # page, file
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)

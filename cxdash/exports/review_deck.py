@@ -37,7 +37,7 @@ from pptx.util import Emu, Inches, Pt
 
 from cxdash import paths
 from cxdash.errors import UserError
-from cxdash.review.contents import Action, Goal, MeasureSlide, ReviewContents
+from cxdash.review.contents import Action, Goal, MeasureSlide, PortfolioItem, ReviewContents
 from dashboard.formatting import (
     MISSING,
     format_change,
@@ -70,7 +70,10 @@ OFF_TRACK_HEADER = ["Measure", "Value", "Target", "Owner", "What next"]
 OFF_TRACK_WIDTHS = [2.8, 1.3, 1.1, 1.7, 5.2]
 ACTION_HEADER = ["Kind", "Description", "Measure", "Owner", "Due", "State"]
 ACTION_WIDTHS = [1.0, 4.6, 2.4, 1.7, 1.3, 1.1]
-SCORECARD_ROWS, OFF_TRACK_ROWS, ACTION_ROWS = 8, 8, 10  # most rows on one slide
+PORTFOLIO_HEADER = ["Rank", "Initiative (status)", "Owner", "Customer value", "Mission value", "Time criticality",
+                    "Risk reduction", "Cost of delay", "Job size", "WSJF"]
+PORTFOLIO_WIDTHS = [0.62, 2.9, 2.78, 0.95, 0.85, 1.05, 1.0, 0.8, 0.6, 0.6]
+SCORECARD_ROWS, OFF_TRACK_ROWS, ACTION_ROWS, PORTFOLIO_ROWS = 8, 8, 10, 10  # most rows on one slide
 
 TABLE_PT, TAKEAWAY_PT, FOOTER_PT, CHART_PT = 12, 16, 10, 12
 MARGIN = Inches(0.6)
@@ -112,6 +115,10 @@ def _plan(c: ReviewContents) -> list[tuple[str, Callable[[_Deck], None]]]:
     if c.journey is not None:
         steps.append(("Rendering the journey heat map", _journey_slide))
     steps += [("Measures off track", _off_track_slides), ("Decisions and actions", _action_slides)]
+    if c.portfolio:
+        steps.append(("Initiative portfolio", _portfolio_slides))
+    if c.maturity is not None:
+        steps.append(("CX maturity", _maturity_slide))
     return steps
 
 
@@ -561,6 +568,64 @@ def _action_slides(deck: _Deck) -> None:
             cell = row.cells[late_column]
             if cell.text == STATE_WORDS["late"]:
                 cell.text_frame.paragraphs[0].runs[0].font.bold = True
+
+
+# --- portfolio and maturity -------------------------------------------------------------------
+
+def _score(value: float) -> str:
+    return f"{value:g}"
+
+
+def portfolio_row(p: PortfolioItem) -> list[str]:
+    customer = _score(p.customer_value) + (" (from data)" if p.customer_value_from_data else "")
+    return [str(p.rank), f"{p.name} ({p.status})", p.owner or MISSING, customer, _score(p.mission_value),
+            _score(p.time_criticality), _score(p.risk_reduction), _score(p.cost_of_delay), _score(p.job_size),
+            f"{p.wsjf:.1f}"]
+
+
+def _portfolio_slides(deck: _Deck) -> None:
+    _table_slides(deck, "Initiative portfolio (weighted shortest job first)", deck.contents.portfolio_takeaway,
+                  PORTFOLIO_HEADER, PORTFOLIO_WIDTHS, [portfolio_row(p) for p in deck.contents.portfolio],
+                  PORTFOLIO_ROWS, "Portfolio table", empty="No open initiatives are in the register.")
+
+
+def maturity_in_words(c: ReviewContents) -> str:
+    m = c.maturity
+    parts = [f"{d.name}: level {d.level} ({d.level_name})"
+             + (f", level {d.previous_level} in FY{m.fiscal_year - 1}" if d.previous_level is not None else "")
+             for d in m.dimensions]
+    return f"Bar chart of the maturity level (0 to 5) of each dimension. {'; '.join(parts)}."
+
+
+def _maturity_slide(deck: _Deck) -> None:
+    m = deck.contents.maturity
+    slide, top = deck.slide(f"CX maturity, FY{m.fiscal_year}: level {m.overall}, {m.overall_name}")
+    top = _takeaway(slide, deck, top, m.takeaway)
+    data = CategoryChartData(number_format="0")
+    data.categories = [d.name for d in m.dimensions]
+    if any(d.previous_level is not None for d in m.dimensions):
+        data.add_series(f"FY{m.fiscal_year - 1}", [d.previous_level for d in m.dimensions])
+    data.add_series(f"FY{m.fiscal_year}", [d.level for d in m.dimensions])
+    frame = slide.shapes.add_chart(XL_CHART_TYPE.BAR_CLUSTERED, MARGIN, top, deck.inner_width, deck.bottom - top, data)
+    frame.name = "Maturity chart"
+    chart = frame.chart
+    _chart_text(chart)
+    chart.has_title = False
+    chart.has_legend = len(chart.plots[0].series) > 1
+    if chart.has_legend:
+        chart.legend.position, chart.legend.include_in_layout = XL_LEGEND_POSITION.BOTTOM, False
+    plot = chart.plots[0]
+    plot.gap_width, plot.has_data_labels = 60, True
+    plot.data_labels.position = XL_LABEL_POSITION.OUTSIDE_END
+    for series, colour in zip(plot.series, [TARGET, PRIMARY][-len(plot.series):]):
+        _solid_series(series, colour)
+    chart.category_axis.reverse_order = True
+    axis = chart.value_axis
+    axis._element.find(qn("c:crosses")).set("val", "max")
+    axis.minimum_scale, axis.maximum_scale, axis.major_unit = 0, 5, 1
+    axis.has_title = True
+    axis.axis_title.text_frame.text = "Level (1 Reactive, 2 Tactical, 3 Strategic, 4 Foundational, 5 Customer-centric)"
+    set_alt_text(frame, f"{m.takeaway} {maturity_in_words(deck.contents)}")
 
 
 # --- shared pieces ----------------------------------------------------------------------------

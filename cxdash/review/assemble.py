@@ -1,6 +1,7 @@
 """A review's contents from the database: the scorecard's cards and the journey heat map built by
 the very functions the pages use (so the pack's numbers are the dashboard's), with the
-quarter's commentary, the actions to follow up and the events in scope."""
+quarter's commentary, the actions to follow up, the events in scope, the initiative portfolio
+ranked by WSJF and the year's CX maturity profile."""
 from __future__ import annotations
 
 import datetime as dt
@@ -10,8 +11,10 @@ from sqlalchemy import Engine
 from cxdash.catalogue import Catalogue
 from cxdash.channels import ALL
 from cxdash.db import journey_queries, queries, review_queries
+from cxdash.initiatives import configured_weights, portfolio_items
+from cxdash.maturity import maturity_profile
 from cxdash.review.contents import (
-    Action, Annotation, Commentary, Goal, Journey, JourneyCell, MeasureSlide, Point, ReviewContents,
+    Action, Annotation, Commentary, Goal, Journey, JourneyCell, Maturity, MeasureSlide, Point, ReviewContents,
 )
 from dashboard.takeaways import status_summary
 from dashboard.views import journey, scorecard
@@ -43,6 +46,7 @@ def assemble(engine: Engine, catalogue: Catalogue, quarter: FiscalQuarter, provi
                 for section in sections for objective in section["objectives"] for card in objective["cards"]]
     names = {m.id: m.name for m in catalogue.measures}
     as_of = min(quarter.end, survey_as_of) if survey_as_of else None
+    portfolio, portfolio_takeaway = portfolio_items(engine, catalogue, configured_weights(catalogue), quarter)
     return ReviewContents(
         agency=catalogue.agency, quarter=quarter.label, quarter_display=quarter.display,
         provider=provider, service=service, scope_text=scope_text(provider, service),
@@ -57,7 +61,15 @@ def assemble(engine: Engine, catalogue: Catalogue, quarter: FiscalQuarter, provi
         journey=_journey(scores, indicators, catalogue, filters, quarter),
         actions=[_action(a, names, review_date) for a in recorded],
         annotations=[Annotation(**e, quarter=FiscalQuarter.of_date(e["event_date"]).display) for e in events],
+        portfolio=portfolio, portfolio_takeaway=portfolio_takeaway if portfolio else "",
+        maturity=_maturity(engine, quarter),
     )
+
+
+def _maturity(engine: Engine, quarter: FiscalQuarter) -> Maturity | None:
+    """The fiscal year's self-assessment (organisation-wide: the same whatever the scope)."""
+    from cxdash.maturity import load_model
+    return maturity_profile(engine, load_model(), quarter.year)
 
 
 def _measure(card: dict, section: dict, objective: dict, catalogue: Catalogue, note: dict | None) -> MeasureSlide:

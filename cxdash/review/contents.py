@@ -119,6 +119,44 @@ class Journey(_Model):
     takeaway: str
 
 
+class PortfolioItem(_Model):
+    """An initiative ranked by weighted shortest job first (WSJF = cost of delay / job size)."""
+    rank: int
+    id: str
+    name: str
+    owner: str
+    status: str  # proposed, active, done, stopped
+    customer_value: float
+    customer_value_from_data: bool = False
+    mission_value: float
+    time_criticality: float
+    risk_reduction: float
+    cost_of_delay: float
+    job_size: float
+    wsjf: float
+    measures: list[str] = []  # the names of the measures it should move
+    stages: list[str] = []
+
+
+class MaturityDimension(_Model):
+    id: str
+    name: str
+    level: int  # 0 (not even Reactive fully met) .. 5
+    level_name: str
+    previous_level: int | None = None
+    evidence: str = ""
+
+
+class Maturity(_Model):
+    """The CX maturity self-assessment of a fiscal year: a level counts only when the levels
+    below it are fully met."""
+    fiscal_year: int
+    overall: int
+    overall_name: str
+    dimensions: list[MaturityDimension]
+    takeaway: str
+
+
 class ReviewContents(_Model):
     agency: str
     quarter: str  # e.g. "FY2023Q1"
@@ -138,6 +176,9 @@ class ReviewContents(_Model):
     journey: Journey | None = None
     actions: list[Action] = []
     annotations: list[Annotation] = []
+    portfolio: list[PortfolioItem] = []
+    portfolio_takeaway: str = ""
+    maturity: Maturity | None = None
 
     def measure(self, measure_id: str) -> MeasureSlide:
         return next(m for m in self.measures if m.measure_id == measure_id)

@@ -1,0 +1,79 @@
+"""CX maturity self-assessments from a file (kind: maturity): one row per fiscal year, dimension
+and level, with fixed columns (no mapping).
+
+Columns: fiscal_year (2023 or FY2023), dimension (id or name from config/maturity.yaml), level
+(1-5 or its name), status (met, partial or partly met, not met), and optionally evidence and
+assessed_by. A row is rejected, naming its line, column and reason, when a value is not one of the
+model's, the evidence is longer than 4000 characters, the row does not line up with the header,
+or the same year, dimension and level was already given on an earlier line. Evidence is redacted
+before it is stored or kept in a rejection. A rating replaces the stored one of the same year,
+dimension and level, so a re-run never duplicates.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from sqlalchemy import Connection, Engine
+
+from cxdash.db import maturity_queries
+from cxdash.maturity import MaturityModel, RatingProblem, checked_rating, load_model
+from cxdash.redaction import redact
+from loaders.csv_reader import iter_rows, read_header, require_columns, row_width_problem
+from loaders.runner import Chunk, LoadReport, Rejection, run_load
+from metrics.fiscal import FiscalQuarter
+
+KIND = "maturity"
+REQUIRED = ["fiscal_year", "dimension", "level", "status"]
+OPTIONAL = ["evidence", "assessed_by"]
+
+
+def _raw(row: dict) -> dict:
+    """What a rejection keeps: the known columns, evidence redacted."""
+    raw = {c: row.get(c, "") for c in (*REQUIRED, *OPTIONAL) if c in row}
+    if raw.get("evidence"):
+        raw["evidence"] = redact(raw["evidence"][:5000]).text
+    return raw
+
+
+def chunks(path: Path, model: MaturityModel) -> Iterator[Chunk]:
+    """One chunk: a self-assessment is a few dozen rows."""
+    require_columns(path, read_header(path), REQUIRED)
+    chunk = Chunk()
+    first_seen: dict[tuple, int] = {}
+    for line, row in iter_rows(path):
+        chunk.rows_read += 1
+        width = row_width_problem(row)
+        if width:
+            chunk.rejections.append(Rejection(line, "(row)", width, _raw(row)))
+            continue
+        try:
+            values = checked_rating(model, row.get("fiscal_year"), row.get("dimension"), row.get("level"),
+                                    row.get("status"), row.get("evidence"), row.get("assessed_by"), source="file")
+        except RatingProblem as problem:
+            chunk.rejections.append(Rejection(line, problem.field, problem.reason, _raw(row)))
+            continue
+        key = (values["fiscal_year"], values["dimension"], values["level"])
+        if key in first_seen:
+            chunk.rejections.append(Rejection(line, "level", f"FY{key[0]} {key[1]} level {key[2]} is already "
+                                                             f"rated on line {first_seen[key]}", _raw(row)))
+            continue
+        first_seen[key] = line
+        chunk.rows.append(values)
+        end = FiscalQuarter(values["fiscal_year"], 4).end
+        chunk.as_of = max(chunk.as_of or end, end)
+    yield chunk
+
+
+def write(conn: Connection, rows: list[dict]) -> int:
+    for values in rows:
+        maturity_queries.upsert_rating(conn, **values)
+    return len(rows)
+
+
+def load(engine: Engine, path: Path, model: MaturityModel | None = None, source: str | None = None) -> LoadReport:
+    """Load a self-assessment file against ``model`` (default: config/maturity.yaml)."""
+    model = model or load_model()
+    return run_load(engine, source=source or KIND, kind=KIND, path=Path(path),
+                    parameters={"model": model.model_dump(mode="json")},
+                    chunks=lambda p: chunks(p, model), write=lambda conn, _run_id, rows: write(conn, rows))
