@@ -401,7 +401,7 @@ def item(row: dict, catalogue: Catalogue) -> PortfolioItem:
         mission_value=row["mission_value"], time_criticality=row["time_criticality"],
         risk_reduction=row["risk_reduction"], cost_of_delay=row["cost_of_delay"], job_size=row["job_size"],
         wsjf=round(row["wsjf"], 4), measures=[catalogue.measure(m["measure_id"]).name for m in row["measures"]],
-        stages=list(row["stages"]))
+        stages=list(row["stages"]), services=list(row["services"]))
 
 
 def portfolio_items(engine: Engine, catalogue: Catalogue, register_or_weights=None,

@@ -347,6 +347,10 @@ def test_pack_carries_the_ranked_portfolio_and_the_maturity_profile(tmp_path, ca
     for p in contents.portfolio:  # WSJF = (customer + mission + time + risk) / job size, weights 1
         assert p.wsjf == pytest.approx((p.customer_value + p.mission_value + p.time_criticality + p.risk_reduction)
                                        / p.job_size, abs=5e-4)
+    vba = assemble(eng, catalogue, Q, "Veterans Benefits Administration", ALL)
+    va_ids = {s.id for s in catalogue.services if s.provider == "Veterans Benefits Administration"}
+    assert [p.id for p in vba.portfolio] == [p.id for p in contents.portfolio if va_ids & set(p.services)] != []
+    assert vba.portfolio_takeaway.startswith(f"{len(vba.portfolio)} of the portfolio's {len(contents.portfolio)}")
     assert contents.maturity.fiscal_year == 2023
     assert contents.maturity.overall == min(d.level for d in contents.maturity.dimensions)
     pack_id = packs.request(eng, Q, "pptx", "manual")

@@ -198,7 +198,7 @@ def test_scorecard_table_is_formatted_as_the_pages_format_it(built):
                        "Office of CX"]
     assert rows[2][:6] == ["Satisfaction score", "4.12", "4.05–4.19", "1,811", "4.00", "On track"]
     easy = _table(_slide(prs, "Scorecard: Services are easy"))
-    assert easy[1][:6] == ["Ease of the process", "Suppressed (small sample)", MISSING, "18", "75.0%", "Without data"]
+    assert easy[1][:6] == ["Ease of the process", "Suppressed (n < 30)", MISSING, "18", "75.0%", "Without data"]
     assert easy[2][4:6] == [MISSING, "Without a target"]
     assert "Neither measure can be judged" in " ".join(_texts(_slide(prs, "Scorecard: Services are easy")))
 
@@ -217,7 +217,7 @@ def test_measure_slides_have_takeaway_events_and_notes(built):
     assert "How satisfied are you with the service you received?" in satisfaction
     assert "What happened" not in satisfaction
     ease = " ".join(_texts(_slide(prs, "Ease of the process")))
-    assert "suppressed (small sample)" in ease and "Events:" in ease
+    assert "suppressed (n < 30)" in ease and "Events:" in ease
 
 
 def test_journey_slide_is_a_picture_with_its_takeaway(built):

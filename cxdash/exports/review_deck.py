@@ -60,7 +60,6 @@ HEADER_FILL = RGBColor(0xDF, 0xE1, 0xE2)
 RULE = "A9AEB1"
 WHITE = RGBColor(0xFF, 0xFF, 0xFF)
 
-SUPPRESSED = "Suppressed (small sample)"
 NO_COMMENTARY = "No commentary recorded"
 STATE_WORDS = {"done": "Done", "open": "Open", "late": "Late"}
 SCORECARD_HEADER = ["Measure", "This quarter", "95% interval", "n", "Target", "Status",
@@ -328,7 +327,7 @@ def _chart_text(chart) -> None:
 
 def value_text(m: MeasureSlide) -> str:
     """The quarter's value as the pages print it, or the suppression words (never a number)."""
-    return SUPPRESSED if m.suppressed else format_value(m.value, m.unit)
+    return f"Suppressed (n < {m.min_n})" if m.suppressed else format_value(m.value, m.unit)
 
 
 def change_text(m: MeasureSlide) -> str:
@@ -366,7 +365,7 @@ def status_sentence(m: MeasureSlide) -> str:
     if m.target is not None:
         direction = {"higher": " or higher", "lower": " or lower"}[m.direction]
         target = f" (target {format_value(m.target, m.unit)}{direction})"
-    suppressed = "; this quarter's result is suppressed (small sample)" if m.suppressed else ""
+    suppressed = f"; this quarter's result is suppressed (n < {m.min_n})" if m.suppressed else ""
     return f"Status: {STATUS_WORDS[m.status]}{target}{suppressed}."
 
 

@@ -14,7 +14,8 @@ from cxdash.db import journey_queries, queries, review_queries
 from cxdash.initiatives import configured_weights, portfolio_items
 from cxdash.maturity import maturity_profile
 from cxdash.review.contents import (
-    Action, Annotation, Commentary, Goal, Journey, JourneyCell, Maturity, MeasureSlide, Point, ReviewContents,
+    Action, Annotation, Commentary, Goal, Journey, JourneyCell, Maturity, MeasureSlide, Point, PortfolioItem,
+    ReviewContents,
 )
 from dashboard.takeaways import status_summary
 from dashboard.views import journey, scorecard
@@ -46,7 +47,7 @@ def assemble(engine: Engine, catalogue: Catalogue, quarter: FiscalQuarter, provi
                 for section in sections for objective in section["objectives"] for card in objective["cards"]]
     names = {m.id: m.name for m in catalogue.measures}
     as_of = min(quarter.end, survey_as_of) if survey_as_of else None
-    portfolio, portfolio_takeaway = portfolio_items(engine, catalogue, configured_weights(catalogue), quarter)
+    portfolio, portfolio_takeaway = _portfolio(engine, catalogue, quarter, provider, service)
     return ReviewContents(
         agency=catalogue.agency, quarter=quarter.label, quarter_display=quarter.display,
         provider=provider, service=service, scope_text=scope_text(provider, service),
@@ -66,6 +67,20 @@ def assemble(engine: Engine, catalogue: Catalogue, quarter: FiscalQuarter, provi
     )
 
 
+def _portfolio(engine: Engine, catalogue: Catalogue, quarter: FiscalQuarter, provider: str,
+               service: str) -> tuple[list[PortfolioItem], str]:
+    """The ranked portfolio; a scoped review keeps the initiatives on its services, with their
+    ranks across the whole portfolio (resources are allocated across it)."""
+    items, sentence = portfolio_items(engine, catalogue, configured_weights(catalogue), quarter)
+    if provider == ALL and service == ALL:
+        return items, sentence
+    ids = {s.id for s in catalogue.services if (provider == ALL or s.provider == provider)
+           and (service == ALL or " ".join(s.name.split()) == service)}
+    mine = [i for i in items if ids & set(i.services)]
+    return mine, (f"{len(mine)} of the portfolio's {len(items)} open initiatives work on {scope_text(provider, service)}; "
+                  "ranks are across the whole portfolio.")
+
+
 def _maturity(engine: Engine, quarter: FiscalQuarter) -> Maturity | None:
     """The fiscal year's self-assessment (organisation-wide: the same whatever the scope)."""
     from cxdash.maturity import load_model
@@ -78,7 +93,7 @@ def _measure(card: dict, section: dict, objective: dict, catalogue: Catalogue, n
         measure_id=measure.id, name=measure.name, definition=measure.definition, goal=section["name"],
         objective=objective["name"], unit=measure.unit, direction=measure.direction, owner=measure.owner,
         stages=list(measure.stages), value=card["value"], ci_low=card["ci_low"], ci_high=card["ci_high"],
-        n=card["n"], suppressed=card["suppressed"], target=card["target"], status=card["status"],
+        n=card["n"], suppressed=card["suppressed"], min_n=card["min_n"], target=card["target"], status=card["status"],
         change=card["change"], p_value=card["p_value"], significant=card["significant"],
         prev_label=card["prev_label"], points=[Point(**p) for p in card["sparkline"]],
         trend_takeaway=card["trend_takeaway"], wordings=card["wordings"],

@@ -85,6 +85,7 @@ class MeasureSlide(_Model):
     ci_high: float | None = None
     n: int | None = None
     suppressed: bool = False
+    min_n: int = 30  # results from fewer responses are suppressed (the catalogue's setting)
     target: float | None = None
     status: str  # on_track, at_risk, off_track, no_target, no_data
     change: float | None = None
@@ -136,6 +137,7 @@ class PortfolioItem(_Model):
     wsjf: float
     measures: list[str] = []  # the names of the measures it should move
     stages: list[str] = []
+    services: list[str] = []  # catalogue service ids
 
 
 class MaturityDimension(_Model):
