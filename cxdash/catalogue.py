@@ -5,6 +5,8 @@ with the file, the key path and what was expected.
 """
 from __future__ import annotations
 
+import copy
+import functools
 import re
 from functools import cached_property
 from pathlib import Path
@@ -243,16 +245,25 @@ def format_validation_error(source: str, error: ValidationError) -> str:
 
 
 def parse_yaml(path: Path) -> object:
+    """The file's YAML. Config is read again wherever it is used (a page render, a scheduler tick),
+    so parses are kept per file version (path, modified time, size): an edit is seen at once,
+    an unchanged file is not parsed twice. Callers get their own copy."""
+    path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        stat = path.stat()
     except FileNotFoundError:
         raise UserError(f"{path}: file not found") from None
     try:
-        return yaml.safe_load(text)
+        return copy.deepcopy(_parsed(str(path.resolve()), stat.st_mtime_ns, stat.st_size))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         raise UserError(f"{path}:{where}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed(path: str, modified_ns: int, size: int) -> object:
+    return yaml.safe_load(Path(path).read_text(encoding="utf-8"))
 
 
 def load_yaml_as(path: Path | str, model: type[BaseModel]):

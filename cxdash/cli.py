@@ -292,7 +292,14 @@ def review_pack(quarter, fmt, template, out_dir, provider, service, job_id, db, 
     if job_id is not None:
         packs.run(engine, ctx.catalogue, job_id)
         return
-    fq = _quarter(quarter) or _latest_quarter(engine)
+    fq = _quarter(quarter)
+    if fq is None:
+        from cxdash.db import queries
+        from metrics.fiscal import FiscalQuarter
+        latest = queries.latest_quarter(engine)
+        if latest is None:
+            raise UserError("no computed results: load data and run 'cxdash compute' first, or give --quarter")
+        fq = FiscalQuarter(*latest)
     pack_id = packs.request(engine, fq, fmt, "manual", provider, service,
                             str(Path(template).resolve()) if template else None)
     built = packs.run(engine, ctx.catalogue, pack_id)
@@ -302,15 +309,6 @@ def review_pack(quarter, fmt, template, out_dir, provider, service, job_id, db, 
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(content)
     click.echo(f"{path} ({built['message']}; build {pack_id})")
-
-
-def _latest_quarter(engine):
-    from cxdash.db import queries
-    from metrics.fiscal import FiscalQuarter
-    options = queries.filter_options(engine)
-    if options.empty:
-        raise UserError("no computed results: load data and run 'cxdash compute' first, or give --quarter")
-    return max(FiscalQuarter(int(y), int(q)) for y, q in options[["fiscal_year", "fiscal_quarter"]].itertuples(index=False))
 
 
 @main.command("review-freeze")

@@ -23,7 +23,7 @@ from sqlalchemy import Engine
 
 from cxdash import paths
 from cxdash.catalogue import Catalogue, format_validation_error, parse_yaml
-from cxdash.db import portfolio_queries
+from cxdash.db import portfolio_queries, queries
 from cxdash.errors import UserError
 from cxdash.review.contents import PortfolioItem
 from metrics import wsjf
@@ -300,7 +300,8 @@ def _after(series, measure_id: str, end: dt.date, quarter: FiscalQuarter) -> dic
 
 
 def latest_quarter(engine: Engine) -> FiscalQuarter | None:
-    found = portfolio_queries.latest_quarter(engine)
+    """The latest quarter with measure results (None before any compute)."""
+    found = queries.latest_quarter(engine)
     return FiscalQuarter(*found) if found else None
 
 

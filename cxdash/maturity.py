@@ -17,8 +17,8 @@ from sqlalchemy import Engine
 from cxdash import paths
 from cxdash.catalogue import Catalogue, load_yaml_as
 from cxdash.db import maturity_queries
-from cxdash.errors import UserError
-from cxdash.redaction import redact
+from cxdash.errors import FieldError
+from cxdash.redaction import checked_text
 from cxdash.review.contents import Maturity, MaturityDimension
 from metrics import maturity as levels_of
 from metrics.fiscal import FiscalQuarter
@@ -110,52 +110,40 @@ def load_model(path: Path | str | None = None) -> MaturityModel:
 
 # --- checking a rating --------------------------------------------------------------------------
 
-class RatingProblem(UserError):
-    """A rating value that cannot be stored: which field and why."""
-
-    def __init__(self, field: str, reason: str):
-        super().__init__(f"{field}: {reason}")
-        self.field, self.reason = field, reason
-
-
 def parse_fiscal_year(value) -> int:
     match = _FY.match(str(value if value is not None else ""))
     year = int(match.group(1)) if match else None
     if year not in YEARS:
-        raise RatingProblem("fiscal_year", f"expected a fiscal year such as 2023 or FY2023, got {value!r}")
+        raise FieldError("fiscal_year", f"expected a fiscal year such as 2023 or FY2023, got {value!r}")
     return year
 
 
 def parse_status(value) -> str:
     status = STATUS_WORDS.get(" ".join(str(value or "").replace("_", " ").split()).casefold())
     if status is None:
-        raise RatingProblem("status", f"expected met, partial or not met, got {value!r}")
+        raise FieldError("status", f"expected met, partial or not met, got {value!r}")
     return status
 
 
 def checked_rating(model: MaturityModel, fiscal_year, dimension, level, status, evidence, assessed_by,
                    source: str = "page") -> dict:
-    """The values to store, or a RatingProblem naming the first bad field. Evidence is redacted
+    """The values to store, or a FieldError naming the first bad field. Evidence is redacted
     (it may quote a customer's case); assessed_by names staff and is kept as given."""
     year = parse_fiscal_year(fiscal_year)
     found = model.dimension(dimension or "")
     if found is None:
-        raise RatingProblem("dimension", f"{dimension!r} is not a dimension of the maturity model "
+        raise FieldError("dimension", f"{dimension!r} is not a dimension of the maturity model "
                                          f"({', '.join(d.id for d in model.dimensions)})")
     lv = model.level(level if level is not None else "")
     if lv is None:
-        raise RatingProblem("level", f"expected a level 1-{levels_of.TOP_LEVEL} or its name "
+        raise FieldError("level", f"expected a level 1-{levels_of.TOP_LEVEL} or its name "
                                      f"({', '.join(model.level_names.values())}), got {level!r}")
-    text = (evidence or "").strip()
-    if len(text) > MAX_EVIDENCE:
-        raise RatingProblem("evidence", f"{len(text)} characters; at most {MAX_EVIDENCE}")
-    who = (assessed_by or "").strip()
-    if len(who) > MAX_ASSESSED_BY:
-        raise RatingProblem("assessed_by", f"{len(who)} characters; at most {MAX_ASSESSED_BY}")
+    text = checked_text("evidence", evidence, MAX_EVIDENCE)
+    who = checked_text("assessed_by", assessed_by, MAX_ASSESSED_BY, redacted=False)
     if source not in SOURCES:
-        raise RatingProblem("source", f"expected one of {', '.join(SOURCES)}, got {source!r}")
+        raise FieldError("source", f"expected one of {', '.join(SOURCES)}, got {source!r}")
     return {"fiscal_year": year, "dimension": found.id, "level": lv.number, "status": parse_status(status),
-            "evidence": redact(text).text if text else "", "assessed_by": who, "source": source}
+            "evidence": text, "assessed_by": who, "source": source}
 
 
 def record_rating(engine: Engine, model: MaturityModel, fiscal_year, dimension, level, status, evidence="",

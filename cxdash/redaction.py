@@ -311,6 +311,18 @@ def engines():
     return _built
 
 
+def checked_text(field: str, value: str | None, limit: int, required: bool = False, redacted: bool = True) -> str:
+    """Text a person typed (commentary, evidence, a label), trimmed, checked and, unless it names
+    staff on purpose (an owner), redacted before it is stored: it may quote a customer's case."""
+    from cxdash.errors import FieldError
+    value = (value or "").strip()
+    if required and not value:
+        raise FieldError(field, "required")
+    if len(value) > limit:
+        raise FieldError(field, f"{len(value)} characters; at most {limit}")
+    return redact(value).text if value and redacted else value
+
+
 def redact(text: str | None) -> Redacted:
     """The text with every personal detail found replaced by a placeholder such as '[name]'."""
     if text is None or not str(text).strip():

@@ -17,7 +17,8 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine
 
 from cxdash.db import maturity_queries
-from cxdash.maturity import MaturityModel, RatingProblem, checked_rating, load_model
+from cxdash.errors import FieldError
+from cxdash.maturity import MaturityModel, checked_rating, load_model
 from cxdash.redaction import redact
 from loaders.csv_reader import iter_rows, read_header, require_columns, row_width_problem
 from loaders.runner import Chunk, LoadReport, Rejection, run_load
@@ -50,7 +51,7 @@ def chunks(path: Path, model: MaturityModel) -> Iterator[Chunk]:
         try:
             values = checked_rating(model, row.get("fiscal_year"), row.get("dimension"), row.get("level"),
                                     row.get("status"), row.get("evidence"), row.get("assessed_by"), source="file")
-        except RatingProblem as problem:
+        except FieldError as problem:
             chunk.rejections.append(Rejection(line, problem.field, problem.reason, _raw(row)))
             continue
         key = (values["fiscal_year"], values["dimension"], values["level"])

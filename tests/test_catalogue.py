@@ -85,3 +85,17 @@ def test_yaml_syntax_error_names_the_line(tmp_path):
 def test_missing_file_is_a_user_error(tmp_path):
     with pytest.raises(UserError, match="file not found"):
         load_catalogue(tmp_path / "nope.yaml")
+
+
+def test_an_edited_config_file_is_read_again_and_callers_get_their_own_copy(tmp_path):
+    from cxdash.catalogue import parse_yaml
+    path = tmp_path / "settings.yaml"
+    path.write_text("min_n: 30\n")
+    first = parse_yaml(path)
+    first["min_n"] = 1  # a caller changing its copy changes nothing for the next
+    assert parse_yaml(path) == {"min_n": 30}
+    path.write_text("min_n: 100\n")
+    assert parse_yaml(path) == {"min_n": 100}
+    path.write_text("min_n: [\n")
+    with pytest.raises(UserError, match=f"{path}: line 2, column 1: not valid YAML"):
+        parse_yaml(path)

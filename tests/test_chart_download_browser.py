@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import struct
-import time
 
 import pytest
 
@@ -13,18 +12,9 @@ from cxdash.exports.chart_image import SLIDE
 from dashboard.app import create_app
 
 from .accessibility import axe_violations
+from .waiting import downloaded
 
 pytestmark = pytest.mark.browser
-
-
-def _downloaded(folder, suffix: str, timeout: float = 40.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        done = [p for p in folder.iterdir() if p.suffix == suffix]
-        if done and not any(p.suffix == ".crdownload" for p in folder.iterdir()):
-            return done[0]
-        time.sleep(0.25)
-    raise AssertionError(f"no {suffix} file downloaded into {folder}")
 
 
 def test_png_svg_and_csv_download_from_the_page(dash_duo, computed_sqlite, catalogue):
@@ -41,17 +31,17 @@ def test_png_svg_and_csv_download_from_the_page(dash_duo, computed_sqlite, catal
     assert buttons["PNG image"].get_attribute("aria-label") == (
         "Download Where the measures stand against target as PNG image")
     buttons["PNG image"].click()
-    png = _downloaded(folder, ".png").read_bytes()
+    png = downloaded(folder, ".png").read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and struct.unpack(">II", png[16:24]) == SLIDE
 
     buttons["SVG image"].click()
-    svg = _downloaded(folder, ".svg").read_text(encoding="utf-8")
+    svg = downloaded(folder, ".svg").read_text(encoding="utf-8")
     assert "Where the measures stand against target" in svg and "Of 1 measure in FY2023 Q1" in svg
     assert "provider Veterans Health Administration" in svg  # the filter chosen after the page loaded
     assert "Data as of 31 Dec 2022" in svg
 
     buttons["Data (CSV)"].click()
-    rows = list(csv.reader(io.StringIO(_downloaded(folder, ".csv").read_text(encoding="utf-8"))))
+    rows = list(csv.reader(io.StringIO(downloaded(folder, ".csv").read_text(encoding="utf-8"))))
     shown = [[c.get_attribute("textContent").strip() for c in r.find_elements("css selector", "th, td")]
              for r in dash_duo.find_elements("#status-table-table tr")]  # inside a closed <details>
     assert rows == shown and rows[0] == ["Status", "Measures"]

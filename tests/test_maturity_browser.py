@@ -4,16 +4,15 @@ evidence for Measurement); a rating recorded through the form raises the level o
 fiscal year is in the address; axe-core finds nothing serious before and after."""
 from __future__ import annotations
 
-import time
 
 import pytest
 
-from cxdash.db.engine import upgrade
 from dashboard.app import create_app
 from loaders import maturity as loader
 
 from .accessibility import axe_violations
 from .conftest import ROOT, quarterly_sqlite
+from .waiting import wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -27,19 +26,14 @@ EVIDENCE = "Every new service is usability-tested with customers before launch s
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory, catalogue):
     eng = quarterly_sqlite(tmp_path_factory.mktemp("maturity-browser") / "cx.db", catalogue, QUARTERLY_SAMPLE)
-    upgrade(eng)
     loader.load(eng, SAMPLE)
     yield eng
     eng.dispose()
 
 
 def _wait_url(dash_duo, fragment: str, timeout: float = 10) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if fragment in dash_duo.driver.current_url:
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"the address never showed {fragment!r}: {dash_duo.driver.current_url}")
+    wait_until(lambda: fragment in dash_duo.driver.current_url,
+               lambda: f"the address never showed {fragment!r}: {dash_duo.driver.current_url}", timeout)
 
 
 def test_maturity_page_shows_the_profile_and_records_a_rating(dash_duo, engine, catalogue):

@@ -4,20 +4,16 @@ keyboard and labelled; setting time criticality's weight to 0 reorders the list 
 row) and says so in a live region; Reset restores the order; axe-core finds nothing serious."""
 from __future__ import annotations
 
-import time
 
 import pytest
-from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.keys import Keys
 
-from cxdash.compute import compute
-from cxdash.db.engine import make_engine, upgrade
 from cxdash.initiatives import load_register, sync
 from dashboard.app import create_app
-from loaders import a11_quarterly
 
 from .accessibility import axe_violations
-from .conftest import QUARTERLY, ROOT
+from .conftest import QUARTERLY, ROOT, quarterly_sqlite
+from .waiting import wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -28,10 +24,7 @@ WEIGHTS = ["customer_value", "mission_value", "time_criticality", "risk_reductio
 
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory, catalogue):
-    eng = make_engine(f"sqlite:///{tmp_path_factory.mktemp('portfolio-browser') / 'cx.db'}")
-    upgrade(eng)
-    a11_quarterly.load(eng, QUARTERLY, catalogue)
-    compute(eng, catalogue)
+    eng = quarterly_sqlite(tmp_path_factory.mktemp("portfolio-browser") / "cx.db", catalogue, QUARTERLY)
     sync(eng, load_register(ROOT / "config" / "initiatives.yaml", catalogue))
     yield eng
     eng.dispose()
@@ -42,15 +35,8 @@ def _first_name(dash_duo) -> str:
 
 
 def _wait_first(dash_duo, name: str, timeout: float = 15) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if _first_name(dash_duo) == name:
-                return
-        except StaleElementReferenceException:  # the table is re-rendered under us
-            pass
-        time.sleep(0.2)
-    raise AssertionError(f"the first row never became {name!r}; it is {_first_name(dash_duo)!r}")
+    wait_until(lambda: _first_name(dash_duo) == name,
+               lambda: f"the first row never became {name!r}; it is {_first_name(dash_duo)!r}", timeout)
 
 
 def test_portfolio_page_ranks_reorders_on_a_what_if_and_is_accessible(dash_duo, engine, catalogue):

@@ -6,25 +6,20 @@ finds nothing serious, in the draft and in the held review."""
 from __future__ import annotations
 
 import io
-import time
 from pathlib import Path
 
 import pytest
 from pptx import Presentation
-from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 
-from cxdash.compute import compute
-from cxdash.db.engine import make_engine, upgrade
 from dashboard.app import create_app
-from loaders import a11_quarterly
 
 from .accessibility import axe_violations
-from .conftest import QUARTERLY
+from .conftest import QUARTERLY, quarterly_sqlite
+from .waiting import downloaded, wait_until
 
 pytestmark = pytest.mark.browser
 
-DECK = Path(__file__).resolve().parent.parent / "cxdash" / "exports" / "review_deck.py"
 MEASURE = "vba-contact-trust"
 HAPPENED = "Trust fell after the phone system migration in November."
 WHY = "Hold times doubled while the new queues were tuned."
@@ -36,10 +31,7 @@ ACTION = "Publish the revised contact centre staffing plan"
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory, catalogue):
     """A SQLite file (the background build opens it too) with the real quarterly file, computed."""
-    eng = make_engine(f"sqlite:///{tmp_path_factory.mktemp('review-browser') / 'cx.db'}")
-    upgrade(eng)
-    a11_quarterly.load(eng, QUARTERLY, catalogue)
-    compute(eng, catalogue)
+    eng = quarterly_sqlite(tmp_path_factory.mktemp("review-browser") / "cx.db", catalogue, QUARTERLY)
     yield eng
     eng.dispose()
 
@@ -63,31 +55,13 @@ def _row_with(dash_duo, table: str, text: str):
 
 
 def _wait_row_state(dash_duo, text: str, state: str, timeout: float = 15) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            cells = _row_with(dash_duo, "review-actions-table", text).find_elements(By.TAG_NAME, "td")
-            if cells[5].text == state:
-                return
-        except (AssertionError, StaleElementReferenceException):  # the table re-renders under us
-            time.sleep(0.2)
-            continue
-        time.sleep(0.2)
-    raise AssertionError(f"the action {text!r} never read {state!r}")
-
-
-def _downloaded(folder: Path, suffix: str, timeout: float = 30) -> Path:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        done = [p for p in folder.iterdir() if p.suffix == suffix]
-        if done and not any(p.suffix == ".crdownload" for p in folder.iterdir()):
-            return done[0]
-        time.sleep(0.25)
-    raise AssertionError(f"no {suffix} file downloaded into {folder}")
+    def reads_state():
+        rows = [tr for tr in dash_duo.find_elements("#review-actions-table tbody tr") if text in tr.text]
+        return rows and rows[0].find_elements(By.TAG_NAME, "td")[5].text == state
+    wait_until(reads_state, f"the action {text!r} never read {state!r}", timeout)
 
 
 def test_review_page_records_builds_a_pack_and_freezes(dash_duo, engine, catalogue):
-    assert DECK.is_file(), "the deck renderer cxdash/exports/review_deck.py is needed to build a pack"
     dash_duo.start_server(create_app(engine, catalogue))
     dash_duo.driver.set_window_size(1280, 1400)
     url = dash_duo.server_url + "/review?quarter=FY2023Q1"
@@ -164,7 +138,7 @@ def test_review_page_records_builds_a_pack_and_freezes(dash_duo, engine, catalog
     download = dash_duo.wait_for_element("#review-build-status button", timeout=120)
     assert "Ready" in dash_duo.find_element("#review-history-table").text
     download.click()
-    deck = Presentation(io.BytesIO(_downloaded(Path(dash_duo.download_path), ".pptx").read_bytes()))
+    deck = Presentation(io.BytesIO(downloaded(Path(dash_duo.download_path), ".pptx").read_bytes()))
     notes = "\n".join(s.notes_slide.notes_text_frame.text for s in deck.slides if s.has_notes_slide)
     assert HAPPENED in notes and WHY in notes and NEXT in notes
 

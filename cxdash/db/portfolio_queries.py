@@ -106,12 +106,3 @@ def off_track(conn: Connection | Engine, fiscal_year: int, fiscal_quarter: int) 
     chosen = frame[(frame["fiscal_year"] == fiscal_year) & (frame["fiscal_quarter"] == fiscal_quarter)
                    & (frame["status"] == "off_track")]
     return chosen[columns].reset_index(drop=True)
-
-
-def latest_quarter(conn: Connection | Engine) -> tuple[int, int] | None:
-    """The latest fiscal (year, quarter) with measure results."""
-    frame = queries.filter_options(conn)
-    if frame.empty:
-        return None
-    last = frame.sort_values(["fiscal_year", "fiscal_quarter"]).iloc[-1]
-    return int(last["fiscal_year"]), int(last["fiscal_quarter"])

@@ -143,6 +143,18 @@ def filter_options(conn: Connection | Engine) -> pd.DataFrame:
     return _frame(conn, statement)
 
 
+def latest_quarter(conn: Connection | Engine) -> tuple[int, int] | None:
+    """The latest fiscal (year, quarter) with measure results."""
+    t = MeasureResult
+    statement = select(t.fiscal_year, t.fiscal_quarter).order_by(t.fiscal_year.desc(), t.fiscal_quarter.desc()).limit(1)
+    if isinstance(conn, Engine):
+        with conn.connect() as c:
+            row = c.execute(statement).first()
+    else:
+        row = conn.execute(statement).first()
+    return (int(row[0]), int(row[1])) if row else None
+
+
 def load_runs(conn: Connection | Engine, limit: int = 50) -> pd.DataFrame:
     statement = select(LoadRun).order_by(LoadRun.id.desc()).limit(limit)
     return _frame(conn, statement)

@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 from cxdash.catalogue import Catalogue
 from cxdash.db import review_queries
 from cxdash.errors import UserError
-from cxdash.redaction import redact
+from cxdash.redaction import checked_text
 from metrics.fiscal import FiscalQuarter
 
 MAX_TEXT = 4000
@@ -19,16 +19,11 @@ KINDS = ("decision", "action")
 
 
 def _text(field: str, value: str | None, limit: int = MAX_TEXT, required: bool = False) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise UserError(f"{field}: required")
-    if len(value) > limit:
-        raise UserError(f"{field}: {len(value)} characters; at most {limit}")
-    return redact(value).text if value else ""
+    return checked_text(field, value, limit, required)
 
 
 def _short(field: str, value: str | None, required: bool = False) -> str:
-    return _text(field, value, MAX_SHORT, required)
+    return checked_text(field, value, MAX_SHORT, required)
 
 
 def _date(field: str, value) -> dt.date | None:
@@ -70,7 +65,7 @@ def add_action(engine: Engine, catalogue: Catalogue, quarter: FiscalQuarter, *, 
     return review_queries.add_action(
         engine, measure_id=_measure(catalogue, measure_id, required=False), fiscal_year=quarter.year,
         fiscal_quarter=quarter.quarter, kind=kind, description=_text("description", description, required=True),
-        owner=owner.strip()[:MAX_SHORT] if owner else "", due_date=_date("due date", due_date))
+        owner=checked_text("owner", owner, MAX_SHORT, redacted=False), due_date=_date("due date", due_date))
 
 
 def set_action_status(engine: Engine, action_id: int, status: str, on=None) -> None:
