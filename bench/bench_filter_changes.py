@@ -23,8 +23,8 @@ from cxdash.catalogue import load_catalogue  # noqa: E402
 from cxdash.compute import compute  # noqa: E402
 from cxdash.db.engine import make_engine, upgrade  # noqa: E402
 from cxdash.sources import load_sources, run_source  # noqa: E402
-from dashboard import callbacks, data  # noqa: E402
-from dashboard.app import create_app  # noqa: E402
+from cxdash.dashboard import callbacks, data  # noqa: E402
+from cxdash.dashboard.app import create_app  # noqa: E402
 
 SOURCES = ["sample-a11-quarterly", "a11-survey-responses-example", "example-contact-centre", "example-complaints",
            "a11-survey-free-text", "baltimore-311"]

@@ -12,11 +12,11 @@ import pandas as pd
 from cxdash.cells import clean
 from cxdash.channels import ALL
 from cxdash.db import analysis_queries
-from metrics.a11_scores import DRIVERS
-from metrics.drivers import importance_performance, key_drivers, response_matrix
-from metrics.equity import segment_gaps
-from metrics.fiscal import FiscalQuarter
-from metrics.trends import trend_table
+from cxdash.metrics.a11_scores import DRIVERS
+from cxdash.metrics.drivers import importance_performance, key_drivers, response_matrix
+from cxdash.metrics.equity import segment_gaps
+from cxdash.metrics.fiscal import FiscalQuarter
+from cxdash.metrics.trends import trend_table
 
 OUTCOMES = ("trust", "satisfaction")
 WINDOW_QUARTERS = 4  # a rolling year of responses: one quarter is often too few for a stable model

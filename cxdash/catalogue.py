@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from cxdash.channels import ALL, CHANNELS
 from cxdash.errors import UserError
-from metrics.a11_scores import DRIVERS
+from cxdash.metrics.a11_scores import DRIVERS
 
 _SLUG = r"^[a-z0-9][a-z0-9._-]*$"
 _FY = re.compile(r"^FY\d{4}$")

@@ -117,7 +117,7 @@ def load(kind, files, source, sources_file, mapping, provider, service, channel,
     if not files:
         raise UserError(f"give the file(s) to load as {kind}")
     engine = ctx.ready_engine()
-    from loaders.registry import file_loader
+    from cxdash.loaders.registry import file_loader
     load_file = file_loader(kind, engine, ctx.catalogue, source=source, mapping=mapping, provider=provider,
                             service=service, channel=channel, quarter=quarter, stage=stage, trust_scale=trust_scale)
     failed = []
@@ -242,7 +242,7 @@ def indicators(fmt, quarter, db, catalogue):
 
 
 def _quarter(label):
-    from metrics.fiscal import FiscalQuarter
+    from cxdash.metrics.fiscal import FiscalQuarter
     if not label:
         return None
     try:
@@ -295,7 +295,7 @@ def review_pack(quarter, fmt, template, out_dir, provider, service, job_id, db, 
     fq = _quarter(quarter)
     if fq is None:
         from cxdash.db import queries
-        from metrics.fiscal import FiscalQuarter
+        from cxdash.metrics.fiscal import FiscalQuarter
         latest = queries.latest_quarter(engine)
         if latest is None:
             raise UserError("no computed results: load data and run 'cxdash compute' first, or give --quarter")
@@ -355,7 +355,7 @@ def _sync_register(ctx: Context) -> None:
 
 
 def _serve(ctx: Context, sources, host: str, port: int, debug: bool) -> None:
-    from dashboard.app import create_app
+    from cxdash.dashboard.app import create_app
     app = create_app(ctx.ready_engine(), ctx.catalogue, sources, ctx.catalogue_path)
     click.echo(f"cxdash serving on http://{host}:{port}/ (Ctrl+C to stop)")
     if debug:

@@ -16,9 +16,9 @@ from cxdash.channels import ALL
 from cxdash.cells import clean as _clean, rolled, rollup_levels
 from cxdash.db import analysis_queries, queries
 from cxdash.indicators import indicator_rows
-from metrics.a11_scores import rollup, score_counts
-from metrics.measures import quarterly_series
-from metrics.status import measure_status
+from cxdash.metrics.a11_scores import rollup, score_counts
+from cxdash.metrics.measures import quarterly_series
+from cxdash.metrics.status import measure_status
 
 @dataclass
 class ComputeReport:

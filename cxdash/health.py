@@ -11,8 +11,8 @@ from sqlalchemy import Engine
 from cxdash.db import queries
 from cxdash.kinds import SURVEY_KINDS
 from cxdash.sources import Sources
-from metrics.freshness import freshness, worst
-from metrics.quality import source_checks
+from cxdash.metrics.freshness import freshness, worst
+from cxdash.metrics.quality import source_checks
 
 PANELS = {  # which kinds of source feed each panel of the pages
     "survey": (*SURVEY_KINDS, "published"),

@@ -26,8 +26,8 @@ from cxdash.catalogue import Catalogue, format_validation_error, parse_yaml
 from cxdash.db import portfolio_queries, queries
 from cxdash.errors import UserError
 from cxdash.review.contents import PortfolioItem
-from metrics import wsjf
-from metrics.fiscal import FiscalQuarter
+from cxdash.metrics import wsjf
+from cxdash.metrics.fiscal import FiscalQuarter
 
 STATUSES = ("proposed", "active", "done", "stopped")
 OPEN = ("proposed", "active")  # ranked: work still to do
@@ -329,8 +329,10 @@ REGISTER_FILE = "initiatives.yaml"
 
 
 def register_path(catalogue_path: Path | str | None = None) -> Path:
-    """The register beside the catalogue in use (config/initiatives.yaml by default)."""
-    return Path(catalogue_path).parent / REGISTER_FILE if catalogue_path else paths.config_dir() / REGISTER_FILE
+    """The register beside the catalogue in use, else the configured one (the agency's folder's,
+    or the shipped default)."""
+    beside = Path(catalogue_path).parent / REGISTER_FILE if catalogue_path else None
+    return beside if beside is not None and beside.is_file() else paths.config_file(REGISTER_FILE)
 
 
 def configured_weights(catalogue: Catalogue, catalogue_path: Path | str | None = None) -> dict[str, float]:

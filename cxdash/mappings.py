@@ -18,8 +18,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 from cxdash.catalogue import QUESTIONS, load_yaml_as, parse_yaml
 from cxdash.channels import TOUCHPOINTS_CHANNELS
 from cxdash.errors import UserError
-from cxdash.paths import mappings_dir
-from metrics.a11_scores import QUESTION_NAMES
+from cxdash import paths
+from cxdash.metrics.a11_scores import QUESTION_NAMES
 
 KIND = "survey-responses"
 DEFAULT_TIMEZONE = "America/New_York"
@@ -164,21 +164,22 @@ class Mapping(_ExportMapping):
 
 
 def available_mappings() -> list[str]:
-    directory = mappings_dir()
-    return sorted(p.stem for p in directory.glob("*.yaml")) if directory.is_dir() else []
+    """Every mapping name: the agency's folder's and the shipped ones."""
+    return sorted({p.stem for folder in paths.config_dirs() for p in (folder / "mappings").glob("*.yaml")})
 
 
 def mapping_path(name_or_path: str | Path) -> Path:
-    """A path to a YAML file as given, or NAME looked up as mappings_dir()/NAME.yaml."""
+    """A path to a YAML file as given, or NAME looked up as mappings/NAME.yaml in the agency's
+    configuration folder, then in the shipped defaults."""
     text = str(name_or_path)
     if isinstance(name_or_path, Path) or text.endswith((".yaml", ".yml")) or "/" in text or "\\" in text:
         path = Path(name_or_path)
-        in_dir = mappings_dir() / path.name
+        in_dir = paths.config_file(f"mappings/{path.name}")
         return in_dir if not path.exists() and path.name == text and in_dir.is_file() else path
-    path = mappings_dir() / f"{text}.yaml"
+    path = paths.config_file(f"mappings/{text}.yaml")
     if not path.is_file():
         available = available_mappings()
-        raise UserError(f"unknown mapping {text!r}; available mappings in {mappings_dir()}: "
+        raise UserError(f"unknown mapping {text!r}; available mappings: "
                         f"{', '.join(available) if available else '(none)'}")
     return path
 

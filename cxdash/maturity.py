@@ -20,8 +20,8 @@ from cxdash.db import maturity_queries
 from cxdash.errors import FieldError
 from cxdash.redaction import checked_text
 from cxdash.review.contents import Maturity, MaturityDimension
-from metrics import maturity as levels_of
-from metrics.fiscal import FiscalQuarter
+from cxdash.metrics import maturity as levels_of
+from cxdash.metrics.fiscal import FiscalQuarter
 
 MAX_EVIDENCE = 4000
 MAX_ASSESSED_BY = 200
@@ -100,7 +100,7 @@ class MaturityModel(_Strict):
 
 
 def default_path() -> Path:
-    return paths.config_dir() / "maturity.yaml"
+    return paths.config_file("maturity.yaml")
 
 
 def load_model(path: Path | str | None = None) -> MaturityModel:

@@ -1,34 +1,73 @@
-"""Where the project's own files live (config, assets, sample data), overridable by env."""
+"""Where cxdash finds its files: the defaults shipped inside the package, the agency's own
+configuration folder that overrides them file by file, and the database.
+
+The defaults (config/, assets/, data/sample/ in the repository) install as package data
+(cxdash.config, cxdash.assets, cxdash.sample_data) and are found with importlib.resources,
+so a wheel works from any folder. An agency names its folder with --config-dir or
+CXDASH_CONFIG_DIR; any file it holds (catalogue.yaml, sources.yaml, mappings/NAME.yaml,
+templates/review-pack.pptx, ...) is used instead of the shipped one, and every file it does
+not hold falls back to the default. `cxdash config init DIR` copies the defaults there.
+"""
 from __future__ import annotations
 
 import os
+from importlib.resources import files
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+CONFIG_DIR_ENV = "CXDASH_CONFIG_DIR"
+SAMPLE_PREFIX = "sample:"  # sources.yaml: files: "sample:NAME" names a file of the shipped sample data
 
 
-def config_dir() -> Path:
-    return Path(os.environ.get("CXDASH_CONFIG_DIR", ROOT / "config"))
+def _package_dir(package: str) -> Path:
+    """A data package's folder on disk (installed wheels and editable checkouts are folders)."""
+    return Path(str(files(package)))
 
 
-def catalogue_path() -> Path:
-    return Path(os.environ.get("CXDASH_CATALOGUE", config_dir() / "catalogue.yaml"))
-
-
-def sources_path() -> Path:
-    return Path(os.environ.get("CXDASH_SOURCES", config_dir() / "sources.yaml"))
-
-
-def mappings_dir() -> Path:
-    return config_dir() / "mappings"
+def default_config_dir() -> Path:
+    return _package_dir("cxdash.config")
 
 
 def assets_dir() -> Path:
-    return ROOT / "assets"
+    return _package_dir("cxdash.assets")
 
 
 def sample_dir() -> Path:
-    return ROOT / "data" / "sample"
+    return _package_dir("cxdash.sample_data")
+
+
+def config_dir() -> Path | None:
+    """The agency's configuration folder, when one is named."""
+    named = os.environ.get(CONFIG_DIR_ENV)
+    return Path(named) if named else None
+
+
+def config_file(relative: str) -> Path:
+    """The agency's copy of a configuration file when its folder holds one, else the default."""
+    own = config_dir()
+    if own is not None and (own / relative).is_file():
+        return own / relative
+    return default_config_dir() / relative
+
+
+def config_dirs() -> list[Path]:
+    """The folders configuration is read from, the agency's first."""
+    own = config_dir()
+    return ([own] if own is not None else []) + [default_config_dir()]
+
+
+def catalogue_path() -> Path:
+    return Path(os.environ.get("CXDASH_CATALOGUE") or config_file("catalogue.yaml"))
+
+
+def sources_path() -> Path:
+    return Path(os.environ.get("CXDASH_SOURCES") or config_file("sources.yaml"))
+
+
+def sample_file(location: str) -> Path | None:
+    """The shipped sample file that a "sample:NAME" location names (None for other locations)."""
+    if not location.startswith(SAMPLE_PREFIX):
+        return None
+    return sample_dir() / location[len(SAMPLE_PREFIX):]
 
 
 def default_database_url() -> str:

@@ -24,6 +24,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from sqlalchemy import Engine
 
+from cxdash import paths
 from cxdash.catalogue import Catalogue, load_yaml_as
 from cxdash.db import queries
 from cxdash.errors import UserError
@@ -176,7 +177,8 @@ def resolved_files(source: SourceConfig, folder: Path) -> Iterator[list[Path]]:
     are written to CSV in a temporary folder, removed afterwards)."""
     where = source.location
     if where.files:
-        pattern = where.files if Path(where.files).is_absolute() else str(folder / where.files)
+        sample = paths.sample_file(where.files)
+        pattern = str(sample) if sample else where.files if Path(where.files).is_absolute() else str(folder / where.files)
         found = sorted(Path(p) for p in glob.glob(pattern) if Path(p).is_file())
         if not found:
             raise UserError(f"source {source.name}: no file matches {pattern}")
@@ -240,7 +242,7 @@ def run_source(engine: Engine, catalogue: Catalogue, sources: Sources, name: str
     A file that fails leaves nothing of itself (its load is one transaction) and fails the run
     with its reason; the other files still load.
     """
-    from loaders.registry import file_loader
+    from cxdash.loaders.registry import file_loader
     source = sources.get(name)
     job_id = queries.start_job_run(engine, source.name, trigger, attempt)
     outcome = SourceOutcome(source.name, "unchanged", job_run_id=job_id)

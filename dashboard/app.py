@@ -13,9 +13,9 @@ from sqlalchemy import Engine
 from cxdash import paths
 from cxdash.catalogue import Catalogue
 from cxdash.sources import Sources, load_sources
-from dashboard import callbacks, data
-from dashboard.components import gov_banner, identifier, site_header, skip_link
-from dashboard.context import DashboardContext, install
+from cxdash.dashboard import callbacks, data
+from cxdash.dashboard.components import gov_banner, identifier, site_header, skip_link
+from cxdash.dashboard.context import DashboardContext, install
 
 PAGES = Path(__file__).resolve().parent / "pages"
 # In the order an executive asks: where do we stand, where in the journey, why (service drivers),

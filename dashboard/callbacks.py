@@ -10,11 +10,11 @@ from dash import ALL, MATCH, Dash, Input, Output, State, dcc, no_update
 from cxdash.db import queries
 from cxdash.exports.chart_image import ChartContext, render, slide_figure, table_csv
 from cxdash.health import PANELS
-from dashboard import data
-from dashboard.context import current
-from dashboard.formatting import format_date
-from dashboard.views import scorecard, scorecard_page
-from metrics.fiscal import FiscalQuarter
+from cxdash.dashboard import data
+from cxdash.dashboard.context import current
+from cxdash.dashboard.formatting import format_date
+from cxdash.dashboard.views import scorecard, scorecard_page
+from cxdash.metrics.fiscal import FiscalQuarter
 
 # Analysis pages that share one callback shape. Each view module (dashboard/views/<name>.py) has
 # PREFIX (component id prefix), FILTERS (the filter keys, each a dropdown '<PREFIX>-<key>') and
@@ -73,7 +73,7 @@ def register(app: Dash) -> None:
 
 @data.cache.memoize()
 def _cached_update(version: str, page: str, filters: tuple) -> tuple:
-    return importlib.import_module(f"dashboard.views.{page}").update(**dict(filters))
+    return importlib.import_module(f"cxdash.dashboard.views.{page}").update(**dict(filters))
 
 
 def page_update(page: str, **filters) -> tuple:
@@ -85,7 +85,7 @@ def page_update(page: str, **filters) -> tuple:
 def register_filter_page(app: Dash, page: str) -> None:
     """One callback for a page's filters: every filter in, the dependent service list, the
     content and the query string out; a clientside callback keeps the address bar in step."""
-    view = importlib.import_module(f"dashboard.views.{page}")
+    view = importlib.import_module(f"cxdash.dashboard.views.{page}")
     prefix = view.PREFIX
 
     @app.callback(
@@ -105,13 +105,13 @@ def register_filter_page(app: Dash, page: str) -> None:
 
 
 def nav_items(pathname: str | None) -> list[tuple[str, str, bool]]:
-    from dashboard.app import NAV
+    from cxdash.dashboard.app import NAV
     path = (pathname or "/").rstrip("/") or "/"
     return [(label, href, href == path) for label, href in NAV]
 
 
 def register_shell(app: Dash) -> None:
-    from dashboard.components import site_header
+    from cxdash.dashboard.components import site_header
 
     @app.callback(Output("shell-header", "children"), Input("shell-location", "pathname"))
     def _header(pathname):
@@ -216,7 +216,7 @@ def register_review(app: Dash) -> None:
     from dash import ctx
     from dash.exceptions import PreventUpdate
 
-    from dashboard.views import review_page
+    from cxdash.dashboard.views import review_page
 
     filters = [State(f"review-{key}", "value") for key in review_page.FILTERS]
 
@@ -330,8 +330,8 @@ def register_review(app: Dash) -> None:
 
 def register_portfolio(app: Dash) -> None:
     """The Portfolio page's callbacks (what-if weights, links); they route to dashboard.views.portfolio_page."""
-    from dashboard.views import portfolio_page
-    from metrics.wsjf import COMPONENTS
+    from cxdash.dashboard.views import portfolio_page
+    from cxdash.metrics.wsjf import COMPONENTS
 
     weights = [f"portfolio-weight-{c}" for c in COMPONENTS]
 
@@ -353,7 +353,7 @@ def register_maturity(app: Dash) -> None:
     """The Maturity page's callbacks (ratings form); they route to dashboard.views.maturity_page."""
     from dash.exceptions import PreventUpdate
 
-    from dashboard.views import maturity_page
+    from cxdash.dashboard.views import maturity_page
 
     @app.callback(
         Output("maturity-content", "children"), Output("maturity-form-title", "children"),

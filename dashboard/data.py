@@ -13,7 +13,7 @@ from cxdash.db.models import (
     Annotation, DriverResult, IndicatorValue, Initiative, MaturityRating, MeasureResult, ReviewAction, ReviewCommentary,
     SegmentResult, TrendResult,
 )
-from dashboard.context import current
+from cxdash.dashboard.context import current
 
 cache = Cache(config={"CACHE_TYPE": "SimpleCache", "CACHE_DEFAULT_TIMEOUT": 3600, "CACHE_THRESHOLD": 2000})
 

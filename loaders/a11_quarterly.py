@@ -16,11 +16,11 @@ from sqlalchemy import Connection, Engine, delete, insert
 from cxdash.catalogue import UNASSIGNED_STAGE, Catalogue
 from cxdash.channels import CHANNELS, NOT_REPORTED, normalise_channel
 from cxdash.db.models import A11QuarterlyCount
-from loaders.csv_reader import iter_rows, read_header, require_columns, row_width_problem
-from loaders.fields import blank_to_none, whole_number
-from loaders.runner import Chunk, LoadReport, Rejection, run_load
-from metrics.a11_scores import POINTS, question_name
-from metrics.fiscal import FiscalQuarter
+from cxdash.loaders.csv_reader import iter_rows, read_header, require_columns, row_width_problem
+from cxdash.loaders.fields import blank_to_none, whole_number
+from cxdash.loaders.runner import Chunk, LoadReport, Rejection, run_load
+from cxdash.metrics.a11_scores import POINTS, question_name
+from cxdash.metrics.fiscal import FiscalQuarter
 
 KIND = "a11-quarterly"
 QUESTIONS = range(1, 12)

@@ -23,12 +23,12 @@ from sqlalchemy import Engine
 from cxdash.catalogue import Catalogue
 from cxdash.channels import TOUCHPOINTS_CHANNELS, normalise_channel
 from cxdash.errors import UserError
-from loaders.csv_reader import iter_records, read_header
-from loaders.fields import blank_to_none
-from loaders.responses_store import KEY_LENGTH, write_responses
-from loaders.runner import Chunk, LoadReport, Rejection, run_load
-from metrics.a11_scores import BINARY, LIKERT
-from metrics.fiscal import FiscalQuarter
+from cxdash.loaders.csv_reader import iter_records, read_header
+from cxdash.loaders.fields import blank_to_none
+from cxdash.loaders.responses_store import KEY_LENGTH, write_responses
+from cxdash.loaders.runner import Chunk, LoadReport, Rejection, run_load
+from cxdash.metrics.a11_scores import BINARY, LIKERT
+from cxdash.metrics.fiscal import FiscalQuarter
 
 KIND = "a11-responses"
 CHUNK_ROWS = 5000

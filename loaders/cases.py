@@ -15,7 +15,7 @@ from sqlalchemy import Connection, Engine
 from cxdash.channels import normalise_channel
 from cxdash.db.models import CaseRecord
 from cxdash.mappings import CaseMapping
-from loaders.mapped_rows import (
+from cxdash.loaders.mapped_rows import (
     RowProblem,
     keyed_chunks,
     load_mapped,
@@ -23,8 +23,8 @@ from loaders.mapped_rows import (
     mapped_value,
     replace_by_key,
 )
-from loaders.runner import Chunk, LoadReport
-from metrics.fiscal import FiscalQuarter
+from cxdash.loaders.runner import Chunk, LoadReport
+from cxdash.metrics.fiscal import FiscalQuarter
 
 KIND = "cases"
 CHUNK_ROWS = 5000

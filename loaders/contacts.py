@@ -20,16 +20,16 @@ from sqlalchemy import Connection, Engine
 from cxdash.channels import normalise_channel
 from cxdash.db.models import ContactInterval
 from cxdash.mappings import AnswerTime, ContactMapping
-from loaders.fields import local_time, whole_number
-from loaders.mapped_rows import (
+from cxdash.loaders.fields import local_time, whole_number
+from cxdash.loaders.mapped_rows import (
     RowProblem,
     keyed_chunks,
     load_mapped,
     mapped_value,
     replace_by_key,
 )
-from loaders.runner import Chunk, LoadReport
-from metrics.fiscal import FiscalQuarter
+from cxdash.loaders.runner import Chunk, LoadReport
+from cxdash.metrics.fiscal import FiscalQuarter
 
 KIND = "contacts"
 KEY_SEPARATOR = "|"

@@ -22,11 +22,11 @@ from sqlalchemy import Connection, Engine, delete, insert
 
 from cxdash.db.models import EmployeeIndex
 from cxdash.mappings import EmployeeMapping
-from loaders.csv_reader import iter_records, read_header, require_columns
-from loaders.fields import whole_number
-from loaders.mapped_rows import RowProblem, load_mapped
-from loaders.runner import Chunk, LoadReport, Rejection
-from metrics.fiscal import FiscalQuarter
+from cxdash.loaders.csv_reader import iter_records, read_header, require_columns
+from cxdash.loaders.fields import whole_number
+from cxdash.loaders.mapped_rows import RowProblem, load_mapped
+from cxdash.loaders.runner import Chunk, LoadReport, Rejection
+from cxdash.metrics.fiscal import FiscalQuarter
 
 KIND = "employee"
 ALL_SERVICES = "all"

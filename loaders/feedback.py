@@ -18,7 +18,7 @@ from cxdash import redaction
 from cxdash.channels import normalise_channel
 from cxdash.db.models import FeedbackItem
 from cxdash.mappings import FeedbackMapping
-from loaders.mapped_rows import (
+from cxdash.loaders.mapped_rows import (
     NothingToStore,
     RowProblem,
     keyed_chunks,
@@ -27,9 +27,9 @@ from loaders.mapped_rows import (
     mapped_value,
     replace_by_key,
 )
-from loaders.runner import Chunk, LoadReport
-from metrics import sentiment
-from metrics.fiscal import FiscalQuarter
+from cxdash.loaders.runner import Chunk, LoadReport
+from cxdash.metrics import sentiment
+from cxdash.metrics.fiscal import FiscalQuarter
 
 KIND = "feedback"
 CHUNK_ROWS = 2000

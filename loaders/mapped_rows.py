@@ -11,9 +11,9 @@ from sqlalchemy import Connection, Engine, delete, insert
 
 from cxdash.errors import UserError
 from cxdash.mappings import Source, SubmittedAt, load_any_mapping
-from loaders.csv_reader import iter_records, read_header, require_columns
-from loaders.fields import local_time
-from loaders.runner import Chunk, LoadReport, Rejection, run_load
+from cxdash.loaders.csv_reader import iter_records, read_header, require_columns
+from cxdash.loaders.fields import local_time
+from cxdash.loaders.runner import Chunk, LoadReport, Rejection, run_load
 
 DELETE_BATCH = 500
 

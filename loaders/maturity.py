@@ -20,9 +20,9 @@ from cxdash.db import maturity_queries
 from cxdash.errors import FieldError
 from cxdash.maturity import MaturityModel, checked_rating, load_model
 from cxdash.redaction import redact
-from loaders.csv_reader import iter_rows, read_header, require_columns, row_width_problem
-from loaders.runner import Chunk, LoadReport, Rejection, run_load
-from metrics.fiscal import FiscalQuarter
+from cxdash.loaders.csv_reader import iter_rows, read_header, require_columns, row_width_problem
+from cxdash.loaders.runner import Chunk, LoadReport, Rejection, run_load
+from cxdash.metrics.fiscal import FiscalQuarter
 
 KIND = "maturity"
 REQUIRED = ["fiscal_year", "dimension", "level", "status"]

@@ -21,10 +21,10 @@ from sqlalchemy import Connection, Engine
 from cxdash.channels import ALL, TOUCHPOINTS_CHANNELS
 from cxdash.db.models import PublishedValue
 from cxdash.mappings import PublishedMapping
-from loaders.csv_reader import iter_records, read_header, require_columns
-from loaders.mapped_rows import RowProblem, load_mapped, mapped_value, replace_by_key
-from loaders.runner import Chunk, LoadReport, Rejection
-from metrics.fiscal import FiscalQuarter
+from cxdash.loaders.csv_reader import iter_records, read_header, require_columns
+from cxdash.loaders.mapped_rows import RowProblem, load_mapped, mapped_value, replace_by_key
+from cxdash.loaders.runner import Chunk, LoadReport, Rejection
+from cxdash.metrics.fiscal import FiscalQuarter
 
 KIND = "published"
 KEY_SEPARATOR = "|"

@@ -15,10 +15,10 @@ from sqlalchemy import Engine
 from cxdash.catalogue import Catalogue
 from cxdash.errors import UserError
 from cxdash.mappings import load_any_mapping
-from loaders.runner import LoadReport
+from cxdash.loaders.runner import LoadReport
 
-MAPPED_LOADERS = {"cases": "loaders.cases", "contacts": "loaders.contacts", "feedback": "loaders.feedback",
-                  "employee": "loaders.employee", "published": "loaders.published"}
+MAPPED_LOADERS = {"cases": "cxdash.loaders.cases", "contacts": "cxdash.loaders.contacts", "feedback": "cxdash.loaders.feedback",
+                  "employee": "cxdash.loaders.employee", "published": "cxdash.loaders.published"}
 
 
 def file_loader(kind: str, engine: Engine, catalogue: Catalogue, *, source: str | None = None,
@@ -27,11 +27,11 @@ def file_loader(kind: str, engine: Engine, catalogue: Catalogue, *, source: str 
                 trust_scale: str = "auto") -> Callable[[Path], LoadReport]:
     """Check the options once (a mistake is named before any file is read); return path -> LoadReport."""
     if kind == "a11-quarterly":
-        from loaders import a11_quarterly
+        from cxdash.loaders import a11_quarterly
         return lambda path: a11_quarterly.load(engine, path, catalogue, source=source or kind)
     if kind == "a11-responses":
-        from loaders import a11_responses
-        from metrics.fiscal import FiscalQuarter
+        from cxdash.loaders import a11_responses
+        from cxdash.metrics.fiscal import FiscalQuarter
         missing = [name for name, value in (("provider", provider), ("service", service),
                                             ("channel", channel), ("quarter", quarter)) if not value]
         if missing:
@@ -45,7 +45,7 @@ def file_loader(kind: str, engine: Engine, catalogue: Catalogue, *, source: str 
             stage=stage, source=source or kind, trust_scale=trust_scale)
     if kind == "maturity":
         from cxdash.maturity import load_model
-        from loaders import maturity
+        from cxdash.loaders import maturity
         model = load_model()  # config/maturity.yaml (CXDASH_CONFIG_DIR): checked before any file is read
         return lambda path: maturity.load(engine, path, model, source=source or kind)
     if not mapping:
@@ -54,7 +54,7 @@ def file_loader(kind: str, engine: Engine, catalogue: Catalogue, *, source: str 
     if chosen.kind != kind:
         raise UserError(f"mapping {mapping!r} is of kind {chosen.kind!r}, not {kind!r}")
     if kind == "survey-responses":
-        from loaders import survey_responses
+        from cxdash.loaders import survey_responses
         return lambda path: survey_responses.load(engine, path, catalogue, chosen, provider=provider, service=service,
                                                   channel=channel, stage=stage, source=source)
     if kind not in MAPPED_LOADERS:

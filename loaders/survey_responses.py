@@ -19,12 +19,12 @@ from cxdash.catalogue import Catalogue, Service
 from cxdash.errors import UserError
 from cxdash.mappings import KIND, Mapping, Question, Source, load_mapping
 from cxdash.channels import normalise_channel
-from loaders.csv_reader import iter_records, read_header
-from loaders.fields import local_time
-from loaders.responses_store import KEY_LENGTH, SEGMENT_LENGTH, write_responses
-from loaders.runner import Chunk, LoadReport, Rejection, run_load
-from metrics.a11_scores import BINARY
-from metrics.fiscal import FiscalQuarter
+from cxdash.loaders.csv_reader import iter_records, read_header
+from cxdash.loaders.fields import local_time
+from cxdash.loaders.responses_store import KEY_LENGTH, SEGMENT_LENGTH, write_responses
+from cxdash.loaders.runner import Chunk, LoadReport, Rejection, run_load
+from cxdash.metrics.a11_scores import BINARY
+from cxdash.metrics.fiscal import FiscalQuarter
 
 CHUNK_ROWS = 5000
 

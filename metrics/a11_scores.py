@@ -13,8 +13,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from metrics.proportions import wilson_interval
-from metrics.rounding import ratio_half_up
+from cxdash.metrics.proportions import wilson_interval
+from cxdash.metrics.rounding import ratio_half_up
 
 LIKERT = "5pt"
 BINARY = "binary"

@@ -5,7 +5,7 @@ import math
 
 from scipy.stats import ttest_ind_from_stats
 
-from metrics.proportions import two_proportion_test
+from cxdash.metrics.proportions import two_proportion_test
 
 
 def proportion_change(agree_now: int, n_now: int, agree_before: int, n_before: int) -> tuple[float | None, float | None]:

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from metrics.proportions import wilson_interval
+from cxdash.metrics.proportions import wilson_interval
 
 SUMS = ["offered", "answered", "abandoned", "answer_seconds", "answered_with_time",
         "resolved_first_contact", "resolution_known"]

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 from statsmodels.stats.multitest import multipletests
 
-from metrics.proportions import two_proportion_tests, wilson_interval
+from cxdash.metrics.proportions import two_proportion_tests, wilson_interval
 
 DEFAULT_MIN_N = 30
 

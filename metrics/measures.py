@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 from scipy.stats import t as student_t
 
-from metrics.a11_scores import rollup, score_counts
-from metrics.change import mean_change, proportion_change
+from cxdash.metrics.a11_scores import rollup, score_counts
+from cxdash.metrics.change import mean_change, proportion_change
 
 SERIES_COLUMNS = ["fiscal_year", "fiscal_quarter", "value", "n", "ci_low", "ci_high", "suppressed",
                   "change", "p_value", "significant", "wordings"]

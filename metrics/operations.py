@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from metrics.proportions import wilson_interval
+from cxdash.metrics.proportions import wilson_interval
 
 DIGITAL_CHANNELS = frozenset({
     "computer", "mobile", "email", "chatbot", "website", "mobile_app", "live_chat", "sms_text_messages",

@@ -6,7 +6,7 @@ import re
 
 import pandas as pd
 
-from metrics.fiscal import FiscalQuarter
+from cxdash.metrics.fiscal import FiscalQuarter
 
 CHECKS = ("completeness", "out_of_range", "duplicates", "missing_values", "quarter_gaps")
 _RULES = [  # (check, pattern) in order: a rejection reason belongs to the first that matches

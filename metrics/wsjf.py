@@ -16,7 +16,7 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from metrics.proportions import two_proportion_test
+from cxdash.metrics.proportions import two_proportion_test
 
 SCALE = (1, 2, 3, 5, 8, 13, 20)
 COMPONENTS = ("customer_value", "mission_value", "time_criticality", "risk_reduction")

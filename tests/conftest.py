@@ -11,14 +11,17 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from cxdash import paths
 from cxdash.catalogue import load_catalogue
 from cxdash.db.engine import make_engine, upgrade
 
-ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared" / "data"
-REAL = SHARED / "real"
-FORMAT_EXAMPLES = SHARED / "format-examples"
-QUARTERLY = REAL / "hisp_a11_quarterly_fy2021_fy2023q1.csv"
+ROOT = Path(__file__).resolve().parent.parent  # the checkout: tests/data, scripts/
+SAMPLE = paths.sample_dir()  # the sample data shipped with cxdash (data/sample/, PROVENANCE.md)
+CONFIG = paths.default_config_dir()  # the shipped default configuration (config/)
+QUARTERLY = SAMPLE / "hisp_a11_quarterly_fy2021_fy2023q1.csv"
+# Extra checks on real files not shipped with cxdash run where this folder holds them (by
+# default the data folder a developer's checkout may have beside it); never the only test.
+EXTRA_DATA = Path(os.environ.get("CXDASH_EXTRA_DATA", ROOT.parent / "shared" / "data" / "real"))
 
 
 @pytest.fixture(scope="session")
@@ -68,7 +71,7 @@ def sqlite_engine(tmp_path):
 
 @pytest.fixture(scope="session")
 def catalogue():
-    return load_catalogue(ROOT / "config" / "catalogue.yaml")
+    return load_catalogue(CONFIG / "catalogue.yaml")
 
 
 @pytest.fixture(scope="session")
@@ -88,7 +91,7 @@ def computed_sqlite(tmp_path_factory, catalogue, real_quarterly_path):
 def quarterly_sqlite(path: Path, catalogue, csv: Path):
     """A SQLite database at ``path`` with an A-11 quarterly file loaded and computed."""
     from cxdash.compute import compute
-    from loaders import a11_quarterly
+    from cxdash.loaders import a11_quarterly
     eng = make_engine(f"sqlite:///{path}")
     upgrade(eng)
     a11_quarterly.load(eng, csv, catalogue)

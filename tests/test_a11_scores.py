@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from cxdash.db.models import A11QuarterlyCount
-from loaders import a11_quarterly
-from metrics.a11_scores import published_point_scale, rollup, score_counts
+from cxdash.loaders import a11_quarterly
+from cxdash.metrics.a11_scores import published_point_scale, rollup, score_counts
 
 from .independent import wilson
 

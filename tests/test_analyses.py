@@ -10,12 +10,12 @@ import statsmodels.formula.api as smf
 
 from cxdash.compute import compute
 from cxdash.db import analysis_queries
-from loaders import a11_quarterly, survey_responses
+from cxdash.loaders import a11_quarterly, survey_responses
 
-from .conftest import FORMAT_EXAMPLES, QUARTERLY, migrated_engine
+from .conftest import QUARTERLY, SAMPLE, migrated_engine
 from .independent import two_proportion_p
 
-RESPONSES = FORMAT_EXAMPLES / "a11_v2_response_level_SYNTHETIC.csv"
+RESPONSES = SAMPLE / "a11_v2_response_level_SYNTHETIC.csv"
 PROVIDER, SERVICE = "Synthetic example provider", "Example web contact form (synthetic)"
 COLUMNS = {"Satisfaction": "satisfaction", "Trust/Confidence": "trust", "Effectiveness/Quality": "effectiveness",
            "Ease/Simplicity": "ease", "Efficiency/Speed": "efficiency", "Equity/Transparency": "transparency",
@@ -142,7 +142,7 @@ def test_checklist_drivers_of_a_v2_upload_match_a_direct_regression(tmp_path, ca
     import statsmodels.api as sm
 
     from cxdash.db.engine import make_engine, upgrade
-    from loaders import a11_responses
+    from cxdash.loaders import a11_responses
 
     rng = np.random.default_rng(11)
     options = ["positive_effectiveness", "positive_ease", "positive_efficiency", "positive_transparency",

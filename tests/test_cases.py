@@ -12,12 +12,12 @@ from click.testing import CliRunner
 from cxdash.cli import main
 from cxdash.compute import compute
 from cxdash.db import queries
-from loaders import cases
-from metrics.operations import DIGITAL_CHANNELS, grouped_percentile, weighted_percentile
+from cxdash.loaders import cases
+from cxdash.metrics.operations import DIGITAL_CHANNELS, grouped_percentile, weighted_percentile
 
-from .conftest import REAL, all_text, migrated_engine
+from .conftest import EXTRA_DATA, all_text, migrated_engine
 
-BALTIMORE = REAL / "baltimore_311_sample.csv"
+BALTIMORE = EXTRA_DATA / "baltimore_311_sample.csv"
 CHANNELS = {"Phone": "phone", "API": "other_digital", "Web": "website", "Email": "email", "Mail": "postal_mail",
             "Internal": "other_non_digital", "System": "other_digital", "Other": "other_non_digital"}
 FMT = "%m/%d/%Y %I:%M:%S %p"

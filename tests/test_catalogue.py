@@ -9,9 +9,9 @@ import yaml
 from cxdash.catalogue import load_catalogue
 from cxdash.errors import UserError
 
-from .conftest import ROOT
+from .conftest import CONFIG, SAMPLE
 
-EXAMPLE = ROOT / "config" / "catalogue.yaml"
+EXAMPLE = CONFIG / "catalogue.yaml"
 
 
 @pytest.fixture
@@ -40,7 +40,7 @@ def test_example_catalogue_covers_goals_objectives_measures(catalogue):
 
 def test_example_services_exist_in_the_sample_data(catalogue):
     import pandas as pd
-    sample = pd.read_csv(ROOT / "data" / "sample" / "hisp_a11_quarterly_fy2021_fy2023q1.csv")
+    sample = pd.read_csv(SAMPLE / "hisp_a11_quarterly_fy2021_fy2023q1.csv")
     pairs = {(p, " ".join(s.split())) for p, s in zip(sample.attributes_service_provider_name, sample.attributes_service_name)}
     real = [s for s in catalogue.services if s.agency != "EXAMPLE"]
     assert real and all((s.provider, s.name) in pairs for s in real)

@@ -3,8 +3,8 @@ import math
 
 import pytest
 
-from metrics.change import mean_change, proportion_change
-from metrics.status import measure_status
+from cxdash.metrics.change import mean_change, proportion_change
+from cxdash.metrics.status import measure_status
 
 from .independent import two_proportion_p
 

@@ -9,7 +9,7 @@ import struct
 import pytest
 
 from cxdash.exports.chart_image import SLIDE
-from dashboard.app import create_app
+from cxdash.dashboard.app import create_app
 
 from .accessibility import axe_violations
 from .waiting import downloaded

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from cxdash.cli import main
 from cxdash.db import queries
-from cxdash.paths import config_dir
+from cxdash import paths
 from cxdash.db.engine import make_engine
 
 
@@ -131,7 +131,7 @@ def test_initiatives_sync_checks_the_register_and_replaces_it(db_url, tmp_path):
     from cxdash.db import portfolio_queries
     assert len(portfolio_queries.initiatives(make_engine(db_url))) == 6
     bad = tmp_path / "bad.yaml"
-    bad.write_text((config_dir() / "initiatives.yaml").read_text().replace("services: [passports]", "services: [nope]", 1))
+    bad.write_text((paths.config_file("initiatives.yaml")).read_text().replace("services: [passports]", "services: [nope]", 1))
     result = CliRunner().invoke(main, ["initiatives", "sync", "--file", str(bad), "--db", db_url])
     assert result.exit_code == 1 and str(bad) in result.output and "nope" in result.output
 
@@ -149,7 +149,7 @@ def test_one_bad_file_does_not_stop_the_others(db_url, real_quarterly_path, tmp_
 
 def test_response_level_kinds_load_through_the_cli(db_url, tmp_path):
     """Generation-2 upload and a mapped export, as a CX office runs them; scores follow."""
-    from .conftest import FORMAT_EXAMPLES
+    from .conftest import SAMPLE
     upload = tmp_path / "upload.csv"
     columns = ["external_id", "question_1"] + [f"{side}_{o}" for side in ("positive", "negative") for o in (
         "effectiveness", "ease", "efficiency", "transparency", "humanity", "employee", "other")] + ["question_4"]
@@ -169,6 +169,6 @@ def test_response_level_kinds_load_through_the_cli(db_url, tmp_path):
     ease = next(r for r in records if r["service"] == "Passport Services" and r["channel"] == "all"
                 and r["stage"] == "all" and r["question"] == "positive_ease")
     assert (ease["n"], ease["pct_agree"]) == (40, 0.3)
-    mapped = run("load", "survey-responses", FORMAT_EXAMPLES / "a11_v2_response_level_SYNTHETIC.csv",
+    mapped = run("load", "survey-responses", SAMPLE / "a11_v2_response_level_SYNTHETIC.csv",
                  "--mapping", "touchpoints-form-a11", "--db", db_url).output
     assert "639 rows loaded" in mapped

@@ -11,7 +11,8 @@ from dash import dcc, html
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
-from dashboard.components import (
+from cxdash import paths
+from cxdash.dashboard.components import (
     chart_with_table,
     data_table,
     gov_banner,
@@ -24,9 +25,9 @@ from dashboard.components import (
     status_tag,
     takeaway,
 )
-from dashboard.formatting import MINUS, format_value
+from cxdash.dashboard.formatting import MINUS, format_value
 
-ASSETS = ROOT / "assets"
+ASSETS = paths.assets_dir()
 USWDS = ASSETS / "uswds"
 OUR_CSS = ASSETS / "zz-cxdash" / "cxdash.css"
 

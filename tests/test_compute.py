@@ -6,7 +6,7 @@ import pytest
 
 from cxdash.compute import compute
 from cxdash.db import queries
-from loaders import a11_quarterly
+from cxdash.loaders import a11_quarterly
 
 from .independent import two_proportion_p, wilson
 

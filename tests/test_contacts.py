@@ -14,13 +14,13 @@ from cxdash.cli import main
 from cxdash.compute import compute
 from cxdash.db import contact_queries, queries
 from cxdash.db.engine import make_engine, upgrade
-from loaders import contacts
-from metrics.contact_centre import contact_indicators
+from cxdash.loaders import contacts
+from cxdash.metrics.contact_centre import contact_indicators
 
-from .conftest import ROOT, all_text
+from .conftest import CONFIG, SAMPLE, all_text
 from .independent import wilson
 
-SAMPLE = ROOT / "data" / "sample" / "contact_centre_SYNTHETIC.csv"
+SAMPLE = SAMPLE / "contact_centre_SYNTHETIC.csv"
 EXPORT2 = Path(__file__).parent / "data" / "contact_centre_export2_SYNTHETIC.csv"
 PROVIDER, SERVICE = "Synthetic example provider", "Example web contact form (synthetic)"
 QUEUE_STAGE = {"SYN Web form - new requests": "start", "SYN Web form - status enquiries": "process",
@@ -254,7 +254,7 @@ def test_bad_rows_name_line_column_and_reason(sqlite_engine, tmp_path):
 
 
 def test_total_answer_time_in_minutes(sqlite_engine, tmp_path):
-    mapping = (ROOT / "config" / "mappings" / "example-contact-centre.yaml").read_text()
+    mapping = (CONFIG / "mappings" / "example-contact-centre.yaml").read_text()
     mapping = mapping.replace("measure: average, unit: seconds", "measure: total, unit: minutes")
     (tmp_path / "minutes.yaml").write_text(mapping)
     header, rows = _sample_rows(12)

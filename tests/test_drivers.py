@@ -9,15 +9,15 @@ import pytest
 import statsmodels.api as sm
 import statsmodels.formula.api as smf
 
-from metrics.a11_scores import DRIVERS
-from metrics.drivers import (
+from cxdash.metrics.a11_scores import DRIVERS
+from cxdash.metrics.drivers import (
     drivers_sentence,
     importance_performance,
     key_drivers,
     response_matrix,
 )
 
-from .conftest import FORMAT_EXAMPLES
+from .conftest import SAMPLE
 
 RENAME = {
     "Satisfaction": "satisfaction", "Trust/Confidence": "trust", "Effectiveness/Quality": "effectiveness",
@@ -28,7 +28,7 @@ RENAME = {
 
 @pytest.fixture(scope="module")
 def example() -> pd.DataFrame:
-    raw = pd.read_csv(FORMAT_EXAMPLES / "a11_v2_response_level_SYNTHETIC.csv")
+    raw = pd.read_csv(SAMPLE / "a11_v2_response_level_SYNTHETIC.csv")
     return raw[list(RENAME)].rename(columns=RENAME).astype(float)
 
 

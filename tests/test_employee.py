@@ -15,11 +15,11 @@ from cxdash.cli import main
 from cxdash.compute import compute
 from cxdash.db import queries
 from cxdash.db.models import EmployeeIndex
-from loaders import employee
+from cxdash.loaders import employee
 
-from .conftest import REAL, ROOT, all_text
+from .conftest import CONFIG, ROOT, SAMPLE, all_text
 
-FEVS = REAL / "fevs_index_scores_2015_2022.csv"
+FEVS = SAMPLE / "fevs_index_scores_2015_2022.csv"
 EXPORT2 = ROOT / "tests" / "data" / "employee_export2_SYNTHETIC.csv"
 CODE, NAME = "Sorting Code", "Agency & Subagency Name"
 YEARS = [2015, 2016, 2017, 2018, 2019, 2020, 2022]
@@ -80,7 +80,7 @@ def fevs_long():
 
 
 def test_the_mapping_reads_every_index_published_every_year():
-    mapping = yaml.safe_load((ROOT / "config" / "mappings" / "fevs-index-scores.yaml").read_text())
+    mapping = yaml.safe_load((CONFIG / "mappings" / "fevs-index-scores.yaml").read_text())
     assert mapping["years"] == YEARS and mapping["indices"] == INDICES
     assert {code: unit["provider"] for code, unit in mapping["units"].items()} == NOAA_PROVIDERS
     header = pd.read_csv(FEVS, nrows=0).columns
@@ -210,7 +210,7 @@ def test_units_sharing_providers_and_services(sqlite_engine, catalogue, fevs_lon
     """Several units per cell, a unit in two services, a unit inside another: a mapping on the real file."""
     regions = [f"CM0902{k:02d}" for k in range(9, 14)]      # fisheries regions
     centres = [f"CM0902{k:02d}" for k in range(14, 20)]     # fisheries science centres
-    mapping = yaml.safe_load((ROOT / "config" / "mappings" / "fevs-index-scores.yaml").read_text())
+    mapping = yaml.safe_load((CONFIG / "mappings" / "fevs-index-scores.yaml").read_text())
     mapping["units"] = {
         **{c: {"provider": "Fisheries field", "services": ["Permits", "Enforcement"]} for c in regions},
         **{c: {"provider": "Fisheries field", "services": ["Research"]} for c in centres},

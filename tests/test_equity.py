@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 from scipy.stats import norm
 
-from metrics.equity import equity_sentence, largest_gap, segment_gaps
-from tests.conftest import FORMAT_EXAMPLES, QUARTERLY
+from cxdash.metrics.equity import equity_sentence, largest_gap, segment_gaps
+from tests.conftest import QUARTERLY, SAMPLE
 from tests.independent import wilson
 
 KEYS = ["attributes_collection_year", "attributes_collection_quarter", "attributes_service_id"]
@@ -242,7 +242,7 @@ def test_best_ties_go_to_larger_n_then_name():
 
 
 def test_format_example_user_groups_match_pandas_groupby():
-    responses = pd.read_csv(FORMAT_EXAMPLES / "a11_v2_response_level_SYNTHETIC.csv")
+    responses = pd.read_csv(SAMPLE / "a11_v2_response_level_SYNTHETIC.csv")
     trust = responses[["UserGroup", "Trust/Confidence"]].dropna()
     counts = (
         trust.assign(agree=trust["Trust/Confidence"].ge(4).astype(int), question="trust")

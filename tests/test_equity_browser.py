@@ -9,7 +9,7 @@ import urllib.parse
 import pandas as pd
 import pytest
 
-from dashboard.app import create_app
+from cxdash.dashboard.app import create_app
 
 from .accessibility import axe_violations
 from .test_equity_view import SYNTHETIC, expected_rows, load_equity, segment_counts

@@ -13,14 +13,14 @@ from dash import dcc, html
 
 from cxdash.channels import ALL
 from cxdash.channels import label as channel_label
-from dashboard.app import create_app
-from dashboard.views import equity, equity_page
+from cxdash.dashboard.app import create_app
+from cxdash.dashboard.views import equity, equity_page
 
-from .conftest import FORMAT_EXAMPLES, QUARTERLY, configured_sources
+from .conftest import QUARTERLY, SAMPLE, configured_sources
 from .independent import two_proportion_p, wilson
 from .test_equity import holm
 
-RESPONSES = FORMAT_EXAMPLES / "a11_v2_response_level_SYNTHETIC.csv"
+RESPONSES = SAMPLE / "a11_v2_response_level_SYNTHETIC.csv"
 EEOICP = ("Office of Workers' Compensation Programs", "Applying for compensation benefits under EEOICP")
 SYNTHETIC = ("Synthetic example provider", "Example web contact form (synthetic)")
 MIN_N = 30

@@ -26,14 +26,14 @@ from cxdash.db.models import (
 )
 from cxdash.indicators import feedback as feedback_indicators
 from cxdash.redaction import redact
-from loaders import feedback
-from metrics.themes import OTHER_LABEL, find_themes, theme_count
+from cxdash.loaders import feedback
+from cxdash.metrics.themes import OTHER_LABEL, find_themes, theme_count
 
-from .conftest import FORMAT_EXAMPLES, ROOT, all_text
+from .conftest import ROOT, SAMPLE, all_text
 
-SAMPLE = ROOT / "data" / "sample" / "complaints_SYNTHETIC.csv"
+SAMPLE = SAMPLE / "complaints_SYNTHETIC.csv"
 EXPORT2 = ROOT / "tests" / "data" / "complaints_export2_SYNTHETIC.csv"
-A11 = FORMAT_EXAMPLES / "a11_v2_response_level_SYNTHETIC.csv"
+A11 = SAMPLE / "a11_v2_response_level_SYNTHETIC.csv"
 CHANNELS = {"Web form": "website", "Email": "email", "Phone": "phone", "Letter": "postal_mail"}
 STAGES = {"Website errors": "start", "Documents": "start", "Wait times": "process", "Payments": "process",
           "Status updates": "process", "Staff helpfulness": "end"}
@@ -394,8 +394,8 @@ def test_a_shifted_row_is_rejected_with_every_value_redacted(sqlite_engine, tmp_
 def test_no_personal_detail_reaches_the_page(loaded, catalogue):
     """The journey page shows representative comments of every theme and stage: render it for
     every quarter of the sample and look for any personal detail of the file in the output."""
-    from dashboard.app import create_app
-    from dashboard.views import journey_page, scorecard
+    from cxdash.dashboard.app import create_app
+    from cxdash.dashboard.views import journey_page, scorecard
     engine, _ = loaded
     app = create_app(engine, catalogue)
     pii = pii_strings(SAMPLE)

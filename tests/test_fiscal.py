@@ -3,7 +3,7 @@ import datetime as dt
 
 import pytest
 
-from metrics.fiscal import FiscalQuarter
+from cxdash.metrics.fiscal import FiscalQuarter
 
 
 @pytest.mark.parametrize("day, label", [

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 
-from dashboard.formatting import (
+from cxdash.dashboard.formatting import (
     MINUS,
     MISSING,
     change_in_words,

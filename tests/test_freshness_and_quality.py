@@ -6,8 +6,8 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from metrics.freshness import freshness, worst
-from metrics.quality import classify_reason, quarter_gaps, source_checks
+from cxdash.metrics.freshness import freshness, worst
+from cxdash.metrics.quality import classify_reason, quarter_gaps, source_checks
 
 NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.timezone.utc)
 DAY = dt.timedelta(days=1)

@@ -10,11 +10,11 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from cxdash.db import queries
-from dashboard.app import create_app
-from dashboard.formatting import format_indicator
+from cxdash.dashboard.app import create_app
+from cxdash.dashboard.formatting import format_indicator
 
 from .accessibility import axe_violations
-from .conftest import QUARTERLY, REAL, ROOT, configured_sources
+from .conftest import EXTRA_DATA, QUARTERLY, SAMPLE, configured_sources
 from .test_contacts import _expected, _sample_frame
 from .test_voice_view import personal_details, stored_items
 
@@ -28,7 +28,7 @@ def loaded(tmp_path_factory, catalogue):
     engine, sources = configured_sources(folder, catalogue, [
         {"name": "a11", "kind": "a11-quarterly", "location": {"files": str(QUARTERLY)}, "cadence": "quarterly"},
         {"name": "311", "kind": "cases", "mapping": "baltimore-311", "cadence": "daily",
-         "location": {"files": str(REAL / "baltimore_311_sample.csv")}},
+         "location": {"files": str(EXTRA_DATA / "baltimore_311_sample.csv")}},
         {"name": "gone", "kind": "feedback", "mapping": "example-complaints", "cadence": "weekly",
          "location": {"files": str(folder / "missing" / "*.csv")}},
     ], check=False)
@@ -41,11 +41,11 @@ def journey_loaded(tmp_path_factory, catalogue):
     """Real A-11 quarterly and 311 data with the synthetic contact centre and complaints, whose
     service has start, process and end stages: loaded as configured sources, computed once."""
     folder = tmp_path_factory.mktemp("journey-stages")
-    sample = ROOT / "data" / "sample"
+    sample = SAMPLE
     engine, sources = configured_sources(folder, catalogue, [
         {"name": "a11", "kind": "a11-quarterly", "location": {"files": str(QUARTERLY)}, "cadence": "quarterly"},
         {"name": "311", "kind": "cases", "mapping": "baltimore-311", "cadence": "daily",
-         "location": {"files": str(REAL / "baltimore_311_sample.csv")}},
+         "location": {"files": str(EXTRA_DATA / "baltimore_311_sample.csv")}},
         {"name": "contact-centre", "kind": "contacts", "mapping": "example-contact-centre", "cadence": "daily",
          "location": {"files": str(sample / "contact_centre_SYNTHETIC.csv")}},
         {"name": "complaints", "kind": "feedback", "mapping": "example-complaints", "cadence": "weekly",

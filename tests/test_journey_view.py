@@ -14,11 +14,11 @@ import yaml
 
 from cxdash.channels import ALL
 from cxdash.db import journey_queries, queries
-from dashboard.app import create_app
-from dashboard.components.heat_map import Cell, heat_map
-from dashboard.views import journey, journey_page, scorecard
+from cxdash.dashboard.app import create_app
+from cxdash.dashboard.components.heat_map import Cell, heat_map
+from cxdash.dashboard.views import journey, journey_page, scorecard
 
-from .conftest import QUARTERLY, ROOT, configured_sources
+from .conftest import CONFIG, QUARTERLY, SAMPLE, configured_sources
 from .independent import wilson
 from .test_contacts import SAMPLE as CONTACTS
 from .test_contacts import _expected, _sample_frame
@@ -60,7 +60,7 @@ def quarterly():
 @pytest.fixture(scope="module")
 def yaml_catalogue():
     """The catalogue as plain YAML: the independent side of the target checks."""
-    return yaml.safe_load((ROOT / "config" / "catalogue.yaml").read_text(encoding="utf-8"))
+    return yaml.safe_load((CONFIG / "catalogue.yaml").read_text(encoding="utf-8"))
 
 
 def agree(raw: pd.DataFrame, service: str, year: int, quarter: int, q: int) -> tuple[int, int]:

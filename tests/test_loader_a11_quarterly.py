@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from cxdash.db.models import A11QuarterlyCount, LoadRun, RejectedRow
 from cxdash.errors import UserError
-from loaders import a11_quarterly
+from cxdash.loaders import a11_quarterly
 
 
 def _rows(path):

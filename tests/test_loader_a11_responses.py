@@ -11,8 +11,8 @@ from sqlalchemy import func, select
 from cxdash.catalogue import Catalogue
 from cxdash.db.models import LoadRun, RejectedRow, SurveyAnswer, SurveyResponse
 from cxdash.errors import UserError
-from loaders import a11_responses
-from metrics.fiscal import FiscalQuarter
+from cxdash.loaders import a11_responses
+from cxdash.metrics.fiscal import FiscalQuarter
 
 from .conftest import all_text
 

@@ -17,12 +17,12 @@ from sqlalchemy import func, select
 from cxdash.catalogue import Catalogue
 from cxdash.db.models import LoadRun, RejectedRow, SurveyAnswer, SurveyResponse, SurveySegment
 from cxdash.errors import UserError
-from loaders import survey_responses
+from cxdash.loaders import survey_responses
 
-from .conftest import FORMAT_EXAMPLES, all_text
+from .conftest import SAMPLE, all_text
 
-SHAPE_1 = FORMAT_EXAMPLES / "a11_v2_response_level_SYNTHETIC.csv"
-SHAPE_2 = FORMAT_EXAMPLES / "a11_v2_drivers_SYNTHETIC.csv"
+SHAPE_1 = SAMPLE / "a11_v2_response_level_SYNTHETIC.csv"
+SHAPE_2 = SAMPLE / "a11_v2_drivers_SYNTHETIC.csv"
 SHAPES = [("touchpoints-form-a11", SHAPE_1, "CreatedAt"), ("touchpoints-form-a11-export2", SHAPE_2, "Created At")]
 COLUMN_OF = {"satisfaction": "Satisfaction", "trust": "Trust/Confidence", "effectiveness": "Effectiveness/Quality",
              "ease": "Ease/Simplicity", "efficiency": "Efficiency/Speed", "transparency": "Equity/Transparency",

@@ -6,7 +6,7 @@ import csv
 import pytest
 import yaml
 
-from .conftest import FORMAT_EXAMPLES, ROOT
+from .conftest import CONFIG, SAMPLE
 from cxdash.errors import UserError
 from cxdash.mappings import Mapping, available_mappings, load_mapping
 
@@ -31,7 +31,7 @@ def header(path):
 def test_shipped_mappings_fit_their_example_and_the_catalogue(name, catalogue):
     mapping = load_mapping(name)
     assert mapping.name == name and mapping.kind == "survey-responses"
-    columns = header(FORMAT_EXAMPLES / SHIPPED[name])
+    columns = header(SAMPLE / SHIPPED[name])
     assert set(mapping.required_columns()) <= set(columns)
     # every column of the export is accounted for: read, segment or deliberately ignored
     assert set(columns) == set(mapping.required_columns()) | set(mapping.ignore)
@@ -129,4 +129,4 @@ def test_names_are_looked_up_in_the_mappings_directory(tmp_path, monkeypatch):
 
 
 def test_shipped_mapping_files_live_in_config():
-    assert {p.stem for p in (ROOT / "config" / "mappings").glob("*.yaml")} >= set(SHIPPED)
+    assert {p.stem for p in (CONFIG / "mappings").glob("*.yaml")} >= set(SHIPPED)

@@ -25,19 +25,19 @@ from cxdash.kinds import LOAD_KINDS
 from cxdash.maturity import (
     MaturityModel, load_model, maturity_profile, measurement_evidence, profile_from_ratings, record_rating,
 )
-from dashboard.app import create_app
-from dashboard.views import maturity as view
-from dashboard.views import maturity_page
-from loaders import maturity as loader
-from loaders.registry import file_loader
-from metrics import maturity as levels
-from metrics.fiscal import FiscalQuarter
+from cxdash.dashboard.app import create_app
+from cxdash.dashboard.views import maturity as view
+from cxdash.dashboard.views import maturity_page
+from cxdash.loaders import maturity as loader
+from cxdash.loaders.registry import file_loader
+from cxdash.metrics import maturity as levels
+from cxdash.metrics.fiscal import FiscalQuarter
 
-from .conftest import ROOT, quarterly_sqlite
+from .conftest import CONFIG, SAMPLE, quarterly_sqlite
 from .test_components import text, walk
 
-SAMPLE = ROOT / "data" / "sample" / "maturity_self_assessment_SYNTHETIC.csv"
-QUARTERLY_SAMPLE = ROOT / "data" / "sample" / "hisp_a11_quarterly_fy2021_fy2023q1.csv"
+SAMPLE = SAMPLE / "maturity_self_assessment_SYNTHETIC.csv"
+QUARTERLY_SAMPLE = SAMPLE / "hisp_a11_quarterly_fy2021_fy2023q1.csv"
 NAMES = {1: "Reactive", 2: "Tactical", 3: "Strategic", 4: "Foundational", 5: "Customer-centric"}
 DIMS = {"measurement": "Measurement", "governance": "Governance", "organization-culture": "Organization & Culture",
         "customer-research": "Customer Research", "service-design": "Service Design"}
@@ -46,7 +46,7 @@ HEADER = "fiscal_year,dimension,level,status,evidence,assessed_by\n"
 
 @pytest.fixture(scope="module")
 def model() -> MaturityModel:
-    return load_model(ROOT / "config" / "maturity.yaml")
+    return load_model(CONFIG / "maturity.yaml")
 
 
 def _ratings(year: int, spec: dict[str, list[str]]) -> list[dict]:
@@ -115,7 +115,7 @@ def test_takeaway_sentences():
 # --- the model's configuration -------------------------------------------------------------------
 
 def _write_model(tmp_path: Path, **changes) -> Path:
-    data = yaml.safe_load((ROOT / "config" / "maturity.yaml").read_text())
+    data = yaml.safe_load((CONFIG / "maturity.yaml").read_text())
     data.update(changes)
     path = tmp_path / "maturity.yaml"
     path.write_text(yaml.safe_dump(data))
@@ -338,14 +338,14 @@ def sample_engine(tmp_path_factory, catalogue):
 def test_measurement_evidence_matches_an_independent_pandas_computation(sample_engine, catalogue, year):
     rows = measurement_evidence(sample_engine, catalogue, year)
     assert [r["id"] for r in rows] == ["reporting-q1", "reporting-q2", "reporting-q3", "reporting-q4", "targets-owners"]
-    expected = _independent_coverage(ROOT / "config" / "catalogue.yaml", QUARTERLY_SAMPLE, year)
+    expected = _independent_coverage(CONFIG / "catalogue.yaml", QUARTERLY_SAMPLE, year)
     services = len(catalogue.services)
     for q in range(1, 5):
         row = rows[q - 1]
         assert row["denominator"] == services
         assert row["numerator"] == expected[q], (year, q)
         assert row["share"] == (None if expected[q] is None else pytest.approx(expected[q] / services))
-    ready, total = _independent_targets(ROOT / "config" / "catalogue.yaml", year)
+    ready, total = _independent_targets(CONFIG / "catalogue.yaml", year)
     assert (rows[4]["numerator"], rows[4]["denominator"]) == (ready, total)
     assert rows[4]["share"] == pytest.approx(ready / total)
 

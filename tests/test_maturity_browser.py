@@ -7,17 +7,17 @@ from __future__ import annotations
 
 import pytest
 
-from dashboard.app import create_app
-from loaders import maturity as loader
+from cxdash.dashboard.app import create_app
+from cxdash.loaders import maturity as loader
 
 from .accessibility import axe_violations
-from .conftest import ROOT, quarterly_sqlite
+from .conftest import SAMPLE, quarterly_sqlite
 from .waiting import wait_until
 
 pytestmark = pytest.mark.browser
 
-SAMPLE = ROOT / "data" / "sample" / "maturity_self_assessment_SYNTHETIC.csv"
-QUARTERLY_SAMPLE = ROOT / "data" / "sample" / "hisp_a11_quarterly_fy2021_fy2023q1.csv"
+SAMPLE = SAMPLE / "maturity_self_assessment_SYNTHETIC.csv"
+QUARTERLY_SAMPLE = SAMPLE / "hisp_a11_quarterly_fy2021_fy2023q1.csv"
 TAKEAWAY = ("In FY2023 the organisation is at level 1, Reactive, overall; Measurement reached Strategic; "
             "Service Design is the weakest at Reactive; 3 dimensions improved since FY2022.")
 EVIDENCE = "Every new service is usability-tested with customers before launch since March."

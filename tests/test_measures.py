@@ -3,7 +3,7 @@ same scope, never across a gap or a suppressed quarter."""
 import pandas as pd
 import pytest
 
-from metrics.measures import quarterly_series
+from cxdash.metrics.measures import quarterly_series
 
 from .independent import two_proportion_p
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dashboard.app import NAV, create_app
+from cxdash.dashboard.app import NAV, create_app
 
 from .accessibility import axe_violations
 

@@ -9,15 +9,15 @@ import pandas as pd
 import pytest
 
 from cxdash.db import queries
-from dashboard.app import create_app
-from dashboard.formatting import format_indicator
+from cxdash.dashboard.app import create_app
+from cxdash.dashboard.formatting import format_indicator
 
 from .accessibility import axe_violations
-from .conftest import REAL, ROOT, configured_sources
+from .conftest import EXTRA_DATA, SAMPLE, configured_sources
 from .test_cases import FMT
 
 pytestmark = pytest.mark.browser
-BALTIMORE = REAL / "baltimore_311_sample.csv"
+BALTIMORE = EXTRA_DATA / "baltimore_311_sample.csv"
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +27,7 @@ def loaded(tmp_path_factory, catalogue):
         {"name": "311", "kind": "cases", "mapping": "baltimore-311", "cadence": "daily",
          "location": {"files": str(BALTIMORE)}},
         {"name": "contact-centre", "kind": "contacts", "mapping": "example-contact-centre", "cadence": "daily",
-         "location": {"files": str(ROOT / "data" / "sample" / "contact_centre_SYNTHETIC.csv")}},
+         "location": {"files": str(SAMPLE / "contact_centre_SYNTHETIC.csv")}},
     ])
     yield engine, sources
     engine.dispose()

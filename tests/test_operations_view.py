@@ -9,16 +9,16 @@ import pytest
 
 from cxdash.channels import label as channel_label
 from cxdash.db import operations_queries, queries
-from dashboard.app import create_app
-from dashboard.views import operations, operations_page, scorecard
-from metrics.fiscal import FiscalQuarter
+from cxdash.dashboard.app import create_app
+from cxdash.dashboard.views import operations, operations_page, scorecard
+from cxdash.metrics.fiscal import FiscalQuarter
 
-from .conftest import REAL, ROOT, configured_sources
+from .conftest import EXTRA_DATA, SAMPLE, configured_sources
 from .test_cases import CHANNELS, FMT
 from .test_contacts import _expected, _sample_frame
 
-BALTIMORE = REAL / "baltimore_311_sample.csv"
-CONTACTS = ROOT / "data" / "sample" / "contact_centre_SYNTHETIC.csv"
+BALTIMORE = EXTRA_DATA / "baltimore_311_sample.csv"
+CONTACTS = SAMPLE / "contact_centre_SYNTHETIC.csv"
 Q3, Q2 = FiscalQuarter(2018, 3), FiscalQuarter(2018, 2)
 MIN_N = 30
 

@@ -9,10 +9,10 @@ import pytest
 from selenium.webdriver.common.keys import Keys
 
 from cxdash.initiatives import load_register, sync
-from dashboard.app import create_app
+from cxdash.dashboard.app import create_app
 
 from .accessibility import axe_violations
-from .conftest import QUARTERLY, ROOT, quarterly_sqlite
+from .conftest import CONFIG, QUARTERLY, quarterly_sqlite
 from .waiting import wait_until
 
 pytestmark = pytest.mark.browser
@@ -25,7 +25,7 @@ WEIGHTS = ["customer_value", "mission_value", "time_criticality", "risk_reductio
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory, catalogue):
     eng = quarterly_sqlite(tmp_path_factory.mktemp("portfolio-browser") / "cx.db", catalogue, QUARTERLY)
-    sync(eng, load_register(ROOT / "config" / "initiatives.yaml", catalogue))
+    sync(eng, load_register(CONFIG / "initiatives.yaml", catalogue))
     yield eng
     eng.dispose()
 

@@ -23,15 +23,15 @@ from cxdash.initiatives import (
     sync,
 )
 from cxdash.review.contents import PortfolioItem
-from dashboard.app import create_app
-from dashboard.views import portfolio, portfolio_page
-from metrics import wsjf
-from metrics.fiscal import FiscalQuarter
+from cxdash.dashboard.app import create_app
+from cxdash.dashboard.views import portfolio, portfolio_page
+from cxdash.metrics import wsjf
+from cxdash.metrics.fiscal import FiscalQuarter
 
-from .conftest import QUARTERLY, ROOT
+from .conftest import CONFIG, QUARTERLY
 from .test_components import text, walk
 
-REGISTER = ROOT / "config" / "initiatives.yaml"
+REGISTER = CONFIG / "initiatives.yaml"
 Q = FiscalQuarter(2023, 1)
 ORDER = ["passport-status-alerts", "vba-peak-callback", "irs-gov-plain-language", "fafsa-simplification",
          "ssa-online-sign-in"]

@@ -13,13 +13,13 @@ from cxdash.db import queries
 from cxdash.db.engine import make_engine, upgrade
 from cxdash.db.models import PublishedValue, RejectedRow
 from cxdash.mappings import load_any_mapping
-from dashboard.formatting import format_indicator
-from loaders import published
+from cxdash.dashboard.formatting import format_indicator
+from cxdash.loaders import published
 
-from .conftest import REAL
+from .conftest import SAMPLE
 
-VOLUMES = REAL / "perfgov_hisp_quarterly_data_va_vha.csv"
-DETAILS = REAL / "perfgov_hisp_question_details_va_vha.csv"
+VOLUMES = SAMPLE / "perfgov_hisp_quarterly_data_va_vha.csv"
+DETAILS = SAMPLE / "perfgov_hisp_question_details_va_vha.csv"
 VOLUMES_MAPPING, DETAILS_MAPPING = "perfgov-hisp-quarterly-volumes", "perfgov-hisp-question-details"
 PROVIDER = "Veterans Health Administration"
 VOLUME_COLUMNS = {"universe": "published_customers_served", "surveyed": "published_surveys_offered",

@@ -24,9 +24,9 @@ from cxdash.db.models import MeasureResult
 from cxdash.errors import UserError
 from cxdash.review import packs, records, snapshots
 from cxdash.review.assemble import action_state, assemble
-from dashboard.views import service as service_view
-from loaders import a11_quarterly
-from metrics.fiscal import FiscalQuarter
+from cxdash.dashboard.views import service as service_view
+from cxdash.loaders import a11_quarterly
+from cxdash.metrics.fiscal import FiscalQuarter
 from tests.conftest import quarterly_sqlite
 
 Q = FiscalQuarter(2023, 1)
@@ -230,8 +230,7 @@ def test_agency_template_and_clear_errors(review_db, catalogue, tmp_path):
 
 
 def packs_default_template():
-    from cxdash.paths import config_dir
-    return config_dir() / "templates" / "review-pack.pptx"
+    return paths.config_file("templates/review-pack.pptx")
 
 
 # --- frozen reviews --------------------------------------------------------------------------
@@ -337,7 +336,7 @@ def test_a_build_left_running_long_after_its_request_is_stalled():
 
 def test_pack_carries_the_ranked_portfolio_and_the_maturity_profile(tmp_path, catalogue, real_quarterly_path):
     from cxdash.initiatives import load_register, register_path, sync
-    from loaders import maturity
+    from cxdash.loaders import maturity
     eng = quarterly_sqlite(tmp_path / "cx.db", catalogue, real_quarterly_path)
     sync(eng, load_register(register_path(), catalogue))
     maturity.load(eng, SAMPLE_MATURITY)

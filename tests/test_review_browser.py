@@ -12,7 +12,7 @@ import pytest
 from pptx import Presentation
 from selenium.webdriver.common.by import By
 
-from dashboard.app import create_app
+from cxdash.dashboard.app import create_app
 
 from .accessibility import axe_violations
 from .conftest import QUARTERLY, quarterly_sqlite

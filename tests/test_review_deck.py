@@ -24,7 +24,7 @@ from cxdash.review.contents import (
     Point,
     ReviewContents,
 )
-from dashboard.formatting import (
+from cxdash.dashboard.formatting import (
     MISSING,
     format_change,
     format_date,

@@ -23,11 +23,11 @@ from cxdash.db.engine import make_engine, upgrade
 from cxdash.errors import UserError
 from cxdash.review.assemble import assemble
 from cxdash.review.contents import Action, Annotation, Commentary
-from dashboard.app import create_app
-from dashboard.formatting import format_value
-from dashboard.views import review, review_page
-from loaders import a11_quarterly
-from metrics.fiscal import FiscalQuarter
+from cxdash.dashboard.app import create_app
+from cxdash.dashboard.formatting import format_value
+from cxdash.dashboard.views import review, review_page
+from cxdash.loaders import a11_quarterly
+from cxdash.metrics.fiscal import FiscalQuarter
 
 from .conftest import QUARTERLY
 from .test_components import text, walk

@@ -15,10 +15,10 @@ from cxdash.db.engine import make_engine, upgrade
 from cxdash.db.models import SchedulerJob
 from cxdash.health import source_health
 from cxdash.sources import load_sources
-from dashboard.app import create_app
-from dashboard.views import data_page
+from cxdash.dashboard.app import create_app
+from cxdash.dashboard.views import data_page
 
-from .conftest import QUARTERLY, ROOT
+from .conftest import CONFIG, QUARTERLY
 
 
 def _wait_for(read, holds, what: str, timeout: float = 60):
@@ -49,7 +49,7 @@ def test_scheduler_picks_up_a_changed_file_and_shows_failures(tmp_path, catalogu
 
     process = subprocess.Popen(
         [sys.executable, "-m", "cxdash.cli", "scheduler", "--db", url, "--sources", str(sources_path),
-         "--catalogue", str(ROOT / "config" / "catalogue.yaml")],
+         "--catalogue", str(CONFIG / "catalogue.yaml")],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         failed = _wait_for(health, lambda h: h["health"] == "failed", "the missing file to fail the source")

@@ -15,16 +15,16 @@ from cxdash.channels import label
 from cxdash.compute import compute
 from cxdash.db import analysis_queries, service_queries
 from cxdash.db.engine import make_engine, upgrade
-from dashboard.app import create_app
-from dashboard.views import service, service_page
-from dashboard.views.scorecard import Filters
-from loaders import a11_quarterly, survey_responses
-from metrics.fiscal import FiscalQuarter
+from cxdash.dashboard.app import create_app
+from cxdash.dashboard.views import service, service_page
+from cxdash.dashboard.views.scorecard import Filters
+from cxdash.loaders import a11_quarterly, survey_responses
+from cxdash.metrics.fiscal import FiscalQuarter
 
-from .conftest import FORMAT_EXAMPLES, QUARTERLY, ROOT
+from .conftest import CONFIG, QUARTERLY, SAMPLE
 from .independent import two_proportion_p, wilson
 
-RESPONSES = FORMAT_EXAMPLES / "a11_v2_response_level_SYNTHETIC.csv"
+RESPONSES = SAMPLE / "a11_v2_response_level_SYNTHETIC.csv"
 SYNTHETIC = ("Synthetic example provider", "Example web contact form (synthetic)")
 VBA = ("Veterans Benefits Administration", "Contacting the Benefits Administration contact center")
 COLUMNS = {"Satisfaction": "satisfaction", "Trust/Confidence": "trust", "Effectiveness/Quality": "effectiveness",
@@ -104,7 +104,7 @@ def _find(component, component_id: str):
 
 def _vba_target(year: int) -> float:
     """The VBA contact-centre trust target, read from the catalogue YAML directly."""
-    raw = yaml.safe_load((ROOT / "config" / "catalogue.yaml").read_text())
+    raw = yaml.safe_load((CONFIG / "catalogue.yaml").read_text())
     measures = [m for g in raw["goals"] for o in g["objectives"] for m in o["measures"]]
     [measure] = [m for m in measures if m["services"] == ["vba-contact-center"] and m["params"]["question"] == "trust"]
     return measure["targets"][f"FY{year}"]

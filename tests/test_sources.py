@@ -16,9 +16,9 @@ from cxdash.errors import UserError
 from cxdash.health import quality_report, source_health
 from cxdash.sources import load_sources, run_source, run_source_with_retries
 
-from .conftest import QUARTERLY, REAL, ROOT
+from .conftest import CONFIG, EXTRA_DATA, QUARTERLY
 
-BALTIMORE = REAL / "baltimore_311_sample.csv"
+BALTIMORE = EXTRA_DATA / "baltimore_311_sample.csv"
 
 
 def _sources(tmp_path, *entries):
@@ -28,7 +28,7 @@ def _sources(tmp_path, *entries):
 
 
 def test_the_shipped_config_is_valid_and_names_real_mappings():
-    sources = load_sources(ROOT / "config" / "sources.yaml")
+    sources = load_sources(CONFIG / "sources.yaml")
     kinds = {s.kind for s in sources}
     assert {"a11-quarterly", "cases", "contacts", "feedback", "employee"} <= kinds
     from cxdash.mappings import load_any_mapping

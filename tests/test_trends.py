@@ -11,7 +11,7 @@ import pytest
 import statsmodels.api as sm
 from scipy.stats import norm
 
-from metrics.trends import COLUMNS, change_sentence, trend_table
+from cxdash.metrics.trends import COLUMNS, change_sentence, trend_table
 
 from .conftest import QUARTERLY
 from .independent import two_proportion_p

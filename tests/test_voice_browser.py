@@ -7,9 +7,9 @@ import urllib.parse
 
 import pytest
 
-from dashboard.app import create_app
-from dashboard.views import voice
-from metrics.themes import OTHER_LABEL
+from cxdash.dashboard.app import create_app
+from cxdash.dashboard.views import voice
+from cxdash.metrics.themes import OTHER_LABEL
 
 from .accessibility import axe_violations
 from .test_voice_view import load_feedback, personal_details, stored_items

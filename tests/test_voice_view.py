@@ -12,13 +12,13 @@ import pytest
 from cxdash.channels import ALL
 from cxdash.db.engine import make_engine, upgrade
 from cxdash.sources import load_sources
-from dashboard.app import create_app
-from dashboard.views import scorecard, voice, voice_page
-from metrics.fiscal import FiscalQuarter
-from metrics.themes import OTHER_LABEL
+from cxdash.dashboard.app import create_app
+from cxdash.dashboard.views import scorecard, voice, voice_page
+from cxdash.metrics.fiscal import FiscalQuarter
+from cxdash.metrics.themes import OTHER_LABEL
 
 from .independent import two_proportion_p
-from .conftest import FORMAT_EXAMPLES, ROOT, configured_sources
+from .conftest import SAMPLE, configured_sources
 from .test_feedback import ADDRESSES, PEOPLE, SAMPLE, pii_strings
 
 VADER_NEGATIVE = -0.05  # VADER's documented threshold: compound <= -0.05 is negative
@@ -28,9 +28,9 @@ def load_feedback(folder, catalogue):
     """SQLite with the synthetic complaints and the survey free text loaded and computed."""
     engine, sources = configured_sources(folder, catalogue, [
         {"name": "complaints", "kind": "feedback", "mapping": "example-complaints", "cadence": "weekly",
-         "location": {"files": str(ROOT / "data" / "sample" / "complaints_SYNTHETIC.csv")}},
+         "location": {"files": str(SAMPLE / "complaints_SYNTHETIC.csv")}},
         {"name": "survey-free-text", "kind": "feedback", "mapping": "touchpoints-form-a11-free-text",
-         "cadence": "weekly", "location": {"files": str(FORMAT_EXAMPLES / "a11_v2_response_level_SYNTHETIC.csv")}},
+         "cadence": "weekly", "location": {"files": str(SAMPLE / "a11_v2_response_level_SYNTHETIC.csv")}},
     ])
     return engine, sources
 

@@ -9,7 +9,7 @@ import pytest
 from scipy.stats import norm
 from statsmodels.stats.proportion import proportions_ztest
 
-from metrics import wsjf
+from cxdash.metrics import wsjf
 
 
 def _item(name, cv, mv, tc, rr, job):

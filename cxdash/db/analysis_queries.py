@@ -7,7 +7,7 @@ from sqlalchemy import Connection, Engine, case, delete, func, insert, select
 
 from cxdash.db.models import DriverResult, SegmentResult, SurveyAnswer, SurveyResponse, SurveySegment, TrendResult
 from cxdash.db.queries import _frame, _ints
-from metrics.a11_scores import BINARY, LIKERT
+from cxdash.metrics.a11_scores import BINARY, LIKERT
 
 # --- compute inputs -----------------------------------------------------------------------
 

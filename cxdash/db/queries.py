@@ -14,7 +14,7 @@ from cxdash.db.models import (
     A11QuarterlyCount, CaseRecord, ContactInterval, EmployeeIndex, FeedbackItem, IndicatorValue, JobRun, LoadRun,
     MeasureResult, RejectedRow, ScoreCell, SurveyAnswer, SurveyResponse,
 )
-from metrics.a11_scores import BINARY, COUNT_COLUMNS, LIKERT
+from cxdash.metrics.a11_scores import BINARY, COUNT_COLUMNS, LIKERT
 
 CELL = ["fiscal_year", "fiscal_quarter", "provider", "service", "channel", "stage"]
 SURVEY_SOURCE_KINDS = ("a11-quarterly", "a11-responses", "survey-responses")

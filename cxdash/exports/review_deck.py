@@ -38,7 +38,7 @@ from pptx.util import Emu, Inches, Pt
 from cxdash import paths
 from cxdash.errors import UserError
 from cxdash.review.contents import Action, Goal, MeasureSlide, PortfolioItem, ReviewContents
-from dashboard.formatting import (
+from cxdash.dashboard.formatting import (
     MISSING,
     format_change,
     format_date,
@@ -47,7 +47,7 @@ from dashboard.formatting import (
     format_p,
     format_value,
 )
-from dashboard.takeaways import ORDER, STATUS_WORDS
+from cxdash.dashboard.takeaways import ORDER, STATUS_WORDS
 
 Progress = Callable[[float, str], None]
 
@@ -84,8 +84,7 @@ TABLE_STYLE = "{5940675A-B579-460E-94D1-54222C63F5DA}"  # "No Style, Table Grid"
 def default_template() -> Path:
     """The configured template: config/templates/review-pack.pptx (an overridden config folder may
     hold its own; otherwise the one shipped with the project)."""
-    configured = paths.config_dir() / "templates" / TEMPLATE_NAME
-    return configured if configured.exists() else paths.ROOT / "config" / "templates" / TEMPLATE_NAME
+    return paths.config_file(f"templates/{TEMPLATE_NAME}")
 
 
 def build_deck(contents: ReviewContents, template: str | Path | None = None,
@@ -475,7 +474,7 @@ def speaker_notes(m: MeasureSlide) -> str:
 
 def journey_figure(c: ReviewContents):
     """The pages' heat map, sized for a slide picture."""
-    from dashboard.components.heat_map import Cell, heat_map_figure
+    from cxdash.dashboard.components.heat_map import Cell, heat_map_figure
 
     j = c.journey
     cells = [[Cell(x.value, tuple(tuple(mark) for mark in x.marks), x.score) for x in row] for row in j.cells]

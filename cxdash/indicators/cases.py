@@ -8,8 +8,8 @@ from sqlalchemy import Engine
 from cxdash.cells import CELL_COLUMNS, ROLLED, rolled, rollup_levels
 from cxdash.db import queries
 from cxdash.indicators.common import KEYS, records
-from metrics import operations
-from metrics.fiscal import FiscalQuarter
+from cxdash.metrics import operations
+from cxdash.metrics.fiscal import FiscalQuarter
 
 
 def rows(engine: Engine, now: dt.datetime) -> list[dict]:

@@ -9,7 +9,7 @@ from sqlalchemy import Engine
 from cxdash.cells import rolled, rollup_levels
 from cxdash.db import contact_queries
 from cxdash.indicators.common import KEYS, records
-from metrics.contact_centre import contact_indicators
+from cxdash.metrics.contact_centre import contact_indicators
 
 # (indicator, value column, n column, unit); a row is emitted only where n > 0.
 INDICATORS = [

@@ -15,8 +15,8 @@ from cxdash.cells import rolled, rollup_levels
 from cxdash.channels import ALL
 from cxdash.db import feedback_queries
 from cxdash.indicators.common import KEYS, records
-from metrics import sentiment
-from metrics.themes import find_themes
+from cxdash.metrics import sentiment
+from cxdash.metrics.themes import find_themes
 
 
 def recompute_themes(engine: Engine, now: dt.datetime) -> int:

@@ -17,9 +17,9 @@ from cxdash.review.contents import (
     Action, Annotation, Commentary, Goal, Journey, JourneyCell, Maturity, MeasureSlide, Point, PortfolioItem,
     ReviewContents,
 )
-from dashboard.takeaways import status_summary
-from dashboard.views import journey, scorecard
-from metrics.fiscal import FiscalQuarter
+from cxdash.dashboard.takeaways import status_summary
+from cxdash.dashboard.views import journey, scorecard
+from cxdash.metrics.fiscal import FiscalQuarter
 
 SOURCE = "OMB A-11 Section 280 survey (Touchpoints) and operational data; computed by cxdash"
 

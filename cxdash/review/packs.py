@@ -17,7 +17,7 @@ from cxdash.channels import ALL
 from cxdash.db import review_queries
 from cxdash.errors import UserError
 from cxdash.review.snapshots import contents_for
-from metrics.fiscal import FiscalQuarter
+from cxdash.metrics.fiscal import FiscalQuarter
 
 FORMATS = ("pptx", "pdf")
 STALLED_AFTER = dt.timedelta(minutes=30)  # a build takes a minute or two; longer means its process died

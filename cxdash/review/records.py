@@ -11,7 +11,7 @@ from cxdash.catalogue import Catalogue
 from cxdash.db import review_queries
 from cxdash.errors import UserError
 from cxdash.redaction import checked_text
-from metrics.fiscal import FiscalQuarter
+from cxdash.metrics.fiscal import FiscalQuarter
 
 MAX_TEXT = 4000
 MAX_SHORT = 200

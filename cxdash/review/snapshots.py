@@ -11,7 +11,7 @@ from cxdash.catalogue import Catalogue
 from cxdash.db import review_queries
 from cxdash.review.assemble import assemble
 from cxdash.review.contents import MeasureSlide, ReviewContents
-from metrics.fiscal import FiscalQuarter
+from cxdash.metrics.fiscal import FiscalQuarter
 
 COMPARED = (("value", "Value"), ("n", "Responses (n)"), ("target", "Target"), ("status", "Status"))
 

@@ -5,18 +5,18 @@ compose them and tests check their output. Styles: assets/uswds/ (vendored
 USWDS) and assets/zz-cxdash/cxdash.css (ours, loads after USWDS).
 """
 
-from dashboard.components.banner import gov_banner
-from dashboard.components.chart_with_table import chart_with_table
-from dashboard.components.data_table import data_table
-from dashboard.components.freshness_tag import freshness_tag
-from dashboard.components.header import site_header
-from dashboard.components.heat_map import heat_map
-from dashboard.components.identifier import identifier
-from dashboard.components.measure_card import measure_card
-from dashboard.components.skip_link import skip_link
-from dashboard.components.sparkline import sparkline, sparkline_figure
-from dashboard.components.status_tag import status_tag
-from dashboard.components.takeaway import takeaway
+from cxdash.dashboard.components.banner import gov_banner
+from cxdash.dashboard.components.chart_with_table import chart_with_table
+from cxdash.dashboard.components.data_table import data_table
+from cxdash.dashboard.components.freshness_tag import freshness_tag
+from cxdash.dashboard.components.header import site_header
+from cxdash.dashboard.components.heat_map import heat_map
+from cxdash.dashboard.components.identifier import identifier
+from cxdash.dashboard.components.measure_card import measure_card
+from cxdash.dashboard.components.skip_link import skip_link
+from cxdash.dashboard.components.sparkline import sparkline, sparkline_figure
+from cxdash.dashboard.components.status_tag import status_tag
+from cxdash.dashboard.components.takeaway import takeaway
 
 __all__ = [
     "chart_with_table",

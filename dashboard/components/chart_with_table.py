@@ -2,7 +2,7 @@
 
 from dash import dcc, html
 
-from dashboard.components.takeaway import takeaway
+from cxdash.dashboard.components.takeaway import takeaway
 
 DOWNLOADS = (("png", "PNG image"), ("svg", "SVG image"), ("csv", "Data (CSV)"))
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import plotly.graph_objects as go
 from dash import html
 
-from dashboard.charts import FONT, INK, style
-from dashboard.components.chart_with_table import chart_with_table
+from cxdash.dashboard.charts import FONT, INK, style
+from cxdash.dashboard.components.chart_with_table import chart_with_table
 
 # Position 0 = weakest, 1 = strongest (ColorBrewer PuOr, the dark ends left out so ink stays legible).
 PALETTE = [[0.0, "#e08214"], [0.25, "#fdb863"], [0.5, "#f7f7f7"], [0.75, "#d8daeb"], [1.0, "#998ec3"]]

@@ -2,10 +2,10 @@
 
 from dash import html
 
-from dashboard.components.data_table import data_table
-from dashboard.components.sparkline import sparkline
-from dashboard.components.status_tag import status_tag
-from dashboard.formatting import (
+from cxdash.dashboard.components.data_table import data_table
+from cxdash.dashboard.components.sparkline import sparkline
+from cxdash.dashboard.components.status_tag import status_tag
+from cxdash.dashboard.formatting import (
     change_in_words,
     format_change,
     format_date,

@@ -1,7 +1,7 @@
 """Page '/accessibility': the accessibility statement."""
 import dash
 
-from dashboard.views import static_pages
+from cxdash.dashboard.views import static_pages
 
 dash.register_page(__name__, path="/accessibility", name="Accessibility", title="Accessibility · cxdash", order=91)
 

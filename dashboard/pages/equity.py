@@ -1,7 +1,7 @@
 """Page '/equity': each customer segment's score beside the best-served one, with the gap's test."""
 import dash
 
-from dashboard.views import equity_page
+from cxdash.dashboard.views import equity_page
 
 dash.register_page(__name__, path="/equity", name="Equity", title="Equity · cxdash", order=50)
 

@@ -1,7 +1,7 @@
 """Page '/journey': a stage x indicator heat map per scope, and one stage in detail (?stage=)."""
 import dash
 
-from dashboard.views import journey_page
+from cxdash.dashboard.views import journey_page
 
 dash.register_page(__name__, path="/journey", name="Journey stages", title="Journey stages · cxdash", order=10)
 

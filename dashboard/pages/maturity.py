@@ -1,7 +1,7 @@
 """Page '/maturity': the CX maturity self-assessment: overall level, profile, evidence, and rating a level."""
 import dash
 
-from dashboard.views import maturity_page
+from cxdash.dashboard.views import maturity_page
 
 dash.register_page(__name__, path="/maturity", name="Maturity", title="CX maturity · cxdash", order=70)
 

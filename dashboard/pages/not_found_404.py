@@ -1,7 +1,7 @@
 """Any unknown address."""
 import dash
 
-from dashboard.views import static_pages
+from cxdash.dashboard.views import static_pages
 
 dash.register_page(__name__, path="/404", title="Page not found · cxdash")
 

@@ -1,7 +1,7 @@
 """Page '/operations': time to complete, backlog and contact-centre indicators by stage and channel."""
 import dash
 
-from dashboard.views import operations_page
+from cxdash.dashboard.views import operations_page
 
 dash.register_page(__name__, path="/operations", name="Operations", title="Operations · cxdash", order=30)
 

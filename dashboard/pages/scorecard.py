@@ -1,7 +1,7 @@
 """Page '/': the executive scorecard. Layout only; the work is in dashboard.views."""
 import dash
 
-from dashboard.views import scorecard_page
+from cxdash.dashboard.views import scorecard_page
 
 dash.register_page(__name__, path="/", name="Scorecard", title="CX scorecard · cxdash", order=0)
 

@@ -1,7 +1,7 @@
 """Page '/service': one outcome's trend against target, its key drivers and its channels."""
 import dash
 
-from dashboard.views import service_page
+from cxdash.dashboard.views import service_page
 
 dash.register_page(__name__, path="/service", name="Service drivers", title="Service drivers · cxdash", order=20)
 

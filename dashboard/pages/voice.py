@@ -1,7 +1,7 @@
 """Page '/voice': feedback themes by sentiment and journey stage, with redacted comments."""
 import dash
 
-from dashboard.views import voice_page
+from cxdash.dashboard.views import voice_page
 
 dash.register_page(__name__, path="/voice", name="Customer voice", title="Customer voice · cxdash", order=40)
 

@@ -17,8 +17,8 @@ from dash import dcc
 
 from cxdash.channels import ALL
 from cxdash.channels import label as channel_label
-from dashboard.charts import GRID, INK, MUTED, PRIMARY, WORSE, style
-from dashboard.formatting import (
+from cxdash.dashboard.charts import GRID, INK, MUTED, PRIMARY, WORSE, style
+from cxdash.dashboard.formatting import (
     MISSING,
     format_change,
     format_interval,
@@ -27,7 +27,7 @@ from dashboard.formatting import (
     format_value,
     is_missing,
 )
-from metrics.equity import METHOD_NAMES, equity_sentence, largest_gap
+from cxdash.metrics.equity import METHOD_NAMES, equity_sentence, largest_gap
 
 CHANNEL = "channel"
 DEFAULT_DIMENSION = CHANNEL

@@ -9,11 +9,11 @@ from dash import dcc, html
 
 from cxdash.channels import ALL
 from cxdash.db import analysis_queries, equity_queries
-from dashboard import data
-from dashboard.components import chart_with_table, data_table, takeaway
-from dashboard.context import current
-from dashboard.views import data_page, equity, scorecard
-from metrics.fiscal import FiscalQuarter
+from cxdash.dashboard import data
+from cxdash.dashboard.components import chart_with_table, data_table, takeaway
+from cxdash.dashboard.context import current
+from cxdash.dashboard.views import data_page, equity, scorecard
+from cxdash.metrics.fiscal import FiscalQuarter
 
 PREFIX = "equity"
 FILTERS = ("quarter", "provider", "service", "dimension", "question")

@@ -16,8 +16,8 @@ import pandas as pd
 from cxdash.catalogue import UNASSIGNED_STAGE, Catalogue
 from cxdash.channels import ALL
 from cxdash.channels import label as channel_label
-from dashboard.components.heat_map import Cell
-from dashboard.formatting import (
+from cxdash.dashboard.components.heat_map import Cell
+from cxdash.dashboard.formatting import (
     MISSING,
     format_indicator,
     format_interval,
@@ -25,7 +25,7 @@ from dashboard.formatting import (
     format_value,
     is_missing,
 )
-from metrics.status import AT_RISK, OFF_TRACK, ON_TRACK, measure_status
+from cxdash.metrics.status import AT_RISK, OFF_TRACK, ON_TRACK, measure_status
 
 
 @dataclass(frozen=True)

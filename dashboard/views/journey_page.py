@@ -9,13 +9,13 @@ from dash import dcc, html
 from cxdash.channels import ALL
 from cxdash.db import journey_queries, queries
 from cxdash.indicators import feedback
-from dashboard import data
-from dashboard.components import data_table, takeaway
-from dashboard.components.heat_map import heat_map
-from dashboard.context import current
-from dashboard.formatting import format_indicator, format_n
-from dashboard.views import data_page, journey, scorecard
-from metrics.fiscal import FiscalQuarter
+from cxdash.dashboard import data
+from cxdash.dashboard.components import data_table, takeaway
+from cxdash.dashboard.components.heat_map import heat_map
+from cxdash.dashboard.context import current
+from cxdash.dashboard.formatting import format_indicator, format_n
+from cxdash.dashboard.views import data_page, journey, scorecard
+from cxdash.metrics.fiscal import FiscalQuarter
 
 PREFIX = "journey"
 FILTERS = ("quarter", "provider", "service", "stage")

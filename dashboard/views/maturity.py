@@ -10,10 +10,10 @@ import plotly.graph_objects as go
 
 from cxdash.maturity import MaturityModel
 from cxdash.review.contents import Maturity
-from dashboard import charts
-from dashboard.formatting import MISSING
-from metrics import maturity as levels_of
-from metrics.fiscal import FiscalQuarter
+from cxdash.dashboard import charts
+from cxdash.dashboard.formatting import MISSING
+from cxdash.metrics import maturity as levels_of
+from cxdash.metrics.fiscal import FiscalQuarter
 
 STATUS_WORDS = {"met": "Met", "partial": "Partly met", "not_met": "Not met"}
 NOT_ASSESSED = "Not assessed"

@@ -14,9 +14,9 @@ from cxdash.db import maturity_queries
 from cxdash.errors import UserError
 from cxdash.maturity import MaturityModel
 from cxdash.review.contents import Maturity
-from dashboard.components import chart_with_table, data_table, takeaway
-from dashboard.context import current
-from dashboard.views import maturity, scorecard
+from cxdash.dashboard.components import chart_with_table, data_table, takeaway
+from cxdash.dashboard.context import current
+from cxdash.dashboard.views import maturity, scorecard
 
 PREFIX = "maturity"
 FILTERS = ("year",)

@@ -15,10 +15,10 @@ import plotly.graph_objects as go
 
 from cxdash.channels import ALL
 from cxdash.channels import label as channel_label
-from dashboard.charts import INK, PRIMARY, SERIES, style
-from dashboard.formatting import MISSING, format_indicator, format_n, is_missing
-from dashboard.views.journey import stage_order
-from metrics.fiscal import FiscalQuarter
+from cxdash.dashboard.charts import INK, PRIMARY, SERIES, style
+from cxdash.dashboard.formatting import MISSING, format_indicator, format_n, is_missing
+from cxdash.dashboard.views.journey import stage_order
+from cxdash.metrics.fiscal import FiscalQuarter
 
 
 @dataclass(frozen=True)

@@ -6,11 +6,11 @@ from dash import dcc, html
 from cxdash.channels import ALL
 from cxdash.channels import label as channel_label
 from cxdash.db import operations_queries
-from dashboard import data
-from dashboard.components import chart_with_table, data_table, takeaway
-from dashboard.context import current
-from dashboard.views import data_page, operations, scorecard
-from metrics.fiscal import FiscalQuarter
+from cxdash.dashboard import data
+from cxdash.dashboard.components import chart_with_table, data_table, takeaway
+from cxdash.dashboard.context import current
+from cxdash.dashboard.views import data_page, operations, scorecard
+from cxdash.metrics.fiscal import FiscalQuarter
 
 PREFIX = "operations"
 FILTERS = ("quarter", "provider", "service", "channel")

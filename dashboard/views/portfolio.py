@@ -11,17 +11,17 @@ import plotly.graph_objects as go
 
 from cxdash.catalogue import Catalogue
 from cxdash.initiatives import OPEN, Portfolio, addressing
-from dashboard import charts
-from dashboard.formatting import (
+from cxdash.dashboard import charts
+from cxdash.dashboard.formatting import (
     MISSING,
     format_change,
     format_n,
     format_p,
     format_value,
 )
-from dashboard.views import scorecard
-from metrics import wsjf
-from metrics.fiscal import FiscalQuarter
+from cxdash.dashboard.views import scorecard
+from cxdash.metrics import wsjf
+from cxdash.metrics.fiscal import FiscalQuarter
 
 WEIGHT_MIN, WEIGHT_MAX, WEIGHT_STEP = 0.0, 3.0, 0.5
 STATUS_WORDS = {"proposed": "Proposed", "active": "Active", "done": "Done", "stopped": "Stopped"}

@@ -7,11 +7,11 @@ from __future__ import annotations
 from dash import dcc, html
 
 from cxdash.initiatives import Portfolio, assess, configured_weights, latest_quarter
-from dashboard.components import chart_with_table, data_table, takeaway
-from dashboard.context import current
-from dashboard.views import portfolio
-from metrics import wsjf
-from metrics.fiscal import FiscalQuarter
+from cxdash.dashboard.components import chart_with_table, data_table, takeaway
+from cxdash.dashboard.context import current
+from cxdash.dashboard.views import portfolio
+from cxdash.metrics import wsjf
+from cxdash.metrics.fiscal import FiscalQuarter
 
 def default_weights() -> dict[str, float]:
     ctx = current()

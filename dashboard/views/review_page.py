@@ -18,12 +18,12 @@ from cxdash.errors import UserError
 from cxdash.review import packs, records, snapshots
 from cxdash.review.assemble import assemble
 from cxdash.review.contents import Commentary, MeasureSlide, ReviewContents
-from dashboard import data
-from dashboard.components import data_table, status_tag
-from dashboard.context import current
-from dashboard.formatting import format_date
-from dashboard.views import review, scorecard
-from metrics.fiscal import FiscalQuarter
+from cxdash.dashboard import data
+from cxdash.dashboard.components import data_table, status_tag
+from cxdash.dashboard.context import current
+from cxdash.dashboard.formatting import format_date
+from cxdash.dashboard.views import review, scorecard
+from cxdash.metrics.fiscal import FiscalQuarter
 
 PREFIX = "review"
 FILTERS = ("quarter", "provider", "service")

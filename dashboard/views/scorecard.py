@@ -15,10 +15,10 @@ from dash import dcc, html
 from cxdash.catalogue import Catalogue, Measure
 from cxdash.channels import ALL
 from cxdash.channels import label as channel_label
-from dashboard.components import chart_with_table, data_table, measure_card, takeaway
-from dashboard.formatting import format_change, format_interval, format_n, format_p, format_value
-from dashboard.takeaways import STATUS_WORDS, status_summary, trend_sentence
-from metrics.fiscal import FiscalQuarter
+from cxdash.dashboard.components import chart_with_table, data_table, measure_card, takeaway
+from cxdash.dashboard.formatting import format_change, format_interval, format_n, format_p, format_value
+from cxdash.dashboard.takeaways import STATUS_WORDS, status_summary, trend_sentence
+from cxdash.metrics.fiscal import FiscalQuarter
 
 FILTER_KEYS = ("quarter", "provider", "service", "channel")
 
@@ -227,7 +227,7 @@ def status_figure(cards: list[dict]):
     """Count of measures by status: a bar each, labelled, so colour is never the only cue."""
     import plotly.graph_objects as go
 
-    from dashboard.takeaways import ORDER
+    from cxdash.dashboard.takeaways import ORDER
     counts = {s: sum(1 for c in cards if c["status"] == s) for s in ORDER}
     shown = [s for s in ORDER if counts[s]]
     fig = go.Figure(go.Bar(
@@ -246,7 +246,7 @@ def status_figure(cards: list[dict]):
 
 
 def status_table_rows(cards: list[dict]) -> list[dict]:
-    from dashboard.takeaways import ORDER
+    from cxdash.dashboard.takeaways import ORDER
     return [{"status": STATUS_WORDS[s].capitalize(), "count": sum(1 for c in cards if c["status"] == s)}
             for s in ORDER if any(c["status"] == s for c in cards)]
 

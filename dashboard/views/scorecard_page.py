@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from dash import dcc, html
 
-from dashboard import data
-from dashboard.context import current
-from dashboard.views import data_page, scorecard
-from metrics.fiscal import FiscalQuarter
+from cxdash.dashboard import data
+from cxdash.dashboard.context import current
+from cxdash.dashboard.views import data_page, scorecard
+from cxdash.metrics.fiscal import FiscalQuarter
 
 
 def resolved_filters(query: dict) -> tuple[scorecard.Filters, scorecard.Choices]:

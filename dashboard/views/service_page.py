@@ -7,12 +7,12 @@ from dash import dcc, html
 
 from cxdash.channels import ALL
 from cxdash.db import analysis_queries, review_queries, service_queries
-from dashboard import data
-from dashboard.components import chart_with_table, data_table, takeaway
-from dashboard.context import current
-from dashboard.views import scorecard
-from dashboard.views import service as service_view
-from metrics.fiscal import FiscalQuarter
+from cxdash.dashboard import data
+from cxdash.dashboard.components import chart_with_table, data_table, takeaway
+from cxdash.dashboard.context import current
+from cxdash.dashboard.views import scorecard
+from cxdash.dashboard.views import service as service_view
+from cxdash.metrics.fiscal import FiscalQuarter
 
 PREFIX = "service"
 FILTERS = ("quarter", "provider", "service", "outcome")

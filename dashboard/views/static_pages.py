@@ -1,7 +1,7 @@
 """Text pages: about the data, accessibility statement, not found."""
 from dash import dcc, html
 
-from dashboard.context import current
+from cxdash.dashboard.context import current
 
 
 def about() -> html.Div:

@@ -7,11 +7,11 @@ from dash import dcc, html
 
 from cxdash.channels import ALL
 from cxdash.db import feedback_queries, queries, voice_queries
-from dashboard import data
-from dashboard.components import chart_with_table, data_table, takeaway
-from dashboard.context import current
-from dashboard.views import data_page, journey, scorecard, voice
-from metrics.fiscal import FiscalQuarter
+from cxdash.dashboard import data
+from cxdash.dashboard.components import chart_with_table, data_table, takeaway
+from cxdash.dashboard.context import current
+from cxdash.dashboard.views import data_page, journey, scorecard, voice
+from cxdash.metrics.fiscal import FiscalQuarter
 
 PREFIX = "voice"
 FILTERS = ("quarter", "provider", "service", "stage", "theme")
