@@ -20,7 +20,7 @@ from cxdash.metrics.contact_centre import contact_indicators
 from .conftest import CONFIG, SAMPLE, all_text
 from .independent import wilson
 
-SAMPLE = SAMPLE / "contact_centre_SYNTHETIC.csv"
+CONTACTS_CSV = SAMPLE / "contact_centre_SYNTHETIC.csv"
 EXPORT2 = Path(__file__).parent / "data" / "contact_centre_export2_SYNTHETIC.csv"
 PROVIDER, SERVICE = "Synthetic example provider", "Example web contact form (synthetic)"
 QUEUE_STAGE = {"SYN Web form - new requests": "start", "SYN Web form - status enquiries": "process",
@@ -38,7 +38,7 @@ def _fiscal(day: pd.Series) -> tuple[pd.Series, pd.Series]:
     return day.dt.year + (day.dt.month >= 10), (day.dt.month - 10) % 12 // 3 + 1
 
 
-def _sample_frame(path: Path = SAMPLE) -> pd.DataFrame:
+def _sample_frame(path: Path = CONTACTS_CSV) -> pd.DataFrame:
     """The sample as pandas reads it, with a ``valid`` flag and why a row is not."""
     raw = pd.read_csv(path, dtype=str, keep_default_na=False)
     frame = pd.DataFrame({"line": raw.index + 2, "queue": raw["Queue"]})
@@ -96,7 +96,7 @@ def _computed(tmp_path_factory, catalogue, path: Path, mapping: str):
 
 @pytest.fixture(scope="module")
 def computed(tmp_path_factory, catalogue):
-    eng, report = _computed(tmp_path_factory, catalogue, SAMPLE, "example-contact-centre")
+    eng, report = _computed(tmp_path_factory, catalogue, CONTACTS_CSV, "example-contact-centre")
     yield eng, report
     eng.dispose()
 
@@ -109,7 +109,7 @@ def computed_export2(tmp_path_factory, catalogue):
 
 
 def test_sample_loads_with_its_bad_rows_kept_aside(engine, sample):
-    report = contacts.load(engine, SAMPLE, "example-contact-centre")
+    report = contacts.load(engine, CONTACTS_CSV, "example-contact-centre")
     bad = sample[~sample["valid"]]
     assert 2 <= len(bad) <= 5
     assert (report.status, report.rows_read, report.rows_loaded, report.rows_rejected) == (
@@ -126,7 +126,7 @@ def test_sample_loads_with_its_bad_rows_kept_aside(engine, sample):
     assert sums["resolution_known"].sum() == good["known"].sum()
     assert sums["answer_seconds"].sum() == pytest.approx((good["asa"] * good["answered"]).sum())
 
-    again = contacts.load(engine, SAMPLE, "example-contact-centre")
+    again = contacts.load(engine, CONTACTS_CSV, "example-contact-centre")
     assert again.status == "unchanged"
     assert contact_queries.contact_sums(engine)["offered"].sum() == good["offered"].sum()
 
@@ -194,7 +194,7 @@ def _write(path: Path, header: list[str], rows: list[dict]) -> Path:
 
 
 def _sample_rows(count: int) -> tuple[list[str], list[dict]]:
-    with open(SAMPLE, newline="", encoding="utf-8") as handle:
+    with open(CONTACTS_CSV, newline="", encoding="utf-8") as handle:
         reader = csv.DictReader(handle)
         return list(reader.fieldnames), [row for _, row in zip(range(count), reader)]
 
@@ -306,7 +306,7 @@ def test_load_contacts_command(tmp_path, sample):
     url = f"sqlite:///{tmp_path / 'contacts.db'}"
     runner = CliRunner()
     assert runner.invoke(main, ["init", "--db", url]).exit_code == 0
-    out = runner.invoke(main, ["load", "contacts", str(SAMPLE), "--mapping", "example-contact-centre", "--db", url])
+    out = runner.invoke(main, ["load", "contacts", str(CONTACTS_CSV), "--mapping", "example-contact-centre", "--db", url])
     assert out.exit_code == 0, out.output
     assert f"{sample['valid'].sum()} rows loaded, {(~sample['valid']).sum()} rejected of {len(sample)} read" in out.output
     listed = runner.invoke(main, ["indicators", "--format", "csv", "--quarter", "FY2022Q2", "--db", url])

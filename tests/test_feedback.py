@@ -25,13 +25,13 @@ from cxdash.db.models import (
     RejectedRow,
 )
 from cxdash.indicators import feedback as feedback_indicators
-from cxdash.redaction import redact
 from cxdash.loaders import feedback
 from cxdash.metrics.themes import OTHER_LABEL, find_themes, theme_count
+from cxdash.redaction import redact
 
 from .conftest import ROOT, SAMPLE, all_text
 
-SAMPLE = SAMPLE / "complaints_SYNTHETIC.csv"
+COMPLAINTS_CSV = SAMPLE / "complaints_SYNTHETIC.csv"
 EXPORT2 = ROOT / "tests" / "data" / "complaints_export2_SYNTHETIC.csv"
 A11 = SAMPLE / "a11_v2_response_level_SYNTHETIC.csv"
 CHANNELS = {"Web form": "website", "Email": "email", "Phone": "phone", "Letter": "postal_mail"}
@@ -67,7 +67,7 @@ def fiscal(day: pd.Series) -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def raw():
     """The sample as pandas reads it, with what a correct load must make of each row."""
-    frame = pd.read_csv(SAMPLE, dtype=str, keep_default_na=False)
+    frame = pd.read_csv(COMPLAINTS_CSV, dtype=str, keep_default_na=False)
     frame["line"] = np.arange(len(frame)) + 2  # no quoted line breaks in this file
     local = pd.to_datetime(frame["Date Received"], format="%m/%d/%Y %H:%M", errors="coerce")
     frame = pd.concat([frame, fiscal(local)], axis=1)
@@ -108,7 +108,7 @@ def loaded(tmp_path_factory, catalogue):
     """SQLite with the sample loaded and computed (read-only use)."""
     eng = make_engine(f"sqlite:///{tmp_path_factory.mktemp('feedback') / 'cxdash.db'}")
     upgrade(eng)
-    report = feedback.load(eng, SAMPLE, "example-complaints")
+    report = feedback.load(eng, COMPLAINTS_CSV, "example-complaints")
     compute(eng, catalogue)
     yield eng, report
     eng.dispose()
@@ -120,12 +120,12 @@ def items(engine) -> pd.DataFrame:
 
 
 def test_loads_on_both_databases_and_stores_no_personal_detail(engine, catalogue, raw):
-    report = feedback.load(engine, SAMPLE, "example-complaints")
+    report = feedback.load(engine, COMPLAINTS_CSV, "example-complaints")
     assert (report.rows_read, report.rows_loaded, report.rows_rejected) == (len(raw), raw["good"].sum(), (~raw["good"]).sum())
     compute(engine, catalogue)
     stored = items(engine)
     assert len(stored) == raw["good"].sum()
-    assert_no_personal_details(engine, pii_strings(SAMPLE))
+    assert_no_personal_details(engine, pii_strings(COMPLAINTS_CSV))
     # negative share per quarter and stage, from the stored items by pandas
     frame = queries.indicators(engine)
     share = frame[(frame.indicator == "negative_feedback_share") & (frame.provider == "all")
@@ -135,7 +135,7 @@ def test_loads_on_both_databases_and_stores_no_personal_detail(engine, catalogue
     got = share.set_index(["fiscal_year", "fiscal_quarter", "stage"])["value"]
     assert len(got) == len(expected) > 0
     assert np.allclose(got.sort_index().to_numpy(), expected.sort_index().to_numpy())
-    assert feedback.load(engine, SAMPLE, "example-complaints").status == "unchanged"
+    assert feedback.load(engine, COMPLAINTS_CSV, "example-complaints").status == "unchanged"
 
 
 def test_rejections_name_line_column_and_reason_and_hold_only_redacted_text(loaded, raw):
@@ -211,7 +211,7 @@ def test_themes_cover_every_item_once_and_are_stable(loaded, catalogue):
     assert sorted(links["feedback_item_id"]) == sorted(stored["id"])  # exactly one theme each
     assert set(links["theme_id"]) == set(themes["id"])
     # the themes follow the topics the sample was written about (most items of a theme share one topic)
-    topic = stored.set_index("id")["item_key"].map(pd.read_csv(SAMPLE, dtype=str).set_index("Complaint ID")["Topic"])
+    topic = stored.set_index("id")["item_key"].map(pd.read_csv(COMPLAINTS_CSV, dtype=str).set_index("Complaint ID")["Topic"])
     joined = links.assign(topic=links["feedback_item_id"].map(topic))
     purity = joined.groupby("theme_id")["topic"].agg(lambda s: s.value_counts().iloc[0]).sum() / len(joined)
     assert purity > 0.8
@@ -306,7 +306,7 @@ def test_cli_load_feedback(tmp_path, raw):
     url = f"sqlite:///{tmp_path / 'cli.db'}"
     runner = CliRunner()
     assert runner.invoke(main, ["init", "--db", url]).exit_code == 0
-    out = runner.invoke(main, ["load", "feedback", str(SAMPLE), "--mapping", "example-complaints", "--db", url])
+    out = runner.invoke(main, ["load", "feedback", str(COMPLAINTS_CSV), "--mapping", "example-complaints", "--db", url])
     assert out.exit_code == 0, out.output
     good = raw[raw["good"]]
     assert f"{len(good)} rows loaded, {len(raw) - len(good)} rejected of {len(raw)} read" in out.output
@@ -395,10 +395,11 @@ def test_no_personal_detail_reaches_the_page(loaded, catalogue):
     """The journey page shows representative comments of every theme and stage: render it for
     every quarter of the sample and look for any personal detail of the file in the output."""
     from cxdash.dashboard.app import create_app
-    from cxdash.dashboard.views import journey_page, scorecard
+    from cxdash.dashboard.views import journey_page
+    from cxdash.presentation import scorecard
     engine, _ = loaded
     app = create_app(engine, catalogue)
-    pii = pii_strings(SAMPLE)
+    pii = pii_strings(COMPLAINTS_CSV)
     names = {n for person in PEOPLE for n in person}
     shown = []
     with app.server.test_request_context("/journey"):

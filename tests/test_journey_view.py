@@ -13,14 +13,16 @@ import pytest
 import yaml
 
 from cxdash.channels import ALL
-from cxdash.db import journey_queries, queries
 from cxdash.dashboard.app import create_app
-from cxdash.dashboard.components.heat_map import Cell, heat_map
-from cxdash.dashboard.views import journey, journey_page, scorecard
+from cxdash.dashboard.components.heat_map import heat_map
+from cxdash.dashboard.views import journey_page
+from cxdash.db import journey_queries, queries
+from cxdash.presentation import journey, scorecard
+from cxdash.presentation.heat_map import Cell
 
 from .conftest import CONFIG, QUARTERLY, SAMPLE, configured_sources
 from .independent import wilson
-from .test_contacts import SAMPLE as CONTACTS
+from .test_contacts import CONTACTS_CSV as CONTACTS
 from .test_contacts import _expected, _sample_frame
 
 MIN_N = 30

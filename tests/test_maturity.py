@@ -36,7 +36,7 @@ from cxdash.metrics.fiscal import FiscalQuarter
 from .conftest import CONFIG, SAMPLE, quarterly_sqlite
 from .test_components import text, walk
 
-SAMPLE = SAMPLE / "maturity_self_assessment_SYNTHETIC.csv"
+MATURITY_CSV = SAMPLE / "maturity_self_assessment_SYNTHETIC.csv"
 QUARTERLY_SAMPLE = SAMPLE / "hisp_a11_quarterly_fy2021_fy2023q1.csv"
 NAMES = {1: "Reactive", 2: "Tactical", 3: "Strategic", 4: "Foundational", 5: "Customer-centric"}
 DIMS = {"measurement": "Measurement", "governance": "Governance", "organization-culture": "Organization & Culture",
@@ -203,7 +203,7 @@ def test_profile_of_the_sample_worked_by_hand(sqlite_engine, model):
     """The sample's FY2023: Measurement 1-3 met, 4 partial -> 3; Governance 1-2 met, 3 partial -> 2;
     Organization & Culture 1-2 met, 3 not met -> 2; Customer Research 1-2 met, 3 partial -> 2;
     Service Design 1 met, 2 partial, 3 met -> 1. Overall: the lowest, 1. FY2022: 2, 1, 1, 2, 1."""
-    report = loader.load(sqlite_engine, SAMPLE, model)
+    report = loader.load(sqlite_engine, MATURITY_CSV, model)
     assert (report.rows_read, report.rows_loaded, report.rows_rejected) == (28, 28, 0)
     p = maturity_profile(sqlite_engine, model, 2023)
     assert [(d.id, d.level, d.level_name, d.previous_level) for d in p.dimensions] == [
@@ -287,11 +287,11 @@ def test_loader_needs_its_columns(sqlite_engine, model, tmp_path):
 
 def test_maturity_is_a_load_kind_through_the_registry_and_the_cli(sqlite_engine, catalogue, tmp_path):
     assert "maturity" in LOAD_KINDS
-    report = file_loader("maturity", sqlite_engine, catalogue)(SAMPLE)
+    report = file_loader("maturity", sqlite_engine, catalogue)(MATURITY_CSV)
     assert (report.kind, report.source, report.rows_loaded) == ("maturity", "maturity", 28)
     url = f"sqlite:///{tmp_path / 'cli.db'}"
     assert CliRunner().invoke(main, ["init", "--db", url]).exit_code == 0
-    result = CliRunner().invoke(main, ["load", "maturity", str(SAMPLE), "--db", url, "--no-compute"])
+    result = CliRunner().invoke(main, ["load", "maturity", str(MATURITY_CSV), "--db", url, "--no-compute"])
     assert result.exit_code == 0, result.output
     assert "28 rows loaded, 0 rejected of 28 read" in result.output
 
@@ -414,7 +414,7 @@ def page(catalogue, tmp_path):
     from cxdash.db.engine import make_engine, upgrade
     eng = make_engine(f"sqlite:///{tmp_path / 'page.db'}")
     upgrade(eng)
-    loader.load(eng, SAMPLE)
+    loader.load(eng, MATURITY_CSV)
     app = create_app(eng, catalogue)
     with app.server.app_context():
         yield eng

@@ -16,7 +16,7 @@ from .waiting import wait_until
 
 pytestmark = pytest.mark.browser
 
-SAMPLE = SAMPLE / "maturity_self_assessment_SYNTHETIC.csv"
+MATURITY_CSV = SAMPLE / "maturity_self_assessment_SYNTHETIC.csv"
 QUARTERLY_SAMPLE = SAMPLE / "hisp_a11_quarterly_fy2021_fy2023q1.csv"
 TAKEAWAY = ("In FY2023 the organisation is at level 1, Reactive, overall; Measurement reached Strategic; "
             "Service Design is the weakest at Reactive; 3 dimensions improved since FY2022.")
@@ -26,7 +26,7 @@ EVIDENCE = "Every new service is usability-tested with customers before launch s
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory, catalogue):
     eng = quarterly_sqlite(tmp_path_factory.mktemp("maturity-browser") / "cx.db", catalogue, QUARTERLY_SAMPLE)
-    loader.load(eng, SAMPLE)
+    loader.load(eng, MATURITY_CSV)
     yield eng
     eng.dispose()
 

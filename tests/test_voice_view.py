@@ -10,16 +10,17 @@ import pandas as pd
 import pytest
 
 from cxdash.channels import ALL
-from cxdash.db.engine import make_engine, upgrade
-from cxdash.sources import load_sources
 from cxdash.dashboard.app import create_app
-from cxdash.dashboard.views import scorecard, voice, voice_page
+from cxdash.dashboard.views import voice, voice_page
+from cxdash.db.engine import make_engine, upgrade
 from cxdash.metrics.fiscal import FiscalQuarter
 from cxdash.metrics.themes import OTHER_LABEL
+from cxdash.presentation import scorecard
+from cxdash.sources import load_sources
 
-from .independent import two_proportion_p
 from .conftest import SAMPLE, configured_sources
-from .test_feedback import ADDRESSES, PEOPLE, SAMPLE, pii_strings
+from .independent import two_proportion_p
+from .test_feedback import ADDRESSES, COMPLAINTS_CSV, PEOPLE, pii_strings
 
 VADER_NEGATIVE = -0.05  # VADER's documented threshold: compound <= -0.05 is negative
 
@@ -49,7 +50,7 @@ def stored_items(engine) -> pd.DataFrame:
 
 def personal_details(text: str) -> list[str]:
     """The made-up people, emails, phones, SSNs and addresses of the complaints sample found in text."""
-    found = [p for p in pii_strings(SAMPLE) if p in text]
+    found = [p for p in pii_strings(COMPLAINTS_CSV) if p in text]
     found += [n for person in PEOPLE for n in person if re.search(rf"\b{re.escape(n)}\b", text)]
     found += [s for a in ADDRESSES if (s := " ".join(a.split(",")[0].split()[1:3])) in text]
     return found
@@ -238,7 +239,7 @@ def test_comments_are_stored_redacted_text_and_hold_no_personal_details(loaded, 
         assert set(texts) <= set(scope.loc[scope["label"] == label, "text_redacted"])
         shown += 1
     assert shown >= 20
-    assert personal_details(SAMPLE.read_text(encoding="utf-8"))  # the check does find them in the raw file
+    assert personal_details(COMPLAINTS_CSV.read_text(encoding="utf-8"))  # the check does find them in the raw file
 
 
 def test_links_reproduce_the_view_and_unknown_values_fall_back(loaded):
