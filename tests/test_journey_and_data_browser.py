@@ -1,25 +1,29 @@
 """The journey-stage and Data pages in a real headless Chromium: the stage x indicator heat map
 for the chosen quarter, a filter change, a stage's drill-down reached by its link and by the
-stage filter, per-panel freshness, and axe-core on every view."""
+stage filter, per-panel freshness, and axe-core on every view. The case data are the shipped
+Boston 311 sample."""
 from __future__ import annotations
 
 import urllib.parse
 
+import pandas as pd
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from cxdash.db import queries
 from cxdash.dashboard.app import create_app
-from cxdash.dashboard.formatting import format_indicator
+from cxdash.db import queries
+from cxdash.presentation.formatting import format_indicator
 
+from . import boston
 from .accessibility import axe_violations
-from .conftest import EXTRA_DATA, QUARTERLY, SAMPLE, configured_sources
+from .conftest import QUARTERLY, SAMPLE, configured_sources
 from .test_contacts import _expected, _sample_frame
 from .test_voice_view import personal_details, stored_items
 
 pytestmark = pytest.mark.browser
 SYNTHETIC = ("Synthetic example provider", "Example web contact form (synthetic)")
+QUARTER_END = pd.Timestamp(2019, 6, 30)  # FY2019 Q3: April to June 2019
 
 
 @pytest.fixture(scope="module")
@@ -27,8 +31,7 @@ def loaded(tmp_path_factory, catalogue):
     folder = tmp_path_factory.mktemp("journey")
     engine, sources = configured_sources(folder, catalogue, [
         {"name": "a11", "kind": "a11-quarterly", "location": {"files": str(QUARTERLY)}, "cadence": "quarterly"},
-        {"name": "311", "kind": "cases", "mapping": "baltimore-311", "cadence": "daily",
-         "location": {"files": str(EXTRA_DATA / "baltimore_311_sample.csv")}},
+        boston.source("311"),
         {"name": "gone", "kind": "feedback", "mapping": "example-complaints", "cadence": "weekly",
          "location": {"files": str(folder / "missing" / "*.csv")}},
     ], check=False)
@@ -44,8 +47,7 @@ def journey_loaded(tmp_path_factory, catalogue):
     sample = SAMPLE
     engine, sources = configured_sources(folder, catalogue, [
         {"name": "a11", "kind": "a11-quarterly", "location": {"files": str(QUARTERLY)}, "cadence": "quarterly"},
-        {"name": "311", "kind": "cases", "mapping": "baltimore-311", "cadence": "daily",
-         "location": {"files": str(EXTRA_DATA / "baltimore_311_sample.csv")}},
+        boston.source("311"),
         {"name": "contact-centre", "kind": "contacts", "mapping": "example-contact-centre", "cadence": "daily",
          "location": {"files": str(sample / "contact_centre_SYNTHETIC.csv")}},
         {"name": "complaints", "kind": "feedback", "mapping": "example-complaints", "cadence": "weekly",
@@ -56,8 +58,13 @@ def journey_loaded(tmp_path_factory, catalogue):
 
 
 def _indicator(engine, name, provider, stage="all"):
-    frame = queries.scope_indicators(engine, provider, "all", 2018, 3, indicators=[name])
+    frame = queries.scope_indicators(engine, provider, "all", 2019, 3, indicators=[name])
     return frame[frame.stage == stage].iloc[0]
+
+
+def _open_at_quarter_end(raw: pd.DataFrame) -> int:
+    """Cases created by the end of FY2019 Q3 and not closed by then, counted on the raw file."""
+    return int(((raw["created"] <= QUARTER_END) & (raw["closed"].isna() | (raw["closed"] > QUARTER_END))).sum())
 
 
 def _rows(dash_duo, table_id) -> dict[str, list[str]]:
@@ -83,25 +90,29 @@ def _column(dash_duo, table_id, header) -> int:
 def test_journey_shows_indicators_by_stage_and_follows_the_filters(dash_duo, loaded, catalogue):
     engine, sources = loaded
     dash_duo.start_server(create_app(engine, catalogue, sources))
-    dash_duo.driver.get(dash_duo.server_url + "/journey?quarter=FY2018Q3")
+    dash_duo.driver.get(dash_duo.server_url + "/journey?quarter=FY2019Q3")
     dash_duo.wait_for_element("#journey-stages-table", timeout=20)
-    backlog = _indicator(engine, "backlog", "all", "process")
     column = _column(dash_duo, "journey-stages-table", "Backlog at quarter end")
     rows = _rows(dash_duo, "journey-stages-table")
+    # Open cases at the quarter's end per stage (Open: process, Closed: end), counted by pandas.
+    raw = boston.read_raw()
+    stages = {stage: _open_at_quarter_end(part) for stage, part in raw.groupby("stage")}
+    assert set(stages) == {"process", "end"} and len(set(stages.values())) == 2
+    for stage, value in stages.items():
+        assert _indicator(engine, "backlog", "all", stage).value == value
+        assert rows[stage.capitalize()][column].startswith(format_indicator(value, "cases"))
     # Lower is better: the stage with the largest backlog is the weakest, the smallest the strongest.
-    stages = {s: _indicator(engine, "backlog", "all", s).value for s in ("start", "process", "end")}
-    assert rows["Process"][column].startswith(format_indicator(backlog.value, "cases"))
     assert rows[max(stages, key=stages.get).capitalize()][column].endswith("▼ weakest")
     assert rows[min(stages, key=stages.get).capitalize()][column].endswith("▲ strongest")
     assert "Operational data:" in dash_duo.find_element("#journey-content").text
     assert "Feedback data:" in dash_duo.find_element("#journey-content").text  # the failed source says so
     assert dash_duo.find_elements('[data-freshness="failed"]')
 
-    dash_duo.select_dcc_dropdown("#journey-provider", value="Transportation")
-    transport = _indicator(engine, "backlog", "Transportation")
-    assert transport.value != _indicator(engine, "backlog", "all").value
-    _wait_text(dash_duo, "#journey-stages-table", format_indicator(transport.value, "cases"))
-    assert "provider=Transportation" in dash_duo.driver.current_url
+    dash_duo.select_dcc_dropdown("#journey-provider", value=boston.PROVIDER)
+    works = _open_at_quarter_end(raw[raw["provider"] == boston.PROVIDER])
+    assert _indicator(engine, "backlog", boston.PROVIDER).value == works != _open_at_quarter_end(raw)
+    _wait_text(dash_duo, "#journey-stages-table", format_indicator(works, "cases"))
+    assert "provider=Public+Works+Department" in dash_duo.driver.current_url
     assert axe_violations(dash_duo.driver) == []
 
 
@@ -172,7 +183,7 @@ def test_data_page_lists_sources_health_and_checks(dash_duo, loaded, catalogue):
     dash_duo.driver.get(dash_duo.server_url + "/data")
     dash_duo.wait_for_element("#sources-table", timeout=20)
     text = dash_duo.find_element("#sources-table").text
-    assert "10,000" in text and "481" in text and "Failed" in text
+    assert f"{boston.ROWS:,}" in text and "481" in text and "Failed" in text
     dash_duo.wait_for_contains_text("#data-takeaway", "3 sources: 2 fresh, 1 failed")
     assert "no file matches" in dash_duo.find_element("#data-takeaway").text
     assert "Gaps in quarters" in dash_duo.find_element("#src-a11-checks-table").text

@@ -16,9 +16,8 @@ from cxdash.errors import UserError
 from cxdash.health import quality_report, source_health
 from cxdash.sources import load_sources, run_source, run_source_with_retries
 
-from .conftest import CONFIG, EXTRA_DATA, QUARTERLY
-
-BALTIMORE = EXTRA_DATA / "baltimore_311_sample.csv"
+from . import boston
+from .conftest import CONFIG, QUARTERLY
 
 
 def _sources(tmp_path, *entries):
@@ -89,16 +88,20 @@ def test_an_excel_sheet_loads_like_its_csv(sqlite_engine, catalogue, tmp_path):
 
 def test_a_sql_query_loads_with_the_password_kept_out_of_config(sqlite_engine, catalogue, tmp_path, monkeypatch):
     warehouse = tmp_path / "warehouse.db"
-    raw = pd.read_csv(BALTIMORE, dtype=str, nrows=2000)
+    raw = pd.read_csv(boston.BOSTON, dtype=str, nrows=2000)
     with create_engine(f"sqlite:///{warehouse}").begin() as conn:
         raw.to_sql("service_requests", conn, index=False)
     monkeypatch.setenv("WAREHOUSE_URL", f"sqlite:///{warehouse}")
-    path = _sources(tmp_path, {"name": "311", "kind": "cases", "mapping": "baltimore-311",
-                               "location": {"sql": "SELECT * FROM service_requests WHERE Agency = 'Transportation'",
-                                            "url": "${WAREHOUSE_URL}"}})
+    query = f"SELECT * FROM service_requests WHERE subject = '{boston.PROVIDER}'"
+    path = _sources(tmp_path, {"name": "311", "kind": "cases", "mapping": boston.MAPPING,
+                               "location": {"sql": query, "url": "${WAREHOUSE_URL}"}})
     outcome = run_source(sqlite_engine, catalogue, load_sources(path), "311")
     assert outcome.status == "succeeded"
-    assert outcome.rows_loaded == int((raw["Agency"] == "Transportation").sum())
+    expected = int((raw["subject"] == boston.PROVIDER).sum())
+    assert 0 < expected < len(raw) and outcome.rows_loaded == expected
+    assert outcome.rows_rejected == 0
+    stored = queries.indicators(sqlite_engine)
+    assert set(stored["provider"]) == {"all", boston.PROVIDER}
     monkeypatch.delenv("WAREHOUSE_URL")
     failed = run_source(sqlite_engine, catalogue, load_sources(path), "311")
     assert failed.status == "failed" and "WAREHOUSE_URL is not set" in failed.message
