@@ -1,7 +1,7 @@
 """What a filter change costs on each analysis page, as ratios measured in one run.
 
 Loads the sample sources (real A-11 quarterly counts, synthetic response-level survey, contact
-centre and complaints; the real Baltimore 311 cases when ../shared is present), computes once,
+centre and complaints, the real Boston 311 cases), computes once,
 then calls what each page's callback calls (callbacks.page_update) for a few filter changes:
 first with an empty cache, then again with a warm one (a user going back to a view). Goals: a cold filter change costs a small
 fraction of one compute (the heavy work happened at compute time), and a warm one a fraction of
@@ -10,25 +10,22 @@ a cold one (Flask-Caching serves the reads). Absolute times are printed for refe
 from __future__ import annotations
 
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from cxdash import paths  # noqa: E402
-from cxdash.catalogue import load_catalogue  # noqa: E402
-from cxdash.compute import compute  # noqa: E402
-from cxdash.db.engine import make_engine, upgrade  # noqa: E402
-from cxdash.sources import load_sources, run_source  # noqa: E402
-from cxdash.dashboard import callbacks, data  # noqa: E402
-from cxdash.dashboard.app import create_app  # noqa: E402
+from cxdash import paths
+from cxdash.catalogue import load_catalogue
+from cxdash.compute import compute
+from cxdash.db.engine import make_engine, upgrade
+from cxdash.sources import load_sources, run_source
+from cxdash.dashboard import callbacks, data
+from cxdash.dashboard.app import create_app
 
 SOURCES = ["sample-a11-quarterly", "a11-survey-responses-example", "example-contact-centre", "example-complaints",
-           "a11-survey-free-text", "baltimore-311"]
+           "a11-survey-free-text", "boston-311"]
 VBA = ("Veterans Benefits Administration", "Contact Center Customer Experience")
+BOSTON = "Public Works Department"
 SYNTHETIC = ("Synthetic example provider", "Example web contact form (synthetic)")
 CHANGES = {  # page module -> filter changes a user makes in turn
     "journey_page": [dict(quarter="FY2023Q1"), dict(quarter="FY2023Q1", provider=VBA[0]),
@@ -36,8 +33,8 @@ CHANGES = {  # page module -> filter changes a user makes in turn
     "service_page": [dict(quarter="FY2023Q1", provider=VBA[0], service=VBA[1]),
                      dict(quarter="FY2022Q4", provider=SYNTHETIC[0], service=SYNTHETIC[1]),
                      dict(quarter="FY2022Q4", provider=SYNTHETIC[0], service=SYNTHETIC[1], outcome="satisfaction")],
-    "operations_page": [dict(quarter="FY2018Q3"), dict(quarter="FY2018Q3", provider="Transportation"),
-                        dict(quarter="FY2018Q2", provider="Transportation", channel="phone")],
+    "operations_page": [dict(quarter="FY2019Q3"), dict(quarter="FY2019Q3", provider=BOSTON),
+                        dict(quarter="FY2019Q2", provider=BOSTON, channel="phone")],
     "voice_page": [dict(quarter="FY2022Q2"), dict(quarter="FY2022Q2", stage="process"),
                    dict(quarter="FY2022Q3", stage="end")],
     "equity_page": [dict(quarter="FY2022Q4"), dict(quarter="FY2022Q4", provider=SYNTHETIC[0], service=SYNTHETIC[1],
