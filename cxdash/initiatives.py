@@ -25,7 +25,6 @@ from cxdash import paths
 from cxdash.catalogue import Catalogue, format_validation_error, parse_yaml
 from cxdash.db import portfolio_queries, queries
 from cxdash.errors import UserError
-from cxdash.review.contents import PortfolioItem
 from cxdash.metrics import wsjf
 from cxdash.metrics.fiscal import FiscalQuarter
 
@@ -323,6 +322,29 @@ def assess(engine: Engine, catalogue: Catalogue, quarter: FiscalQuarter | None =
     return Portfolio(quarter=quarter, initiatives=rows,
                      off_track=[r for r in off.to_dict("records") if r["measure_id"] in known],
                      finished=_finished(rows, series, catalogue, quarter, alpha), alpha=alpha)
+
+
+class PortfolioItem(BaseModel):
+    """An initiative ranked by weighted shortest job first (WSJF = cost of delay / job size), as
+    pages and review packs show it."""
+    model_config = ConfigDict(extra="forbid")
+
+    rank: int
+    id: str
+    name: str
+    owner: str
+    status: str  # proposed, active, done, stopped
+    customer_value: float
+    customer_value_from_data: bool = False
+    mission_value: float
+    time_criticality: float
+    risk_reduction: float
+    cost_of_delay: float
+    job_size: float
+    wsjf: float
+    measures: list[str] = []  # the names of the measures it should move
+    stages: list[str] = []
+    services: list[str] = []  # catalogue service ids
 
 
 REGISTER_FILE = "initiatives.yaml"

@@ -19,7 +19,6 @@ from cxdash.catalogue import Catalogue, load_yaml_as
 from cxdash.db import maturity_queries
 from cxdash.errors import FieldError
 from cxdash.redaction import checked_text
-from cxdash.review.contents import Maturity, MaturityDimension
 from cxdash.metrics import maturity as levels_of
 from cxdash.metrics.fiscal import FiscalQuarter
 
@@ -97,6 +96,29 @@ class MaturityModel(_Strict):
             if text in (str(lv.number), f"{lv.number}.0", lv.name.casefold(), f"level {lv.number}"):
                 return lv
         return None
+
+
+class MaturityDimension(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    name: str
+    level: int  # 0 (not even Reactive fully met) .. 5
+    level_name: str
+    previous_level: int | None = None
+    evidence: str = ""
+
+
+class Maturity(BaseModel):
+    """The CX maturity self-assessment of a fiscal year: a level counts only when the levels
+    below it are fully met."""
+    model_config = ConfigDict(extra="forbid")
+
+    fiscal_year: int
+    overall: int
+    overall_name: str
+    dimensions: list[MaturityDimension]
+    takeaway: str
 
 
 def default_path() -> Path:

@@ -12,18 +12,13 @@ from sqlalchemy import Engine
 
 from cxdash import paths
 from cxdash.catalogue import Catalogue
-from cxdash.sources import Sources, load_sources
 from cxdash.dashboard import callbacks, data
 from cxdash.dashboard.components import gov_banner, identifier, site_header, skip_link
 from cxdash.dashboard.context import DashboardContext, install
+from cxdash.dashboard.navigation import FOOTER_LINKS, NAV
+from cxdash.sources import Sources, load_sources
 
 PAGES = Path(__file__).resolve().parent / "pages"
-# In the order an executive asks: where do we stand, where in the journey, why (service drivers),
-# how are operations doing, what do customers say, is everyone served fairly, can I trust the data.
-NAV = [("Scorecard", "/"), ("Journey", "/journey"), ("Service drivers", "/service"), ("Operations", "/operations"),
-       ("Customer voice", "/voice"), ("Equity", "/equity"), ("Quarterly review", "/review"), ("Portfolio", "/portfolio"),
-       ("Maturity", "/maturity"), ("Data sources", "/data")]  # About the data: in the footer
-FOOTER_LINKS = [("About the data", "/about"), ("Accessibility statement", "/accessibility")]
 
 
 def create_app(engine: Engine, catalogue: Catalogue, sources: Sources | None = None,

@@ -7,14 +7,17 @@ import urllib.parse
 import plotly.graph_objects as go
 from dash import ALL, MATCH, Dash, Input, Output, State, dcc, no_update
 
+from cxdash.dashboard import data
+from cxdash.dashboard.components import service_options
+from cxdash.dashboard.context import current
+from cxdash.dashboard.navigation import NAV
+from cxdash.dashboard.views import scorecard_page
 from cxdash.db import queries
 from cxdash.exports.chart_image import ChartContext, render, slide_figure, table_csv
 from cxdash.health import PANELS
-from cxdash.dashboard import data
-from cxdash.dashboard.context import current
-from cxdash.dashboard.formatting import format_date
-from cxdash.dashboard.views import scorecard, scorecard_page
 from cxdash.metrics.fiscal import FiscalQuarter
+from cxdash.presentation import scorecard
+from cxdash.presentation.formatting import format_date
 
 # Analysis pages that share one callback shape. Each view module (dashboard/views/<name>.py) has
 # PREFIX (component id prefix), FILTERS (the filter keys, each a dropdown '<PREFIX>-<key>') and
@@ -31,7 +34,7 @@ def scorecard_update(quarter, provider, service, channel):
     filters, available = scorecard_page.resolved_filters(
         {"quarter": requested.quarter, "provider": requested.provider,
          "service": requested.service, "channel": requested.channel})
-    return (filters.provider, scorecard.service_options(available), filters.service,
+    return (filters.provider, service_options(available), filters.service,
             scorecard_page.content_for(filters), filters.query_string())
 
 
@@ -105,7 +108,6 @@ def register_filter_page(app: Dash, page: str) -> None:
 
 
 def nav_items(pathname: str | None) -> list[tuple[str, str, bool]]:
-    from cxdash.dashboard.app import NAV
     path = (pathname or "/").rstrip("/") or "/"
     return [(label, href, href == path) for label, href in NAV]
 

@@ -8,12 +8,20 @@ import pandas as pd
 from flask_caching import Cache
 from sqlalchemy import func, select, union_all
 
+from cxdash.dashboard.context import current
 from cxdash.db import queries, review_queries
 from cxdash.db.models import (
-    Annotation, DriverResult, IndicatorValue, Initiative, MaturityRating, MeasureResult, ReviewAction, ReviewCommentary,
-    SegmentResult, TrendResult,
+    Annotation,
+    DriverResult,
+    IndicatorValue,
+    Initiative,
+    MaturityRating,
+    MeasureResult,
+    ReviewAction,
+    ReviewCommentary,
+    SegmentResult,
+    TrendResult,
 )
-from cxdash.dashboard.context import current
 
 cache = Cache(config={"CACHE_TYPE": "SimpleCache", "CACHE_DEFAULT_TIMEOUT": 3600, "CACHE_THRESHOLD": 2000})
 

@@ -10,8 +10,8 @@ import pytest
 
 from cxdash.db import queries
 from cxdash.exports.chart_image import SLIDE, ChartContext, render, slide_figure, table_csv
-from cxdash.dashboard.takeaways import status_summary
-from cxdash.dashboard.views import scorecard
+from cxdash.presentation import scorecard
+from cxdash.presentation.takeaways import status_summary
 
 
 @pytest.fixture(scope="module")

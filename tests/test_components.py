@@ -25,7 +25,7 @@ from cxdash.dashboard.components import (
     status_tag,
     takeaway,
 )
-from cxdash.dashboard.formatting import MINUS, format_value
+from cxdash.presentation.formatting import MINUS, format_value
 
 ASSETS = paths.assets_dir()
 USWDS = ASSETS / "uswds"

@@ -6,8 +6,7 @@ import math
 import pandas as pd
 import pytest
 
-
-from cxdash.dashboard.formatting import (
+from cxdash.presentation.formatting import (
     MINUS,
     MISSING,
     change_in_words,

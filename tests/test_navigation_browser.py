@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from cxdash.dashboard.app import NAV, create_app
+from cxdash.dashboard.app import create_app
+from cxdash.dashboard.navigation import NAV
 
 from .accessibility import axe_violations
 

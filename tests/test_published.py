@@ -12,9 +12,9 @@ from cxdash.compute import compute
 from cxdash.db import queries
 from cxdash.db.engine import make_engine, upgrade
 from cxdash.db.models import PublishedValue, RejectedRow
-from cxdash.mappings import load_any_mapping
-from cxdash.dashboard.formatting import format_indicator
 from cxdash.loaders import published
+from cxdash.mappings import load_any_mapping
+from cxdash.presentation.formatting import format_indicator
 
 from .conftest import SAMPLE
 

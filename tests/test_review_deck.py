@@ -13,6 +13,15 @@ from pypdf import PdfReader
 from cxdash.errors import UserError
 from cxdash.exports.pdf import to_pdf
 from cxdash.exports.review_deck import build_deck, default_template
+from cxdash.presentation.formatting import (
+    MISSING,
+    format_change,
+    format_date,
+    format_interval,
+    format_n,
+    format_p,
+    format_value,
+)
 from cxdash.review.contents import (
     Action,
     Annotation,
@@ -23,15 +32,6 @@ from cxdash.review.contents import (
     MeasureSlide,
     Point,
     ReviewContents,
-)
-from cxdash.dashboard.formatting import (
-    MISSING,
-    format_change,
-    format_date,
-    format_interval,
-    format_n,
-    format_p,
-    format_value,
 )
 
 QUARTERS = ["FY2022 Q1", "FY2022 Q2", "FY2022 Q3", "FY2022 Q4", "FY2023 Q1"]

@@ -18,16 +18,16 @@ from dash._utils import stringify_id
 from sqlalchemy import text as sql
 
 from cxdash.compute import compute
+from cxdash.dashboard.app import create_app
+from cxdash.dashboard.views import review, review_page
 from cxdash.db import review_queries
 from cxdash.db.engine import make_engine, upgrade
 from cxdash.errors import UserError
-from cxdash.review.assemble import assemble
-from cxdash.review.contents import Action, Annotation, Commentary
-from cxdash.dashboard.app import create_app
-from cxdash.dashboard.formatting import format_value
-from cxdash.dashboard.views import review, review_page
 from cxdash.loaders import a11_quarterly
 from cxdash.metrics.fiscal import FiscalQuarter
+from cxdash.presentation.formatting import format_value
+from cxdash.review.assemble import assemble
+from cxdash.review.contents import Action, Annotation, Commentary
 
 from .conftest import QUARTERLY
 from .test_components import text, walk

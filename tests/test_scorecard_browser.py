@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from cxdash.db import queries
 from cxdash.dashboard.app import create_app
-from cxdash.dashboard.formatting import format_value
+from cxdash.db import queries
+from cxdash.presentation.formatting import format_value
 
 pytestmark = pytest.mark.browser
 
@@ -75,7 +75,7 @@ def test_filters_are_named_by_their_labels_and_work_by_keyboard(dash_duo, comput
     assert quarter.accessible_name == "Fiscal quarter FY2023 Q1"
     # Tab from the last nav link reaches the quarter filter; Enter opens it, arrow and Enter choose.
     dash_duo.driver.set_window_size(1280, 1000)  # desktop layout: the nav links are in the tab order
-    from cxdash.dashboard.app import NAV
+    from cxdash.dashboard.navigation import NAV
     dash_duo.find_element(f"a.usa-nav-link[href='{NAV[-1][1]}']").send_keys(Keys.TAB)
     active = dash_duo.driver.switch_to.active_element
     assert active.get_attribute("id") == "filter-quarter"

@@ -7,8 +7,8 @@ import urllib.parse
 import pytest
 
 from cxdash.db import queries
-from cxdash.dashboard.takeaways import status_summary
-from cxdash.dashboard.views import scorecard
+from cxdash.presentation import scorecard
+from cxdash.presentation.takeaways import status_summary
 
 from .independent import two_proportion_p
 
@@ -92,7 +92,7 @@ def test_table_rows_show_suppression_and_significance():
 
 
 def test_trend_sentence_reads_the_sparkline():
-    from cxdash.dashboard.takeaways import trend_sentence
+    from cxdash.presentation.takeaways import trend_sentence
     points = [{"label": "FY2022 Q2", "value": 0.613, "n": 1000}, {"label": "FY2022 Q3", "value": None},
               {"label": "FY2022 Q4", "value": 0.560, "n": 900}, {"label": "FY2023 Q1", "value": 0.632, "n": 1000}]
     p_value = two_proportion_p(632, 1000, 613, 1000)  # 63.2% of 1,000 vs 61.3% of 1,000, by hand

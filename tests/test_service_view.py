@@ -13,13 +13,13 @@ import yaml
 
 from cxdash.channels import label
 from cxdash.compute import compute
-from cxdash.db import analysis_queries, service_queries
-from cxdash.db.engine import make_engine, upgrade
 from cxdash.dashboard.app import create_app
 from cxdash.dashboard.views import service, service_page
-from cxdash.dashboard.views.scorecard import Filters
+from cxdash.db import analysis_queries, service_queries
+from cxdash.db.engine import make_engine, upgrade
 from cxdash.loaders import a11_quarterly, survey_responses
 from cxdash.metrics.fiscal import FiscalQuarter
+from cxdash.presentation.scorecard import Filters
 
 from .conftest import CONFIG, QUARTERLY, SAMPLE
 from .independent import two_proportion_p, wilson

@@ -25,7 +25,7 @@ from .conftest import CONFIG, ROOT
 
 def _run(args, **kwargs) -> subprocess.CompletedProcess:
     done = subprocess.run(args, capture_output=True, text=True, **kwargs)
-    assert done.returncode == 0, f"{args}\n{printed[-3000:]}\n{done.stderr[-3000:]}"
+    assert done.returncode == 0, f"{args}\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
     return done
 
 

@@ -37,8 +37,7 @@ from pptx.util import Emu, Inches, Pt
 
 from cxdash import paths
 from cxdash.errors import UserError
-from cxdash.review.contents import Action, Goal, MeasureSlide, PortfolioItem, ReviewContents
-from cxdash.dashboard.formatting import (
+from cxdash.presentation.formatting import (
     MISSING,
     format_change,
     format_date,
@@ -47,7 +46,8 @@ from cxdash.dashboard.formatting import (
     format_p,
     format_value,
 )
-from cxdash.dashboard.takeaways import ORDER, STATUS_WORDS
+from cxdash.presentation.takeaways import ORDER, STATUS_WORDS
+from cxdash.review.contents import Action, Goal, MeasureSlide, PortfolioItem, ReviewContents
 
 Progress = Callable[[float, str], None]
 
@@ -474,7 +474,7 @@ def speaker_notes(m: MeasureSlide) -> str:
 
 def journey_figure(c: ReviewContents):
     """The pages' heat map, sized for a slide picture."""
-    from cxdash.dashboard.components.heat_map import Cell, heat_map_figure
+    from cxdash.presentation.heat_map import Cell, heat_map_figure
 
     j = c.journey
     cells = [[Cell(x.value, tuple(tuple(mark) for mark in x.marks), x.score) for x in row] for row in j.cells]

@@ -1,6 +1,6 @@
-"""Text formatting for measure values, shared by every component.
+"""Text formatting for measure values, shared by every component and the review deck.
 
-Pure functions, so a number reads the same on a card, in a table and in a
+Pure functions, so a number reads the same on a card, in a table, on a slide and in a
 screen-reader label. Missing inputs become MISSING ("—"), never "0" or "nan".
 Units: "percent" values are proportions 0-1 shown as percentages, and their
 changes as percentage points ("pts"); "points" values are means on a 1-5 scale.

@@ -2,8 +2,9 @@
 one quarter and scope, each judged against its catalogue target or else against the other
 stages, so the weakest stage stands out; and one stage in detail.
 
-Plain functions of frames: the page calls them, tests call them without a browser. Survey
-cells and rates from fewer than min_n responses, cases or items are suppressed (never a number).
+Plain functions of frames: the page and the review pack call them (so a deck shows the page's
+heat map), tests call them without a browser. Survey cells and rates from fewer than min_n
+responses, cases or items are suppressed (never a number).
 """
 from __future__ import annotations
 
@@ -16,8 +17,8 @@ import pandas as pd
 from cxdash.catalogue import UNASSIGNED_STAGE, Catalogue
 from cxdash.channels import ALL
 from cxdash.channels import label as channel_label
-from cxdash.dashboard.components.heat_map import Cell
-from cxdash.dashboard.formatting import (
+from cxdash.metrics.status import AT_RISK, OFF_TRACK, ON_TRACK, measure_status
+from cxdash.presentation.formatting import (
     MISSING,
     format_indicator,
     format_interval,
@@ -25,7 +26,7 @@ from cxdash.dashboard.formatting import (
     format_value,
     is_missing,
 )
-from cxdash.metrics.status import AT_RISK, OFF_TRACK, ON_TRACK, measure_status
+from cxdash.presentation.heat_map import Cell
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,7 @@ class Indicator:
     header: str          # the table's column name
     short: str           # the heat map's column name (<br> wraps it)
     panel: str           # the freshness panel that feeds it: survey, operations, voice
-    unit: str            # a dashboard.formatting indicator unit
+    unit: str            # a presentation.formatting indicator unit
     better: str | None   # 'higher', 'lower', or None where more is neither good nor bad (a volume)
 
 

@@ -1,7 +1,7 @@
 """The executive scorecard: measures grouped by mission goal, for a quarter and a filter scope.
 
-Plain functions of (catalogue, results, filters): the page and the callback call them, and tests
-call them without a browser.
+Plain functions of (catalogue, results, filters): the page, the callback and the review pack call
+them (so a deck shows the page's numbers), and tests call them without a browser.
 """
 from __future__ import annotations
 
@@ -10,15 +10,12 @@ import urllib.parse
 from dataclasses import asdict, dataclass, field
 
 import pandas as pd
-from dash import dcc, html
 
 from cxdash.catalogue import Catalogue, Measure
 from cxdash.channels import ALL
-from cxdash.channels import label as channel_label
-from cxdash.dashboard.components import chart_with_table, data_table, measure_card, takeaway
-from cxdash.dashboard.formatting import format_change, format_interval, format_n, format_p, format_value
-from cxdash.dashboard.takeaways import STATUS_WORDS, status_summary, trend_sentence
 from cxdash.metrics.fiscal import FiscalQuarter
+from cxdash.presentation.formatting import format_change, format_interval, format_n, format_p, format_value
+from cxdash.presentation.takeaways import STATUS_WORDS, trend_sentence
 
 FILTER_KEYS = ("quarter", "provider", "service", "channel")
 
@@ -227,7 +224,7 @@ def status_figure(cards: list[dict]):
     """Count of measures by status: a bar each, labelled, so colour is never the only cue."""
     import plotly.graph_objects as go
 
-    from cxdash.dashboard.takeaways import ORDER
+    from cxdash.presentation.takeaways import ORDER
     counts = {s: sum(1 for c in cards if c["status"] == s) for s in ORDER}
     shown = [s for s in ORDER if counts[s]]
     fig = go.Figure(go.Bar(
@@ -246,70 +243,6 @@ def status_figure(cards: list[dict]):
 
 
 def status_table_rows(cards: list[dict]) -> list[dict]:
-    from cxdash.dashboard.takeaways import ORDER
+    from cxdash.presentation.takeaways import ORDER
     return [{"status": STATUS_WORDS[s].capitalize(), "count": sum(1 for c in cards if c["status"] == s)}
             for s in ORDER if any(c["status"] == s for c in cards)]
-
-
-def render_content(sections: list[dict], filters: Filters) -> list:
-    """Everything below the filters: summary chart with takeaway and table, then cards by goal."""
-    quarter = FiscalQuarter.parse(filters.quarter)
-    cards = all_cards(sections)
-    summary = status_summary(cards, quarter.display)
-    if not cards:
-        return [takeaway(summary, id="scorecard-takeaway")]
-    scope = ", ".join(v for v in (
-        None if filters.provider == ALL else filters.provider,
-        None if filters.service == ALL else filters.service,
-        channel_label(filters.channel)) if v)
-    content = [
-        html.P(f"Showing {quarter.display} · {scope}", className="cx-scope", id="scorecard-scope"),
-        chart_with_table(
-            status_figure(cards),
-            data_table(status_table_rows(cards), [("status", "Status", None), ("count", "Measures", None)],
-                       caption=f"Measures by status, {quarter.display}", id_prefix="status-table"),
-            summary, chart_id="scorecard-status", title="Where the measures stand against target",
-        ),
-    ]
-    for section in sections:
-        block = [html.H2(section["name"], id=f"goal-{section['id']}", className="cx-goal__title")]
-        if section["description"]:
-            block.append(html.P(section["description"], className="cx-goal__description"))
-        for objective in section["objectives"]:
-            block.append(html.H3(f"Objective: {objective['name']}", className="cx-objective__title"))
-            block.append(html.Div([measure_card(c) for c in objective["cards"]], className="cx-card-grid"))
-        content.append(html.Section(block, className="cx-goal", **{"aria-labelledby": f"goal-{section['id']}"}))
-    content.append(html.Details([
-        html.Summary("View all measures as a table"),
-        data_table(table_rows(cards), TABLE_COLUMNS, caption=f"All measures, {quarter.display}", id_prefix="scorecard-table"),
-    ], className="cx-details", id="scorecard-table-details"))
-    return content
-
-
-def dropdown(component_id: str, label: str, options: list[dict], value: str) -> html.Div:
-    return html.Div([
-        html.Label(label, htmlFor=component_id, className="usa-label", id=f"{component_id}-label"),
-        dcc.Dropdown(id=component_id, options=options, value=value, clearable=False, searchable=True),
-    ], className="cx-filter")
-
-
-def filter_bar(available: Choices, filters: Filters, prefix: str = "filter", label: str = "Scorecard filters",
-               channel: bool = True) -> html.Div:
-    """Quarter, provider, service (and channel) dropdowns; ``prefix`` keeps ids unique per page."""
-    everything = [{"label": "All providers", "value": ALL}]
-    dropdowns = [
-        dropdown(f"{prefix}-quarter", "Fiscal quarter",
-                  [{"label": FiscalQuarter.parse(q).display, "value": q} for q in available.quarters], filters.quarter),
-        dropdown(f"{prefix}-provider", "Provider", everything + [{"label": p, "value": p} for p in available.providers],
-                  filters.provider),
-        dropdown(f"{prefix}-service", "Service", service_options(available), filters.service),
-    ]
-    if channel:
-        dropdowns.append(dropdown(f"{prefix}-channel", "Channel", [{"label": channel_label(ALL), "value": ALL}] +
-                                   [{"label": channel_label(c), "value": c} for c in available.channels],
-                                   filters.channel))
-    return html.Div(dropdowns, className="cx-filters", role="search", **{"aria-label": label})
-
-
-def service_options(available: Choices) -> list[dict]:
-    return [{"label": "All services", "value": ALL}] + [{"label": s, "value": s} for s in available.services]

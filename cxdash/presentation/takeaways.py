@@ -28,8 +28,8 @@ def trend_sentence(points: list[dict], unit: str, alpha: float = 0.05) -> str:
     """The sparkline in words: 'Up 1.9 points from 61.3% in FY2021 Q4 to 63.2% in FY2023 Q1
     (not significant, p = 0.21).' A % agree change is tested (two-proportion z test on the
     points' n); a mean's cannot be from the stored figures, so it says it was not tested."""
-    from cxdash.dashboard.formatting import change_in_words, format_p, format_value
     from cxdash.metrics.proportions import two_proportion_test
+    from cxdash.presentation.formatting import change_in_words, format_p, format_value
     known = [p for p in points if p.get("value") is not None]
     span = f"the last {len(points)} quarters" if len(points) != 1 else "the quarter shown"
     if not known:

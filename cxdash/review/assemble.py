@@ -13,13 +13,22 @@ from cxdash.channels import ALL
 from cxdash.db import journey_queries, queries, review_queries
 from cxdash.initiatives import configured_weights, portfolio_items
 from cxdash.maturity import maturity_profile
+from cxdash.metrics.fiscal import FiscalQuarter
+from cxdash.presentation import journey, scorecard
+from cxdash.presentation.takeaways import status_summary
 from cxdash.review.contents import (
-    Action, Annotation, Commentary, Goal, Journey, JourneyCell, Maturity, MeasureSlide, Point, PortfolioItem,
+    Action,
+    Annotation,
+    Commentary,
+    Goal,
+    Journey,
+    JourneyCell,
+    Maturity,
+    MeasureSlide,
+    Point,
+    PortfolioItem,
     ReviewContents,
 )
-from cxdash.dashboard.takeaways import status_summary
-from cxdash.dashboard.views import journey, scorecard
-from cxdash.metrics.fiscal import FiscalQuarter
 
 SOURCE = "OMB A-11 Section 280 survey (Touchpoints) and operational data; computed by cxdash"
 

@@ -11,6 +11,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from cxdash.initiatives import PortfolioItem  # the core defines its results; the pack composes them
+from cxdash.maturity import Maturity
+
 ActionState = Literal["done", "open", "late"]
 
 
@@ -117,45 +120,6 @@ class Journey(_Model):
     stages: list[str]
     indicators: list[str]
     cells: list[list[JourneyCell]]
-    takeaway: str
-
-
-class PortfolioItem(_Model):
-    """An initiative ranked by weighted shortest job first (WSJF = cost of delay / job size)."""
-    rank: int
-    id: str
-    name: str
-    owner: str
-    status: str  # proposed, active, done, stopped
-    customer_value: float
-    customer_value_from_data: bool = False
-    mission_value: float
-    time_criticality: float
-    risk_reduction: float
-    cost_of_delay: float
-    job_size: float
-    wsjf: float
-    measures: list[str] = []  # the names of the measures it should move
-    stages: list[str] = []
-    services: list[str] = []  # catalogue service ids
-
-
-class MaturityDimension(_Model):
-    id: str
-    name: str
-    level: int  # 0 (not even Reactive fully met) .. 5
-    level_name: str
-    previous_level: int | None = None
-    evidence: str = ""
-
-
-class Maturity(_Model):
-    """The CX maturity self-assessment of a fiscal year: a level counts only when the levels
-    below it are fully met."""
-    fiscal_year: int
-    overall: int
-    overall_name: str
-    dimensions: list[MaturityDimension]
     takeaway: str
 
 

@@ -16,8 +16,8 @@ from cxdash.catalogue import Catalogue
 from cxdash.channels import ALL
 from cxdash.db import review_queries
 from cxdash.errors import UserError
-from cxdash.review.snapshots import contents_for
 from cxdash.metrics.fiscal import FiscalQuarter
+from cxdash.review.snapshots import contents_for
 
 FORMATS = ("pptx", "pdf")
 STALLED_AFTER = dt.timedelta(minutes=30)  # a build takes a minute or two; longer means its process died

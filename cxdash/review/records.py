@@ -10,8 +10,8 @@ from sqlalchemy import Engine
 from cxdash.catalogue import Catalogue
 from cxdash.db import review_queries
 from cxdash.errors import UserError
-from cxdash.redaction import checked_text
 from cxdash.metrics.fiscal import FiscalQuarter
+from cxdash.redaction import checked_text
 
 MAX_TEXT = 4000
 MAX_SHORT = 200

@@ -9,9 +9,9 @@ from sqlalchemy import Engine
 
 from cxdash.catalogue import Catalogue
 from cxdash.db import review_queries
+from cxdash.metrics.fiscal import FiscalQuarter
 from cxdash.review.assemble import assemble
 from cxdash.review.contents import MeasureSlide, ReviewContents
-from cxdash.metrics.fiscal import FiscalQuarter
 
 COMPARED = (("value", "Value"), ("n", "Responses (n)"), ("target", "Target"), ("status", "Status"))
 

@@ -8,6 +8,7 @@ USWDS) and assets/zz-cxdash/cxdash.css (ours, loads after USWDS).
 from cxdash.dashboard.components.banner import gov_banner
 from cxdash.dashboard.components.chart_with_table import chart_with_table
 from cxdash.dashboard.components.data_table import data_table
+from cxdash.dashboard.components.filter_bar import dropdown, filter_bar, service_options
 from cxdash.dashboard.components.freshness_tag import freshness_tag
 from cxdash.dashboard.components.header import site_header
 from cxdash.dashboard.components.heat_map import heat_map
@@ -21,11 +22,14 @@ from cxdash.dashboard.components.takeaway import takeaway
 __all__ = [
     "chart_with_table",
     "data_table",
+    "dropdown",
+    "filter_bar",
     "freshness_tag",
     "gov_banner",
     "heat_map",
     "identifier",
     "measure_card",
+    "service_options",
     "site_header",
     "skip_link",
     "sparkline",

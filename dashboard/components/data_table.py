@@ -4,7 +4,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 from dash import html
 
-from cxdash.dashboard.formatting import MISSING, is_missing
+from cxdash.presentation.formatting import MISSING, is_missing
 
 
 def data_table(frame_or_records, columns, caption: str, id_prefix: str) -> html.Div:

@@ -5,7 +5,7 @@ from dash import html
 from cxdash.dashboard.components.data_table import data_table
 from cxdash.dashboard.components.sparkline import sparkline
 from cxdash.dashboard.components.status_tag import status_tag
-from cxdash.dashboard.formatting import (
+from cxdash.presentation.formatting import (
     change_in_words,
     format_change,
     format_date,

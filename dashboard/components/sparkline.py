@@ -3,7 +3,7 @@
 import plotly.graph_objects as go
 from dash import dcc, html
 
-from cxdash.dashboard.formatting import format_value, is_missing
+from cxdash.presentation.formatting import format_value, is_missing
 
 INK = "#454545"  # USWDS gray-70
 LAST = "#005ea2"  # USWDS primary (blue-60v)

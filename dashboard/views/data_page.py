@@ -6,11 +6,11 @@ import datetime as dt
 import pandas as pd
 from dash import html
 
-from cxdash.db import queries
-from cxdash.health import PANEL_LABELS, panel_health, quality_report, source_health
 from cxdash.dashboard.components import data_table, freshness_tag, takeaway
 from cxdash.dashboard.context import current
-from cxdash.dashboard.formatting import format_date, format_n
+from cxdash.db import queries
+from cxdash.health import PANEL_LABELS, panel_health, quality_report, source_health
+from cxdash.presentation.formatting import format_date, format_n
 
 CHECK_NAMES = {"completeness": "Completeness", "out_of_range": "Out-of-range values", "duplicates": "Duplicates",
                "missing_values": "Missing values", "quarter_gaps": "Gaps in quarters"}

@@ -17,8 +17,9 @@ from dash import dcc
 
 from cxdash.channels import ALL
 from cxdash.channels import label as channel_label
-from cxdash.dashboard.charts import GRID, INK, MUTED, PRIMARY, WORSE, style
-from cxdash.dashboard.formatting import (
+from cxdash.metrics.equity import METHOD_NAMES, equity_sentence, largest_gap
+from cxdash.presentation.charts import GRID, INK, MUTED, PRIMARY, WORSE, style
+from cxdash.presentation.formatting import (
     MISSING,
     format_change,
     format_interval,
@@ -27,7 +28,6 @@ from cxdash.dashboard.formatting import (
     format_value,
     is_missing,
 )
-from cxdash.metrics.equity import METHOD_NAMES, equity_sentence, largest_gap
 
 CHANNEL = "channel"
 DEFAULT_DIMENSION = CHANNEL

@@ -8,12 +8,13 @@ import pandas as pd
 from dash import dcc, html
 
 from cxdash.channels import ALL
-from cxdash.db import analysis_queries, equity_queries
 from cxdash.dashboard import data
-from cxdash.dashboard.components import chart_with_table, data_table, takeaway
+from cxdash.dashboard.components import chart_with_table, data_table, dropdown, filter_bar, service_options, takeaway
 from cxdash.dashboard.context import current
-from cxdash.dashboard.views import data_page, equity, scorecard
+from cxdash.dashboard.views import data_page, equity
+from cxdash.db import analysis_queries, equity_queries
 from cxdash.metrics.fiscal import FiscalQuarter
+from cxdash.presentation import scorecard
 
 PREFIX = "equity"
 FILTERS = ("quarter", "provider", "service", "dimension", "question")
@@ -127,16 +128,16 @@ def update(quarter=None, provider=None, service=None, dimension=None, question=N
     version = data.data_version()
     view = resolved({"quarter": quarter, "provider": provider or ALL, "service": service or ALL,
                      "dimension": dimension, "question": question}, version)
-    return (view.filters.provider, scorecard.service_options(view.available), view.filters.service,
+    return (view.filters.provider, service_options(view.available), view.filters.service,
             content_for(view, version), view.query_string())
 
 
 def _filter_bar(view: View) -> html.Div:
-    bar = scorecard.filter_bar(view.available, view.filters, prefix=PREFIX, label="Equity filters", channel=False)
-    bar.children.append(scorecard.dropdown(f"{PREFIX}-dimension", "Compare by",
-                                            equity.dimension_options(view.dimensions), view.dimension))
-    bar.children.append(scorecard.dropdown(f"{PREFIX}-question", "Question or indicator",
-                                            equity.question_options(view.questions), view.question))
+    bar = filter_bar(view.available, view.filters, prefix=PREFIX, label="Equity filters", channel=False)
+    bar.children.append(dropdown(f"{PREFIX}-dimension", "Compare by",
+                                  equity.dimension_options(view.dimensions), view.dimension))
+    bar.children.append(dropdown(f"{PREFIX}-question", "Question or indicator",
+                                  equity.question_options(view.questions), view.question))
     return bar
 
 

@@ -7,15 +7,16 @@ import pandas as pd
 from dash import dcc, html
 
 from cxdash.channels import ALL
-from cxdash.db import journey_queries, queries
-from cxdash.indicators import feedback
 from cxdash.dashboard import data
-from cxdash.dashboard.components import data_table, takeaway
+from cxdash.dashboard.components import data_table, dropdown, filter_bar, service_options, takeaway
 from cxdash.dashboard.components.heat_map import heat_map
 from cxdash.dashboard.context import current
-from cxdash.dashboard.formatting import format_indicator, format_n
-from cxdash.dashboard.views import data_page, journey, scorecard
+from cxdash.dashboard.views import data_page
+from cxdash.db import journey_queries, queries
+from cxdash.indicators import feedback
 from cxdash.metrics.fiscal import FiscalQuarter
+from cxdash.presentation import journey, scorecard
+from cxdash.presentation.formatting import format_indicator, format_n
 
 PREFIX = "journey"
 FILTERS = ("quarter", "provider", "service", "stage")
@@ -248,17 +249,17 @@ def update(quarter=None, provider=None, service=None, stage=None):
     version = data.data_version()
     filters, available = resolved_filters({"quarter": quarter, "provider": provider or ALL, "service": service or ALL})
     stage = resolved_stage({"stage": stage}, version)
-    return (filters.provider, scorecard.service_options(available), filters.service,
+    return (filters.provider, service_options(available), filters.service,
             content_for(filters, stage, version),
             journey.query_string(filters.quarter, filters.provider, filters.service, stage))
 
 
 def _filter_bar(available: scorecard.Choices, filters: scorecard.Filters, stage: str, version: str) -> html.Div:
-    bar = scorecard.filter_bar(available, filters, prefix=PREFIX, label="Journey filters", channel=False)
+    bar = filter_bar(available, filters, prefix=PREFIX, label="Journey filters", channel=False)
     stages = [s for s in journey.stage_order(_stages(version), scorecard.service_stages(current().catalogue, filters)) if s != ALL]
     options = [{"label": "All stages (overview)", "value": ALL}] + [
         {"label": journey.stage_label(s), "value": s} for s in stages]
-    bar.children.append(scorecard.dropdown(f"{PREFIX}-stage", "Journey stage", options, stage))
+    bar.children.append(dropdown(f"{PREFIX}-stage", "Journey stage", options, stage))
     return bar
 
 

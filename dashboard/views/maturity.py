@@ -9,11 +9,11 @@ import datetime as dt
 import plotly.graph_objects as go
 
 from cxdash.maturity import MaturityModel
-from cxdash.review.contents import Maturity
-from cxdash.dashboard import charts
-from cxdash.dashboard.formatting import MISSING
 from cxdash.metrics import maturity as levels_of
 from cxdash.metrics.fiscal import FiscalQuarter
+from cxdash.presentation import charts
+from cxdash.presentation.formatting import MISSING
+from cxdash.review.contents import Maturity
 
 STATUS_WORDS = {"met": "Met", "partial": "Partly met", "not_met": "Not met"}
 NOT_ASSESSED = "Not assessed"

@@ -10,13 +10,13 @@ from pathlib import Path
 from dash import dcc, html, no_update
 
 from cxdash import maturity as cx_maturity
+from cxdash.dashboard.components import chart_with_table, data_table, dropdown, takeaway
+from cxdash.dashboard.context import current
+from cxdash.dashboard.views import maturity
 from cxdash.db import maturity_queries
 from cxdash.errors import UserError
 from cxdash.maturity import MaturityModel
 from cxdash.review.contents import Maturity
-from cxdash.dashboard.components import chart_with_table, data_table, takeaway
-from cxdash.dashboard.context import current
-from cxdash.dashboard.views import maturity, scorecard
 
 PREFIX = "maturity"
 FILTERS = ("year",)
@@ -191,8 +191,8 @@ def _form(year: int) -> html.Section:
                "again replaces its earlier rating. Personal details in the evidence are removed before it is "
                "stored."),
         html.Div([
-            scorecard.dropdown("maturity-dimension", "Dimension", maturity.dimension_options(m), m.dimensions[0].id),
-            scorecard.dropdown("maturity-level", "Level", maturity.level_options(m), 1),
+            dropdown("maturity-dimension", "Dimension", maturity.dimension_options(m), m.dimensions[0].id),
+            dropdown("maturity-level", "Level", maturity.level_options(m), 1),
             html.Fieldset([html.Legend("Status", className="usa-legend"),
                            dcc.RadioItems(id="maturity-status", options=maturity.STATUS_OPTIONS, value="met",
                                           className="cx-radios")], className="usa-fieldset cx-maturity-status-field"),
@@ -214,8 +214,8 @@ def layout(query: dict) -> html.Div:
         html.P("The organisation's self-assessment against the OMB A-11 Section 280 CX maturity dimensions, each "
                "rated on five levels from Reactive to Customer-centric, with the evidence and the change since last "
                "year.", className="usa-intro"),
-        html.Div([scorecard.dropdown("maturity-year", "Fiscal year", maturity.year_options(offered),
-                                     maturity.year_label(year))],
+        html.Div([dropdown("maturity-year", "Fiscal year", maturity.year_options(offered),
+                           maturity.year_label(year))],
                  className="cx-filters", role="search", **{"aria-label": "Maturity filters"}),
         html.Div(content(year), id="maturity-content"),
         _form(year),

@@ -15,16 +15,16 @@ import plotly.graph_objects as go
 
 from cxdash.channels import ALL
 from cxdash.channels import label as channel_label
-from cxdash.dashboard.charts import INK, PRIMARY, SERIES, style
-from cxdash.dashboard.formatting import MISSING, format_indicator, format_n, is_missing
-from cxdash.dashboard.views.journey import stage_order
 from cxdash.metrics.fiscal import FiscalQuarter
+from cxdash.presentation.charts import INK, PRIMARY, SERIES, style
+from cxdash.presentation.formatting import MISSING, format_indicator, format_n, is_missing
+from cxdash.presentation.journey import stage_order
 
 
 @dataclass(frozen=True)
 class Indicator:
     label: str
-    unit: str           # a dashboard.formatting indicator unit
+    unit: str           # a presentation.formatting indicator unit
     better: str | None  # "lower", "higher", or None where more is neither (volumes)
     counts: str         # what n counts: "n = 89 closed cases"
 

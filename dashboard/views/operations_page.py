@@ -5,12 +5,13 @@ from dash import dcc, html
 
 from cxdash.channels import ALL
 from cxdash.channels import label as channel_label
-from cxdash.db import operations_queries
 from cxdash.dashboard import data
-from cxdash.dashboard.components import chart_with_table, data_table, takeaway
+from cxdash.dashboard.components import chart_with_table, data_table, filter_bar, service_options, takeaway
 from cxdash.dashboard.context import current
-from cxdash.dashboard.views import data_page, operations, scorecard
+from cxdash.dashboard.views import data_page, operations
+from cxdash.db import operations_queries
 from cxdash.metrics.fiscal import FiscalQuarter
+from cxdash.presentation import scorecard
 
 PREFIX = "operations"
 FILTERS = ("quarter", "provider", "service", "channel")
@@ -165,7 +166,7 @@ def update(quarter=None, provider=None, service=None, channel=None):
     """Filters -> (provider value, service options, service value, content, query string)."""
     filters, available = resolved_filters({"quarter": quarter, "provider": provider or ALL,
                                            "service": service or ALL, "channel": channel or ALL})
-    return (filters.provider, scorecard.service_options(available), filters.service,
+    return (filters.provider, service_options(available), filters.service,
             content_for(filters), filters.query_string())
 
 
@@ -177,7 +178,7 @@ def layout(query: dict) -> html.Div:
                "journey stage and channel, so the slowest part of the service stands out. Lower is better for "
                "time, backlog and waiting.", className="usa-intro"),
         data_page.panel_freshness("operations"),
-        scorecard.filter_bar(available, filters, prefix=PREFIX, label="Operations filters", channel=True),
+        filter_bar(available, filters, prefix=PREFIX, label="Operations filters", channel=True),
         html.Div(content_for(filters), id=f"{PREFIX}-content", **{"aria-live": "polite"}),
         dcc.Store(id=f"{PREFIX}-query"),
         dcc.Store(id=f"{PREFIX}-query-synced"),

@@ -11,17 +11,16 @@ import plotly.graph_objects as go
 
 from cxdash.catalogue import Catalogue
 from cxdash.initiatives import OPEN, Portfolio, addressing
-from cxdash.dashboard import charts
-from cxdash.dashboard.formatting import (
+from cxdash.metrics import wsjf
+from cxdash.metrics.fiscal import FiscalQuarter
+from cxdash.presentation import charts, scorecard
+from cxdash.presentation.formatting import (
     MISSING,
     format_change,
     format_n,
     format_p,
     format_value,
 )
-from cxdash.dashboard.views import scorecard
-from cxdash.metrics import wsjf
-from cxdash.metrics.fiscal import FiscalQuarter
 
 WEIGHT_MIN, WEIGHT_MAX, WEIGHT_STEP = 0.0, 3.0, 0.5
 STATUS_WORDS = {"proposed": "Proposed", "active": "Active", "done": "Done", "stopped": "Stopped"}

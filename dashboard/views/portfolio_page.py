@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from dash import dcc, html
 
-from cxdash.initiatives import Portfolio, assess, configured_weights, latest_quarter
 from cxdash.dashboard.components import chart_with_table, data_table, takeaway
 from cxdash.dashboard.context import current
 from cxdash.dashboard.views import portfolio
+from cxdash.initiatives import Portfolio, assess, configured_weights, latest_quarter
 from cxdash.metrics import wsjf
 from cxdash.metrics.fiscal import FiscalQuarter
+
 
 def default_weights() -> dict[str, float]:
     ctx = current()

@@ -9,10 +9,10 @@ import json
 
 from cxdash.channels import ALL
 from cxdash.errors import UserError
-from cxdash.review.contents import Action, Annotation, Commentary, MeasureSlide
-from cxdash.dashboard.formatting import MISSING, format_date, format_n, format_value, is_missing
-from cxdash.dashboard.takeaways import STATUS_WORDS
 from cxdash.metrics.fiscal import FiscalQuarter
+from cxdash.presentation.formatting import MISSING, format_date, format_n, format_value, is_missing
+from cxdash.presentation.takeaways import STATUS_WORDS
+from cxdash.review.contents import Action, Annotation, Commentary, MeasureSlide
 
 NO_MEASURE = "none"  # the measure dropdown's value for "No single measure" (Dash values cannot be None)
 STATE_WORDS = {"done": "Done", "open": "Open", "late": "Late"}

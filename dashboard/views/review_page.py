@@ -13,17 +13,18 @@ from dataclasses import dataclass
 from dash import dcc, html, no_update
 
 from cxdash import paths
+from cxdash.dashboard import data
+from cxdash.dashboard.components import data_table, dropdown, filter_bar, service_options, status_tag
+from cxdash.dashboard.context import current
+from cxdash.dashboard.views import review
 from cxdash.db import review_queries
 from cxdash.errors import UserError
+from cxdash.metrics.fiscal import FiscalQuarter
+from cxdash.presentation import scorecard
+from cxdash.presentation.formatting import format_date
 from cxdash.review import packs, records, snapshots
 from cxdash.review.assemble import assemble
 from cxdash.review.contents import Commentary, MeasureSlide, ReviewContents
-from cxdash.dashboard import data
-from cxdash.dashboard.components import data_table, status_tag
-from cxdash.dashboard.context import current
-from cxdash.dashboard.formatting import format_date
-from cxdash.dashboard.views import review, scorecard
-from cxdash.metrics.fiscal import FiscalQuarter
 
 PREFIX = "review"
 FILTERS = ("quarter", "provider", "service")
@@ -475,10 +476,10 @@ def _actions_section(reading: Reading, notice: dict | None) -> html.Section:
     parts += [
         html.H3("Record a decision or action", id="review-action-form-title"),
         html.Div([
-            scorecard.dropdown("review-action-kind", "Kind",
-                               [{"label": "Action", "value": "action"}, {"label": "Decision", "value": "decision"}],
-                               "action"),
-            scorecard.dropdown("review-action-measure", "Measure", measures, review.NO_MEASURE),
+            dropdown("review-action-kind", "Kind",
+                     [{"label": "Action", "value": "action"}, {"label": "Decision", "value": "decision"}],
+                     "action"),
+            dropdown("review-action-measure", "Measure", measures, review.NO_MEASURE),
             *_field("Description", dcc.Textarea(id="review-action-description", value="", rows=2, maxLength=4000,
                                                 className="usa-textarea cx-review-textarea")),
             *_field("Owner", dcc.Input(id="review-action-owner", type="text", value="", maxLength=200,
@@ -557,7 +558,7 @@ def update(quarter=None, provider=None, service=None, notice: dict | None = None
     filters, available = resolved({"quarter": quarter, "provider": provider or scorecard.ALL,
                                    "service": service or scorecard.ALL})
     title, summary, content = render(filters, notice)
-    return (filters.provider, scorecard.service_options(available), filters.service, title, summary, content,
+    return (filters.provider, service_options(available), filters.service, title, summary, content,
             filters.query_string())
 
 
@@ -590,7 +591,7 @@ def layout(query: dict) -> html.Div:
         html.P("Prepare and record the quarter's CX review: build the pack, write the commentary on each measure, "
                "record decisions and actions, note events that explain a trend, and freeze the numbers once the "
                "review has been held.", className="usa-intro"),
-        scorecard.filter_bar(available, filters, prefix=PREFIX, label="Review filters", channel=False),
+        filter_bar(available, filters, prefix=PREFIX, label="Review filters", channel=False),
         html.Div(summary, id="review-summary"),
         _pack_section(filters, running),
         html.Div(content, id="review-content"),

@@ -1,12 +1,17 @@
-"""Glue between the scorecard view functions and the app's cached data."""
+"""Glue between the scorecard view functions and the app's cached data, and the page's layout."""
 from __future__ import annotations
 
 from dash import dcc, html
 
+from cxdash.channels import ALL
+from cxdash.channels import label as channel_label
 from cxdash.dashboard import data
+from cxdash.dashboard.components import chart_with_table, data_table, filter_bar, measure_card, takeaway
 from cxdash.dashboard.context import current
-from cxdash.dashboard.views import data_page, scorecard
+from cxdash.dashboard.views import data_page
 from cxdash.metrics.fiscal import FiscalQuarter
+from cxdash.presentation import scorecard
+from cxdash.presentation.takeaways import status_summary
 
 
 def resolved_filters(query: dict) -> tuple[scorecard.Filters, scorecard.Choices]:
@@ -22,7 +27,7 @@ def content_for(filters: scorecard.Filters) -> list:
     notes = data.review_commentary(FiscalQuarter.parse(filters.quarter))
     for card in scorecard.all_cards(sections):
         card["commentary"] = notes.get(card["measure_id"])
-    return scorecard.render_content(sections, filters)
+    return render_content(sections, filters)
 
 
 def layout(query: dict) -> html.Div:
@@ -34,8 +39,44 @@ def layout(query: dict) -> html.Div:
                "Change the filters to see a provider, a service or a channel; the address bar keeps the view, "
                "so a link reproduces it.", className="usa-intro"),
         data_page.panel_freshness("survey"),
-        scorecard.filter_bar(available, filters),
+        filter_bar(available, filters),
         html.Div(content_for(filters), id="scorecard-content", **{"aria-live": "polite"}),
         dcc.Store(id="scorecard-query"),
         dcc.Store(id="scorecard-query-synced"),
     ], className="cx-scorecard")
+
+
+def render_content(sections: list[dict], filters: scorecard.Filters) -> list:
+    """Everything below the filters: summary chart with takeaway and table, then cards by goal."""
+    quarter = FiscalQuarter.parse(filters.quarter)
+    cards = scorecard.all_cards(sections)
+    summary = status_summary(cards, quarter.display)
+    if not cards:
+        return [takeaway(summary, id="scorecard-takeaway")]
+    scope = ", ".join(v for v in (
+        None if filters.provider == ALL else filters.provider,
+        None if filters.service == ALL else filters.service,
+        channel_label(filters.channel)) if v)
+    content = [
+        html.P(f"Showing {quarter.display} · {scope}", className="cx-scope", id="scorecard-scope"),
+        chart_with_table(
+            scorecard.status_figure(cards),
+            data_table(scorecard.status_table_rows(cards), [("status", "Status", None), ("count", "Measures", None)],
+                       caption=f"Measures by status, {quarter.display}", id_prefix="status-table"),
+            summary, chart_id="scorecard-status", title="Where the measures stand against target",
+        ),
+    ]
+    for section in sections:
+        block = [html.H2(section["name"], id=f"goal-{section['id']}", className="cx-goal__title")]
+        if section["description"]:
+            block.append(html.P(section["description"], className="cx-goal__description"))
+        for objective in section["objectives"]:
+            block.append(html.H3(f"Objective: {objective['name']}", className="cx-objective__title"))
+            block.append(html.Div([measure_card(c) for c in objective["cards"]], className="cx-card-grid"))
+        content.append(html.Section(block, className="cx-goal", **{"aria-labelledby": f"goal-{section['id']}"}))
+    content.append(html.Details([
+        html.Summary("View all measures as a table"),
+        data_table(scorecard.table_rows(cards), scorecard.TABLE_COLUMNS, caption=f"All measures, {quarter.display}",
+                   id_prefix="scorecard-table"),
+    ], className="cx-details", id="scorecard-table-details"))
+    return content

@@ -17,8 +17,14 @@ import plotly.graph_objects as go
 from cxdash.catalogue import Catalogue, Measure
 from cxdash.channels import ALL
 from cxdash.channels import label as channel_label
-from cxdash.dashboard.charts import BETTER, INK, MUTED, PRIMARY, WORSE, style
-from cxdash.dashboard.formatting import (
+from cxdash.metrics.a11_scores import DRIVERS
+from cxdash.metrics.drivers import drivers_sentence
+from cxdash.metrics.equity import equity_sentence
+from cxdash.metrics.fiscal import FiscalQuarter
+from cxdash.metrics.proportions import wilson_interval
+from cxdash.metrics.trends import change_sentence
+from cxdash.presentation.charts import BETTER, INK, MUTED, PRIMARY, WORSE, style
+from cxdash.presentation.formatting import (
     MISSING,
     format_change,
     format_date,
@@ -28,12 +34,6 @@ from cxdash.dashboard.formatting import (
     format_value,
     is_missing,
 )
-from cxdash.metrics.a11_scores import DRIVERS
-from cxdash.metrics.drivers import drivers_sentence
-from cxdash.metrics.equity import equity_sentence
-from cxdash.metrics.fiscal import FiscalQuarter
-from cxdash.metrics.proportions import wilson_interval
-from cxdash.metrics.trends import change_sentence
 
 OUTCOMES = ("trust", "satisfaction")  # the outcomes key drivers are estimated for
 DEFAULT_OUTCOME = "trust"

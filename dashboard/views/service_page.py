@@ -6,13 +6,13 @@ import pandas as pd
 from dash import dcc, html
 
 from cxdash.channels import ALL
-from cxdash.db import analysis_queries, review_queries, service_queries
 from cxdash.dashboard import data
-from cxdash.dashboard.components import chart_with_table, data_table, takeaway
+from cxdash.dashboard.components import chart_with_table, data_table, dropdown, filter_bar, service_options, takeaway
 from cxdash.dashboard.context import current
-from cxdash.dashboard.views import scorecard
 from cxdash.dashboard.views import service as service_view
+from cxdash.db import analysis_queries, review_queries, service_queries
 from cxdash.metrics.fiscal import FiscalQuarter
+from cxdash.presentation import scorecard
 
 PREFIX = "service"
 FILTERS = ("quarter", "provider", "service", "outcome")
@@ -237,7 +237,7 @@ def update(quarter=None, provider=None, service=None, outcome=None):
     version = data.data_version()
     filters, available, outcome = resolved_filters(
         {"quarter": quarter, "provider": provider or ALL, "service": service or ALL, "outcome": outcome}, version)
-    return (filters.provider, scorecard.service_options(available), filters.service,
+    return (filters.provider, service_options(available), filters.service,
             content_for(filters, outcome, version),
             service_view.query_string(filters.quarter, filters.provider, filters.service, outcome))
 
@@ -245,8 +245,8 @@ def update(quarter=None, provider=None, service=None, outcome=None):
 def layout(query: dict) -> html.Div:
     version = data.data_version()
     filters, available, outcome = resolved_filters(query, version)
-    bar = scorecard.filter_bar(available, filters, prefix=PREFIX, label="Service drivers filters", channel=False)
-    bar.children.append(scorecard.dropdown(f"{PREFIX}-outcome", "Outcome", service_view.outcome_options(), outcome))
+    bar = filter_bar(available, filters, prefix=PREFIX, label="Service drivers filters", channel=False)
+    bar.children.append(dropdown(f"{PREFIX}-outcome", "Outcome", service_view.outcome_options(), outcome))
     return html.Div([
         html.H1("Service drivers"),
         html.P("How one outcome has moved against its target, which parts of the experience move it most, and "

@@ -14,13 +14,13 @@ import plotly.graph_objects as go
 from dash import html
 
 from cxdash.channels import ALL
-from cxdash.dashboard.charts import INK, PRIMARY, style
-from cxdash.dashboard.formatting import change_in_words, format_indicator, format_n, format_p
-from cxdash.dashboard.views.journey import stage_order
 from cxdash.metrics.fiscal import FiscalQuarter
 from cxdash.metrics.proportions import two_proportion_test
 from cxdash.metrics.sentiment import NEGATIVE, NEUTRAL, POSITIVE
 from cxdash.metrics.themes import OTHER_LABEL
+from cxdash.presentation.charts import INK, PRIMARY, style
+from cxdash.presentation.formatting import change_in_words, format_indicator, format_n, format_p
+from cxdash.presentation.journey import stage_order
 
 # (label, word, bar colour, text colour): the order of the stacked segments, left to right.
 # Red and blue (not red and green) stay apart for red-green colour blindness; the grey has a

@@ -6,12 +6,13 @@ import pandas as pd
 from dash import dcc, html
 
 from cxdash.channels import ALL
-from cxdash.db import feedback_queries, queries, voice_queries
 from cxdash.dashboard import data
-from cxdash.dashboard.components import chart_with_table, data_table, takeaway
+from cxdash.dashboard.components import chart_with_table, data_table, dropdown, filter_bar, service_options, takeaway
 from cxdash.dashboard.context import current
-from cxdash.dashboard.views import data_page, journey, scorecard, voice
+from cxdash.dashboard.views import data_page, voice
+from cxdash.db import feedback_queries, queries, voice_queries
 from cxdash.metrics.fiscal import FiscalQuarter
+from cxdash.presentation import journey, scorecard
 
 PREFIX = "voice"
 FILTERS = ("quarter", "provider", "service", "stage", "theme")
@@ -118,18 +119,18 @@ def update(quarter=None, provider=None, service=None, stage=None, theme=None):
     filters, available, stage, theme = resolved_filters(
         {"quarter": quarter, "provider": provider or ALL, "service": service or ALL, "stage": stage, "theme": theme},
         version)
-    return (filters.provider, scorecard.service_options(available), filters.service,
+    return (filters.provider, service_options(available), filters.service,
             content_for(filters, stage, theme, version),
             voice.query_string(filters.quarter, filters.provider, filters.service, stage, theme))
 
 
 def _filter_bar(available: scorecard.Choices, filters: scorecard.Filters, stage: str, theme: str,
                 version: str) -> html.Div:
-    bar = scorecard.filter_bar(available, filters, prefix=PREFIX, label="Customer voice filters", channel=False)
+    bar = filter_bar(available, filters, prefix=PREFIX, label="Customer voice filters", channel=False)
     stages = [ALL] + [s for s in journey.stage_order(_stages(version), scorecard.service_stages(current().catalogue, filters)) if s != ALL]
-    bar.children.append(scorecard.dropdown(
+    bar.children.append(dropdown(
         f"{PREFIX}-stage", "Journey stage", [{"label": voice.stage_label(s), "value": s} for s in stages], stage))
-    bar.children.append(scorecard.dropdown(
+    bar.children.append(dropdown(
         f"{PREFIX}-theme", "Theme of comments", voice.theme_options(_themes(version)), theme))
     return bar
 
