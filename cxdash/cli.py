@@ -1,7 +1,10 @@
 """The cxdash command line. User errors print one line and exit non-zero; never a traceback."""
 from __future__ import annotations
 
+import contextlib
 import functools
+import os
+import shlex
 from pathlib import Path
 
 import click
@@ -12,15 +15,18 @@ from cxdash.errors import UserError
 from cxdash.kinds import LOAD_KINDS
 
 SOURCES_OPTION = click.option("--sources", "sources_file", envvar="CXDASH_SOURCES", metavar="PATH",
-                              help="Sources config (default: config/sources.yaml).")
+                              help="Sources config (default: sources.yaml of --config-dir, else the shipped one).")
+DEFAULT_PORT = 8050
 
 
 class Context:
-    """Resolved once per command: database URL and catalogue path."""
+    """Resolved once per command: database URL and catalogue. The catalogue is validated here, so
+    every command that takes --catalogue names a mistake in it, even one that only reads results."""
 
     def __init__(self, db: str | None, catalogue: str | None):
         self.url = paths.database_url(db)
         self.catalogue_path = Path(catalogue) if catalogue else paths.catalogue_path()
+        self.catalogue  # noqa: B018 (loads and validates)
 
     @functools.cached_property
     def engine(self):
@@ -41,7 +47,7 @@ class Context:
 def _common(func):
     """--db and --catalogue on every command, as the issue asks."""
     func = click.option("--catalogue", "catalogue", envvar="CXDASH_CATALOGUE", metavar="PATH",
-                        help="Measure catalogue YAML (default: config/catalogue.yaml).")(func)
+                        help="Measure catalogue YAML (default: catalogue.yaml of --config-dir, else the shipped one).")(func)
     func = click.option("--db", "db", metavar="URL",
                         help="SQLAlchemy database URL (default: $CXDASH_DATABASE_URL or ./var/cxdash.db).")(func)
     return func
@@ -62,13 +68,99 @@ def _friendly(func):
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--config-dir", type=click.Path(path_type=Path), envvar=paths.CONFIG_DIR_ENV, metavar="DIR",
+              help="The agency's configuration folder (default: $CXDASH_CONFIG_DIR). A file it lacks falls back "
+                   "to the shipped default; 'cxdash config init DIR' makes one.")
 @click.version_option(package_name="cxdash")
-def main() -> None:
+@click.pass_context
+def main(click_ctx: click.Context, config_dir: Path | None) -> None:
     """cxdash: executive customer-experience (CX) performance dashboard.
 
     Typical use: cxdash init; cxdash load a11-quarterly FILE.csv; cxdash compute; cxdash serve.
     Or all at once with the sample data: cxdash demo.
     """
+    if config_dir is None:
+        return
+    if not config_dir.is_dir() and click_ctx.invoked_subcommand != "config":
+        raise click.ClickException(f"--config-dir {config_dir}: no such folder (make one with 'cxdash config init "
+                                   f"{shlex.quote(str(config_dir))}')")
+    # Through the environment, so the web app, the review-pack builds it starts and the
+    # scheduler's jobs read the same folder; restored when the command ends (for callers in-process).
+    previous = os.environ.get(paths.CONFIG_DIR_ENV)
+    os.environ[paths.CONFIG_DIR_ENV] = str(config_dir.resolve())
+    click_ctx.call_on_close(functools.partial(_restore_env, paths.CONFIG_DIR_ENV, previous))
+
+
+def _restore_env(name: str, value: str | None) -> None:
+    if value is None:
+        os.environ.pop(name, None)
+    else:
+        os.environ[name] = value
+
+
+@main.group("config")
+def config_group() -> None:
+    """The agency's configuration folder: its own copies of the shipped defaults."""
+
+
+@config_group.command("init")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Overwrite files the folder already holds.")
+@_friendly
+def config_init(folder: Path, force: bool):
+    """Copy every default configuration file (catalogue, sources, maturity model, initiatives,
+    mappings, templates) into FOLDER for editing. Files already there are left alone unless --force."""
+    import shutil
+
+    names = paths.default_config_files()
+    existing = [name for name in names if (folder / name).exists()]
+    if existing and not force:
+        shown = ", ".join(existing[:3]) + (f" and {len(existing) - 3} more" if len(existing) > 3 else "")
+        raise UserError(f"{folder}: already holds {shown}; nothing written (--force overwrites them)")
+    source = paths.default_config_dir()
+    try:
+        for name in names:
+            (folder / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source / name, folder / name)
+    except OSError as exc:
+        raise UserError(f"{exc.filename}: {exc.strerror}") from None
+    where = folder.resolve()
+    click.echo(f"wrote {len(names)} files to {where}:")
+    for name in names:
+        click.echo(f"  {name}")
+    quoted = shlex.quote(str(where))
+    click.echo("Edit what your agency needs; delete any file you keep as shipped (cxdash then reads the default).\n"
+               f"Use the folder with every command: cxdash --config-dir {quoted} COMMAND\n"
+               f"or for every process (web servers, scheduler): export {paths.CONFIG_DIR_ENV}={quoted}\n"
+               "Sources named sample:NAME in sources.yaml are the sample data shipped with cxdash; "
+               "point them at your own files.")
+
+
+@contextlib.contextmanager
+def _new_database_removed_on_failure(ctx: Context):
+    """A SQLite file (and folders) this block creates is removed again if it fails, so a failed
+    init never leaves an empty database behind that later commands would take for a real one."""
+    from cxdash.db.engine import sqlite_file
+    database = sqlite_file(ctx.url)
+    if database is None or database.exists():
+        yield
+        return
+    companions = [database.with_name(database.name + suffix) for suffix in ("", "-wal", "-shm", "-journal")]
+    ours = [path for path in companions if not path.exists()]
+    folders = [folder for folder in [database.parent, *database.parent.parents] if not folder.exists()]
+    try:
+        yield
+    except BaseException:
+        ctx.engine.dispose()
+        for path in ours:
+            if path.is_file():
+                path.unlink()
+        for folder in folders:  # deepest first; stops at one that holds anything
+            try:
+                folder.rmdir()
+            except OSError:
+                break
+        raise
 
 
 @main.command()
@@ -77,9 +169,9 @@ def main() -> None:
 def init(db, catalogue):
     """Create or upgrade the database schema (Alembic migrations)."""
     from cxdash.db.engine import upgrade
-    ctx = Context(db, catalogue)
-    ctx.catalogue  # validate the catalogue early: a mistake is named now, not at load time
-    upgrade(ctx.engine)
+    ctx = Context(db, catalogue)  # the catalogue is checked before any database is touched
+    with _new_database_removed_on_failure(ctx):
+        upgrade(ctx.engine)
     click.echo(f"database ready: {ctx.engine.url.render_as_string(hide_password=True)}")
 
 
@@ -89,7 +181,8 @@ def init(db, catalogue):
 @click.option("--source", help="Alone: load this configured source (config/sources.yaml). With KIND and FILES: "
                                "the source name recorded for freshness (default: the kind).")
 @SOURCES_OPTION
-@click.option("--mapping", help="survey-responses, cases, contacts, feedback, employee: column mapping name in config/mappings (or a YAML path).")
+@click.option("--mapping", help="survey-responses, cases, contacts, feedback, employee: column mapping name in "
+                                "config/mappings (or a YAML path).")
 @click.option("--provider", help="Response files: provider of the service (as in the catalogue).")
 @click.option("--service", help="Response files: service name (as in the catalogue).")
 @click.option("--channel", help="Response files: Touchpoints channel, e.g. computer.")
@@ -162,19 +255,90 @@ def _load_source(ctx: Context, name: str, sources_file, recompute: bool) -> None
 @_friendly
 def sources(sources_file, fmt, db, catalogue):
     """List the configured sources with their last run and health (fresh, late, missing, failed)."""
-    from cxdash.health import source_health
+    from cxdash.health import HEALTH_COLUMNS, source_health
     ctx = Context(db, catalogue)
     frame = source_health(ctx.ready_engine(), _sources(sources_file))
     if frame.empty:
         raise UserError("no sources configured and nothing loaded yet")
+    records = _health_records(frame)
     if fmt == "json":
-        click.echo(frame.to_json(orient="records", date_format="iso", indent=2))
+        import json
+        click.echo(json.dumps(records, indent=2))
     elif fmt == "csv":
-        click.echo(frame.to_csv(index=False), nl=False)
+        import csv
+        import io
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=HEALTH_COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows({k: "" if v is None else str(v).lower() if isinstance(v, bool) else v
+                          for k, v in record.items()} for record in records)
+        click.echo(out.getvalue(), nl=False)
     else:
-        shown = frame[["source", "kind", "health", "last_success", "data_as_of", "rows_loaded", "rows_rejected",
-                       "schedule", "cadence", "message"]].fillna("")
-        click.echo(shown.to_string(index=False))
+        click.echo(_sources_table(records))
+
+
+def _health_records(frame) -> list[dict]:
+    """The health frame as plain values: ISO 8601 times in UTC and days, None for never (no NaT)."""
+    import datetime as dt
+
+    import pandas as pd
+
+    def plain(column, value):
+        if value is None or (not isinstance(value, (list, dict)) and pd.isna(value)):
+            return None
+        if column in ("last_success", "last_attempt"):
+            return pd.Timestamp(value).isoformat()
+        if column == "data_as_of":
+            if isinstance(value, str):
+                return value[:10]
+            return (value.date() if isinstance(value, dt.datetime) else value).isoformat()
+        if column.startswith("rows_"):
+            return int(value)
+        if column == "configured":
+            return bool(value)
+        return str(value)
+
+    return [{column: plain(column, value) for column, value in row.items()} for row in frame.to_dict("records")]
+
+
+SOURCES_TABLE = [("source", "source", "<"), ("health", "health", "<"), ("last_success", "last success UTC", "<"),
+                 ("data_as_of", "data as of", "<"), ("rows_loaded", "loaded", ">"), ("rows_rejected", "rejected", ">"),
+                 ("cadence", "cadence", "<")]
+
+
+def _sources_table(records: list[dict], width: int = 100) -> str:
+    """One line per source within ``width`` columns (kind, schedule and location are in --format
+    csv or json); a source never loaded says so; the reason of a failure is wrapped beneath it."""
+    import textwrap
+
+    def cell(record, column):
+        value = record[column]
+        if column == "last_success":
+            return value[:16].replace("T", " ") if value else "never"
+        if column.startswith("rows_") and not record["last_success"]:
+            return ""  # nothing loaded yet, not "0 rows"
+        return "" if value is None else str(value)
+
+    rows = [[cell(record, column) for column, _, _ in SOURCES_TABLE] for record in records]
+    widths = [max(len(title), *(len(row[i]) for row in rows)) for i, (_, title, _) in enumerate(SOURCES_TABLE)]
+    overflow = sum(widths) + 2 * (len(widths) - 1) - width
+    if overflow > 0:  # the last resort: shorten the longest source names
+        widths[0] = max(len("source"), widths[0] - overflow)
+        for row in rows:
+            if len(row[0]) > widths[0]:
+                row[0] = row[0][:widths[0] - 1] + "…"
+
+    def line(cells):
+        return "  ".join(f"{text:{align}{w}}" for text, w, (_, _, align) in zip(cells, widths, SOURCES_TABLE)).rstrip()
+
+    lines = [line([title for _, title, _ in SOURCES_TABLE])]
+    for record, row in zip(records, rows):
+        lines.append(line(row))
+        if record["message"]:
+            reason = " ".join(str(record["message"]).split())
+            lines += textwrap.wrap(f"{record['last_status'] or 'failed'}: {reason}", width=width,
+                                   initial_indent="    ", subsequent_indent="      ")
+    return "\n".join(lines)
 
 
 @main.command()
@@ -185,9 +349,8 @@ def scheduler(sources_file, db, catalogue):
     """Run the scheduler: load each source on its cron schedule, then recompute. One process only;
     web workers never schedule. Jobs and their run history live in the database."""
     from cxdash.scheduler import run_scheduler
-    ctx = Context(db, catalogue)
+    ctx = Context(db, catalogue)  # a mistake in the catalogue is named now, not at the first tick
     ctx.ready_engine()
-    ctx.catalogue  # a mistake in config is named now, not at the first tick
     run_scheduler(ctx.url, str(ctx.catalogue_path), str(Path(sources_file) if sources_file else paths.sources_path()))
 
 
@@ -265,7 +428,7 @@ def initiatives_sync(register_file, db, catalogue):
     """Check the register against the catalogue and store it (replacing what was stored)."""
     from cxdash.initiatives import load_register, register_path, sync
     ctx = Context(db, catalogue)
-    path = Path(register_file) if register_file else register_path(ctx.catalogue_path)
+    path = Path(register_file) if register_file else register_path(catalogue)  # beside a --catalogue given
     count = sync(ctx.ready_engine(), load_register(path, ctx.catalogue))
     click.echo(f"{count} initiatives from {path} stored")
 
@@ -333,47 +496,96 @@ def review_freeze(quarter, held_on, provider, service, db, catalogue):
                f"{contents.frozen_on:%d %b %Y}: {len(contents.measures)} measures, {len(contents.actions)} actions")
 
 
+PORT_OPTION = click.option("--port", default=DEFAULT_PORT, show_default=True, type=click.IntRange(1, 65535))
+HOST_OPTION = click.option("--host", default="127.0.0.1", show_default=True,
+                           help="Address to listen on (0.0.0.0: every interface).")
+
+
 @main.command()
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8050, show_default=True, type=int)
+@HOST_OPTION
+@PORT_OPTION
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(min=1),
+              help="Requests answered at once (waitress worker threads).")
 @click.option("--debug", is_flag=True, help="Dash debug mode (hot reload, error overlay).")
 @SOURCES_OPTION
 @_common
 @_friendly
-def serve(host, port, debug, sources_file, db, catalogue):
-    """Serve the dashboard (read-only: loading is for 'cxdash load' and 'cxdash scheduler')."""
+def serve(host, port, threads, debug, sources_file, db, catalogue):
+    """Serve the dashboard with waitress (read-only: loading is for 'cxdash load' and 'cxdash scheduler').
+
+    For a deployment under a process manager, see cxdash.dashboard.wsgi:create_app."""
     ctx = Context(db, catalogue)
-    _serve(ctx, _sources(sources_file), host, port, debug)
+    ctx.ready_engine()
+    _check_port(host, port)
+    _serve(ctx, _sources(sources_file), host, port, debug, threads=threads)
 
 
-def _sync_register(ctx: Context) -> None:
-    """The demo's initiative register, when there is one beside the catalogue."""
+def _check_port(host: str, port: int) -> None:
+    """Fail with one line now, not with a traceback after the app is built (or the demo has
+    loaded everything), when the address is taken."""
+    import errno
+    import socket
+    try:
+        addresses = {info[:3] + (info[4],) for info in
+                     socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)}
+    except socket.gaierror as exc:
+        raise UserError(f"--host {host}: {exc.strerror}") from None
+    for family, kind, proto, address in sorted(addresses, key=str):
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as waitress does
+            try:
+                probe.bind(address)
+            except OSError as exc:
+                if exc.errno == errno.EADDRINUSE:
+                    raise UserError(f"port {port} on {host} is already in use: stop what is using it, "
+                                    "or choose another with --port") from None
+                raise UserError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+
+
+def _sync_register(ctx: Context, catalogue: str | None) -> None:
+    """The demo's initiative register: beside a --catalogue given, else the configured one. (Not
+    beside the resolved catalogue: that is the shipped default's folder when the agency's folder
+    has no catalogue.yaml, which would hide the folder's own initiatives.yaml.)"""
     from cxdash.initiatives import load_register, register_path, sync
-    path = register_path(ctx.catalogue_path)
+    path = register_path(catalogue)
     if path.is_file():
         click.echo(f"{sync(ctx.engine, load_register(path, ctx.catalogue))} initiatives from {path} stored")
 
 
-def _serve(ctx: Context, sources, host: str, port: int, debug: bool) -> None:
-    from cxdash.dashboard.app import create_app
-    app = create_app(ctx.ready_engine(), ctx.catalogue, sources, ctx.catalogue_path)
-    click.echo(f"cxdash serving on http://{host}:{port}/ (Ctrl+C to stop)")
-    if debug:
-        app.run(host=host, port=port, debug=True)
-    else:
-        from waitress import serve as waitress_serve
-        waitress_serve(app.server, host=host, port=port, threads=8, _quiet=True)
+def _browser_url(host: str, port: int) -> str:
+    """Where a browser on this machine opens what listens on host:port."""
+    if host in ("", "0.0.0.0", "::", "[::]"):
+        host = "127.0.0.1"
+    elif ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    return f"http://{host}:{port}/"
+
+
+def _serve(ctx: Context, sources, host: str, port: int, debug: bool, *, threads: int = 8,
+           warn_secret: bool = True) -> None:
+    from cxdash.dashboard.wsgi import dash_app
+    app = dash_app(ctx.ready_engine(), ctx.catalogue, sources, ctx.catalogue_path, warn_secret=warn_secret)
+    click.echo(f"cxdash serving: open {_browser_url(host, port)} in a browser (Ctrl+C to stop)")
+    try:
+        if debug:
+            app.run(host=host, port=port, debug=True)
+        else:
+            from waitress import serve as waitress_serve
+            waitress_serve(app.server, host=host, port=port, threads=threads, _quiet=True)
+    except OSError as exc:  # taken between the check and now
+        raise UserError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
 
 
 @main.command()
 @click.option("--serve/--no-serve", "do_serve", default=True, show_default=True)
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8050, show_default=True, type=int)
+@HOST_OPTION
+@PORT_OPTION
 @SOURCES_OPTION
 @_common
 @_friendly
 def demo(do_serve, host, port, sources_file, db, catalogue):
-    """Initialise the database, load every configured source once, compute, and serve.
+    """Initialise the database, load every configured source once (the shipped sources.yaml
+    names the sample data shipped with cxdash), compute, and serve.
 
     A source whose files are not on this machine is recorded as failed (the Data page shows
     why) and the others still load."""
@@ -381,14 +593,28 @@ def demo(do_serve, host, port, sources_file, db, catalogue):
     from cxdash.db.engine import upgrade
     from cxdash.sources import run_source
     ctx = Context(db, catalogue)
-    upgrade(ctx.engine)
+    if do_serve:
+        _check_port(host, port)  # before minutes of loading, not after
     sources = _sources(sources_file)
+    with _new_database_removed_on_failure(ctx):
+        upgrade(ctx.engine)
     for source in sources:
         click.echo(run_source(ctx.engine, ctx.catalogue, sources, source.name, recompute=False).summary())
     click.echo(run_compute(ctx.engine, ctx.catalogue).summary())
-    _sync_register(ctx)
+    _sync_register(ctx, catalogue)
     if do_serve:
-        _serve(ctx, sources, host, port, False)
+        _serve(ctx, sources, host, port, False, warn_secret=False)
+        return
+    again = ["cxdash"]
+    if paths.config_dir() is not None:
+        again += ["--config-dir", str(paths.config_dir())]
+    again.append("serve")
+    for option, value in (("--db", db), ("--catalogue", catalogue), ("--sources", sources_file)):
+        if value:
+            again += [option, str(value)]
+    if port != DEFAULT_PORT or host != "127.0.0.1":
+        again += ["--host", host, "--port", str(port)]
+    click.echo(f"to open the dashboard: run '{shlex.join(again)}', then open {_browser_url(host, port)} in a browser")
 
 
 if __name__ == "__main__":

@@ -49,6 +49,14 @@ def config_file(relative: str) -> Path:
     return default_config_dir() / relative
 
 
+def default_config_files() -> list[str]:
+    """Every shipped configuration file, relative to its folder (what `cxdash config init` copies):
+    the YAML, the mappings and the templates, not the package's own Python files."""
+    root = default_config_dir()
+    found = (p.relative_to(root) for p in root.rglob("*") if p.is_file() and p.suffix not in (".py", ".pyc"))
+    return sorted(p.as_posix() for p in found if not any(part.startswith((".", "__")) for part in p.parts))
+
+
 def config_dirs() -> list[Path]:
     """The folders configuration is read from, the agency's first."""
     own = config_dir()

@@ -5,15 +5,17 @@ from __future__ import annotations
 import csv
 import io
 import json
+import socket
 import subprocess
 import sys
 
+import click
 import pytest
 from click.testing import CliRunner
 
+from cxdash import paths
 from cxdash.cli import main
 from cxdash.db import queries
-from cxdash import paths
 from cxdash.db.engine import make_engine
 
 
@@ -122,6 +124,8 @@ def test_demo_without_serving_loads_the_sample(db_url):
     assert "481 rows loaded" in output and "measure results" in output
     assert "28 rows loaded" in output  # the maturity self-assessment sample
     assert "6 initiatives from" in output
+    # ...and says how to open what it loaded, with the same database
+    assert f"to open the dashboard: run 'cxdash serve --db {db_url}', then open http://127.0.0.1:8050/" in output
 
 
 def test_initiatives_sync_checks_the_register_and_replaces_it(db_url, tmp_path):
@@ -172,3 +176,189 @@ def test_response_level_kinds_load_through_the_cli(db_url, tmp_path):
     mapped = run("load", "survey-responses", SAMPLE / "a11_v2_response_level_SYNTHETIC.csv",
                  "--mapping", "touchpoints-form-a11", "--db", db_url).output
     assert "639 rows loaded" in mapped
+
+
+# --- every command checks the catalogue -------------------------------------------------------
+
+def _commands_taking_catalogue(group: click.Group, prefix: tuple = ()):
+    for name, command in group.commands.items():
+        if isinstance(command, click.Group):
+            yield from _commands_taking_catalogue(command, prefix + (name,))
+        elif any(param.name == "catalogue" for param in command.params):
+            yield prefix + (name,)
+
+
+@pytest.fixture
+def busy_port():
+    """A port something already listens on."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        yield taken.getsockname()[1]
+
+
+# What each command needs besides --catalogue to get as far as reading it; serve gets a busy
+# port, so a command that skipped the check fails on the port instead of serving forever.
+REQUIRED = {("load",): ["--source", "sample-a11-quarterly"], ("review-freeze",): ["--quarter", "FY2023Q1"],
+            ("demo",): ["--no-serve"], ("serve",): ["--port", "{busy}"]}
+
+
+def test_every_command_with_catalogue_is_covered():
+    assert set(_commands_taking_catalogue(main)) >= {("scores",), ("indicators",), ("sources",), ("init",)}
+
+
+@pytest.mark.parametrize("command", sorted(_commands_taking_catalogue(main)), ids=" ".join)
+@pytest.mark.parametrize("problem", ["missing", "invalid"])
+def test_every_command_validates_the_catalogue(db_url, tmp_path, busy_port, command, problem):
+    run("init", "--db", db_url)
+    bad = tmp_path / "catalogue.yaml"
+    if problem == "invalid":
+        text = paths.config_file("catalogue.yaml").read_text(encoding="utf-8")
+        bad.write_text(text.replace("direction: higher", "direction: upward", 1), encoding="utf-8")
+    extra = [a.replace("{busy}", str(busy_port)) for a in REQUIRED.get(command, [])]
+    result = CliRunner().invoke(main, [*command, *extra, "--db", db_url, "--catalogue", str(bad)])
+    assert result.exit_code == 1, result.output
+    assert str(bad) in result.output and "Traceback" not in result.output
+    assert ("file not found" if problem == "missing" else "direction") in result.output
+    assert "already in use" not in result.output
+
+
+# --- init leaves nothing behind when it fails; commands never create a database -----------
+
+def test_failed_init_leaves_no_database_file(tmp_path):
+    folder = tmp_path / "var"
+    result = CliRunner().invoke(main, ["init", "--db", f"sqlite:///{folder / 'cx.db'}", "--catalogue", "/nope.yaml"])
+    assert result.exit_code == 1 and not folder.exists()
+    # A failure once SQLite has created the file: its write-ahead log cannot be opened (a folder
+    # stands in its place), so the migration fails; the new file and folder go, the rest stays.
+    (tmp_path / "wal" / "cx.db-wal").mkdir(parents=True)
+    result = CliRunner().invoke(main, ["init", "--db", f"sqlite:///{tmp_path / 'wal' / 'cx.db'}"])
+    assert result.exit_code == 1 and "database error" in result.output
+    assert sorted(p.name for p in (tmp_path / "wal").iterdir()) == ["cx.db-wal"]
+    (tmp_path / "nested" / "a").mkdir(parents=True)
+    (tmp_path / "nested" / "a" / "b" / "cx.db-wal").mkdir(parents=True)
+    result = CliRunner().invoke(main, ["init", "--db", f"sqlite:///{tmp_path / 'nested' / 'a' / 'b' / 'cx.db'}"])
+    assert result.exit_code == 1 and not (tmp_path / "nested" / "a" / "b" / "cx.db").exists()
+
+
+def test_a_command_on_a_missing_database_does_not_create_it(tmp_path):
+    missing = tmp_path / "none.db"
+    result = CliRunner().invoke(main, ["scores", "--db", f"sqlite:///{missing}"])
+    assert result.exit_code == 1 and "run 'cxdash init' first" in result.output
+    assert not missing.exists()
+
+
+# --- require_schema: the database must be at the newest revision ---------------------------
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_db_url(request, tmp_path):
+    """An empty database: a SQLite file, or the session's PostgreSQL database with its schema emptied."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'cli.db'}"
+    from sqlalchemy import text
+    url = request.getfixturevalue("postgres_url")
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    return url
+
+
+def test_an_older_schema_says_to_run_init(any_db_url):
+    db_url = any_db_url
+    from alembic import command
+
+    from cxdash.db.engine import alembic_config
+    engine = make_engine(db_url)
+    command.upgrade(alembic_config(engine), "0005")  # a database of an older cxdash
+    engine.dispose()
+    for args in (["compute"], ["scores"], ["sources"], ["initiatives", "sync"]):
+        result = CliRunner().invoke(main, [*args, "--db", db_url])
+        assert result.exit_code == 1, (args, result.output)
+        assert result.output.strip().splitlines() == [
+            f"Error: database {db_url} is at schema revision 0005, not the newest "
+            f"({_head()}): run 'cxdash init' to upgrade it"]
+    run("init", "--db", db_url)
+    assert "6 initiatives from" in run("initiatives", "sync", "--db", db_url).output
+
+
+def _head() -> str:
+    from alembic.script import ScriptDirectory
+
+    from cxdash.db.engine import alembic_config
+    return ScriptDirectory.from_config(alembic_config(make_engine("sqlite://"))).get_current_head()
+
+
+def test_a_schema_newer_than_this_cxdash_says_so(any_db_url):
+    from sqlalchemy import text
+    db_url = any_db_url
+    run("init", "--db", db_url)
+    engine = make_engine(db_url)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    engine.dispose()
+    result = CliRunner().invoke(main, ["compute", "--db", db_url])
+    assert result.exit_code == 1 and "revision 9999, newer than this cxdash knows" in result.output
+
+
+# --- cxdash sources: for people and for machines --------------------------------------------
+
+LONG_NAME = "an-agency-source-with-a-long-name-that-does-not-fit-in-a-hundred-columns"
+
+
+@pytest.fixture
+def sources_db(db_url, tmp_path):
+    """One source loaded, one whose files are missing (failed), one never run."""
+    import yaml
+    config = tmp_path / "sources.yaml"
+    config.write_text(yaml.safe_dump({"sources": [
+        {"name": "sample-a11-quarterly", "kind": "a11-quarterly",
+         "location": {"files": "sample:hisp_a11_quarterly_*.csv"}, "cadence": "quarterly"},
+        {"name": LONG_NAME, "kind": "a11-quarterly", "location": {"files": "exports/nowhere-*.csv"},
+         "cadence": "weekly"},
+        {"name": "never-run", "kind": "a11-quarterly", "location": {"files": "exports/later-*.csv"},
+         "cadence": "monthly"},
+    ]}))
+    run("init", "--db", db_url)
+    run("load", "--source", "sample-a11-quarterly", "--sources", config, "--db", db_url, "--no-compute")
+    run("load", "--source", LONG_NAME, "--sources", config, "--db", db_url, "--no-compute", ok=False)
+    return config
+
+
+def test_sources_table_is_readable_in_a_hundred_columns(db_url, sources_db):
+    out = run("sources", "--sources", sources_db, "--db", db_url).output
+    lines = out.rstrip("\n").splitlines()
+    assert max(len(line) for line in lines) <= 100, out
+    for unreadable in ("NaT", "None", "nan"):
+        assert unreadable not in out
+    assert lines[0].split() == ["source", "health", "last", "success", "UTC", "data", "as", "of", "loaded",
+                                "rejected", "cadence"]
+    loaded = next(line for line in lines if line.startswith("sample-a11-quarterly"))
+    assert loaded.split()[1] == "fresh" and loaded.split()[4:7] == ["2022-12-31", "481", "0"]
+    assert next(line for line in lines if line.startswith("never-run")).split() == ["never-run", "missing", "never",
+                                                                                   "monthly"]
+    failed = next(i for i, line in enumerate(lines) if line.startswith(LONG_NAME[:20]))
+    assert lines[failed].split()[1:4] == ["failed", "never", "weekly"]
+    reason = " ".join(line.strip() for line in lines[failed + 1:failed + 3])
+    assert reason.startswith("failed: source ") and "no file matches" in reason and "nowhere-*.csv" in reason
+
+
+def test_sources_csv_and_json_for_machines(db_url, sources_db):
+    from cxdash.health import HEALTH_COLUMNS
+    records = json.loads(run("sources", "--format", "json", "--sources", sources_db, "--db", db_url).output)
+    by_name = {r["source"]: r for r in records}
+    assert list(records[0]) == HEALTH_COLUMNS
+    loaded = by_name["sample-a11-quarterly"]
+    assert loaded["data_as_of"] == "2022-12-31" and loaded["rows_loaded"] == 481 and loaded["configured"] is True
+    assert loaded["last_success"].endswith("+00:00") and loaded["last_success"][10] == "T"
+    never = by_name["never-run"]
+    assert never["last_success"] is None and never["data_as_of"] is None and never["health"] == "missing"
+    assert by_name[LONG_NAME]["health"] == "failed" and "no file matches" in by_name[LONG_NAME]["message"]
+    rows = list(csv.DictReader(io.StringIO(run("sources", "--format", "csv", "--sources", sources_db,
+                                                "--db", db_url).output)))
+    assert list(rows[0]) == HEALTH_COLUMNS and len(rows) == 3
+    by_name = {r["source"]: r for r in rows}
+    assert by_name["never-run"]["last_success"] == "" and by_name["never-run"]["configured"] == "true"
+    assert by_name["sample-a11-quarterly"]["last_success"] == loaded["last_success"]
+    assert "NaT" not in json.dumps(records)

@@ -1,4 +1,5 @@
-"""'cxdash serve' as a real process: the production server answers with the scorecard."""
+"""'cxdash serve' and 'cxdash demo' as real processes: the production server answers with the
+scorecard, and a port already taken is one line before anything is built or loaded."""
 from __future__ import annotations
 
 import socket
@@ -7,6 +8,7 @@ import sys
 import time
 import urllib.request
 
+import pytest
 from click.testing import CliRunner
 
 from cxdash.cli import main
@@ -23,7 +25,8 @@ def test_serve_answers_over_http(tmp_path, real_quarterly_path):
     assert CliRunner().invoke(main, ["init", "--db", url]).exit_code == 0
     assert CliRunner().invoke(main, ["load", "a11-quarterly", str(real_quarterly_path), "--db", url]).exit_code == 0
     port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "cxdash.cli", "serve", "--port", str(port), "--db", url],
+    proc = subprocess.Popen([sys.executable, "-m", "cxdash.cli", "serve", "--port", str(port), "--threads", "2",
+                             "--db", url],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         deadline = time.time() + 60
@@ -34,11 +37,66 @@ def test_serve_answers_over_http(tmp_path, real_quarterly_path):
                     break
             except OSError:
                 if time.time() > deadline or proc.poll() is not None:
-                    raise AssertionError(f"server did not answer: {proc.stdout.read() if proc.poll() is not None else ''}")
+                    raise AssertionError(f"server did not answer: {proc.stdout.read() if proc.poll() is not None else ''}") \
+                        from None
                 time.sleep(0.3)
         assert "cxdash" in page and "_dash-config" in page
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/_dash-layout", timeout=10) as response:
             assert response.status == 200
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+@pytest.fixture
+def busy_port():
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        yield taken.getsockname()[1]
+
+
+def test_serve_on_a_busy_port_is_one_line(tmp_path, busy_port):
+    url = f"sqlite:///{tmp_path / 'serve.db'}"
+    assert CliRunner().invoke(main, ["init", "--db", url]).exit_code == 0
+    done = subprocess.run([sys.executable, "-m", "cxdash.cli", "serve", "--port", str(busy_port), "--db", url],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1
+    assert done.stderr.strip() == (f"Error: port {busy_port} on 127.0.0.1 is already in use: stop what is using it, "
+                                   "or choose another with --port")
+
+
+def test_demo_checks_the_port_before_loading_anything(tmp_path, busy_port):
+    done = subprocess.run([sys.executable, "-m", "cxdash.cli", "demo", "--port", str(busy_port)],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1 and "already in use" in done.stderr and "Traceback" not in done.stderr
+    assert done.stdout == "" and list(tmp_path.iterdir()) == []  # nothing loaded, no database made
+
+
+def test_demo_serves_and_says_where(tmp_path):
+    """From an empty folder: every shipped source loads, then the printed address answers."""
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "cxdash.cli", "demo", "--port", str(port)], cwd=tmp_path,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        printed = []
+        for line in proc.stdout:  # the server prints where to go once it is about to listen
+            printed.append(line)
+            if "cxdash serving" in line:
+                break
+        opened = f"cxdash serving: open http://127.0.0.1:{port}/ in a browser (Ctrl+C to stop)"
+        assert printed and printed[-1].strip() == opened, "".join(printed)
+        assert not any(": failed;" in line for line in printed), "".join(printed)
+        deadline = time.time() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as response:
+                    assert response.status == 200 and "cxdash" in response.read().decode()
+                    break
+            except OSError:
+                assert time.time() < deadline and proc.poll() is None, "the demo did not answer"
+                time.sleep(0.3)
+        assert (tmp_path / "var" / "cxdash.db").is_file()
     finally:
         proc.terminate()
         proc.wait(timeout=20)

@@ -5,8 +5,8 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, inspect
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 from cxdash.errors import UserError
@@ -14,13 +14,28 @@ from cxdash.errors import UserError
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
-def make_engine(url: str) -> Engine:
+def _parse(url: str | URL) -> URL:
     try:
-        parsed = make_url(url)
+        return make_url(url)
     except ArgumentError:
         raise UserError(f"not a database URL: {url!r} (expected e.g. sqlite:///cxdash.db or postgresql+psycopg://...)") from None
-    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+
+
+def sqlite_file(url: str | URL) -> Path | None:
+    """The file a SQLite URL names (None for other databases and in-memory SQLite)."""
+    parsed = _parse(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    if parsed.database.startswith("file:"):  # a SQLite URI (?uri=true): the path is before any query
+        return Path(parsed.database[len("file:"):].split("?", 1)[0])
+    return Path(parsed.database)
+
+
+def make_engine(url: str) -> Engine:
+    parsed = _parse(url)
+    database = sqlite_file(parsed)
+    if database is not None:
+        database.parent.mkdir(parents=True, exist_ok=True)
     try:
         engine = create_engine(parsed, future=True)
     except NoSuchModuleError:
@@ -52,6 +67,32 @@ def upgrade(engine: Engine) -> None:
     command.upgrade(alembic_config(engine), "head")
 
 
+def schema_revisions(engine: Engine) -> tuple[set[str], set[str], set[str]]:
+    """(the database's Alembic revisions, the newest this cxdash has, every revision it knows)."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(alembic_config(engine))
+    with engine.connect() as conn:
+        current = set(MigrationContext.configure(conn).get_current_heads())
+    return current, set(script.get_heads()), {r.revision for r in script.walk_revisions()}
+
+
 def require_schema(engine: Engine) -> None:
-    if not inspect(engine).has_table("load_run"):
-        raise UserError(f"database {engine.url.render_as_string(hide_password=True)} is not initialised: run 'cxdash init' first")
+    """The database must be at the newest revision: a page or command on an older schema would
+    fail later on a missing table or column, far from the cause."""
+    name = engine.url.render_as_string(hide_password=True)
+    database = sqlite_file(engine.url)
+    if database is not None and not database.is_file():  # never create an empty file just to look inside
+        raise UserError(f"database {name} does not exist: run 'cxdash init' first")
+    current, heads, known = schema_revisions(engine)
+    if not current:
+        raise UserError(f"database {name} is not initialised: run 'cxdash init' first")
+    if current == heads:
+        return
+    at, newest = ", ".join(sorted(current)), ", ".join(sorted(heads))
+    if current - known:
+        raise UserError(f"database {name} is at schema revision {at}, newer than this cxdash knows ({newest}): "
+                        "upgrade cxdash")
+    raise UserError(f"database {name} is at schema revision {at}, not the newest ({newest}): "
+                    "run 'cxdash init' to upgrade it")
