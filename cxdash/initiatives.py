@@ -27,6 +27,7 @@ from cxdash.db import portfolio_queries, queries
 from cxdash.errors import UserError
 from cxdash.metrics import wsjf
 from cxdash.metrics.fiscal import FiscalQuarter
+from cxdash.metrics.names import name_key
 
 STATUSES = ("proposed", "active", "done", "stopped")
 OPEN = ("proposed", "active")  # ranked: work still to do
@@ -217,18 +218,13 @@ def _value_at(series, measure_id: str, quarter: FiscalQuarter) -> dict | None:
             "quarter": FiscalQuarter(int(r["fiscal_year"]), int(r["fiscal_quarter"]))}
 
 
-def _norm(text) -> str:
-    """A provider or service name as the data and the catalogue both spell it (spaces, case)."""
-    return " ".join(str(text).split()).casefold()
-
-
 def _volume(initiative: dict, volumes: dict, series, catalogue: Catalogue, quarter: FiscalQuarter) -> tuple:
     """(volume, basis) of the initiative's services over the four quarters ending with ``quarter``:
     A-11 customers served if reported, otherwise the survey responses of its measures."""
     total = 0
     for service_id in initiative["services"]:
         s = catalogue.service(service_id)
-        total += volumes.get((_norm(s.provider), _norm(s.name)), 0)
+        total += volumes.get((name_key(s.provider), name_key(s.name)), 0)
     if total > 0:
         return float(total), "customers"
     first = quarter.previous(3).index
@@ -316,7 +312,10 @@ def assess(engine: Engine, catalogue: Catalogue, quarter: FiscalQuarter | None =
         volumes = portfolio_queries.customer_volumes(conn, (quarter.previous(3).year, quarter.previous(3).quarter),
                                                      (quarter.year, quarter.quarter))
         off = portfolio_queries.off_track(conn, quarter.year, quarter.quarter)
-    volume_of = {(_norm(r.provider), _norm(r.service)): int(r.volume) for r in volumes.itertuples(index=False)}
+    volume_of: dict[tuple[str, str], int] = {}  # by name_key: spellings of one service add up
+    for r in volumes.itertuples(index=False):
+        key = (name_key(r.provider), name_key(r.service))
+        volume_of[key] = volume_of.get(key, 0) + int(r.volume)
     alpha = catalogue.settings.alpha
     rows = _with_customer_value(rows, series, volume_of, catalogue, quarter)
     return Portfolio(quarter=quarter, initiatives=rows,
@@ -353,8 +352,9 @@ REGISTER_FILE = "initiatives.yaml"
 def register_path(catalogue_path: Path | str | None = None) -> Path:
     """The register beside the catalogue in use, else the configured one (the agency's folder's,
     or the shipped default)."""
-    beside = Path(catalogue_path).parent / REGISTER_FILE if catalogue_path else None
-    return beside if beside is not None and beside.is_file() else paths.config_file(REGISTER_FILE)
+    folder = Path(catalogue_path).resolve().parent if catalogue_path else None
+    own = folder is not None and folder != paths.default_config_dir().resolve()
+    return folder / REGISTER_FILE if own and (folder / REGISTER_FILE).is_file() else paths.config_file(REGISTER_FILE)
 
 
 def configured_weights(catalogue: Catalogue, catalogue_path: Path | str | None = None) -> dict[str, float]:

@@ -22,7 +22,8 @@ PAGES = Path(__file__).resolve().parent / "pages"
 
 
 def create_app(engine: Engine, catalogue: Catalogue, sources: Sources | None = None,
-               catalogue_path: Path | None = None) -> Dash:
+               catalogue_path: Path | None = None, cache_config: dict | None = None) -> Dash:
+    """cache_config: Flask-Caching settings (default: a cache of this process's own)."""
     app = Dash(
         __name__,
         use_pages=True,
@@ -39,7 +40,7 @@ def create_app(engine: Engine, catalogue: Catalogue, sources: Sources | None = N
     install(app.server, DashboardContext(engine=engine, catalogue=catalogue,
                                          sources=sources or load_sources(paths.sources_path()),
                                          catalogue_path=catalogue_path or paths.catalogue_path()))
-    data.cache.init_app(app.server)
+    data.cache.init_app(app.server, config=cache_config)
     app.layout = shell
     callbacks.register(app)
     callbacks.register_shell(app)

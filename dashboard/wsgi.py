@@ -68,18 +68,17 @@ def dash_app(engine: Engine, catalogue: Catalogue, sources: Sources, catalogue_p
              warn_secret: bool = True) -> Dash:
     """The Dash app with the secret key and cache the environment names: what the factory
     returns the server of, and what `cxdash serve` runs, so both behave alike."""
-    from cxdash.dashboard import data
     from cxdash.dashboard.app import create_app as create_dash_app
 
     cache = cache_config()  # a bad setting is named before the (slower) app is built
-    app = create_dash_app(engine, catalogue, sources, catalogue_path)
+    try:
+        app = create_dash_app(engine, catalogue, sources, catalogue_path, cache_config=cache or None)
+    except ImportError as exc:
+        if not cache:
+            raise
+        raise UserError(f"CXDASH_CACHE_TYPE={cache['CACHE_TYPE']} needs the Python package {exc.name!r}: "
+                        f"pip install {exc.name}") from None
     app.server.secret_key = secret_key(warn=warn_secret)
-    if cache:
-        try:
-            data.cache.init_app(app.server, config=cache)
-        except ImportError as exc:
-            raise UserError(f"CXDASH_CACHE_TYPE={cache['CACHE_TYPE']} needs the Python package {exc.name!r}: "
-                            f"pip install {exc.name}") from None
     return app
 
 
