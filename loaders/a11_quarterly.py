@@ -11,11 +11,12 @@ from pathlib import Path
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
-from sqlalchemy import Connection, Engine, delete, insert
+from sqlalchemy import Connection, Engine
 
 from cxdash.catalogue import UNASSIGNED_STAGE, Catalogue
 from cxdash.channels import CHANNELS, NOT_REPORTED, normalise_channel
 from cxdash.db.models import A11QuarterlyCount
+from cxdash.loaders import natural_keys
 from cxdash.loaders.csv_reader import iter_rows, read_header, require_columns, row_width_problem
 from cxdash.loaders.fields import blank_to_none, whole_number
 from cxdash.loaders.runner import Chunk, LoadReport, Rejection, run_load
@@ -182,12 +183,11 @@ def chunks(path: Path, catalogue: Catalogue | None) -> Iterator[Chunk]:
 
 
 def write(conn: Connection, source: str, run_id: int, rows: list[dict]) -> int:
-    """Replace earlier rows of the same records, then insert: re-runs never duplicate."""
-    keys = sorted({r["record_key"] for r in rows})
-    for start in range(0, len(keys), 500):
-        conn.execute(delete(A11QuarterlyCount).where(A11QuarterlyCount.source == source,
-                                                    A11QuarterlyCount.record_key.in_(keys[start:start + 500])))
-    conn.execute(insert(A11QuarterlyCount), [{**r, "source": source, "load_run_id": run_id} for r in rows])
+    """Replace every stored question of the same records, whoever delivered them, then insert: a
+    re-run or a second source never adds, and a question no longer asked goes."""
+    keys = {r["record_key"] for r in rows}
+    natural_keys.delete_where_in(conn, A11QuarterlyCount, "record_key", keys)
+    natural_keys.insert_rows(conn, A11QuarterlyCount, source, run_id, rows)
     return len(keys)
 
 

@@ -217,7 +217,9 @@ def load(engine: Engine, path: Path, catalogue: Catalogue, *, provider: str, ser
 
     ``stage`` defaults to the service's default stage (its last stage if it has none).
     ``trust_scale`` is "thumbs", "likert" or "auto" (see ``detect_trust_scale``).
-    rows_loaded counts responses.
+    A response is its ``external_id`` within the given provider and service (the file names no
+    service, and its ids are only unique within one form): loading it again, under any source
+    name, replaces it. rows_loaded counts responses.
     """
     if trust_scale not in TRUST_SCALES:
         raise UserError(f"unknown trust scale {trust_scale!r}; expected one of {', '.join(TRUST_SCALES)}")

@@ -14,16 +14,16 @@ from sqlalchemy import Connection, Engine
 
 from cxdash.channels import normalise_channel
 from cxdash.db.models import CaseRecord
-from cxdash.mappings import CaseMapping
+from cxdash.loaders import natural_keys
 from cxdash.loaders.mapped_rows import (
     RowProblem,
     keyed_chunks,
     load_mapped,
     mapped_time,
     mapped_value,
-    replace_by_key,
 )
 from cxdash.loaders.runner import Chunk, LoadReport
+from cxdash.mappings import CaseMapping
 from cxdash.metrics.fiscal import FiscalQuarter
 
 KIND = "cases"
@@ -64,8 +64,9 @@ def chunks(path: Path, mapping: CaseMapping) -> Iterator[Chunk]:
                         as_of=lambda row: row["closed_date"] or row["created_date"])
 
 
-def write(conn: Connection, source: str, run_id: int, rows: list[dict]) -> int:
-    return replace_by_key(conn, CaseRecord, "case_key", source, run_id, rows)
+def write(conn: Connection, source: str, run_id: int, rows: list[dict], _mapping=None) -> int:
+    """Replace the rows with the same natural key, whoever delivered them: never add a second copy."""
+    return natural_keys.replace(conn, CaseRecord, source, run_id, rows)
 
 
 def load(engine: Engine, path: Path, mapping: CaseMapping | str | Path, source: str | None = None) -> LoadReport:

@@ -19,16 +19,16 @@ from sqlalchemy import Connection, Engine
 
 from cxdash.channels import normalise_channel
 from cxdash.db.models import ContactInterval
-from cxdash.mappings import AnswerTime, ContactMapping
+from cxdash.loaders import natural_keys
 from cxdash.loaders.fields import local_time, whole_number
 from cxdash.loaders.mapped_rows import (
     RowProblem,
     keyed_chunks,
     load_mapped,
     mapped_value,
-    replace_by_key,
 )
 from cxdash.loaders.runner import Chunk, LoadReport
+from cxdash.mappings import AnswerTime, ContactMapping
 from cxdash.metrics.fiscal import FiscalQuarter
 
 KIND = "contacts"
@@ -139,8 +139,9 @@ def chunks(path: Path, mapping: ContactMapping) -> Iterator[Chunk]:
                         as_of=lambda row: row["interval_date"])
 
 
-def write(conn: Connection, source: str, run_id: int, rows: list[dict]) -> int:
-    return replace_by_key(conn, ContactInterval, "interval_key", source, run_id, rows)
+def write(conn: Connection, source: str, run_id: int, rows: list[dict], _mapping=None) -> int:
+    """Replace the rows with the same natural key, whoever delivered them: never add a second copy."""
+    return natural_keys.replace(conn, ContactInterval, source, run_id, rows)
 
 
 def load(engine: Engine, path: Path, mapping: ContactMapping | str | Path, source: str | None = None) -> LoadReport:

@@ -9,8 +9,10 @@ its line and full column; the unit's other values still load. A missing unit cod
 rejects the row. The survey is fielded within one fiscal year, so the fiscal year is the
 survey year and the quarter the mapping's ``fielded_quarter``.
 
-The file is the truth for the units it holds: a changed file first deletes the source's values
-for those units, then inserts, so a re-run never duplicates and a remapped unit moves.
+The file is the truth for the units it holds in the years it covers: a delivery first deletes
+those units' values of the mapping's years, whichever source delivered them, then inserts, so a
+re-run or a second source never duplicates, a remapped unit moves, and a file of other years
+leaves a unit's earlier values alone.
 """
 from __future__ import annotations
 
@@ -18,20 +20,20 @@ import math
 from collections.abc import Iterator
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, delete, insert
+from sqlalchemy import Connection, Engine
 
 from cxdash.db.models import EmployeeIndex
-from cxdash.mappings import EmployeeMapping
+from cxdash.loaders import natural_keys
 from cxdash.loaders.csv_reader import iter_records, read_header, require_columns
 from cxdash.loaders.fields import whole_number
 from cxdash.loaders.mapped_rows import RowProblem, load_mapped
 from cxdash.loaders.runner import Chunk, LoadReport, Rejection
+from cxdash.mappings import EmployeeMapping
 from cxdash.metrics.fiscal import FiscalQuarter
 
 KIND = "employee"
 ALL_SERVICES = "all"
 CHUNK_ROWS = 2000
-DELETE_BATCH = 500
 MAX_CODE, MAX_NAME, MAX_LEVEL = 100, 300, 100  # column widths (the name may become the provider)
 
 
@@ -157,18 +159,15 @@ def chunks(path: Path, mapping: EmployeeMapping) -> Iterator[Chunk]:
     yield chunk
 
 
-def write(conn: Connection, source: str, run_id: int, units: list[dict]) -> int:
-    """Delete the source's values for these units, then insert theirs: a re-run never duplicates.
+def write(conn: Connection, source: str, run_id: int, units: list[dict], mapping: EmployeeMapping) -> int:
+    """Delete these units' values of the mapping's years, whoever delivered them, then insert
+    theirs: a re-run or a second source never duplicates.
 
     Returns the number of units (file rows) written; a unit with a rejected cell is counted here
     (its other values loaded) and among the rejected rows too."""
-    codes = [u["unit_code"] for u in units]
-    for start in range(0, len(codes), DELETE_BATCH):
-        conn.execute(delete(EmployeeIndex).where(EmployeeIndex.source == source,
-                                                 EmployeeIndex.unit_code.in_(codes[start:start + DELETE_BATCH])))
-    records = [{**r, "source": source, "load_run_id": run_id} for u in units for r in u["records"]]
-    for start in range(0, len(records), 5000):
-        conn.execute(insert(EmployeeIndex), records[start:start + 5000])
+    natural_keys.delete_where_in(conn, EmployeeIndex, "unit_code", [u["unit_code"] for u in units],
+                                 EmployeeIndex.survey_year.in_(mapping.years))
+    natural_keys.insert_rows(conn, EmployeeIndex, source, run_id, [r for u in units for r in u["records"]])
     return len(units)
 
 

@@ -16,8 +16,8 @@ from sqlalchemy import Connection, Engine
 
 from cxdash import redaction
 from cxdash.channels import normalise_channel
-from cxdash.db.models import FeedbackItem
-from cxdash.mappings import FeedbackMapping
+from cxdash.db.models import FeedbackItem, FeedbackItemTheme
+from cxdash.loaders import natural_keys
 from cxdash.loaders.mapped_rows import (
     NothingToStore,
     RowProblem,
@@ -25,9 +25,9 @@ from cxdash.loaders.mapped_rows import (
     load_mapped,
     mapped_time,
     mapped_value,
-    replace_by_key,
 )
 from cxdash.loaders.runner import Chunk, LoadReport
+from cxdash.mappings import FeedbackMapping
 from cxdash.metrics import sentiment
 from cxdash.metrics.fiscal import FiscalQuarter
 
@@ -76,8 +76,10 @@ def chunks(path: Path, mapping: FeedbackMapping) -> Iterator[Chunk]:
                         as_of=lambda row: row["received_date"], prepare=prepare)
 
 
-def write(conn: Connection, source: str, run_id: int, rows: list[dict]) -> int:
-    return replace_by_key(conn, FeedbackItem, "item_key", source, run_id, rows)
+def write(conn: Connection, source: str, run_id: int, rows: list[dict], _mapping=None) -> int:
+    """Replace the items with the same natural key, whoever delivered them, with their themes
+    (computed again by the next compute)."""
+    return natural_keys.replace(conn, FeedbackItem, source, run_id, rows, dependants=[FeedbackItemTheme.feedback_item_id])
 
 
 def load(engine: Engine, path: Path, mapping: FeedbackMapping | str | Path, source: str | None = None) -> LoadReport:

@@ -36,4 +36,4 @@ def local_time(raw: str, date_format: str, timezone: str, input_timezone: str | 
         raise ValueError(f"cannot read {raw!r} as {expected}") from None
     if stamp.tzinfo is None:
         stamp = stamp.replace(tzinfo=zoneinfo.ZoneInfo(input_timezone or timezone))
-    return stamp.astimezone(dt.timezone.utc), stamp.astimezone(zoneinfo.ZoneInfo(timezone)).date()
+    return stamp.astimezone(dt.UTC), stamp.astimezone(zoneinfo.ZoneInfo(timezone)).date()

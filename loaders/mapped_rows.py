@@ -1,21 +1,19 @@
 """What the mapped loaders (cases, contacts, feedback, employee, published) share: the row problem
 they raise, reading a mapped value or time from a row, reading a file into keyed chunks, and
-replacing rows by natural key."""
+running a load. Rows are replaced by natural key, whoever delivered them (natural_keys.py)."""
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, delete, insert
+from sqlalchemy import Engine
 
 from cxdash.errors import UserError
-from cxdash.mappings import Source, SubmittedAt, load_any_mapping
 from cxdash.loaders.csv_reader import iter_records, read_header, require_columns
 from cxdash.loaders.fields import local_time
 from cxdash.loaders.runner import Chunk, LoadReport, Rejection, run_load
-
-DELETE_BATCH = 500
+from cxdash.mappings import Source, SubmittedAt, load_any_mapping
 
 
 class RowProblem(ValueError):
@@ -53,16 +51,6 @@ def mapped_time(values: dict, spec: SubmittedAt | None, required: bool) -> tuple
         return local_time(raw, spec.date_format, spec.timezone, spec.input_timezone)
     except ValueError as exc:
         raise RowProblem(spec.column, str(exc)) from None
-
-
-def replace_by_key(conn: Connection, model, key: str, source: str, run_id: int, rows: list[dict]) -> int:
-    """Delete the source's rows with the same natural keys, then insert: a re-run never duplicates."""
-    keys = [r[key] for r in rows]
-    column = getattr(model, key)
-    for start in range(0, len(keys), DELETE_BATCH):
-        conn.execute(delete(model).where(model.source == source, column.in_(keys[start:start + DELETE_BATCH])))
-    conn.execute(insert(model), [{**r, "source": source, "load_run_id": run_id} for r in rows])
-    return len(rows)
 
 
 class NothingToStore(Exception):
@@ -117,7 +105,8 @@ def load_mapped(engine: Engine, path: Path, mapping, model: type, *, kind: str, 
                 source: str | None = None, parameters: dict | None = None) -> LoadReport:
     """Load one file of a mapped kind: the mapping (a model, a name in config/mappings or a YAML
     path) must be of ``model``'s kind; the run is 'unchanged' only for the same bytes, mapping and
-    ``parameters``. ``chunks(path, mapping)`` reads; ``write(conn, source, run_id, rows)`` stores."""
+    ``parameters``. ``chunks(path, mapping)`` reads; ``write(conn, source, run_id, rows, mapping)``
+    stores, replacing by natural key whoever delivered the rows before."""
     if not isinstance(mapping, model):
         name = mapping
         mapping = load_any_mapping(name)
@@ -127,4 +116,4 @@ def load_mapped(engine: Engine, path: Path, mapping, model: type, *, kind: str, 
     return run_load(engine, source=source, kind=kind, path=Path(path),
                     parameters={"mapping": mapping.model_dump(mode="json"), **(parameters or {})},
                     chunks=lambda p: chunks(p, mapping),
-                    write=lambda conn, run_id, rows: write(conn, source, run_id, rows))
+                    write=lambda conn, run_id, rows: write(conn, source, run_id, rows, mapping))

@@ -7,7 +7,8 @@ assessed_by. A row is rejected, naming its line, column and reason, when a value
 model's, the evidence is longer than 4000 characters, the row does not line up with the header,
 or the same year, dimension and level was already given on an earlier line. Evidence is redacted
 before it is stored or kept in a rejection. A rating replaces the stored one of the same year,
-dimension and level, so a re-run never duplicates.
+dimension and level, whoever rated it (the page or any file), so neither a re-run nor another
+source name duplicates.
 """
 from __future__ import annotations
 
@@ -18,11 +19,11 @@ from sqlalchemy import Connection, Engine
 
 from cxdash.db import maturity_queries
 from cxdash.errors import FieldError
-from cxdash.maturity import MaturityModel, checked_rating, load_model
-from cxdash.redaction import redact
 from cxdash.loaders.csv_reader import iter_rows, read_header, require_columns, row_width_problem
 from cxdash.loaders.runner import Chunk, LoadReport, Rejection, run_load
+from cxdash.maturity import MaturityModel, checked_rating, load_model
 from cxdash.metrics.fiscal import FiscalQuarter
+from cxdash.redaction import redact
 
 KIND = "maturity"
 REQUIRED = ["fiscal_year", "dimension", "level", "status"]

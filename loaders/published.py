@@ -20,10 +20,11 @@ from sqlalchemy import Connection, Engine
 
 from cxdash.channels import ALL, TOUCHPOINTS_CHANNELS
 from cxdash.db.models import PublishedValue
-from cxdash.mappings import PublishedMapping
+from cxdash.loaders import natural_keys
 from cxdash.loaders.csv_reader import iter_records, read_header, require_columns
-from cxdash.loaders.mapped_rows import RowProblem, load_mapped, mapped_value, replace_by_key
+from cxdash.loaders.mapped_rows import RowProblem, load_mapped, mapped_value
 from cxdash.loaders.runner import Chunk, LoadReport, Rejection
+from cxdash.mappings import PublishedMapping
 from cxdash.metrics.fiscal import FiscalQuarter
 
 KIND = "published"
@@ -138,9 +139,20 @@ def chunks(path: Path, mapping: PublishedMapping) -> Iterator[Chunk]:
     yield chunk
 
 
-def write(conn: Connection, source: str, run_id: int, rows: list[dict]) -> int:
-    """Replace every stored figure of the file's quarters and cells, so a figure now 'No Data' goes too."""
-    return replace_by_key(conn, PublishedValue, "record_key", source, run_id, rows)
+def indicators(mapping: PublishedMapping) -> list[str]:
+    """Every indicator the mapping can store."""
+    return list(mapping.values) if mapping.values is not None else list(dict.fromkeys(mapping.long.names.values()))
+
+
+def write(conn: Connection, source: str, run_id: int, rows: list[dict], mapping: PublishedMapping) -> int:
+    """Replace the mapping's figures of the file's quarters and cells, whoever delivered them, so a
+    figure now 'No Data' goes too; other indicators of the same cells (another file's) stay."""
+    if not rows:
+        return 0
+    natural_keys.delete_where_in(conn, PublishedValue, "record_key", [r["record_key"] for r in rows],
+                                 PublishedValue.indicator.in_(indicators(mapping)))
+    natural_keys.insert_rows(conn, PublishedValue, source, run_id, rows)
+    return len(rows)
 
 
 def load(engine: Engine, path: Path, mapping: PublishedMapping | str | Path, source: str | None = None) -> LoadReport:

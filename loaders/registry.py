@@ -14,8 +14,8 @@ from sqlalchemy import Engine
 
 from cxdash.catalogue import Catalogue
 from cxdash.errors import UserError
-from cxdash.mappings import load_any_mapping
 from cxdash.loaders.runner import LoadReport
+from cxdash.mappings import load_any_mapping
 
 MAPPED_LOADERS = {"cases": "cxdash.loaders.cases", "contacts": "cxdash.loaders.contacts", "feedback": "cxdash.loaders.feedback",
                   "employee": "cxdash.loaders.employee", "published": "cxdash.loaders.published"}
@@ -44,8 +44,8 @@ def file_loader(kind: str, engine: Engine, catalogue: Catalogue, *, source: str 
             engine, path, catalogue, provider=provider, service=service, channel=channel, quarter=fq,
             stage=stage, source=source or kind, trust_scale=trust_scale)
     if kind == "maturity":
-        from cxdash.maturity import load_model
         from cxdash.loaders import maturity
+        from cxdash.maturity import load_model
         model = load_model()  # config/maturity.yaml (CXDASH_CONFIG_DIR): checked before any file is read
         return lambda path: maturity.load(engine, path, model, source=source or kind)
     if not mapping:

@@ -2,8 +2,9 @@
 
 A load is one transaction: the good rows, the rejected rows with their reasons and the run's
 totals land together or not at all. A file whose bytes were already loaded successfully for the
-same source is recorded as 'unchanged' and adds nothing; a changed file replaces rows by their
-natural keys, so a re-run never duplicates.
+same source is recorded as 'unchanged' and adds nothing; any other load replaces rows by their
+natural keys whoever delivered them (natural_keys.py), so neither a re-run nor the same file
+under another source name duplicates a fact.
 """
 from __future__ import annotations
 
@@ -69,7 +70,7 @@ def file_sha256(path: Path) -> str:
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 def run_load(
@@ -85,7 +86,8 @@ def run_load(
     """Load one file: ``chunks`` reads and validates, ``write`` stores one chunk's good rows.
 
     The load is 'unchanged' (and adds nothing) when the source's latest successful load had
-    the same file bytes and the same ``parameters``; otherwise rows replace by natural key.
+    the same file bytes and the same ``parameters``; otherwise rows replace by natural key,
+    whichever source stored them.
     """
     path = Path(path)
     if not path.is_file():

@@ -16,13 +16,13 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from cxdash.catalogue import Catalogue, Service
-from cxdash.errors import UserError
-from cxdash.mappings import KIND, Mapping, Question, Source, load_mapping
 from cxdash.channels import normalise_channel
+from cxdash.errors import UserError
 from cxdash.loaders.csv_reader import iter_records, read_header
 from cxdash.loaders.fields import local_time
 from cxdash.loaders.responses_store import KEY_LENGTH, SEGMENT_LENGTH, write_responses
 from cxdash.loaders.runner import Chunk, LoadReport, Rejection, run_load
+from cxdash.mappings import KIND, Mapping, Question, Source, load_mapping
 from cxdash.metrics.a11_scores import BINARY
 from cxdash.metrics.fiscal import FiscalQuarter
 
@@ -274,8 +274,9 @@ def load(engine: Engine, path: Path, catalogue: Catalogue, mapping: Mapping | st
          stage: str | None = None, source: str | None = None) -> LoadReport:
     """Load one export through a mapping (a Mapping, or a mapping name or YAML path).
 
-    ``source`` defaults to the mapping's source (or its name): responses with the same key
-    in the same source replace each other. rows_loaded counts responses.
+    ``source`` defaults to the mapping's source (or its name) and records who delivered the
+    responses; a response with the same key, provider and service replaces the stored one,
+    whatever its source. rows_loaded counts responses.
     """
     if not isinstance(mapping, Mapping):
         mapping = load_mapping(mapping)

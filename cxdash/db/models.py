@@ -4,8 +4,20 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import (
-    BigInteger, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, LargeBinary, MetaData, Numeric,
-    String, Text, UniqueConstraint,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -23,7 +35,7 @@ class Base(DeclarativeBase):
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 class LoadRun(Base):
@@ -62,16 +74,21 @@ class RejectedRow(Base):
 
 
 class A11QuarterlyCount(Base):
-    """Generation-1 A-11 quarterly counts: one row per collection (Touchpoints record) and question."""
+    """Generation-1 A-11 quarterly counts: one row per collection (Touchpoints record) and question.
+
+    Natural key: the Touchpoints record id and the question number. Touchpoints ids are unique
+    across Touchpoints, so a record is one fact whichever source delivered it: a later delivery
+    replaces all of the record's questions (``source`` says who delivered it last)."""
 
     __tablename__ = "a11_quarterly_count"
+    NATURAL_KEY = ("record_key", "question_no")
     __table_args__ = (
-        UniqueConstraint("source", "record_key", "question_no", name="uq_a11_quarterly_count_natural"),
+        UniqueConstraint(*NATURAL_KEY, name="uq_a11_quarterly_count_natural"),
         Index("ix_a11_quarterly_count_cell", "fiscal_year", "fiscal_quarter", "service", "channel"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     load_run_id: Mapped[int] = mapped_column(ForeignKey("load_run.id"), index=True)
-    source: Mapped[str] = mapped_column(String(200))
+    source: Mapped[str] = mapped_column(String(200))  # the source that delivered it last (not part of its key)
     record_key: Mapped[str] = mapped_column(String(100))
     line: Mapped[int] = mapped_column(Integer)
     fiscal_year: Mapped[int] = mapped_column(Integer)
@@ -98,16 +115,23 @@ class A11QuarterlyCount(Base):
 
 
 class SurveyResponse(Base):
-    """One respondent's submission (generation-2 upload or any mapped export)."""
+    """One respondent's submission (generation-2 upload or any mapped export).
+
+    Natural key: the response id within its provider and service. A response id is only unique
+    within the form that collected it (an A-11 v2 upload's ``external_id`` names no service at
+    all), and a form serves one service, which a response never changes; so the service keeps
+    two forms' ids apart while any delivery of the same response replaces it, whatever its
+    source (``source`` says who delivered it last)."""
 
     __tablename__ = "survey_response"
+    NATURAL_KEY = ("response_key", "provider", "service")
     __table_args__ = (
-        UniqueConstraint("source", "response_key", name="uq_survey_response_natural"),
+        UniqueConstraint(*NATURAL_KEY, name="uq_survey_response_natural"),
         Index("ix_survey_response_cell", "fiscal_year", "fiscal_quarter", "service", "channel"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     load_run_id: Mapped[int] = mapped_column(ForeignKey("load_run.id"), index=True)
-    source: Mapped[str] = mapped_column(String(200))
+    source: Mapped[str] = mapped_column(String(200))  # the source that delivered it last (not part of its key)
     response_key: Mapped[str] = mapped_column(String(200))
     line: Mapped[int] = mapped_column(Integer)
     submitted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
@@ -316,17 +340,23 @@ class CaseRecord(Base):
     """A service request or case (transactional/operational data), one row per case.
 
     Local dates and whole days are stored at load time so every indicator is a portable
-    GROUP BY: no date arithmetic in SQL."""
+    GROUP BY: no date arithmetic in SQL.
+
+    Natural key: the case id alone. A case system's ids are unique within it, and a case's
+    agency, type and status change between exports (a transferred request keeps its number),
+    so nothing else may be part of its identity; a later delivery replaces it, whatever its
+    source (``source`` says who delivered it last)."""
 
     __tablename__ = "case_record"
+    NATURAL_KEY = ("case_key",)
     __table_args__ = (
-        UniqueConstraint("source", "case_key", name="uq_case_record_natural"),
+        UniqueConstraint(*NATURAL_KEY, name="uq_case_record_natural"),
         Index("ix_case_record_created", "created_date"),
         Index("ix_case_record_closed", "closed_date"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     load_run_id: Mapped[int] = mapped_column(ForeignKey("load_run.id"), index=True)
-    source: Mapped[str] = mapped_column(String(200))
+    source: Mapped[str] = mapped_column(String(200))  # the source that delivered it last (not part of its key)
     case_key: Mapped[str] = mapped_column(String(200))
     line: Mapped[int] = mapped_column(Integer)
     provider: Mapped[str] = mapped_column(String(300))
@@ -374,16 +404,22 @@ class ContactInterval(Base):
     """Contact-centre counts for one interval (e.g. 30 minutes or a day) of one queue.
 
     Totals, not averages, are stored (answer seconds summed over answered calls), so every
-    roll-up is exact: average speed of answer = answer_seconds / answered."""
+    roll-up is exact: average speed of answer = answer_seconds / answered.
+
+    Natural key: the interval key (the mapping's key columns, e.g. interval start and queue)
+    within its provider and service: queue names are only unique within one contact centre,
+    which serves one service. A later delivery replaces the interval, whatever its source
+    (``source`` says who delivered it last)."""
 
     __tablename__ = "contact_interval"
+    NATURAL_KEY = ("interval_key", "provider", "service")
     __table_args__ = (
-        UniqueConstraint("source", "interval_key", name="uq_contact_interval_natural"),
+        UniqueConstraint(*NATURAL_KEY, name="uq_contact_interval_natural"),
         Index("ix_contact_interval_quarter", "fiscal_year", "fiscal_quarter"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     load_run_id: Mapped[int] = mapped_column(ForeignKey("load_run.id"), index=True)
-    source: Mapped[str] = mapped_column(String(200))
+    source: Mapped[str] = mapped_column(String(200))  # the source that delivered it last (not part of its key)
     interval_key: Mapped[str] = mapped_column(String(300))
     line: Mapped[int] = mapped_column(Integer)
     provider: Mapped[str] = mapped_column(String(300))
@@ -404,16 +440,22 @@ class ContactInterval(Base):
 
 
 class FeedbackItem(Base):
-    """One piece of unprompted feedback or survey free text, stored only after redaction."""
+    """One piece of unprompted feedback or survey free text, stored only after redaction.
+
+    Natural key: the item id (a complaint number, a survey response id) within its provider and
+    service, since such ids are only unique within the system or form that issued them. A later
+    delivery replaces the item and its computed themes, whatever its source (``source`` says
+    who delivered it last)."""
 
     __tablename__ = "feedback_item"
+    NATURAL_KEY = ("item_key", "provider", "service")
     __table_args__ = (
-        UniqueConstraint("source", "item_key", name="uq_feedback_item_natural"),
+        UniqueConstraint(*NATURAL_KEY, name="uq_feedback_item_natural"),
         Index("ix_feedback_item_quarter", "fiscal_year", "fiscal_quarter"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     load_run_id: Mapped[int] = mapped_column(ForeignKey("load_run.id"), index=True)
-    source: Mapped[str] = mapped_column(String(200))
+    source: Mapped[str] = mapped_column(String(200))  # the source that delivered it last (not part of its key)
     item_key: Mapped[str] = mapped_column(String(200))
     line: Mapped[int] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(50))  # complaint, comment, compliment, survey free text ...
@@ -452,16 +494,20 @@ class FeedbackItemTheme(Base):
 
 class EmployeeIndex(Base):
     """An employee-experience index (e.g. FEVS engagement) for an organisational unit and year,
-    attached to the services the unit delivers (service 'all' when the unit maps to none)."""
+    attached to the services the unit delivers (service 'all' when the unit maps to none).
+
+    Natural key: unit code, survey year and index, once per provider and service the value is
+    attached to. A later delivery of a unit replaces its values of the years the file covers,
+    whatever its source (``source`` says who delivered it last)."""
 
     __tablename__ = "employee_index"
+    NATURAL_KEY = ("unit_code", "survey_year", "indicator", "provider", "service")
     __table_args__ = (
-        UniqueConstraint("source", "unit_code", "survey_year", "indicator", "provider", "service",
-                         name="uq_employee_index_natural"),
+        UniqueConstraint(*NATURAL_KEY, name="uq_employee_index_natural"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     load_run_id: Mapped[int] = mapped_column(ForeignKey("load_run.id"), index=True)
-    source: Mapped[str] = mapped_column(String(200))
+    source: Mapped[str] = mapped_column(String(200))  # the source that delivered it last (not part of its key)
     line: Mapped[int] = mapped_column(Integer)
     unit_code: Mapped[str] = mapped_column(String(100))
     unit_name: Mapped[str] = mapped_column(String(500))
@@ -478,15 +524,21 @@ class EmployeeIndex(Base):
 
 class PublishedValue(Base):
     """A published aggregate figure (e.g. a performance.gov mean score or response rate) for one
-    fiscal quarter and cell, stored as published: without response counts it is never combined."""
+    fiscal quarter and cell, stored as published: without response counts it is never combined.
+
+    Natural key: the quarter and cell (``record_key``) and the indicator. Two files may publish
+    different indicators of one quarter and cell (volumes, mean scores); a later delivery
+    replaces only the indicators its mapping publishes, whatever its source (``source`` says
+    who delivered it last)."""
 
     __tablename__ = "published_value"
+    NATURAL_KEY = ("record_key", "indicator")
     __table_args__ = (
-        UniqueConstraint("source", "record_key", "indicator", name="uq_published_value_natural"),
+        UniqueConstraint(*NATURAL_KEY, name="uq_published_value_natural"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     load_run_id: Mapped[int] = mapped_column(ForeignKey("load_run.id"), index=True)
-    source: Mapped[str] = mapped_column(String(200))
+    source: Mapped[str] = mapped_column(String(200))  # the source that delivered it last (not part of its key)
     record_key: Mapped[str] = mapped_column(String(300))  # fiscal year|quarter|provider|service|channel|stage
     line: Mapped[int] = mapped_column(Integer)
     provider: Mapped[str] = mapped_column(String(300))
@@ -649,10 +701,14 @@ class InitiativeMeasure(Base):
 
 class MaturityRating(Base):
     """A fiscal year's self-assessment of one CX dimension at one maturity level: met, partly
-    met or not met, with the evidence."""
+    met or not met, with the evidence.
+
+    Natural key: fiscal year, dimension and level; a rating from the page or from any file
+    replaces the stored one (``source`` says which of the two rated it last)."""
 
     __tablename__ = "maturity_rating"
-    __table_args__ = (UniqueConstraint("fiscal_year", "dimension", "level", name="uq_maturity_rating_level"),)
+    NATURAL_KEY = ("fiscal_year", "dimension", "level")
+    __table_args__ = (UniqueConstraint(*NATURAL_KEY, name="uq_maturity_rating_level"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     fiscal_year: Mapped[int] = mapped_column(Integer)
     dimension: Mapped[str] = mapped_column(String(100))  # a dimension id from config/maturity.yaml

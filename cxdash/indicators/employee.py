@@ -9,11 +9,13 @@ share of a unit's respondents, so weighting by respondents approximates the shar
 of them). Nobody is counted twice:
 
 1. Each unit once. A unit delivering two services is stored once per service; the provider
-   and overall roll-ups take each unit (source, unit code) once, not once per service.
+   and overall roll-ups take each unit (its code) once, not once per service. A unit code is
+   the unit's identity whichever source delivered it (as in the stored natural key).
 2. No unit inside another. Unit codes are hierarchical (FEVS sorting codes: CM09 contains
    CM0904, which contains CM090401). Within any group, a unit whose code begins with the code
-   of another unit of the same source in that group is already counted in that unit's index
-   and is left out. (So codes must not be mere siblings sharing a prefix, such as A1 and A10.)
+   of another unit in that group is already counted in that unit's index and is left out,
+   whichever sources delivered the two. (So codes must not be mere siblings sharing a prefix,
+   such as A1 and A10.)
 3. The overall roll-up (provider 'all') takes the units a mapping assigns to providers. Units
    loaded under their own names are kept as their own providers but left out of the overall:
    such a unit may contain the mapped ones without sharing their code (FEVS 'GOV',
@@ -40,8 +42,8 @@ PER = ["fiscal_year", "fiscal_quarter", "indicator"]
 
 
 def outermost(units: pd.DataFrame, group: list[str]) -> pd.Series:
-    """True for each unit not inside another unit of its group and source (by code prefix)."""
-    scopes = list(zip(*(units[c] for c in [*group, "source"])))
+    """True for each unit not inside another unit of its group (by code prefix)."""
+    scopes = list(zip(*(units[c] for c in group)))
     codes = units["unit_code"].tolist()
     present = set(zip(scopes, codes))
     return pd.Series([not any((scope, code[:k]) in present for k in range(1, len(code)))
@@ -54,7 +56,7 @@ def combine(stored: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     group = [*keys, *PER]
     if stored.empty:
         return pd.DataFrame(columns=[*group, "value", "n"])
-    units = stored.drop_duplicates([*group, "source", "unit_code"])
+    units = stored.drop_duplicates([*group, "unit_code"])
     units = units[outermost(units, group)]
     counted = units["respondents"].fillna(0) > 0
     any_counted = counted.groupby([units[c] for c in group]).transform("any")
