@@ -15,10 +15,10 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from cxdash import paths
 from cxdash.catalogue import QUESTIONS, load_yaml_as, parse_yaml
 from cxdash.channels import TOUCHPOINTS_CHANNELS
 from cxdash.errors import UserError
-from cxdash import paths
 from cxdash.metrics.a11_scores import QUESTION_NAMES
 
 KIND = "survey-responses"
@@ -71,7 +71,7 @@ class Source(_Strict):
     values: dict[str, str] | None = None
 
     @model_validator(mode="after")
-    def _one_of(self) -> "Source":
+    def _one_of(self) -> Source:
         if (self.value is None) == (self.column is None):
             raise ValueError("give either value (a fixed value) or column (a column of the file), not both or neither")
         if self.values is not None and self.column is None:
@@ -100,13 +100,13 @@ class Question(_Strict):
 
 
 class _ExportMapping(_Strict):
-    """What every mapping has: a name, the natural-key namespace, the columns deliberately not
-    stored, and the columns it reads (a column may not be both read and ignored)."""
+    """What every mapping has: a name, the source name its loads are recorded under, the columns
+    deliberately not stored, and the columns it reads (a column may not be both read and ignored)."""
 
     name: str = Field(min_length=1)
     source: str | None = Field(
-        None, min_length=1, description="natural-key namespace (default: name); give two export shapes of one "
-                                        "form the same source so loading both never counts a row twice")
+        None, min_length=1, description="the source name loads are recorded under (default: name); facts are "
+                                        "identified by their natural keys whatever the source")
     ignore: list[str] = Field(default_factory=list, description="columns deliberately not stored")
 
     @property
@@ -255,7 +255,7 @@ class ContactMapping(_ExportMapping):
     resolution_known: str | None = Field(None, min_length=1)
 
     @model_validator(mode="after")
-    def _resolution_pair(self) -> "ContactMapping":
+    def _resolution_pair(self) -> ContactMapping:
         if (self.resolved_first_contact is None) != (self.resolution_known is None):
             raise ValueError("give both resolved_first_contact and resolution_known, or neither")
         return self
