@@ -17,10 +17,10 @@ from pathlib import Path
 from cxdash import paths
 from cxdash.catalogue import load_catalogue
 from cxdash.compute import compute
-from cxdash.db.engine import make_engine, upgrade
-from cxdash.sources import load_sources, run_source
 from cxdash.dashboard import callbacks, data
 from cxdash.dashboard.app import create_app
+from cxdash.db.engine import make_engine, upgrade
+from cxdash.sources import load_sources, run_source
 
 SOURCES = ["sample-a11-quarterly", "a11-survey-responses-example", "example-contact-centre", "example-complaints",
            "a11-survey-free-text", "boston-311"]

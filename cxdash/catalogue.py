@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from cxdash.channels import ALL, CHANNELS
 from cxdash.errors import UserError
 from cxdash.metrics.a11_scores import DRIVERS
+from cxdash.metrics.names import name_key
 
 _SLUG = r"^[a-z0-9][a-z0-9._-]*$"
 _FY = re.compile(r"^FY\d{4}$")
@@ -55,7 +56,7 @@ class Service(_Strict):
         return channels
 
     @model_validator(mode="after")
-    def _stages_consistent(self) -> "Service":
+    def _stages_consistent(self) -> Service:
         if len(set(self.stages)) != len(self.stages):
             raise ValueError("stages must be unique")
         if self.default_stage is not None and self.default_stage not in self.stages:
@@ -126,7 +127,7 @@ class Measure(_Strict):
         return targets
 
     @model_validator(mode="after")
-    def _unit_matches(self) -> "Measure":
+    def _unit_matches(self) -> Measure:
         expected = "percent" if self.params.statistic == "pct_agree" else "points"
         if self.unit != expected:
             raise ValueError(f"unit must be {expected!r} for statistic {self.params.statistic!r}")
@@ -163,13 +164,13 @@ class Catalogue(_Strict):
     goals: list[Goal] = Field(min_length=1)
 
     @model_validator(mode="after")
-    def _references(self) -> "Catalogue":
+    def _references(self) -> Catalogue:
         services = {s.id: s for s in self.services}
         if len(services) != len(self.services):
             raise ValueError("service ids must be unique")
-        names = [(s.provider, s.name) for s in self.services]
+        names = [(name_key(s.provider), name_key(s.name)) for s in self.services]
         if len(set(names)) != len(names):
-            raise ValueError("each (provider, name) pair may be listed once")
+            raise ValueError("each (provider, name) pair may be listed once (ignoring case and spacing)")
         seen: set[str] = set()
         for measure in self.measures:
             if measure.id in seen:
@@ -198,15 +199,16 @@ class Catalogue(_Strict):
         return next(s for s in self.services if s.id == service_id)
 
     def find_service(self, provider: str, name: str) -> Service | None:
-        """The catalogue entry for a service as the data names it (provider and name)."""
-        def norm(text: str) -> str:
-            return " ".join(text.split()).casefold()
+        """The catalogue entry for a service as the data names it (provider and name, matched by
+        name_key: case and spacing do not matter)."""
+        key = (name_key(provider), name_key(name))
+        return next((s for s in self.services if (name_key(s.provider), name_key(s.name)) == key), None)
 
-        key = (norm(provider), norm(name))
-        for s in self.services:
-            if (norm(s.provider), norm(s.name)) == key:
-                return s
-        return None
+    def services_named(self, provider: str, service: str) -> list[Service]:
+        """The services in a filter scope ('all' for either part), matched by name_key."""
+        return [s for s in self.services
+                if (provider == ALL or name_key(s.provider) == name_key(provider))
+                and (service == ALL or name_key(s.name) == name_key(service))]
 
     def stage_fingerprint(self) -> str:
         """Changes when the way loaders assign journey stages changes (a reload re-stages rows)."""

@@ -12,13 +12,16 @@ from sqlalchemy import Engine
 
 from cxdash.analyses import analysis_rows
 from cxdash.catalogue import Catalogue, Measure
+from cxdash.cells import clean as _clean
+from cxdash.cells import rolled, rollup_levels
 from cxdash.channels import ALL
-from cxdash.cells import clean as _clean, rolled, rollup_levels
 from cxdash.db import analysis_queries, queries
 from cxdash.indicators import indicator_rows
 from cxdash.metrics.a11_scores import rollup, score_counts
 from cxdash.metrics.measures import quarterly_series
+from cxdash.metrics.names import name_key
 from cxdash.metrics.status import measure_status
+
 
 @dataclass
 class ComputeReport:
@@ -70,10 +73,9 @@ def expand_scopes(counts: pd.DataFrame) -> pd.DataFrame:
 
 def measure_rows(measure: Measure, catalogue: Catalogue, counts: pd.DataFrame, now: dt.datetime) -> list[dict]:
     settings = catalogue.settings
-    services = [catalogue.service(s) for s in measure.services]
-    covered = pd.Series(False, index=counts.index)
-    for s in services:
-        covered |= counts["provider"].str.casefold().eq(s.provider.casefold()) & counts["service"].str.casefold().eq(s.name.casefold())
+    wanted = {(name_key(s.provider), name_key(s.name)) for s in (catalogue.service(i) for i in measure.services)}
+    keys = zip(counts["provider"].map(name_key), counts["service"].map(name_key))
+    covered = pd.Series([k in wanted for k in keys], index=counts.index, dtype=bool)
     mine = counts[covered & counts["question"].eq(measure.params.question)]
     if measure.params.channel != ALL:
         mine = mine[mine["channel"].eq(measure.params.channel)]
@@ -99,7 +101,7 @@ def measure_rows(measure: Measure, catalogue: Catalogue, counts: pd.DataFrame, n
 def compute(engine: Engine, catalogue: Catalogue) -> ComputeReport:
     """Recompute every score cell and measure result in one transaction."""
     settings = catalogue.settings
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     with engine.connect() as conn:
         counts = attach_wordings(queries.survey_counts(conn), queries.survey_wordings(conn))
     cells = score_cells(counts, settings.min_n, settings.alpha) if not counts.empty else pd.DataFrame()

@@ -10,9 +10,9 @@ from sqlalchemy import Engine
 
 from cxdash.db import queries
 from cxdash.kinds import SURVEY_KINDS
-from cxdash.sources import Sources
 from cxdash.metrics.freshness import freshness, worst
 from cxdash.metrics.quality import source_checks
+from cxdash.sources import Sources
 
 PANELS = {  # which kinds of source feed each panel of the pages
     "survey": (*SURVEY_KINDS, "published"),
@@ -35,7 +35,7 @@ def _utc(value) -> dt.datetime | None:
 
 
 def source_health(engine: Engine, sources: Sources, now: dt.datetime | None = None) -> pd.DataFrame:
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or dt.datetime.now(dt.UTC)
     with engine.connect() as conn:
         loads = queries.latest_load_runs(conn)
         jobs = queries.latest_job_runs(conn)

@@ -18,9 +18,9 @@ from cxdash import paths
 from cxdash.catalogue import Catalogue, load_yaml_as
 from cxdash.db import maturity_queries
 from cxdash.errors import FieldError
-from cxdash.redaction import checked_text
 from cxdash.metrics import maturity as levels_of
 from cxdash.metrics.fiscal import FiscalQuarter
+from cxdash.redaction import checked_text
 
 MAX_EVIDENCE = 4000
 MAX_ASSESSED_BY = 200

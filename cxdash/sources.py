@@ -54,7 +54,7 @@ class Location(_Strict):
     url: str | None = Field(None, min_length=1)
 
     @model_validator(mode="after")
-    def _exactly_one(self) -> "Location":
+    def _exactly_one(self) -> Location:
         given = [k for k in ("files", "excel", "sql") if getattr(self, k)]
         if len(given) != 1:
             raise ValueError("give exactly one of files (a glob), excel (a workbook) or sql (a query)")
@@ -111,7 +111,7 @@ class SourceConfig(_Strict):
         return value
 
     @model_validator(mode="after")
-    def _consistent(self) -> "SourceConfig":
+    def _consistent(self) -> SourceConfig:
         if self.schedule is not None:
             cron_trigger(self.schedule, self.timezone)  # raises ValueError naming the problem
         needs_mapping = self.kind in MAPPED_KINDS or self.kind == "survey-responses"

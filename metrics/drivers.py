@@ -132,7 +132,7 @@ def key_drivers(responses: pd.DataFrame, outcome: str, drivers: Sequence[str], m
         row["n"] = n
 
     if n < threshold:
-        for name, row in rows.items():
+        for row in rows.values():
             if row["note"] != NOT_ASKED:
                 row["note"] = too_few_note(threshold)
         return _frame(rows)

@@ -21,7 +21,7 @@ class FiscalQuarter:
             raise ValueError(f"fiscal quarter must be 1-4, got {self.quarter}")
 
     @classmethod
-    def parse(cls, label: str) -> "FiscalQuarter":
+    def parse(cls, label: str) -> FiscalQuarter:
         """Parse 'FY2022Q3' (also 'FY2022 Q3', 'fy2022-q3')."""
         match = _LABEL.match(label or "")
         if not match:
@@ -29,14 +29,14 @@ class FiscalQuarter:
         return cls(int(match.group(1)), int(match.group(2)))
 
     @classmethod
-    def of_date(cls, day: dt.date) -> "FiscalQuarter":
+    def of_date(cls, day: dt.date) -> FiscalQuarter:
         """The fiscal quarter a calendar date falls in."""
         year = day.year + 1 if day.month >= 10 else day.year
         quarter = ((day.month - 10) % 12) // 3 + 1
         return cls(year, quarter)
 
     @classmethod
-    def from_index(cls, index: int) -> "FiscalQuarter":
+    def from_index(cls, index: int) -> FiscalQuarter:
         """Inverse of ``index``: quarters counted from year 0, so differences are quarter gaps."""
         return cls(index // 4, index % 4 + 1)
 
@@ -56,10 +56,10 @@ class FiscalQuarter:
         month = start.month + 2
         return dt.date(start.year, month, calendar.monthrange(start.year, month)[1])
 
-    def next(self, n: int = 1) -> "FiscalQuarter":
+    def next(self, n: int = 1) -> FiscalQuarter:
         return self.previous(-n)
 
-    def previous(self, n: int = 1) -> "FiscalQuarter":
+    def previous(self, n: int = 1) -> FiscalQuarter:
         return FiscalQuarter.from_index(self.index - n)
 
     @property
@@ -70,7 +70,7 @@ class FiscalQuarter:
     def display(self) -> str:
         return f"FY{self.year} Q{self.quarter}"
 
-    def __lt__(self, other: "FiscalQuarter") -> bool:
+    def __lt__(self, other: FiscalQuarter) -> bool:
         return (self.year, self.quarter) < (other.year, other.quarter)
 
     def __str__(self) -> str:

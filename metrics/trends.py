@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 from statsmodels.stats.contingency_tables import Table
 
-from cxdash.metrics.proportions import two_proportion_tests
 from cxdash.metrics.fiscal import FiscalQuarter
+from cxdash.metrics.proportions import two_proportion_tests
 
 YEAR, QUARTER = "fiscal_year", "fiscal_quarter"
 COLUMNS = [

@@ -8,8 +8,8 @@ import struct
 
 import pytest
 
-from cxdash.exports.chart_image import SLIDE
 from cxdash.dashboard.app import create_app
+from cxdash.exports.chart_image import SLIDE
 
 from .accessibility import axe_violations
 from .waiting import downloaded

@@ -9,8 +9,6 @@ import plotly.graph_objects as go
 import pytest
 from dash import dcc, html
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
-
 from cxdash import paths
 from cxdash.dashboard.components import (
     chart_with_table,
@@ -26,6 +24,8 @@ from cxdash.dashboard.components import (
     takeaway,
 )
 from cxdash.presentation.formatting import MINUS, format_value
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 ASSETS = paths.assets_dir()
 USWDS = ASSETS / "uswds"
@@ -151,7 +151,7 @@ def test_contrast_helper_matches_known_values():
 @pytest.mark.parametrize("modifier", ["on-track", "at-risk", "off-track", "no-data"])
 def test_status_tag_colours_meet_wcag_aa_text_contrast(modifier):
     css = OUR_CSS.read_text()
-    rule = re.search(r"\.cx-status--%s\s*\{([^}]*)\}" % modifier, css)
+    rule = re.search(rf"\.cx-status--{modifier}\s*\{{([^}}]*)\}}", css)
     assert rule, f"no rule for .cx-status--{modifier}"
     bg = re.search(r"background-color:\s*(#[0-9a-fA-F]{3,6})", rule.group(1)).group(1)
     fg = re.search(r"(?<![-\w])color:\s*(#[0-9a-fA-F]{3,6})", rule.group(1)).group(1)
@@ -438,7 +438,8 @@ def test_measure_card_content():
     assert one(trend, type_=html.Summary).children == "Trend as table"
     trend_rows = find(one(trend, type_=html.Tbody), type_=html.Tr)
     assert len(trend_rows) == len(make_card()["sparkline"])
-    assert visible_text(trend_rows[-1]) == make_card()["sparkline"][-1]["label"] + format_value(make_card()["sparkline"][-1]["value"], "percent")
+    last = make_card()["sparkline"][-1]
+    assert visible_text(trend_rows[-1]) == last["label"] + format_value(last["value"], "percent")
     assert one(wording, type_=html.Summary).children == "Question wording"
     assert visible_text(wording).endswith("commitment to Veterans.")
 

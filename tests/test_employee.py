@@ -275,7 +275,8 @@ def test_load_employee_command(tmp_path, fevs_long):
     nws = table[(table.indicator == "employee_engagement") & (table.provider == "National Weather Service")]
     expected = fevs_long[(fevs_long.unit_code == "CM0904") & (fevs_long.fiscal_year == 2022)
                          & (fevs_long.indicator == "employee_engagement")].iloc[0]
-    assert nws[["service", "value", "n", "unit"]].values.tolist() == [["all", pytest.approx(expected.value), expected.respondents, "percent"]]
+    assert nws[["service", "value", "n", "unit"]].values.tolist() == [
+        ["all", pytest.approx(expected.value), expected.respondents, "percent"]]
 
 
 def test_units_without_respondent_counts_weigh_in_only_when_none_has_one():

@@ -218,7 +218,7 @@ def test_overview_has_every_comparison_of_the_scope_largest_gap_first(app, loade
     assert len(rows) == families.ngroups > 10
     names = {equity.comparison_name(d, q): (d, q) for d, q in families.groups}
     gaps = []
-    for link, best, largest, tests, suppressed in rows:
+    for link, _best, largest, tests, suppressed in rows:
         dimension, question = names[link.children]
         mine = families.get_group((dimension, question))
         assert link.href == "/equity" + equity.query_string("FY2022Q4", ALL, ALL, dimension, question,

@@ -9,7 +9,7 @@ import pytest
 from cxdash.metrics.freshness import freshness, worst
 from cxdash.metrics.quality import classify_reason, quarter_gaps, source_checks
 
-NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 11, 25, 12, 0, tzinfo=dt.UTC)
 DAY = dt.timedelta(days=1)
 
 

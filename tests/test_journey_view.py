@@ -20,7 +20,7 @@ from cxdash.db import journey_queries, queries
 from cxdash.presentation import journey, scorecard
 from cxdash.presentation.heat_map import Cell
 
-from .conftest import CONFIG, QUARTERLY, SAMPLE, configured_sources
+from .conftest import CONFIG, QUARTERLY, configured_sources
 from .independent import wilson
 from .test_contacts import CONTACTS_CSV as CONTACTS
 from .test_contacts import _expected, _sample_frame
@@ -116,7 +116,7 @@ def test_trust_status_follows_the_catalogue_target_and_the_raw_counts(loaded, ca
 def test_the_three_quarters_cover_every_target_status(quarterly, yaml_catalogue):
     """The parametrised cases above are not all one status (the check could not fail otherwise)."""
     found = set()
-    for (provider, name), year, quarter in [(VHA, 2022, 1), (VHA, 2022, 2), (VBA, 2022, 2)]:
+    for (_provider, name), year, quarter in [(VHA, 2022, 1), (VHA, 2022, 2), (VBA, 2022, 2)]:
         _, measure = _measure(yaml_catalogue, name, "trust")
         x, n = agree(quarterly, name, year, quarter, 2)
         found.add(hand_status(x / n, measure["targets"][f"FY{year}"], measure["thresholds"]["at_risk_within"]))

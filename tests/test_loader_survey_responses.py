@@ -111,7 +111,7 @@ def answer_counts(engine) -> dict:
 
 def as_utc(value: dt.datetime) -> dt.datetime:
     """SQLite hands back the stored UTC time without its zone; PostgreSQL with it."""
-    return value.replace(tzinfo=dt.timezone.utc) if value.tzinfo is None else value.astimezone(dt.timezone.utc)
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
 
@@ -249,7 +249,7 @@ def test_rows_are_validated_and_good_rows_load(engine, tmp_path):
 
     assert sorted(responses) == ["R1", "R10", "R11", "R2"]
     r1, r2 = responses["R1"], responses["R2"]
-    assert as_utc(r1.submitted_at) == dt.datetime(2022, 10, 1, 3, 30, tzinfo=dt.timezone.utc)  # 23:30 EDT
+    assert as_utc(r1.submitted_at) == dt.datetime(2022, 10, 1, 3, 30, tzinfo=dt.UTC)  # 23:30 EDT
     assert (r1.fiscal_year, r1.fiscal_quarter, r1.channel, r1.stage, r1.agency) == (2022, 4, "computer", "Apply", "TBO")
     assert (r2.fiscal_year, r2.fiscal_quarter, r2.channel, r2.stage) == (2023, 1, "phone", "Wait")
     assert r1.service == SERVICE and r1.provider == PROVIDER and r1.source == "test-export"
@@ -328,6 +328,6 @@ def test_iso_dates_without_offset_use_input_timezone(engine, tmp_path):
         got = {k: (y, q, as_utc(t)) for k, y, q, t in conn.execute(select(
             SurveyResponse.response_key, SurveyResponse.fiscal_year, SurveyResponse.fiscal_quarter,
             SurveyResponse.submitted_at))}
-    assert got == {"A": (2022, 4, dt.datetime(2022, 10, 1, 3, 59, tzinfo=dt.timezone.utc)),
-                   "B": (2023, 1, dt.datetime(2022, 10, 1, 4, 0, tzinfo=dt.timezone.utc)),
-                   "C": (2023, 1, dt.datetime(2022, 10, 1, 11, 0, tzinfo=dt.timezone.utc))}
+    assert got == {"A": (2022, 4, dt.datetime(2022, 10, 1, 3, 59, tzinfo=dt.UTC)),
+                   "B": (2023, 1, dt.datetime(2022, 10, 1, 4, 0, tzinfo=dt.UTC)),
+                   "C": (2023, 1, dt.datetime(2022, 10, 1, 11, 0, tzinfo=dt.UTC))}

@@ -6,9 +6,10 @@ import csv
 import pytest
 import yaml
 
-from .conftest import CONFIG, SAMPLE
 from cxdash.errors import UserError
 from cxdash.mappings import Mapping, available_mappings, load_mapping
+
+from .conftest import CONFIG, SAMPLE
 
 SHIPPED = {"touchpoints-form-a11": "a11_v2_response_level_SYNTHETIC.csv",
            "touchpoints-form-a11-export2": "a11_v2_drivers_SYNTHETIC.csv"}
@@ -83,7 +84,8 @@ def test_good_mapping_loads(tmp_path):
     ({"questions__trust__scale": "7pt"}, "questions.trust.scale: Input should be '5pt' or 'binary'"),
     ({"questions__satisfction": {"column": "X", "scale": "5pt"}}, "questions.satisfction: unknown question 'satisfction'"),
     ({"questions__q2": {"column": "X", "scale": "5pt"}}, "questions.q2: unknown question 'q2' (q2 is named 'trust')"),
-    ({"questions__q9": {"column": "Satisfaction", "scale": "5pt"}}, "questions: column(s) ['Satisfaction'] mapped to more than one question"),
+    ({"questions__q9": {"column": "Satisfaction", "scale": "5pt"}},
+     "questions: column(s) ['Satisfaction'] mapped to more than one question"),
     ({"segmnts": ["Region"]}, "segmnts: Extra inputs are not permitted"),
     ({"kind": "quarterly"}, "kind: Input should be 'survey-responses'"),
     ({"submitted_at__timezone": "America/Nowhere"}, "submitted_at.timezone: unknown time zone 'America/Nowhere'"),

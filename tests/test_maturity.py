@@ -18,18 +18,23 @@ from dash import dcc, html, no_update
 from sqlalchemy import func, select
 
 from cxdash.cli import main
+from cxdash.dashboard.app import create_app
+from cxdash.dashboard.views import maturity as view
+from cxdash.dashboard.views import maturity_page
 from cxdash.db import maturity_queries
 from cxdash.db.models import LoadRun, MaturityRating, RejectedRow
 from cxdash.errors import UserError
 from cxdash.kinds import LOAD_KINDS
-from cxdash.maturity import (
-    MaturityModel, load_model, maturity_profile, measurement_evidence, profile_from_ratings, record_rating,
-)
-from cxdash.dashboard.app import create_app
-from cxdash.dashboard.views import maturity as view
-from cxdash.dashboard.views import maturity_page
 from cxdash.loaders import maturity as loader
 from cxdash.loaders.registry import file_loader
+from cxdash.maturity import (
+    MaturityModel,
+    load_model,
+    maturity_profile,
+    measurement_evidence,
+    profile_from_ratings,
+    record_rating,
+)
 from cxdash.metrics import maturity as levels
 from cxdash.metrics.fiscal import FiscalQuarter
 

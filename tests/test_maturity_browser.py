@@ -4,7 +4,6 @@ evidence for Measurement); a rating recorded through the form raises the level o
 fiscal year is in the address; axe-core finds nothing serious before and after."""
 from __future__ import annotations
 
-
 import pytest
 
 from cxdash.dashboard.app import create_app

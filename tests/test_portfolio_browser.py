@@ -4,12 +4,11 @@ keyboard and labelled; setting time criticality's weight to 0 reorders the list 
 row) and says so in a live region; Reset restores the order; axe-core finds nothing serious."""
 from __future__ import annotations
 
-
 import pytest
 from selenium.webdriver.common.keys import Keys
 
-from cxdash.initiatives import load_register, sync
 from cxdash.dashboard.app import create_app
+from cxdash.initiatives import load_register, sync
 
 from .accessibility import axe_violations
 from .conftest import CONFIG, QUARTERLY, quarterly_sqlite

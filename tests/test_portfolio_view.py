@@ -13,6 +13,8 @@ import pytest
 from dash import dcc, html
 from sqlalchemy import func, select
 
+from cxdash.dashboard.app import create_app
+from cxdash.dashboard.views import portfolio, portfolio_page
 from cxdash.db.models import Initiative, InitiativeMeasure
 from cxdash.errors import UserError
 from cxdash.initiatives import (
@@ -22,11 +24,9 @@ from cxdash.initiatives import (
     portfolio_items,
     sync,
 )
-from cxdash.review.contents import PortfolioItem
-from cxdash.dashboard.app import create_app
-from cxdash.dashboard.views import portfolio, portfolio_page
 from cxdash.metrics import wsjf
 from cxdash.metrics.fiscal import FiscalQuarter
+from cxdash.review.contents import PortfolioItem
 
 from .conftest import CONFIG, QUARTERLY
 from .test_components import text, walk

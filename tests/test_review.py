@@ -18,15 +18,15 @@ from cxdash import paths
 from cxdash.channels import ALL
 from cxdash.cli import main as cli
 from cxdash.compute import compute
+from cxdash.dashboard.views import service as service_view
 from cxdash.db import review_queries
 from cxdash.db.engine import make_engine, upgrade
 from cxdash.db.models import MeasureResult
 from cxdash.errors import UserError
-from cxdash.review import packs, records, snapshots
-from cxdash.review.assemble import action_state, assemble
-from cxdash.dashboard.views import service as service_view
 from cxdash.loaders import a11_quarterly
 from cxdash.metrics.fiscal import FiscalQuarter
+from cxdash.review import packs, records, snapshots
+from cxdash.review.assemble import action_state, assemble
 from tests.conftest import quarterly_sqlite
 
 Q = FiscalQuarter(2023, 1)
@@ -329,9 +329,9 @@ def test_review_records_round_trip_on_both_databases(engine, catalogue):
 def test_a_build_left_running_long_after_its_request_is_stalled():
     requested = dt.datetime(2023, 1, 20, 9, 0)  # naive, as SQLite returns it
     job = {"status": "running", "requested_at": requested}
-    assert not packs.stalled(job, dt.datetime(2023, 1, 20, 9, 29, tzinfo=dt.timezone.utc))
-    assert packs.stalled(job, dt.datetime(2023, 1, 20, 9, 31, tzinfo=dt.timezone.utc))
-    assert not packs.stalled({**job, "status": "succeeded"}, dt.datetime(2023, 2, 1, tzinfo=dt.timezone.utc))
+    assert not packs.stalled(job, dt.datetime(2023, 1, 20, 9, 29, tzinfo=dt.UTC))
+    assert packs.stalled(job, dt.datetime(2023, 1, 20, 9, 31, tzinfo=dt.UTC))
+    assert not packs.stalled({**job, "status": "succeeded"}, dt.datetime(2023, 2, 1, tzinfo=dt.UTC))
 
 
 def test_pack_carries_the_ranked_portfolio_and_the_maturity_profile(tmp_path, catalogue, real_quarterly_path):

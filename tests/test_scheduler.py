@@ -11,12 +11,12 @@ import pandas as pd
 import yaml
 from sqlalchemy import select
 
+from cxdash.dashboard.app import create_app
+from cxdash.dashboard.views import data_page
 from cxdash.db.engine import make_engine, upgrade
 from cxdash.db.models import SchedulerJob
 from cxdash.health import source_health
 from cxdash.sources import load_sources
-from cxdash.dashboard.app import create_app
-from cxdash.dashboard.views import data_page
 
 from .conftest import CONFIG, QUARTERLY
 

@@ -11,8 +11,8 @@ import statsmodels.formula.api as smf
 
 from cxdash.channels import label
 from cxdash.compute import compute
-from cxdash.db.engine import make_engine, upgrade
 from cxdash.dashboard.app import create_app
+from cxdash.db.engine import make_engine, upgrade
 from cxdash.loaders import a11_quarterly, survey_responses
 
 from .accessibility import axe_violations

@@ -64,7 +64,7 @@ def test_a_glob_source_loads_records_its_run_and_is_fresh(engine, catalogue, tmp
     assert list(runs["status"]) == ["unchanged", "succeeded"] and set(runs["trigger"]) == {"manual"}
     health = source_health(engine, sources).set_index("source").loc["a11"]
     assert (health["health"], health["rows_loaded"], str(health["data_as_of"])) == ("fresh", 481, "2022-12-31")
-    later = dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=92 + 47)  # cadence + half of it, passed
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(days=92 + 47)  # cadence + half of it, passed
     assert source_health(engine, sources, now=later).set_index("source").loc["a11", "health"] == "late"
     assert not queries.scores(engine).empty  # new data was recomputed
 

@@ -11,8 +11,19 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, and_, case, delete, func, insert, literal, or_, select, union_all, update
 
 from cxdash.db.models import (
-    A11QuarterlyCount, CaseRecord, ContactInterval, EmployeeIndex, FeedbackItem, IndicatorValue, JobRun, LoadRun,
-    MeasureResult, RejectedRow, ScoreCell, SurveyAnswer, SurveyResponse,
+    A11QuarterlyCount,
+    CaseRecord,
+    ContactInterval,
+    EmployeeIndex,
+    FeedbackItem,
+    IndicatorValue,
+    JobRun,
+    LoadRun,
+    MeasureResult,
+    RejectedRow,
+    ScoreCell,
+    SurveyAnswer,
+    SurveyResponse,
 )
 from cxdash.metrics.a11_scores import BINARY, COUNT_COLUMNS, LIKERT
 
@@ -238,7 +249,7 @@ def indicators(conn: Connection | Engine, fiscal_year: int | None = None, fiscal
 def start_job_run(engine: Engine, source: str, trigger: str, attempt: int) -> int:
     with engine.begin() as conn:
         return conn.execute(insert(JobRun).values(source=source, trigger=trigger, attempt=attempt,
-                                                  started_at=dt.datetime.now(dt.timezone.utc),
+                                                  started_at=dt.datetime.now(dt.UTC),
                                                   status="running")).inserted_primary_key[0]
 
 
@@ -246,7 +257,7 @@ def finish_job_run(engine: Engine, job_id: int, status: str, files: int, rows_lo
                    message: str | None) -> None:
     with engine.begin() as conn:
         conn.execute(update(JobRun).where(JobRun.id == job_id).values(
-            status=status, finished_at=dt.datetime.now(dt.timezone.utc), files_loaded=files,
+            status=status, finished_at=dt.datetime.now(dt.UTC), files_loaded=files,
             rows_loaded=rows_loaded, rows_rejected=rows_rejected, message=message))
 
 

@@ -11,7 +11,7 @@ from cxdash.errors import UserError
 
 
 def _now() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 def _rows(conn: Connection | Engine, statement) -> list[dict]:

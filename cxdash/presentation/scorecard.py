@@ -14,6 +14,7 @@ import pandas as pd
 from cxdash.catalogue import Catalogue, Measure
 from cxdash.channels import ALL
 from cxdash.metrics.fiscal import FiscalQuarter
+from cxdash.metrics.names import name_key, stored_name
 from cxdash.presentation.formatting import format_change, format_interval, format_n, format_p, format_value
 from cxdash.presentation.takeaways import STATUS_WORDS, trend_sentence
 
@@ -28,7 +29,7 @@ class Filters:
     channel: str = ALL
 
     @classmethod
-    def from_query(cls, query: dict) -> "Filters":
+    def from_query(cls, query: dict) -> Filters:
         values = {k: (query.get(k) or None) for k in FILTER_KEYS}
         quarter = values["quarter"]
         if quarter:
@@ -61,7 +62,7 @@ def choices(options: pd.DataFrame, provider: str) -> Choices:
     quarters = sorted({FiscalQuarter(int(y), int(q)) for y, q in options[["fiscal_year", "fiscal_quarter"]].itertuples(index=False)},
                       reverse=True)
     providers = sorted(set(options["provider"]) - {ALL})
-    scoped = options if provider == ALL else options[options["provider"].eq(provider)]
+    scoped = options if provider == ALL else options[options["provider"].map(name_key).eq(name_key(provider))]
     services = sorted(set(scoped["service"]) - {ALL})
     channels = sorted(set(options["channel"]) - {ALL})
     pairs = options.loc[options["service"].ne(ALL), ["service", "provider"]].drop_duplicates()
@@ -71,10 +72,11 @@ def choices(options: pd.DataFrame, provider: str) -> Choices:
 
 def resolve(filters: Filters, available: Choices) -> Filters:
     """Drop filter values that do not exist (old links, a service outside the chosen provider);
-    a chosen service brings its provider with it."""
+    a chosen service brings its provider with it. Provider and service are matched by name_key
+    and come back in the stored spelling (what database filters compare with)."""
     quarter = filters.quarter if filters.quarter in available.quarters else (available.quarters[0] if available.quarters else None)
-    provider = filters.provider if filters.provider in available.providers else ALL
-    service = filters.service if filters.service in available.services else ALL
+    provider = (filters.provider != ALL and stored_name(filters.provider, available.providers)) or ALL
+    service = (filters.service != ALL and stored_name(filters.service, available.services)) or ALL
     if service != ALL:
         provider = available.provider_of.get(service, provider)  # results are kept per provider and service
     channel = filters.channel if filters.channel in available.channels else ALL
@@ -99,12 +101,9 @@ def service_stages(catalogue: Catalogue, filters: Filters) -> list[str] | None:
 
 
 def _covers(measure: Measure, catalogue: Catalogue, filters: Filters) -> bool:
-    services = [catalogue.service(s) for s in measure.services]
-    if filters.provider != ALL and not any(s.provider == filters.provider for s in services):
-        return False
-    if filters.service != ALL and not any(" ".join(s.name.split()) == filters.service for s in services):
-        return False
-    return True
+    """Whether the measure covers a service in the filter scope (names matched by name_key)."""
+    in_scope = {s.id for s in catalogue.services_named(filters.provider, filters.service)}
+    return any(s in in_scope for s in measure.services)
 
 
 def build_cards(catalogue: Catalogue, results: pd.DataFrame, filters: Filters,

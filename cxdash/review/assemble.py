@@ -14,6 +14,7 @@ from cxdash.db import journey_queries, queries, review_queries
 from cxdash.initiatives import configured_weights, portfolio_items
 from cxdash.maturity import maturity_profile
 from cxdash.metrics.fiscal import FiscalQuarter
+from cxdash.metrics.names import stored_name
 from cxdash.presentation import journey, scorecard
 from cxdash.presentation.takeaways import status_summary
 from cxdash.review.contents import (
@@ -40,10 +41,10 @@ def scope_text(provider: str, service: str) -> str:
 def assemble(engine: Engine, catalogue: Catalogue, quarter: FiscalQuarter, provider: str = ALL, service: str = ALL,
              review_date: dt.date | None = None, now: dt.datetime | None = None) -> ReviewContents:
     """Today's numbers for the quarter's review of a scope (every channel)."""
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or dt.datetime.now(dt.UTC)
     review_date = review_date or now.date()
-    filters = scorecard.Filters(quarter.label, provider, service, ALL)
     with engine.connect() as conn:
+        provider, service = _stored_scope(queries.filter_options(conn), provider, service)
         results = queries.measure_results(conn, provider=provider, service=service, channel=ALL)
         survey_as_of = queries.survey_data_as_of(conn)
         notes = review_queries.commentary(conn, quarter.year, quarter.quarter)
@@ -51,6 +52,7 @@ def assemble(engine: Engine, catalogue: Catalogue, quarter: FiscalQuarter, provi
         events = review_queries.annotations(conn, provider, service)
         scores = journey_queries.stage_scores(conn, quarter.year, quarter.quarter, provider, service)
         indicators = queries.scope_indicators(conn, provider, service, quarter.year, quarter.quarter)
+    filters = scorecard.Filters(quarter.label, provider, service, ALL)
     sections = scorecard.build_cards(catalogue, results, filters, survey_as_of)
     measures = [_measure(card, section, objective, catalogue, notes.get(card["measure_id"]))
                 for section in sections for objective in section["objectives"] for card in objective["cards"]]
@@ -76,6 +78,17 @@ def assemble(engine: Engine, catalogue: Catalogue, quarter: FiscalQuarter, provi
     )
 
 
+def _stored_scope(options, provider: str, service: str) -> tuple[str, str]:
+    """The scope as the results store it: a provider or service named in another case or spacing
+    (the catalogue's, a typed one) is looked up by name_key; a name not stored is kept as given."""
+    if provider != ALL:
+        provider = stored_name(provider, options["provider"]) or provider
+    if service != ALL:
+        scoped = options if provider == ALL else options[options["provider"].eq(provider)]
+        service = stored_name(service, scoped["service"]) or service
+    return provider, service
+
+
 def _portfolio(engine: Engine, catalogue: Catalogue, quarter: FiscalQuarter, provider: str,
                service: str) -> tuple[list[PortfolioItem], str]:
     """The ranked portfolio; a scoped review keeps the initiatives on its services, with their
@@ -83,8 +96,7 @@ def _portfolio(engine: Engine, catalogue: Catalogue, quarter: FiscalQuarter, pro
     items, sentence = portfolio_items(engine, catalogue, configured_weights(catalogue), quarter)
     if provider == ALL and service == ALL:
         return items, sentence
-    ids = {s.id for s in catalogue.services if (provider == ALL or s.provider == provider)
-           and (service == ALL or " ".join(s.name.split()) == service)}
+    ids = {s.id for s in catalogue.services_named(provider, service)}
     mine = [i for i in items if ids & set(i.services)]
     return mine, (f"{len(mine)} of the portfolio's {len(items)} open initiatives work on {scope_text(provider, service)}; "
                   "ranks are across the whole portfolio.")

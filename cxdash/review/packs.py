@@ -78,8 +78,8 @@ def stalled(job: dict, now: dt.datetime | None = None) -> bool:
         return False
     requested = job["requested_at"]
     if requested.tzinfo is None:  # SQLite returns naive UTC
-        requested = requested.replace(tzinfo=dt.timezone.utc)
-    return (now or dt.datetime.now(dt.timezone.utc)) - requested > STALLED_AFTER
+        requested = requested.replace(tzinfo=dt.UTC)
+    return (now or dt.datetime.now(dt.UTC)) - requested > STALLED_AFTER
 
 
 def _stepper(engine: Engine, pack_id: int) -> Callable[..., None]:

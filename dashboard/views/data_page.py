@@ -105,7 +105,7 @@ def layout(_query: dict | None = None) -> html.Div:
     table = frame.assign(
         health_text=frame["health"].str.capitalize(), last_success_text=frame["last_success"].map(_when),
         as_of_text=frame["data_as_of"].map(format_date), last_attempt_text=frame["last_attempt"].map(_when))
-    checked_at = dt.datetime.now(dt.timezone.utc)
+    checked_at = dt.datetime.now(dt.UTC)
     return html.Div([
         html.H1("Data sources and quality"),
         html.P("Every source of the customer's voice: where it comes from, when it last brought new data, "

@@ -216,7 +216,8 @@ def _voice(quarter: FiscalQuarter, filters: scorecard.Filters) -> list:
         themes = feedback.top_themes_by_stage(conn, **scope, per_stage=2)
         if themes.empty:
             return []
-        order = {s: i for i, s in enumerate(journey.stage_order(set(themes["stage"]), scorecard.service_stages(current().catalogue, filters)))}
+        stages = journey.stage_order(set(themes["stage"]), scorecard.service_stages(current().catalogue, filters))
+        order = {s: i for i, s in enumerate(stages)}
         themes = themes.sort_values(["stage", "items"], key=lambda c: c.map(order) if c.name == "stage" else -c)
         examples = [next(iter(feedback.verbatims(conn, int(r.theme_id), r.stage, limit=1, **scope)), None)
                     for r in themes.itertuples()]

@@ -90,7 +90,8 @@ def _scope_words(filters: scorecard.Filters) -> str:
 
 def _time(frame, quarter: FiscalQuarter, filters: scorecard.Filters, min_n: int) -> list:
     chart_id, title = "operations-time", f"Time to complete by stage and channel, {quarter.display}"
-    table = operations.breakdown(frame, quarter, filters.channel, operations.TIME_KEYS, scorecard.service_stages(current().catalogue, filters))
+    stages = scorecard.service_stages(current().catalogue, filters)
+    table = operations.breakdown(frame, quarter, filters.channel, operations.TIME_KEYS, stages)
     if table["time_to_complete_median"].isna().all():
         span = operations.coverage(frame, operations.TIME_KEYS, filters.channel)
         return [_empty(chart_id, title, operations.no_data_sentence("closed cases", quarter, span, "case data"))]
@@ -126,7 +127,8 @@ def _backlog(frame, quarter: FiscalQuarter, filters: scorecard.Filters, min_n: i
 
 def _contacts(frame, quarter: FiscalQuarter, filters: scorecard.Filters, min_n: int) -> list:
     chart_id, title = "operations-contacts", f"Contact centre by stage and channel, {quarter.display}"
-    table = operations.breakdown(frame, quarter, filters.channel, operations.CONTACT_KEYS, scorecard.service_stages(current().catalogue, filters))
+    stages = scorecard.service_stages(current().catalogue, filters)
+    table = operations.breakdown(frame, quarter, filters.channel, operations.CONTACT_KEYS, stages)
     if table.empty:
         span = operations.coverage(frame, operations.CONTACT_KEYS, filters.channel)
         sentence = operations.no_data_sentence("contact-centre data", quarter, span, "contact-centre data")

@@ -21,6 +21,7 @@ from cxdash.metrics.a11_scores import DRIVERS
 from cxdash.metrics.drivers import drivers_sentence
 from cxdash.metrics.equity import equity_sentence
 from cxdash.metrics.fiscal import FiscalQuarter
+from cxdash.metrics.names import same_name
 from cxdash.metrics.proportions import wilson_interval
 from cxdash.metrics.trends import change_sentence
 from cxdash.presentation.charts import BETTER, INK, MUTED, PRIMARY, WORSE, style
@@ -104,16 +105,14 @@ def matching_measures(catalogue: Catalogue, provider: str, service: str, questio
     target was not set for, and a mean-scale target is not a % agree one."""
     if service == ALL:
         return []
-    def norm(text: str) -> str:
-        return " ".join(text.split()).casefold()
     out = []
     for measure in catalogue.measures:
         params = measure.params
         if params.question != question or params.statistic != "pct_agree" or params.channel != ALL or params.stage != ALL:
             continue
         covered = [catalogue.service(s) for s in measure.services]
-        if len(covered) == 1 and norm(covered[0].name) == norm(service) and (
-                provider == ALL or norm(covered[0].provider) == norm(provider)):
+        if len(covered) == 1 and same_name(covered[0].name, service) and (
+                provider == ALL or same_name(covered[0].provider, provider)):
             out.append(measure)
     return out
 
@@ -123,8 +122,7 @@ def other_scale_measures(catalogue: Catalogue, service: str, question: str) -> l
     if service == ALL:
         return []
     return [m for m in catalogue.measures if m.params.question == question and m.params.statistic == "mean"
-            and any(" ".join(catalogue.service(s).name.split()).casefold() == " ".join(service.split()).casefold()
-                    for s in m.services)]
+            and any(same_name(catalogue.service(s).name, service) for s in m.services)]
 
 
 # --- trend ------------------------------------------------------------------------------------
