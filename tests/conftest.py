@@ -5,6 +5,7 @@ scripts/test starts the PostgreSQL server and sets CXDASH_TEST_POSTGRES_URL.
 from __future__ import annotations
 
 import os
+import socket
 from pathlib import Path
 
 import pytest
@@ -67,6 +68,15 @@ def sqlite_engine(tmp_path):
     upgrade(eng)
     yield eng
     eng.dispose()
+
+
+@pytest.fixture
+def busy_port():
+    """A port something already listens on."""
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        yield taken.getsockname()[1]
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import socket
 import subprocess
 import sys
 
@@ -186,15 +185,6 @@ def _commands_taking_catalogue(group: click.Group, prefix: tuple = ()):
             yield from _commands_taking_catalogue(command, prefix + (name,))
         elif any(param.name == "catalogue" for param in command.params):
             yield prefix + (name,)
-
-
-@pytest.fixture
-def busy_port():
-    """A port something already listens on."""
-    with socket.socket() as taken:
-        taken.bind(("127.0.0.1", 0))
-        taken.listen()
-        yield taken.getsockname()[1]
 
 
 # What each command needs besides --catalogue to get as far as reading it; serve gets a busy

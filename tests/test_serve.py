@@ -2,58 +2,32 @@
 scorecard, and a port already taken is one line before anything is built or loaded."""
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 
-import pytest
 from click.testing import CliRunner
 
 from cxdash.cli import main
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from .serving import first_page, free_port, get
 
 
 def test_serve_answers_over_http(tmp_path, real_quarterly_path):
     url = f"sqlite:///{tmp_path / 'serve.db'}"
     assert CliRunner().invoke(main, ["init", "--db", url]).exit_code == 0
     assert CliRunner().invoke(main, ["load", "a11-quarterly", str(real_quarterly_path), "--db", url]).exit_code == 0
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "cxdash.cli", "serve", "--port", str(port), "--threads", "2",
                              "--db", url],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        deadline = time.time() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as response:
-                    page = response.read().decode()
-                    break
-            except OSError:
-                if time.time() > deadline or proc.poll() is not None:
-                    raise AssertionError(f"server did not answer: {proc.stdout.read() if proc.poll() is not None else ''}") \
-                        from None
-                time.sleep(0.3)
+        _, page = first_page(f"http://127.0.0.1:{port}/", proc, 60,
+                             lambda: proc.stdout.read() if proc.poll() is not None else "")
         assert "cxdash" in page and "_dash-config" in page
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/_dash-layout", timeout=10) as response:
-            assert response.status == 200
+        assert get(f"http://127.0.0.1:{port}/_dash-layout")[0] == 200
     finally:
         proc.terminate()
         proc.wait(timeout=20)
-
-
-@pytest.fixture
-def busy_port():
-    with socket.socket() as taken:
-        taken.bind(("127.0.0.1", 0))
-        taken.listen()
-        yield taken.getsockname()[1]
 
 
 def test_serve_on_a_busy_port_is_one_line(tmp_path, busy_port):
@@ -75,7 +49,7 @@ def test_demo_checks_the_port_before_loading_anything(tmp_path, busy_port):
 
 def test_demo_serves_and_says_where(tmp_path):
     """From an empty folder: every shipped source loads, then the printed address answers."""
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "cxdash.cli", "demo", "--port", str(port)], cwd=tmp_path,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
@@ -87,15 +61,8 @@ def test_demo_serves_and_says_where(tmp_path):
         opened = f"cxdash serving: open http://127.0.0.1:{port}/ in a browser (Ctrl+C to stop)"
         assert printed and printed[-1].strip() == opened, "".join(printed)
         assert not any(": failed;" in line for line in printed), "".join(printed)
-        deadline = time.time() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as response:
-                    assert response.status == 200 and "cxdash" in response.read().decode()
-                    break
-            except OSError:
-                assert time.time() < deadline and proc.poll() is None, "the demo did not answer"
-                time.sleep(0.3)
+        status, page = first_page(f"http://127.0.0.1:{port}/", proc, 60)
+        assert status == 200 and "cxdash" in page
         assert (tmp_path / "var" / "cxdash.db").is_file()
     finally:
         proc.terminate()

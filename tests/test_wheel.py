@@ -5,13 +5,9 @@ review pack builds without importing Dash.
 """
 from __future__ import annotations
 
-import json
 import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 import zipfile
 from pathlib import Path
 
@@ -21,6 +17,7 @@ from pptx import Presentation
 from sqlalchemy import create_engine, text
 
 from .conftest import CONFIG, ROOT
+from .serving import first_page, free_port, get
 
 
 def _run(args, **kwargs) -> subprocess.CompletedProcess:
@@ -88,32 +85,17 @@ def test_demo_from_an_empty_folder_loads_every_shipped_source(demo):
     assert sorted(p.name for p in folder.iterdir()) == ["var"], "the demo writes only under ./var"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_the_installed_dashboard_serves(installed, demo):
     folder, _ = demo
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen([str(installed / "bin" / "cxdash"), "serve", "--port", str(port)], cwd=folder,
                             env=_env(installed), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as page:
-                    body = page.read().decode()
-                break
-            except OSError:
-                assert proc.poll() is None and time.monotonic() < deadline, "the server did not answer"
-                time.sleep(0.5)
-        assert page.status == 200 and "cxdash" in body
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/_dash-layout", timeout=30) as layout:
-            assert "shell-header" in json.dumps(json.load(layout))
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/assets/zz-cxdash/cxdash.css", timeout=30) as css:
-            assert css.status == 200
+        status, body = first_page(f"http://127.0.0.1:{port}/", proc, 120)
+        assert status == 200 and "cxdash" in body
+        status, layout = get(f"http://127.0.0.1:{port}/_dash-layout")
+        assert status == 200 and "shell-header" in layout
+        assert get(f"http://127.0.0.1:{port}/assets/zz-cxdash/cxdash.css")[0] == 200
     finally:
         proc.terminate()
         proc.wait(timeout=30)

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -18,6 +15,7 @@ from cxdash import paths
 from cxdash.db.engine import alembic_config, make_engine
 
 from .conftest import quarterly_sqlite
+from .serving import first_page, free_port, get
 
 WAITRESS = Path(sys.executable).parent / "waitress-serve"
 FACTORY = "cxdash.dashboard.wsgi:create_app"
@@ -36,34 +34,16 @@ def _env(**settings) -> dict[str, str]:
     return {**env, **settings}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _get(url: str) -> tuple[int, str]:
-    with urllib.request.urlopen(url, timeout=30) as response:
-        return response.status, response.read().decode()
-
-
 def test_waitress_serves_the_factory(tmp_path, computed_url):
-    port = _free_port()
+    port = free_port()
     log = tmp_path / "server.log"
     with open(log, "w") as out:
         proc = subprocess.Popen([str(WAITRESS), "--call", f"--listen=127.0.0.1:{port}", FACTORY], cwd=tmp_path,
                                 env=_env(CXDASH_DATABASE_URL=computed_url), stdout=out, stderr=subprocess.STDOUT)
     try:
-        deadline = time.time() + 90
-        while True:
-            try:
-                status, page = _get(f"http://127.0.0.1:{port}/")
-                break
-            except OSError:
-                assert time.time() < deadline and proc.poll() is None, log.read_text()
-                time.sleep(0.3)
+        status, page = first_page(f"http://127.0.0.1:{port}/", proc, 90, log.read_text)
         assert status == 200 and "cxdash" in page and "_dash-config" in page
-        status, layout = _get(f"http://127.0.0.1:{port}/_dash-layout")
+        status, layout = get(f"http://127.0.0.1:{port}/_dash-layout")
         assert status == 200 and "shell-header" in layout
     finally:
         proc.terminate()
@@ -125,7 +105,7 @@ def test_an_older_schema_stops_the_server_with_one_line(tmp_path):
     engine = make_engine(url)
     command.upgrade(alembic_config(engine), "0005")
     engine.dispose()
-    done = subprocess.run([str(WAITRESS), "--call", f"--listen=127.0.0.1:{_free_port()}", FACTORY], cwd=tmp_path,
+    done = subprocess.run([str(WAITRESS), "--call", f"--listen=127.0.0.1:{free_port()}", FACTORY], cwd=tmp_path,
                           env=_env(CXDASH_DATABASE_URL=url), capture_output=True, text=True, timeout=300)
     assert done.returncode == 3 and "Traceback" not in done.stderr
     assert done.stderr.strip().splitlines()[-1].startswith(
