@@ -13,12 +13,17 @@ from cxdash.cells import clean
 from cxdash.channels import ALL
 from cxdash.db import analysis_queries
 from cxdash.metrics.a11_scores import DRIVERS
-from cxdash.metrics.drivers import importance_performance, key_drivers, response_matrix
+from cxdash.metrics.drivers import (
+    CHECKLIST_PREFIXES,
+    OUTCOMES,
+    PATTERN_SEPARATOR,
+    importance_performance,
+    key_drivers_from_moments,
+)
 from cxdash.metrics.equity import segment_gaps
 from cxdash.metrics.fiscal import FiscalQuarter
 from cxdash.metrics.trends import trend_table
 
-OUTCOMES = ("trust", "satisfaction")
 WINDOW_QUARTERS = 4  # a rolling year of responses: one quarter is often too few for a stable model
 SCOPES = [(False, False), (True, False), (True, True)]  # overall, each provider, each service
 # Proportion indicators compared between channels like survey scores (higher is better).
@@ -38,41 +43,60 @@ def _driver_sets(questions: set[str]) -> list[list[str]]:
     """Generation-1 agree-scale drivers and generation-2 checklists are separate models: a form
     asks one or the other, so pooling them would leave no complete response."""
     likert = [d for d in DRIVERS if d in questions]
-    checklist = sorted(q for q in questions if q.startswith(("positive_", "negative_")))
+    checklist = sorted(q for q in questions if q.startswith(CHECKLIST_PREFIXES))
     return [s for s in (likert, checklist) if s]
 
 
-def driver_rows(answers: pd.DataFrame, min_n: int, alpha: float, now: dt.datetime) -> list[dict]:
+def _asked(window: pd.DataFrame) -> set[str]:
+    """The questions answered by at least one response of a moments frame."""
+    return {q for p in window.loc[window["n"] > 0, "pattern"] if p for q in p.split(PATTERN_SEPARATOR)}
+
+
+def driver_rows(moments: pd.DataFrame, min_n: int, alpha: float, now: dt.datetime) -> list[dict]:
     """Key drivers of trust and satisfaction for every scope and every quarter with responses,
-    over the rolling year of responses that ends in that quarter."""
-    if answers.empty:
+    over the rolling year of responses that ends in that quarter.
+
+    ``moments`` holds the sufficient statistics per quarterly cell and answer pattern
+    (``analysis_queries.driver_moments``): a scope's rolling year is the sum of its cells with
+    the same pattern, so no answer is read twice. Thumbs (binary) and Likert (5pt) answers of an
+    outcome are separate models (``scale`` on each row), never pooled."""
+    if moments.empty:
         return []
-    answers = answers.assign(index=answers["fiscal_year"] * 4 + answers["fiscal_quarter"] - 1)
+    values = [c for c in moments if c not in (*_DRIVER_CELL, "pattern")]
+    cells = moments.assign(index=moments["fiscal_year"] * 4 + moments["fiscal_quarter"] - 1)
     rows = []
-    for (provider, service), scope in _scoped(answers).groupby(["provider", "service"], sort=True):
-        for end in sorted(scope["index"].unique()):
-            window = scope[(scope["index"] > end - WINDOW_QUARTERS) & (scope["index"] <= end)]
-            matrix = response_matrix(window[["response_id", "question", "value"]])
-            first = FiscalQuarter.from_index(int(window["index"].min()))
+    for (provider, service), scope in _scoped(cells).groupby(["provider", "service"], sort=True):
+        quarterly = scope.groupby(["index", "pattern"], as_index=False, sort=True)[values].sum()
+        for end in sorted(quarterly["index"].unique()):
+            in_window = quarterly[(quarterly["index"] > end - WINDOW_QUARTERS) & (quarterly["index"] <= end)]
+            first = FiscalQuarter.from_index(int(in_window["index"].min()))
             last = FiscalQuarter.from_index(int(end))
+            window = in_window.groupby("pattern", as_index=False, sort=True)[values].sum()
+            asked = _asked(window)
             for outcome in OUTCOMES:
-                if outcome not in matrix or matrix[outcome].notna().sum() == 0:
-                    continue
-                for drivers in _driver_sets(set(matrix.columns)):
-                    result = importance_performance(key_drivers(matrix, outcome, drivers, min_n=min_n, alpha=alpha))
-                    for r in result.to_dict("records"):
-                        rows.append({**{k: clean(v) for k, v in r.items() if k in _DRIVER_FIELDS},
-                                     "provider": provider, "service": service,
-                                     "fiscal_year": last.year, "fiscal_quarter": last.quarter,
-                                     "first_year": first.year, "first_quarter": first.quarter,
-                                     "n": int(r["n"]), "performance_n": int(r["performance_n"]),
-                                     "computed_at": now})
+                for column in sorted(c for c in asked if c.partition("@")[0] == outcome):
+                    scale = column.partition("@")[2]
+                    for drivers in _driver_sets(asked):
+                        fitted = key_drivers_from_moments(window, column, drivers, min_n=min_n, alpha=alpha)
+                        for r in importance_performance(fitted).to_dict("records"):
+                            rows.append({**{k: clean(v) for k, v in r.items() if k in _DRIVER_FIELDS},
+                                         "outcome": outcome, "scale": scale,
+                                         "provider": provider, "service": service,
+                                         "fiscal_year": last.year, "fiscal_quarter": last.quarter,
+                                         "first_year": first.year, "first_quarter": first.quarter,
+                                         "n": int(r["n"]), "performance_n": int(r["performance_n"]),
+                                         "computed_at": now})
     return rows
+
+
+_DRIVER_CELL = ("provider", "service", "fiscal_year", "fiscal_quarter")
 
 
 _DRIVER_FIELDS = {"outcome", "driver", "method", "importance", "ci_low", "ci_high", "p_value", "significant",
                   "r_squared", "adj_r_squared", "performance", "quadrant", "note"}
-_SEGMENT_KEYS = ["fiscal_year", "fiscal_quarter", "provider", "service", "dimension", "question"]
+# The scale is part of every comparison: thumbs (binary) and Likert (5pt) answers of one question
+# are different measures and never share a family, even where both reach one channel or scope.
+_SEGMENT_KEYS = ["fiscal_year", "fiscal_quarter", "provider", "service", "dimension", "question", "scale"]
 
 
 def segment_rows(segments: pd.DataFrame, cells: pd.DataFrame, indicators: list[dict], min_n: int, alpha: float,
@@ -92,7 +116,7 @@ def segment_rows(segments: pd.DataFrame, cells: pd.DataFrame, indicators: list[d
         shares = measured[measured["indicator"].isin(CHANNEL_INDICATORS) & measured["stage"].eq(ALL)
                           & measured["channel"].ne(ALL) & measured["value"].notna()]
         parts.append(shares.assign(dimension="channel", segment=shares["channel"], question=shares["indicator"],
-                                   agree=(shares["value"] * shares["n"]).round().astype("int64"))[
+                                   scale=None, agree=(shares["value"] * shares["n"]).round().astype("int64"))[
             _SEGMENT_KEYS + ["segment", "agree", "n"]])
     if not parts:
         return []
@@ -104,7 +128,7 @@ def trend_rows(cells: pd.DataFrame, min_n: int, alpha: float, now: dt.datetime) 
     """Quarter-on-quarter, year-on-year and trend tests of % agree for every scope, channel and question."""
     if cells.empty:
         return []
-    keys = ["provider", "service", "channel", "question"]
+    keys = ["provider", "service", "channel", "question", "scale"]
     mine = cells[cells["stage"].eq(ALL)][[*keys, "fiscal_year", "fiscal_quarter", "agree", "n"]]
     table = trend_table(mine, keys, min_n=min_n, alpha=alpha)
     return [{**{k: clean(v) for k, v in r.items()}, "computed_at": now} for r in table.to_dict("records")]
@@ -113,7 +137,7 @@ def trend_rows(cells: pd.DataFrame, min_n: int, alpha: float, now: dt.datetime) 
 def analysis_rows(engine, cells: pd.DataFrame, indicators: list[dict], min_n: int, alpha: float,
                   now: dt.datetime) -> tuple[list[dict], list[dict], list[dict]]:
     with engine.connect() as conn:
-        answers = analysis_queries.response_answers(conn)
+        moments = analysis_queries.driver_moments(conn)
         segments = analysis_queries.segment_counts(conn)
-    return (driver_rows(answers, min_n, alpha, now), segment_rows(segments, cells, indicators, min_n, alpha, now),
+    return (driver_rows(moments, min_n, alpha, now), segment_rows(segments, cells, indicators, min_n, alpha, now),
             trend_rows(cells, min_n, alpha, now))

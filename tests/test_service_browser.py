@@ -63,7 +63,7 @@ def _direct_importance(outcome: str) -> pd.Series:
         "Satisfaction": "satisfaction", "Trust/Confidence": "trust", "Effectiveness/Quality": "effectiveness",
         "Ease/Simplicity": "ease", "Efficiency/Speed": "efficiency", "Equity/Transparency": "transparency",
         "Helpfulness": "employee"})[[outcome, *DRIVERS]].dropna().astype(float)
-    fit = smf.ols(f"{outcome} ~ " + " + ".join(DRIVERS), data=frame).fit(cov_type="HC3", use_t=True)
+    fit = smf.ols(f"{outcome} ~ " + " + ".join(DRIVERS), data=frame).fit()
     return (fit.params[DRIVERS] * frame[DRIVERS].std() / frame[outcome].std()).sort_values(ascending=False)
 
 

@@ -201,7 +201,7 @@ def test_targets_only_for_the_exact_service_and_the_agree_scale(catalogue):
 def test_top_driver_matches_statsmodels_on_the_raw_csv_for_the_rolling_year(engine, responses, end):
     window = responses[(responses["index"] > end.index - 4) & (responses["index"] <= end.index)]
     frame = window[["trust", *DRIVERS]].dropna().astype(float)
-    fit = smf.ols("trust ~ " + " + ".join(DRIVERS), data=frame).fit(cov_type="HC3", use_t=True)
+    fit = smf.ols("trust ~ " + " + ".join(DRIVERS), data=frame).fit()
     scale = frame[DRIVERS].std(ddof=1) / frame["trust"].std(ddof=1)
     importance = fit.params[DRIVERS] * scale
     top = importance.idxmax()
@@ -239,7 +239,7 @@ def test_top_driver_matches_statsmodels_on_the_raw_csv_for_the_rolling_year(engi
 def test_importance_x_performance_quadrants_from_the_medians_of_significant_drivers(engine, responses):
     window = responses[responses["index"] > FiscalQuarter(2022, 4).index - 4]
     frame = window[["trust", *DRIVERS]].dropna().astype(float)
-    fit = smf.ols("trust ~ " + " + ".join(DRIVERS), data=frame).fit(cov_type="HC3", use_t=True)
+    fit = smf.ols("trust ~ " + " + ".join(DRIVERS), data=frame).fit()
     importance = fit.params[DRIVERS] * frame[DRIVERS].std() / frame["trust"].std()
     performance = pd.Series({d: (window[d] >= 4).mean() for d in DRIVERS})
     significant = [d for d in DRIVERS if fit.pvalues[d] < 0.05]

@@ -358,10 +358,10 @@ def _number(value) -> str:
 
 def method_words(model: pd.DataFrame, outcome: str) -> str:
     if is_checklist(model):
-        return (f"Importance is the change in {outcome} when a customer selects the option (OLS coefficient with "
-                "HC3 robust errors); performance is the share who selected it.")
-    return (f"Importance is the standardised coefficient of a regression of {outcome} on every driver (OLS, HC3 "
-            f"robust errors): the change in {outcome}, in standard deviations, per standard deviation of the "
+        return (f"Importance is the change in {outcome} when a customer selects the option (OLS coefficient); "
+                "performance is the share who selected it.")
+    return (f"Importance is the standardised coefficient of a regression of {outcome} on every driver (OLS): "
+            f"the change in {outcome}, in standard deviations, per standard deviation of the "
             "driver. Performance is the share agreeing (4 or 5).")
 
 

@@ -30,7 +30,8 @@ response-level survey uploads.
 **How the analyses are computed** (once per data load, not while you browse).
 
 * *Key drivers*: an ordinary least-squares regression of trust (or satisfaction) on the driver
-  questions, over the year of responses that ends in the chosen quarter, with robust (HC3)
+  questions, over the year of responses that ends in the chosen quarter, computed from sums
+  the database keeps per quarter (so no answer has to be read again), with classical
   standard errors. Importance is the standardised coefficient with its 95% interval; a driver
   whose interval crosses zero is shown as not significant. Needs response-level answers.
 * *Equity*: each customer group is compared with the best-served group of the same comparison
