@@ -16,6 +16,7 @@ from cxdash.cells import clean as _clean
 from cxdash.cells import rolled, rollup_levels
 from cxdash.channels import ALL
 from cxdash.db import analysis_queries, queries
+from cxdash.health import refresh_quality
 from cxdash.indicators import indicator_rows
 from cxdash.metrics.a11_scores import rollup, score_counts
 from cxdash.metrics.measures import quarterly_series
@@ -115,6 +116,8 @@ def compute(engine: Engine, catalogue: Catalogue) -> ComputeReport:
     with engine.begin() as conn:
         queries.replace_computed(conn, score_rows, result_rows, indicators)
         analysis_queries.replace_analyses(conn, drivers, segments, trends)
+        queries.bump_data_version(conn, now)  # the pages' cached reads: a new computation shows at once
+    refresh_quality(engine)  # the Data page's checks, current with the loads this computation saw
     return ComputeReport(len(score_rows), len(result_rows), len(indicators), len(drivers), len(segments), len(trends))
 
 

@@ -7,6 +7,7 @@ import datetime as dt
 
 import pandas as pd
 from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from cxdash.db import queries
 from cxdash.kinds import SURVEY_KINDS
@@ -74,14 +75,100 @@ def panel_health(health: pd.DataFrame, panel: str) -> tuple[str | None, pd.DataF
     return worst(mine["health"]), mine
 
 
+QUALITY_COLUMNS = ["source", "check", "passed", "detail"]
+
+
+def _checks(sources: pd.DataFrame, reasons: pd.DataFrame, coverage: pd.DataFrame) -> list[dict]:
+    """Each source's checks (source, kind, position, check, passed, detail); ``sources`` has
+    source, kind, rows_read and rows_loaded (of its latest successful load)."""
+    rows = []
+    for r in sources.itertuples():
+        checks = source_checks(r.rows_read, r.rows_loaded, reasons[reasons["source"] == r.source],
+                               coverage[coverage["source"] == r.source], yearly=r.kind == "employee")
+        rows += [{"source": r.source, "kind": r.kind, "position": i, **c} for i, c in enumerate(checks)]
+    return rows
+
+
 def quality_report(engine: Engine, health: pd.DataFrame) -> pd.DataFrame:
-    """Every source's data-quality checks: source, check, passed, detail."""
+    """Every source's data-quality checks, computed now from the fact tables: source, check,
+    passed, detail. Pages read the stored ones (stored_quality) instead."""
     with engine.connect() as conn:
         reasons = queries.rejection_reasons(conn)
         coverage = queries.quarter_coverage(conn)
+    return pd.DataFrame(_checks(health, reasons, coverage), columns=QUALITY_COLUMNS)
+
+
+def _loaded_sources(loads: pd.DataFrame, kinds: dict[str, str | None]) -> pd.DataFrame:
+    """Each source with a load run, as source_health sees it: its kind (``kinds``, else its newest
+    run's) and the rows read and loaded by its latest successful load."""
+    rows = []
+    for name in dict.fromkeys(loads["source"]):
+        mine = loads[loads["source"] == name]
+        ok = mine[mine["status"] == "succeeded"].head(1)
+        rows.append({"source": name, "kind": kinds.get(name) or mine["kind"].iloc[0],
+                     "rows_read": int(ok["rows_read"].iloc[0]) if not ok.empty else 0,
+                     "rows_loaded": int(ok["rows_loaded"].iloc[0]) if not ok.empty else 0})
+    return pd.DataFrame(rows, columns=["source", "kind", "rows_read", "rows_loaded"])
+
+
+def _computed(engine: Engine, kinds: dict[str, str | None]) -> tuple[str, list[dict]]:
+    """(the load runs' stamp, every loaded source's checks computed now from the database)."""
+    with engine.connect() as conn:
+        stamp = queries.load_stamp(conn)  # first: a load that lands meanwhile leaves the result stale
+        loads = queries.latest_load_runs(conn)
+        reasons = queries.rejection_reasons(conn)
+        coverage = queries.quarter_coverage(conn)
+    rows = _checks(_loaded_sources(loads, kinds), reasons, coverage)
+    return stamp, [{**r, "loads": stamp} for r in rows]
+
+
+def _store(engine: Engine, stamp: str, rows: list[dict]) -> None:
+    with engine.begin() as conn:
+        queries.replace_quality(conn, rows, stamp, dt.datetime.now(dt.UTC))
+
+
+def refresh_quality(engine: Engine, kinds: dict[str, str | None] | None = None) -> list[dict]:
+    """Compute every loaded source's checks from the database and store them (quality_check),
+    stamped with the load runs they saw; returns them. compute runs it after each computation,
+    and the Data page when loads happened since (a failed load is not followed by a compute).
+    ``kinds``: a source's configured kind, where it differs from its load runs'."""
+    stamp, rows = _computed(engine, kinds or {})
+    _store(engine, stamp, rows)
+    return rows
+
+
+def _yearly(kind) -> bool:
+    return kind == "employee"
+
+
+def stored_quality(engine: Engine, health: pd.DataFrame) -> pd.DataFrame:
+    """What quality_report(engine, health) gives, read from the stored checks: one read of
+    quality_check and one of the load runs' stamp. Recomputed (and stored) first only when a
+    load ran since they were stored, or a source's configured kind changes how it is judged."""
+    with engine.connect() as conn:
+        stamp = queries.load_stamp(conn)
+        stored = queries.quality_checks(conn)
+    kinds = dict(zip(health["source"], health["kind"]))
+    stale = ((not stored and not stamp.startswith("0:")) or any(r["loads"] != stamp for r in stored)
+             or any(r["source"] in kinds and _yearly(r["kind"]) != _yearly(kinds[r["source"]]) for r in stored))
+    if stale:
+        loads, stored = _computed(engine, kinds)
+        try:
+            _store(engine, loads, stored)
+        except (OperationalError, IntegrityError):  # another writer is storing them: show these
+            pass
+    by_source: dict[str, list[dict]] = {}
+    for r in stored:
+        by_source.setdefault(r["source"], []).append(r)
     rows = []
     for r in health.itertuples():
-        checks = source_checks(r.rows_read, r.rows_loaded, reasons[reasons["source"] == r.source],
-                               coverage[coverage["source"] == r.source], yearly=r.kind == "employee")
-        rows += [{"source": r.source, **c} for c in checks]
-    return pd.DataFrame(rows, columns=["source", "check", "passed", "detail"])
+        if r.source in by_source:
+            rows += sorted(by_source[r.source], key=lambda c: c["position"])
+        else:  # configured, never loaded: nothing read, nothing rejected, no data
+            rows += [{"source": r.source, **c} for c in source_checks(
+                r.rows_read, r.rows_loaded, _NO_REASONS, _NO_COVERAGE, yearly=_yearly(r.kind))]
+    return pd.DataFrame([{k: row[k] for k in QUALITY_COLUMNS} for row in rows], columns=QUALITY_COLUMNS)
+
+
+_NO_REASONS = pd.DataFrame(columns=["source", "field", "reason", "rows", "first_line", "file_name"])
+_NO_COVERAGE = pd.DataFrame(columns=["source", "provider", "service", "fiscal_year", "fiscal_quarter", "rows"])

@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import importlib
+import json
 import urllib.parse
 
 import plotly.graph_objects as go
 from dash import ALL, MATCH, Dash, Input, Output, State, dcc, no_update
+from plotly.io.json import to_json_plotly
 
 from cxdash.dashboard import data
 from cxdash.dashboard.components import service_options
@@ -28,14 +30,27 @@ FILTER_PAGES = ("journey_page", "service_page", "operations_page", "voice_page",
 def scorecard_update(quarter, provider, service, channel):
     """Filters -> (provider value, service options, service value, content, query string).
 
-    Plain function of the filter values, so tests call it without a browser."""
+    Plain function of the filter values, so tests call it without a browser; cached per data
+    version and filter values like the analysis pages (page_update)."""
+    return _cached_scorecard(data.data_version(), quarter, provider, service, channel)
+
+
+def wire(value) -> list:
+    """A callback's outputs as Dash sends them (JSON types: components as their JSON, figures as
+    dicts): what the cache keeps, because unpickling Plotly figures validates every property
+    again (hundreds of milliseconds for a scorecard) where plain data take a few."""
+    return json.loads(to_json_plotly(value))
+
+
+@data.cache.memoize()
+def _cached_scorecard(version: str, quarter, provider, service, channel) -> list:
     provider = provider or scorecard.ALL
     requested = scorecard.Filters(quarter, provider, service or scorecard.ALL, channel or scorecard.ALL)
     filters, available = scorecard_page.resolved_filters(
         {"quarter": requested.quarter, "provider": requested.provider,
          "service": requested.service, "channel": requested.channel})
-    return (filters.provider, service_options(available), filters.service,
-            scorecard_page.content_for(filters), filters.query_string())
+    return wire((filters.provider, service_options(available), filters.service,
+                 scorecard_page.content_for(filters), filters.query_string()))
 
 
 _SYNC_URL = """function(query) {
@@ -75,12 +90,12 @@ def register(app: Dash) -> None:
 
 
 @data.cache.memoize()
-def _cached_update(version: str, page: str, filters: tuple) -> tuple:
-    return importlib.import_module(f"cxdash.dashboard.views.{page}").update(**dict(filters))
+def _cached_update(version: str, page: str, filters: tuple) -> list:
+    return wire(importlib.import_module(f"cxdash.dashboard.views.{page}").update(**dict(filters)))
 
 
-def page_update(page: str, **filters) -> tuple:
-    """What a filter change on an analysis page returns, cached per compute version and filter
+def page_update(page: str, **filters) -> list:
+    """What a filter change on an analysis page returns, cached per data version and filter
     values: going back to a view already seen costs one cache read, not a re-render."""
     return _cached_update(data.data_version(), page, tuple(sorted(filters.items())))
 

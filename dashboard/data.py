@@ -1,47 +1,36 @@
-"""Cached reads for the pages. Keys include the computation's version, so a new compute is
-seen at once and an unchanged one is served from memory."""
+"""Cached reads for the pages. Keys include the data version (data_version()), so a new compute
+or a new review note is seen at once and unchanged data are served from memory."""
 from __future__ import annotations
 
 import datetime as dt
 
+import flask
 import pandas as pd
 from flask_caching import Cache
-from sqlalchemy import func, select, union_all
 
 from cxdash.dashboard.context import current
 from cxdash.db import queries, review_queries
-from cxdash.db.models import (
-    Annotation,
-    DriverResult,
-    IndicatorValue,
-    Initiative,
-    MaturityRating,
-    MeasureResult,
-    ReviewAction,
-    ReviewCommentary,
-    SegmentResult,
-    TrendResult,
-)
 
 cache = Cache(config={"CACHE_TYPE": "SimpleCache", "CACHE_DEFAULT_TIMEOUT": 3600, "CACHE_THRESHOLD": 2000})
 
 
-# Every table pages show, with its write stamp: computed tables carry compute's run time (any
-# of them may be the only one with rows: a database of case records has no measures); review
-# records carry their own, and the count also changes when one is deleted.
-STAMPED = (MeasureResult.computed_at, IndicatorValue.computed_at, TrendResult.computed_at, SegmentResult.computed_at,
-           DriverResult.computed_at, Annotation.created_at, ReviewCommentary.updated_at, ReviewAction.updated_at,
-           Initiative.updated_at, MaturityRating.updated_at)
+def _read_version() -> str:
+    with current().engine.connect() as conn:
+        return queries.data_version(conn)
 
 
 def data_version() -> str:
-    """Changes whenever compute runs, the review writes commentary, actions or events, the
-    initiative register is synced or a maturity rating is recorded."""
-    statement = union_all(*[select(func.max(stamp).label("stamp"), func.count().label("rows"))
-                            for stamp in STAMPED])
-    with current().engine.connect() as conn:
-        stamps = conn.execute(statement).all()
-    return "|".join(f"{stamp}:{rows}" for stamp, rows in stamps)
+    """The stamp every cached read is keyed by: the data_version row, which compute bumps in its
+    final transaction and the review's commentary, actions, events and held reviews, the
+    initiative register and maturity ratings bump in theirs (database triggers). One cheap read,
+    and within a request only the first call reads it (memoised on flask.g for that request)."""
+    if not flask.has_request_context():
+        return _read_version()
+    request = flask.request._get_current_object()
+    memo = flask.g.get("cxdash_data_version")
+    if memo is None or memo[0] is not request:  # g outlives a request when an app context wraps several
+        memo = flask.g.cxdash_data_version = (request, _read_version())
+    return memo[1]
 
 
 @cache.memoize()

@@ -49,16 +49,16 @@ def completion(hist: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
     return out.reset_index()
 
 
-def backlog(open_by_day: pd.DataFrame, keys: Sequence[str], quarter_end) -> pd.DataFrame:
-    """Per group: open cases at the quarter's end and their median age in days.
+def backlog(open_ages: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
+    """Per group: open cases at a quarter's end and their median age in days.
 
-    ``open_by_day`` has ``keys``, ``created_date`` and ``n``: cases created that day and still
-    open at ``quarter_end``.
+    ``open_ages`` has ``keys``, ``age_days`` and ``n``: cases of that age (whole days since the
+    day they were created) still open at the end of the group's quarter. With the quarter in
+    ``keys``, one call covers every quarter end.
     """
     keys = list(keys)
-    aged = open_by_day.assign(age=(pd.Timestamp(quarter_end) - pd.to_datetime(open_by_day["created_date"])).dt.days)
-    out = aged.groupby(keys, sort=True, dropna=False)[["n"]].sum().rename(columns={"n": "backlog"})
-    out["median_age_days"] = grouped_percentile(aged, keys, "age", "n", 50)
+    out = open_ages.groupby(keys, sort=True, dropna=False)[["n"]].sum().rename(columns={"n": "backlog"})
+    out["median_age_days"] = grouped_percentile(open_ages, keys, "age_days", "n", 50)
     return out.reset_index()
 
 

@@ -718,3 +718,40 @@ class MaturityRating(Base):
     assessed_by: Mapped[str] = mapped_column(String(200), default="")
     source: Mapped[str] = mapped_column(String(20), default="page")  # page, file
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+class DataVersion(Base):
+    """One row (id 1): a counter bumped in the same transaction as every write that changes what
+    the pages show, so a page's cached reads are keyed by one cheap read.
+
+    compute bumps it in its final transaction (queries.bump_data_version); writes by people
+    (review commentary, actions, events and held reviews, the initiative register, maturity
+    ratings) bump it through database triggers on those tables (migration 0009, named in
+    VERSIONED_BY_TRIGGER), whichever module writes them. A migration that rebuilds one of those
+    tables (SQLite batch mode) must create its triggers again; tests/test_data_version.py checks
+    every one."""
+
+    __tablename__ = "data_version"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    changed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+VERSIONED_BY_TRIGGER = ("review_commentary", "review_action", "annotation", "review_snapshot", "initiative",
+                        "initiative_measure", "maturity_rating")
+
+
+class QualityCheck(Base):
+    """A loaded source's data-quality check (cxdash.health), stored after every compute and
+    whenever the Data page finds that the load runs moved on since (``loads``: the load runs'
+    stamp it was computed from), so a page view never scans the fact tables."""
+
+    __tablename__ = "quality_check"
+    source: Mapped[str] = mapped_column(String(200), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)  # the check's place in the source's list
+    kind: Mapped[str | None] = mapped_column(String(50))  # the kind it was judged as (employee: yearly gaps)
+    check_name: Mapped[str] = mapped_column(String(40))  # completeness, out_of_range, duplicates, ...
+    passed: Mapped[bool | None] = mapped_column(Boolean)  # None: nothing to judge
+    detail: Mapped[str] = mapped_column(Text, default="")
+    loads: Mapped[str] = mapped_column(String(200))
+    computed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)

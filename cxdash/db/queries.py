@@ -14,12 +14,14 @@ from cxdash.db.models import (
     A11QuarterlyCount,
     CaseRecord,
     ContactInterval,
+    DataVersion,
     EmployeeIndex,
     FeedbackItem,
     IndicatorValue,
     JobRun,
     LoadRun,
     MeasureResult,
+    QualityCheck,
     RejectedRow,
     ScoreCell,
     SurveyAnswer,
@@ -32,11 +34,19 @@ SURVEY_SOURCE_KINDS = ("a11-quarterly", "a11-responses", "survey-responses")
 
 
 def _frame(conn: Connection | Engine, statement) -> pd.DataFrame:
+    """The statement's rows as a frame, built from plain tuples.
+
+    A SQLAlchemy ``Row`` is a sequence but not a tuple, so pandas (3) sends a list of them down
+    its "last ditch" path, which asks every row ``hasattr(row, "dtype")``; a row answers by
+    looking "dtype" up as a column and raising (and catching) an exception, for every row.
+    ``map(tuple, ...)`` converts the rows in C, and a list of tuples is exactly what that path
+    builds after its check, so the columns and dtypes are the same."""
     if isinstance(conn, Engine):
         with conn.connect() as c:
             return _frame(c, statement)
     result = conn.execute(statement)
-    return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+    columns = list(result.keys())
+    return pd.DataFrame(list(map(tuple, result)), columns=columns)
 
 
 # --- survey counts ------------------------------------------------------------------------
@@ -201,16 +211,42 @@ def case_created_counts(conn: Connection | Engine) -> pd.DataFrame:
     return _ints(_frame(conn, select(*dims, func.count().label("n")).group_by(*dims)), ["n"])
 
 
-def case_open_by_day(conn: Connection | Engine, day: dt.date) -> pd.DataFrame:
-    """Cases still open at the end of ``day``, per cell and created date (for backlog and its age)."""
+def case_open_by_day(conn: Connection | Engine, quarter_ends: list[dt.date]) -> pd.DataFrame:
+    """Cases still open at the end of each of ``quarter_ends`` (fiscal quarter ends), per end,
+    cell and age in whole days: the histogram behind backlog and its age, for every quarter end
+    in one pass over the cases.
+
+    The cases are read once, as open intervals: a count per cell, created date and closed date
+    of the cases that can be open at a quarter end (still open, or closed in a later fiscal
+    quarter than the one they were created in; most close within it and drop out here). The
+    intervals are joined to the quarter ends, a small table of the statement's own (a UNION ALL
+    of one-row selects): a case is open at an end it was created on or before and not closed
+    by. The database counts per end, cell and created date, with no date arithmetic in SQL, so
+    the statement runs unchanged on SQLite, PostgreSQL or a warehouse; the age of each count is
+    its end minus its created date, worked out on the counts. Columns: the cell, ``day`` (the
+    quarter end), ``age_days`` and ``n``."""
+    columns = [*CASE_CELL, "day", "age_days", "n"]
+    days = sorted(set(quarter_ends))
+    not_ends = [d for d in days if (d.month, d.day) not in {(3, 31), (6, 30), (9, 30), (12, 31)}]
+    if not_ends:  # the intervals leave out cases closed in their own quarter: right only at quarter ends
+        raise ValueError(f"not quarter ends: {not_ends}")
+    if not days:
+        return pd.DataFrame(columns=columns)
     t = CaseRecord
-    dims = [getattr(t, c) for c in CASE_CELL] + [t.created_date]
-    statement = (select(*dims, func.count().label("n"))
-                 .where(and_(t.created_date <= day, or_(t.closed_date.is_(None), t.closed_date > day)))
-                 .group_by(*dims))
+    cell = [getattr(t, c) for c in CASE_CELL]
+    may_be_open = or_(t.closed_date.is_(None), t.closed_fiscal_year != t.fiscal_year, t.closed_fiscal_quarter != t.fiscal_quarter)
+    intervals = (select(*cell, t.created_date, t.closed_date, func.count().label("n")).where(may_be_open)
+                 .group_by(*cell, t.created_date, t.closed_date).subquery("open_interval"))
+    ends = union_all(*[select(literal(day, t.created_date.type).label("day")) for day in days]).subquery("quarter_end")
+    i, end = intervals.c, ends.c.day
+    dims = [*[i[c] for c in CASE_CELL], end, i.created_date]
+    open_at_end = and_(i.created_date <= end, or_(i.closed_date.is_(None), i.closed_date > end))
+    statement = select(*dims, func.sum(i.n).label("n")).select_from(intervals.join(ends, open_at_end)).group_by(*dims)
     frame = _ints(_frame(conn, statement), ["n"])
-    frame["created_date"] = pd.to_datetime(frame["created_date"]).dt.date
-    return frame
+    if frame.empty:
+        return pd.DataFrame(columns=columns)
+    day, created = pd.to_datetime(frame["day"]), pd.to_datetime(frame["created_date"])
+    return frame.assign(day=day.dt.date, age_days=(day - created).dt.days.astype("int64"))[columns]
 
 
 def case_date_range(conn: Connection | Engine) -> tuple[dt.date | None, dt.date | None]:
@@ -347,3 +383,47 @@ def scope_indicators(conn: Connection | Engine, provider: str, service: str, fis
     if indicators is not None:
         statement = statement.where(t.indicator.in_(indicators))
     return _frame(conn, statement)
+
+
+# --- the data version and stored quality checks ------------------------------------------------
+
+def data_version(conn: Connection) -> str:
+    """The stamp a page's cached reads are keyed by: the data_version row's counter and when it
+    changed (the time tells a rebuilt database from the old one at the same count)."""
+    row = conn.execute(select(DataVersion.version, DataVersion.changed_at).where(DataVersion.id == 1)).first()
+    return f"{row.version}@{row.changed_at}" if row else "none"
+
+
+def bump_data_version(conn: Connection, now: dt.datetime) -> None:
+    """Change the stamp in the caller's transaction (compute's final write)."""
+    bumped = conn.execute(update(DataVersion).where(DataVersion.id == 1).values(
+        version=DataVersion.version + 1, changed_at=now))
+    if not bumped.rowcount:
+        conn.execute(insert(DataVersion).values(id=1, version=1, changed_at=now))
+
+
+def load_stamp(conn: Connection) -> str:
+    """Changes whenever a load run starts or ends: what stored quality checks are current with."""
+    t = LoadRun
+    count, newest, finished = conn.execute(select(func.count(), func.max(t.id), func.max(t.finished_at))).one()
+    return f"{count}:{newest}:{finished}"
+
+
+def quality_checks(conn: Connection) -> list[dict]:
+    """Stored quality checks: source, position, kind, check, passed, detail, loads; by source and position."""
+    t = QualityCheck
+    statement = select(t.source, t.position, t.kind, t.check_name.label("check"), t.passed, t.detail,
+                       t.loads).order_by(t.source, t.position)
+    return [dict(row._mapping) for row in conn.execute(statement)]
+
+
+def replace_quality(conn: Connection, rows: list[dict], loads: str, now: dt.datetime) -> None:
+    """Swap in every source's checks (source, position, kind, check, passed, detail) in the
+    caller's transaction. Locks the data_version row first (PostgreSQL), so two writers of the
+    checks take turns instead of colliding on the key; SQLite takes its one write lock anyway."""
+    conn.execute(select(DataVersion.id).where(DataVersion.id == 1).with_for_update())
+    conn.execute(delete(QualityCheck))
+    stored = [{"source": r["source"], "position": r["position"], "kind": r["kind"], "check_name": r["check"],
+               "passed": r["passed"], "detail": r["detail"], "loads": loads, "computed_at": now} for r in rows]
+    if stored:
+        conn.execute(insert(QualityCheck), stored)

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 from sqlalchemy import Engine
 
-from cxdash.cells import CELL_COLUMNS, ROLLED, rolled, rollup_levels
+from cxdash.cells import ROLLED, rolled, rollup_levels
 from cxdash.db import queries
 from cxdash.indicators.common import KEYS, records
 from cxdash.metrics import operations
@@ -24,12 +25,17 @@ def rows(engine: Engine, now: dt.datetime) -> list[dict]:
         hist = queries.case_completion_histogram(conn)
         created = queries.case_created_counts(conn)
         first, last = queries.case_date_range(conn)
-        quarter_ends = []
+        quarters = []  # every quarter from the first case's to the data's latest date
         if first is not None:
             quarter, final = FiscalQuarter.of_date(first), FiscalQuarter.of_date(last)
             while quarter <= final:
-                quarter_ends.append((quarter, queries.case_open_by_day(conn, quarter.end)))
+                quarters.append(quarter)
                 quarter = quarter.next()
+        open_cases = queries.case_open_by_day(conn, [q.end for q in quarters])  # one pass for them all
+    if not open_cases.empty:
+        calendar = pd.DataFrame({"day": [q.end for q in quarters], "fiscal_year": [q.year for q in quarters],
+                                 "fiscal_quarter": [q.quarter for q in quarters]})
+        open_cases = open_cases.merge(calendar, on="day", how="inner", validate="many_to_one")
     for kept in rollup_levels():
         if not hist.empty:
             done = operations.completion(rolled(hist, kept), keys)
@@ -42,11 +48,8 @@ def rows(engine: Engine, now: dt.datetime) -> list[dict]:
             if "channel" not in kept:
                 share = operations.digital_share(rolled(created, [*kept, "channel"]), [c for c in keys if c != "channel"])
                 emit(share.assign(channel=ROLLED), "digital_share", "digital_share", "n", "percent")
-        for quarter, open_cases in quarter_ends:
-            if open_cases.empty:
-                continue
-            stock = operations.backlog(rolled(open_cases, kept), list(CELL_COLUMNS), quarter.end)
-            stock = stock.assign(fiscal_year=quarter.year, fiscal_quarter=quarter.quarter)
+        if not open_cases.empty:  # every quarter end at once: a quarter with nothing open has no row
+            stock = operations.backlog(rolled(open_cases, kept), keys)
             emit(stock, "backlog", "backlog", "backlog", "cases")
             emit(stock, "backlog_age_median", "median_age_days", "backlog", "days")
     return rows

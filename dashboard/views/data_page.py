@@ -9,7 +9,7 @@ from dash import html
 from cxdash.dashboard.components import data_table, freshness_tag, takeaway
 from cxdash.dashboard.context import current
 from cxdash.db import queries
-from cxdash.health import PANEL_LABELS, panel_health, quality_report, source_health
+from cxdash.health import PANEL_LABELS, panel_health, source_health, stored_quality
 from cxdash.presentation.formatting import format_date, format_n
 
 CHECK_NAMES = {"completeness": "Completeness", "out_of_range": "Out-of-range values", "duplicates": "Duplicates",
@@ -98,7 +98,7 @@ def _source_section(row, reasons: pd.DataFrame, checks: pd.DataFrame, runs: pd.D
 def layout(_query: dict | None = None) -> html.Div:
     ctx = current()
     frame = health()
-    checks = quality_report(ctx.engine, frame)
+    checks = stored_quality(ctx.engine, frame)  # stored at compute (or after a load), not scanned per view
     with ctx.engine.connect() as conn:
         reasons = queries.rejection_reasons(conn)
         runs = queries.job_runs(conn)
