@@ -18,7 +18,7 @@ from cxdash.channels import ALL
 from cxdash.db import analysis_queries, queries
 from cxdash.health import refresh_quality
 from cxdash.indicators import indicator_rows
-from cxdash.metrics.a11_scores import rollup, score_counts
+from cxdash.metrics.a11_scores import COUNT_COLUMNS, rollup, score_counts
 from cxdash.metrics.measures import quarterly_series
 from cxdash.metrics.names import name_key
 from cxdash.metrics.status import measure_status
@@ -82,8 +82,11 @@ def measure_rows(measure: Measure, catalogue: Catalogue, counts: pd.DataFrame, n
         mine = mine[mine["channel"].eq(measure.params.channel)]
     if measure.params.stage != ALL:
         mine = mine[mine["stage"].eq(measure.params.stage)]
-    series = quarterly_series(expand_scopes(mine), measure.params.statistic, settings.min_n, settings.alpha,
-                              keys=["provider", "service", "channel"])
+    scopes = ["provider", "service", "channel"]
+    expanded, scales = one_scale_per_scope(expand_scopes(mine), scopes)
+    series = quarterly_series(expanded, measure.params.statistic, settings.min_n, settings.alpha, keys=scopes)
+    if not series.empty:
+        series = series.merge(scales, on=scopes, how="left")
     rows = []
     for r in series.itertuples(index=False):
         target = measure.target_for(r.fiscal_year)
@@ -94,9 +97,31 @@ def measure_rows(measure: Measure, catalogue: Catalogue, counts: pd.DataFrame, n
             "suppressed": bool(r.suppressed), "target": target,
             "status": measure_status(_clean(r.value), target, measure.direction, measure.thresholds.at_risk_within),
             "change": _clean(r.change), "p_value": _clean(r.p_value), "significant": _clean(r.significant),
-            "wordings": r.wordings, "computed_at": now,
+            "wordings": r.wordings, "scale": r.scale,
+            "other_scale_n": int(r.other_scale_n) if pd.notna(r.other_scale_n) else None, "computed_at": now,
         })
     return rows
+
+
+def one_scale_per_scope(counts: pd.DataFrame, scopes: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A measure's cells (one question) on one scale per filter scope, and per scope its
+    ``scale`` and ``other_scale_n``.
+
+    A catalogue measure names a question, not a form, and A-11 v2 lets a form ask trust as
+    thumbs (binary) or Likert (5pt): a scope holding both keeps the scale with more responses
+    over all its quarters (so its quarters stay comparable), a tie keeping Likert;
+    ``other_scale_n`` counts the responses left out (None where the scope has one scale)."""
+    if counts.empty:
+        return counts, pd.DataFrame(columns=[*scopes, "scale", "other_scale_n"])
+    sized = counts.assign(_n=counts[COUNT_COLUMNS].sum(axis=1))
+    per_scale = sized.groupby([*scopes, "scale"], as_index=False, sort=True)["_n"].sum()
+    per_scale = per_scale.sort_values([*scopes, "_n", "scale"], ascending=[True] * len(scopes) + [False, True],
+                                      kind="stable")
+    total = per_scale.groupby(scopes, sort=False)["_n"].transform("sum")
+    per_scale = per_scale.assign(other_scale_n=(total - per_scale["_n"]).where(total > per_scale["_n"]))
+    chosen = per_scale.drop_duplicates(scopes, keep="first")[[*scopes, "scale", "other_scale_n"]]
+    kept = counts.merge(chosen[[*scopes, "scale"]], on=[*scopes, "scale"], how="inner")
+    return kept, chosen.reset_index(drop=True)
 
 
 def compute(engine: Engine, catalogue: Catalogue) -> ComputeReport:

@@ -6,7 +6,7 @@ import pandas as pd
 from sqlalchemy import BigInteger, Connection, Engine, case, delete, func, insert, literal, select
 
 from cxdash.db.models import DriverResult, SegmentResult, SurveyAnswer, SurveyResponse, SurveySegment, TrendResult
-from cxdash.db.queries import _frame, _ints
+from cxdash.db.queries import _frame, _ints, one_scale
 from cxdash.metrics.a11_scores import BINARY, DRIVERS, LIKERT
 from cxdash.metrics.drivers import (
     CHECKLIST_PREFIXES,
@@ -105,12 +105,10 @@ def segment_counts(conn: Connection | Engine) -> pd.DataFrame:
 # --- computed results ---------------------------------------------------------------------
 
 def replace_analyses(conn: Connection, drivers: list[dict], segments: list[dict], trends: list[dict]) -> None:
-    """Swap in new analyses inside the caller's transaction (compute's), so readers never see half."""
+    """Swap in new analyses inside the caller's transaction (compute's), so readers never see half.
+    Every row carries its ``scale`` (part of each table's key; None for an indicator's segments)."""
     for table, rows in ((DriverResult, drivers), (SegmentResult, segments), (TrendResult, trends)):
         conn.execute(delete(table))
-        stored = set(table.__table__.c.keys())
-        if rows and not set(rows[0]) <= stored:  # e.g. 'scale' before the table has that column
-            rows = [{k: v for k, v in row.items() if k in stored} for row in rows]
         for start in range(0, len(rows), 5000):
             conn.execute(insert(table), rows[start:start + 5000])
 
@@ -120,26 +118,42 @@ def _columns(table, skip=("id", "computed_at")):
 
 
 def driver_results(conn: Connection | Engine, provider: str, service: str, fiscal_year: int,
-                   fiscal_quarter: int) -> pd.DataFrame:
+                   fiscal_quarter: int, *, both_scales: bool = False) -> pd.DataFrame:
+    """A scope's key-driver models for the rolling year to a quarter. An outcome fitted on both
+    scales (thumbs and Likert trust) keeps one unless ``both_scales``: the scale whose largest
+    model used more responses (a tie keeps Likert), ``other_scale_n`` the other's
+    (``queries.one_scale``)."""
     t = DriverResult
     statement = select(*_columns(t)).where(t.provider == provider, t.service == service,
                                            t.fiscal_year == fiscal_year, t.fiscal_quarter == fiscal_quarter)
-    return _frame(conn, statement.order_by(t.outcome, t.id))
+    frame = _frame(conn, statement.order_by(t.outcome, t.scale, t.id))
+    return frame if both_scales else one_scale(frame, ["outcome"], how="max")
 
 
 def segment_results(conn: Connection | Engine, provider: str, service: str, fiscal_year: int,
-                    fiscal_quarter: int) -> pd.DataFrame:
+                    fiscal_quarter: int, *, both_scales: bool = False) -> pd.DataFrame:
+    """A scope's segment comparisons in a quarter. A question compared on both scales keeps one
+    per dimension unless ``both_scales``: the scale with more responses over the dimension's
+    segments (a tie keeps Likert), ``other_scale_n`` the other's (``queries.one_scale``)."""
     t = SegmentResult
     statement = select(*_columns(t)).where(t.provider == provider, t.service == service,
                                            t.fiscal_year == fiscal_year, t.fiscal_quarter == fiscal_quarter)
-    return _frame(conn, statement.order_by(t.dimension, t.question, t.id))
+    frame = _frame(conn, statement.order_by(t.dimension, t.question, t.scale, t.id))
+    return frame if both_scales else one_scale(frame, ["dimension", "question"])
 
 
 def trend_results(conn: Connection | Engine, provider: str, service: str, channel: str = "all",
-                  questions: list[str] | None = None) -> pd.DataFrame:
-    """Every quarter of a scope's scores with their changes and trend test, oldest first."""
+                  questions: list[str] | None = None, *, both_scales: bool = False) -> pd.DataFrame:
+    """Every quarter of a scope's scores with their changes and trend test, oldest first. A
+    question scored on both scales in the scope keeps one series unless ``both_scales``: the
+    scale with more responses over its quarters (a tie keeps Likert), ``other_scale_n`` the
+    other's (``queries.one_scale``)."""
     t = TrendResult
     statement = select(*_columns(t)).where(t.provider == provider, t.service == service, t.channel == channel)
     if questions is not None:
         statement = statement.where(t.question.in_(questions))
-    return _frame(conn, statement.order_by(t.question, t.fiscal_year, t.fiscal_quarter))
+    frame = _frame(conn, statement.order_by(t.question, t.scale, t.fiscal_year, t.fiscal_quarter))
+    if both_scales:
+        return frame
+    chosen = one_scale(frame, ["question"])
+    return chosen.sort_values(["question", "fiscal_year", "fiscal_quarter"], kind="stable").reset_index(drop=True)

@@ -7,18 +7,25 @@ from sqlalchemy import Connection, Engine, select, union
 
 from cxdash.channels import ALL
 from cxdash.db.models import IndicatorValue, ScoreCell
-from cxdash.db.queries import _frame, _ints
+from cxdash.db.queries import _frame, _ints, one_scale
 
 
 def stage_scores(conn: Connection | Engine, fiscal_year: int, fiscal_quarter: int, provider: str,
                  service: str) -> pd.DataFrame:
     """Every question at every stage (all channels) of one quarter and scope, with the 95%
-    interval of its % agree: stage, question, n, pct_agree, ci_low, ci_high, mean, suppressed."""
+    interval of its % agree: stage, question, n, pct_agree, ci_low, ci_high, mean, suppressed,
+    scale, other_scale_n.
+
+    A question asked on two scales in the scope (thumbs and Likert trust) shows one at every
+    stage: the one with more responses in the scope's quarter (its all-stages cell; a tie keeps
+    Likert); ``other_scale_n`` counts the responses of the other (``queries.one_scale``)."""
     t = ScoreCell
-    statement = select(t.stage, t.question, t.n, t.pct_agree, t.ci_low, t.ci_high, t.mean, t.suppressed).where(
+    statement = select(t.stage, t.question, t.n, t.pct_agree, t.ci_low, t.ci_high, t.mean, t.suppressed,
+                       t.scale).where(
         t.fiscal_year == fiscal_year, t.fiscal_quarter == fiscal_quarter, t.provider == provider,
-        t.service == service, t.channel == ALL)
+        t.service == service, t.channel == ALL).order_by(t.stage, t.question, t.scale)
     frame = _ints(_frame(conn, statement), ["n"])
+    frame = one_scale(frame, ["question"], weight=frame["n"].where(frame["stage"].eq(ALL)))
     return frame.assign(suppressed=frame["suppressed"].astype(bool))
 
 

@@ -171,13 +171,15 @@ class ScoreCell(Base):
     """Computed A-11 scores per quarter, provider, service, channel, stage and question.
 
     Roll-ups carry 'all' in the rolled-up columns. Counts are kept beside the statistics so
-    any later roll-up is exact.
+    any later roll-up is exact. The scale is part of the key: thumbs (binary) and Likert (5pt)
+    answers of one question (A-11 v2 allows either form of trust) are different measures, so a
+    roll-up that reaches both keeps a cell for each (migration 0010).
     """
 
     __tablename__ = "score_cell"
     __table_args__ = (
         UniqueConstraint("fiscal_year", "fiscal_quarter", "provider", "service", "channel", "stage", "question",
-                         name="uq_score_cell_cell"),
+                         "scale", name="uq_score_cell_cell"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     fiscal_year: Mapped[int] = mapped_column(Integer)
@@ -231,16 +233,22 @@ class MeasureResult(Base):
     p_value: Mapped[float | None] = mapped_column(Float)
     significant: Mapped[bool | None] = mapped_column(Boolean)
     wordings: Mapped[str | None] = mapped_column(Text)
+    # The scale the value counts (5pt or binary). Where a scope holds both forms of the measure's
+    # question, the one with more responses over the scope's quarters; other_scale_n counts the
+    # responses of the other form, left out of this value (None: the scope has one form).
+    scale: Mapped[str | None] = mapped_column(String(10))
+    other_scale_n: Mapped[int | None] = mapped_column(BigInteger)
     computed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
 
 
 class DriverResult(Base):
     """Key-driver analysis of one outcome (trust, satisfaction) for a scope and a rolling year
-    of responses ending in the quarter: each driver's importance with its interval."""
+    of responses ending in the quarter: each driver's importance with its interval. The outcome's
+    scale (5pt or binary) is part of the key: thumbs and Likert answers are separate models."""
 
     __tablename__ = "driver_result"
     __table_args__ = (
-        UniqueConstraint("provider", "service", "fiscal_year", "fiscal_quarter", "outcome", "driver",
+        UniqueConstraint("provider", "service", "fiscal_year", "fiscal_quarter", "outcome", "scale", "driver",
                          name="uq_driver_result_scope"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -251,6 +259,7 @@ class DriverResult(Base):
     first_year: Mapped[int] = mapped_column(Integer)  # the window's first quarter
     first_quarter: Mapped[int] = mapped_column(Integer)
     outcome: Mapped[str] = mapped_column(String(50))
+    scale: Mapped[str] = mapped_column(String(10))  # the outcome's: 5pt or binary
     driver: Mapped[str] = mapped_column(String(50))
     method: Mapped[str] = mapped_column(String(100))
     importance: Mapped[float | None] = mapped_column(Float)
@@ -270,12 +279,14 @@ class DriverResult(Base):
 
 class SegmentResult(Base):
     """A score or indicator of one customer segment beside the best-served segment of its
-    comparison (same quarter, scope, dimension and question), with the gap's corrected test."""
+    comparison (same quarter, scope, dimension, question and scale), with the gap's corrected test.
+    A survey question's thumbs (binary) and Likert (5pt) answers are separate comparisons;
+    a proportion indicator has no scale (NULL)."""
 
     __tablename__ = "segment_result"
     __table_args__ = (
         UniqueConstraint("fiscal_year", "fiscal_quarter", "provider", "service", "dimension", "question",
-                         "segment", name="uq_segment_result_cell"),
+                         "scale", "segment", name="uq_segment_result_cell"),
         Index("ix_segment_result_scope", "provider", "service", "fiscal_year", "fiscal_quarter"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -285,6 +296,7 @@ class SegmentResult(Base):
     service: Mapped[str] = mapped_column(String(500))
     dimension: Mapped[str] = mapped_column(String(100))  # 'channel' or a segment's name
     question: Mapped[str] = mapped_column(String(100))  # a survey question or a proportion indicator
+    scale: Mapped[str | None] = mapped_column(String(10))  # 5pt or binary; None for an indicator
     segment: Mapped[str] = mapped_column(String(200))
     agree: Mapped[int] = mapped_column(BigInteger)
     n: Mapped[int] = mapped_column(BigInteger)
@@ -304,11 +316,12 @@ class SegmentResult(Base):
 
 class TrendResult(Base):
     """A score's quarter with its change on the previous quarter and year, and the trend test
-    over every quarter up to it: what lets a page say 'up' only when it is more than noise."""
+    over every quarter up to it: what lets a page say 'up' only when it is more than noise. A
+    question's thumbs (binary) and Likert (5pt) scores are separate series (``scale`` in the key)."""
 
     __tablename__ = "trend_result"
     __table_args__ = (
-        UniqueConstraint("provider", "service", "channel", "question", "fiscal_year", "fiscal_quarter",
+        UniqueConstraint("provider", "service", "channel", "question", "scale", "fiscal_year", "fiscal_quarter",
                          name="uq_trend_result_cell"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -316,6 +329,7 @@ class TrendResult(Base):
     service: Mapped[str] = mapped_column(String(500))
     channel: Mapped[str] = mapped_column(String(50))
     question: Mapped[str] = mapped_column(String(50))
+    scale: Mapped[str] = mapped_column(String(10))  # 5pt or binary
     fiscal_year: Mapped[int] = mapped_column(Integer)
     fiscal_quarter: Mapped[int] = mapped_column(Integer)
     agree: Mapped[int] = mapped_column(BigInteger)

@@ -49,6 +49,35 @@ def _frame(conn: Connection | Engine, statement) -> pd.DataFrame:
     return pd.DataFrame(list(map(tuple, result)), columns=columns)
 
 
+# --- one scale per question where a scope holds two ----------------------------------------
+
+def one_scale(frame: pd.DataFrame, by: list[str], weight: pd.Series | None = None, how: str = "sum") -> pd.DataFrame:
+    """The rows of one scale per group of ``by`` (a question within the read's scope), where the
+    group holds thumbs (binary) and Likert (5pt) answers of the question (A-11 v2 lets a form
+    ask trust either way; the two are different measures, never one figure).
+
+    The scale kept is the one with more responses: ``weight`` per row (default ``n``),
+    aggregated per group and scale by ``how`` (``sum`` over quarters or segments, ``max`` over
+    the models of one outcome), rows where the weight is NaN not counting; a tie keeps the
+    Likert form ('5pt' sorts before 'binary'). ``other_scale_n`` on every kept row counts the
+    responses of the scale left out (0 where the group has one scale), so a page can say so.
+    Rows without a scale (an indicator) are kept as they are."""
+    if frame.empty or "scale" not in frame:
+        return frame.assign(other_scale_n=pd.Series(dtype="int64"))
+    weight = frame["n"] if weight is None else weight
+    scaled = frame["scale"].notna()
+    sizes = (frame.loc[scaled, [*by, "scale"]].assign(_weight=pd.to_numeric(weight[scaled]).fillna(0))
+             .groupby([*by, "scale"], dropna=False, sort=True)["_weight"].agg(how).reset_index())
+    sizes = sizes.sort_values([*by, "_weight", "scale"], ascending=[True] * len(by) + [False, True], kind="stable")
+    total = sizes.groupby(by, dropna=False, sort=False)["_weight"].transform("sum")
+    sizes = sizes.assign(other_scale_n=(total - sizes["_weight"]).astype("int64"))
+    chosen = sizes.drop_duplicates(by, keep="first")[[*by, "scale", "other_scale_n"]]
+    looked_up = frame[[*by, "scale"]].merge(chosen, on=[*by, "scale"], how="left")  # row for row, in order
+    keep = (~scaled.to_numpy()) | looked_up["other_scale_n"].notna().to_numpy()
+    other = looked_up["other_scale_n"].fillna(0).astype("int64").to_numpy()
+    return frame.assign(other_scale_n=other)[keep].reset_index(drop=True)
+
+
 # --- survey counts ------------------------------------------------------------------------
 
 def _quarterly_counts():
@@ -132,17 +161,18 @@ def replace_computed(conn: Connection, score_rows: list[dict], measure_rows: lis
             conn.execute(insert(table), rows[start:start + 5000])
 
 
-SCORE_COLUMNS = ["fiscal_year", "fiscal_quarter", "provider", "service", "channel", "stage", "question",
+SCORE_COLUMNS = ["fiscal_year", "fiscal_quarter", "provider", "service", "channel", "stage", "question", "scale",
                  "n", "mean", "pct_agree", "ci_low", "ci_high", "suppressed"]
 
 
 def scores(conn: Connection | Engine, fiscal_year: int | None = None, fiscal_quarter: int | None = None) -> pd.DataFrame:
-    """Computed A-11 scores, finest cells and roll-ups ('all'), in a stable order."""
+    """Computed A-11 scores, finest cells and roll-ups ('all'), in a stable order. A cell whose
+    question was asked on two scales (thumbs and Likert trust) is two rows, one per ``scale``."""
     t = ScoreCell
     statement = select(*[getattr(t, c) for c in SCORE_COLUMNS], t.wordings)
     if fiscal_year is not None:
         statement = statement.where(t.fiscal_year == fiscal_year, t.fiscal_quarter == fiscal_quarter)
-    statement = statement.order_by(*[getattr(t, c) for c in SCORE_COLUMNS[:7]])
+    statement = statement.order_by(*[getattr(t, c) for c in SCORE_COLUMNS[:8]])
     return _frame(conn, statement)
 
 
@@ -364,12 +394,14 @@ def journey_options(conn: Connection | Engine) -> pd.DataFrame:
 
 def scope_scores(conn: Connection | Engine, fiscal_year: int, fiscal_quarter: int, provider: str,
                  service: str) -> pd.DataFrame:
-    """Every stage's scores (all channels) for one quarter and scope."""
+    """Every stage's scores (all channels) for one quarter and scope; a question asked on two
+    scales keeps the one with more responses in the scope (``one_scale``, as the journey's reads)."""
     t = ScoreCell
-    statement = select(t.stage, t.question, t.n, t.pct_agree, t.mean, t.suppressed).where(
+    statement = select(t.stage, t.question, t.n, t.pct_agree, t.mean, t.suppressed, t.scale).where(
         t.fiscal_year == fiscal_year, t.fiscal_quarter == fiscal_quarter, t.provider == provider,
         t.service == service, t.channel == "all")
-    return _frame(conn, statement)
+    frame = _frame(conn, statement)
+    return one_scale(frame, ["question"], weight=frame["n"].where(frame["stage"].eq("all")))
 
 
 def scope_indicators(conn: Connection | Engine, provider: str, service: str, fiscal_year: int | None = None,

@@ -138,3 +138,26 @@ def format_indicator(value, unit: str) -> str:
     if unit == "points":  # a published mean on the 1-5 scale
         return f"{value:.2f}"
     return f"{int(round(value)):,}"  # counts: cases, contacts, items, people
+
+
+SCALE_FORMS = {"5pt": "the 1-5 (Likert) form", "binary": "the thumbs up/down form"}
+
+
+def scale_notes(frame, question_column: str = "question", label=None) -> list[str]:
+    """Sentences for the questions of a read (``queries.one_scale``) whose scope holds answers
+    on two scales (A-11 v2 lets a form ask trust as thumbs up/down or 1-5): which form the
+    figures count, and how many answers of the other form are left out. Empty where every
+    question has one scale. ``label`` names a question (default: the question itself)."""
+    if frame is None or len(frame) == 0 or "other_scale_n" not in frame or "scale" not in frame:
+        return []
+    mixed = frame[frame["other_scale_n"].fillna(0).astype("int64") > 0]
+    return [scale_sentence(label(question) if label else str(question), scale, int(rows["other_scale_n"].max()))
+            for (question, scale), rows in mixed.groupby([question_column, "scale"], sort=True)]
+
+
+def scale_sentence(name: str, scale: str, other_n: int) -> str:
+    """What a figure of a question asked in two forms in its scope counts, and what it leaves out."""
+    other = "binary" if scale == "5pt" else "5pt"
+    return (f"{name} is asked in two forms in this scope; these figures count {SCALE_FORMS.get(scale, scale)} "
+            f"only, the form with more responses ({other_n:,} answers in {SCALE_FORMS.get(other, other)} "
+            "are not included).")

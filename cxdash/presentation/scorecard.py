@@ -15,7 +15,14 @@ from cxdash.catalogue import Catalogue, Measure
 from cxdash.channels import ALL
 from cxdash.metrics.fiscal import FiscalQuarter
 from cxdash.metrics.names import name_key, stored_name
-from cxdash.presentation.formatting import format_change, format_interval, format_n, format_p, format_value
+from cxdash.presentation.formatting import (
+    format_change,
+    format_interval,
+    format_n,
+    format_p,
+    format_value,
+    scale_sentence,
+)
 from cxdash.presentation.takeaways import STATUS_WORDS, trend_sentence
 
 FILTER_KEYS = ("quarter", "provider", "service", "channel")
@@ -151,8 +158,11 @@ def _card(measure: Measure, by_key: dict, quarter: FiscalQuarter, span: list[Fis
         points.append({"label": q.display, "value": value, "n": int(r.n) if value is not None else None})
     target = measure.target_for(quarter.year)
     status = row.status if row is not None else "no_data"
+    scale_note = _scale_note(measure, row)
     return {
-        "measure_id": measure.id, "name": measure.name, "definition": measure.definition,
+        "measure_id": measure.id, "name": measure.name,
+        "definition": f"{measure.definition} {scale_note}" if scale_note else measure.definition,
+        "scale": getattr(row, "scale", None) if row is not None else None, "scale_note": scale_note,
         "unit": measure.unit, "direction": measure.direction,
         "value": float(row.value) if has_value else None,
         "ci_low": _num(row.ci_low) if row is not None else None,
@@ -172,6 +182,15 @@ def _card(measure: Measure, by_key: dict, quarter: FiscalQuarter, span: list[Fis
         "as_of": as_of.isoformat() if as_of else None,
         "wordings": [w for w in (row.wordings or "").split("\n") if w] if row is not None else [],
     }
+
+
+def _scale_note(measure: Measure, row) -> str | None:
+    """Where the scope holds the measure's question in two forms (thumbs and Likert trust), the
+    sentence saying which one the value counts (compute keeps the one with more responses)."""
+    other = getattr(row, "other_scale_n", None) if row is not None else None
+    if other is None or pd.isna(other) or not other or not getattr(row, "scale", None):
+        return None
+    return scale_sentence(measure.params.question.replace("_", " ").capitalize(), row.scale, int(other))
 
 
 def _num(value):

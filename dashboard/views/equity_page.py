@@ -15,6 +15,7 @@ from cxdash.dashboard.views import data_page, equity
 from cxdash.db import analysis_queries, equity_queries
 from cxdash.metrics.fiscal import FiscalQuarter
 from cxdash.presentation import scorecard
+from cxdash.presentation.formatting import scale_notes
 
 PREFIX = "equity"
 FILTERS = ("quarter", "provider", "service", "dimension", "question")
@@ -81,6 +82,9 @@ def _family_section(results: pd.DataFrame, view: View, scope: str, min_n: int) -
         equity.dot_figure(fam, question),
         data_table(equity.family_rows(fam, min_n), equity.FAMILY_COLUMNS, caption, "equity-family"),
         equity.family_sentence(fam, dimension, question, scope), chart_id="equity-family-chart", title=title)]
+    mine = results[results["dimension"].eq(dimension) & results["question"].eq(question)] if len(results) else results
+    parts += [html.P(note, className="cx-footnote", id="equity-scale-note")
+              for note in scale_notes(mine, label=equity.question_label)]
     hidden = equity.suppressed_text(fam, min_n)
     if hidden:
         parts.append(html.P(hidden, id="equity-suppressed", className="cx-footnote"))

@@ -16,7 +16,7 @@ from cxdash.db import journey_queries, queries
 from cxdash.indicators import feedback
 from cxdash.metrics.fiscal import FiscalQuarter
 from cxdash.presentation import journey, scorecard
-from cxdash.presentation.formatting import format_indicator, format_n
+from cxdash.presentation.formatting import format_indicator, format_n, scale_notes
 
 PREFIX = "journey"
 FILTERS = ("quarter", "provider", "service", "stage")
@@ -99,6 +99,8 @@ def content_for(filters: scorecard.Filters, stage: str = ALL, version: str | Non
     health = data_page.health()
     parts = [html.P(f"Showing {scope}", className="cx-scope", id="journey-scope"),
              html.Div([data_page.panel_freshness(p, health) for p in PANELS], className="cx-freshness-list")]
+    parts += [html.P(note, className="cx-footnote", id="journey-scale-note")
+              for note in scale_notes(scores, label=journey.question_label)]
     if stage == ALL:
         parts += _overview(filters, quarter, assessed)
         parts += _voice(quarter, filters)

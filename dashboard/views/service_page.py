@@ -13,6 +13,7 @@ from cxdash.dashboard.views import service as service_view
 from cxdash.db import analysis_queries, review_queries, service_queries
 from cxdash.metrics.fiscal import FiscalQuarter
 from cxdash.presentation import scorecard
+from cxdash.presentation.formatting import scale_notes
 
 PREFIX = "service"
 FILTERS = ("quarter", "provider", "service", "outcome")
@@ -65,13 +66,13 @@ def _trend_part(filters: scorecard.Filters, quarter: FiscalQuarter, outcome: str
                 min_n: int) -> list:
     catalogue = current().catalogue
     measures = service_view.matching_measures(catalogue, filters.provider, filters.service, outcome)
-    rows = service_view.trend_rows(_trend(version, filters.provider, filters.service, outcome), outcome, quarter,
-                              measures, catalogue.settings.alpha)
+    trend = _trend(version, filters.provider, filters.service, outcome)
+    rows = service_view.trend_rows(trend, outcome, quarter, measures, catalogue.settings.alpha)
     title = f"{service_view.question_label(outcome)}: % agree by quarter"
     sentence = service_view.trend_takeaway(rows, quarter, outcome, scope, min_n)
     if rows.empty:
         return [_section("service-trend-title", title, [takeaway(sentence, id="service-trend-takeaway")])]
-    notes = []
+    notes = scale_notes(trend, label=service_view.question_label)
     if measures:
         names = "; ".join(f"“{m.name}” (owner: {m.owner})" for m in measures)
         notes.append(f"Target from the scorecard measure {names}, by fiscal year.")
@@ -124,7 +125,9 @@ def _drivers_part(filters: scorecard.Filters, quarter: FiscalQuarter, outcome: s
     title = f"What drives {driven}"
     results = _drivers(version, filters.provider, filters.service, quarter.year, quarter.quarter)
     models = service_view.driver_models(results, driven)
-    intro = []
+    intro = [html.P(note, className="cx-footnote", id="service-drivers-scale-note")
+             for note in scale_notes(results[results["outcome"].eq(driven)] if len(results) else results,
+                                     "outcome", service_view.question_label)]
     if outcome != driven and models:
         intro.append(html.P(f"Key drivers are estimated for trust and satisfaction; {service_view.question_label(outcome)} "
                             f"is shown below as one of the drivers of {driven}.", className="cx-footnote"))
@@ -175,8 +178,8 @@ def _drivers_part(filters: scorecard.Filters, quarter: FiscalQuarter, outcome: s
 def _channels_part(filters: scorecard.Filters, quarter: FiscalQuarter, outcome: str, scope: str, version: str,
                    min_n: int) -> list:
     label = service_view.question_label(outcome)
-    frame = service_view.channel_frame(_segments(version, filters.provider, filters.service, quarter.year, quarter.quarter),
-                                  outcome, min_n)
+    segments = _segments(version, filters.provider, filters.service, quarter.year, quarter.quarter)
+    frame = service_view.channel_frame(segments, outcome, min_n)
     equity = html.P(html.A("Compare all segments on the Equity page",
                            href="/equity" + service_view.query_string(filters.quarter, filters.provider, filters.service,
                                                                  service_view.DEFAULT_OUTCOME),
@@ -196,6 +199,9 @@ def _channels_part(filters: scorecard.Filters, quarter: FiscalQuarter, outcome: 
             takeaway(sentence, id="service-channels-takeaway"),
             data_table(service_view.channel_table_rows(frame, min_n), service_view.CHANNEL_COLUMNS,
                        f"{label} (% agree) by channel, {scope}, {quarter.display}", "service-channels-data")])]
+    mine = segments[segments["dimension"].eq("channel") & segments["question"].eq(outcome)] if len(segments) else segments
+    content += [html.P(note, className="cx-footnote", id="service-channels-scale-note")
+                for note in scale_notes(mine, label=service_view.question_label)]
     content.append(html.P("Each channel is compared with the best-served one (pooled two-proportion z test); "
                           "p-values are Holm-adjusted for the number of comparisons.", className="cx-footnote"))
     content.append(equity)
