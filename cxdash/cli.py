@@ -270,7 +270,8 @@ def sources(sources_file, fmt, db, catalogue):
         out = io.StringIO()
         writer = csv.DictWriter(out, fieldnames=HEALTH_COLUMNS, lineterminator="\n")
         writer.writeheader()
-        writer.writerows({k: "" if v is None else str(v).lower() if isinstance(v, bool) else v
+        from cxdash.exports.csv_safety import safe_cell  # names and reasons come with the data
+        writer.writerows({k: "" if v is None else str(v).lower() if isinstance(v, bool) else safe_cell(v)
                           for k, v in record.items()} for record in records)
         click.echo(out.getvalue(), nl=False)
     else:
@@ -506,7 +507,8 @@ HOST_OPTION = click.option("--host", default="127.0.0.1", show_default=True,
 @PORT_OPTION
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(min=1),
               help="Requests answered at once (waitress worker threads).")
-@click.option("--debug", is_flag=True, help="Dash debug mode (hot reload, error overlay).")
+@click.option("--debug", is_flag=True, help="Dash's development server and tools (hot reload, error overlay), "
+                                            "on a loopback --host only; never Werkzeug's interactive debugger.")
 @SOURCES_OPTION
 @_common
 @_friendly
@@ -514,10 +516,25 @@ def serve(host, port, threads, debug, sources_file, db, catalogue):
     """Serve the dashboard with waitress (read-only: loading is for 'cxdash load' and 'cxdash scheduler').
 
     For a deployment under a process manager, see cxdash.dashboard.wsgi:create_app."""
+    if debug and not _loopback(host):
+        raise UserError(f"--debug runs Dash's development server: only on this machine (--host 127.0.0.1), "
+                        f"not on {host}; serve other machines without --debug")
     ctx = Context(db, catalogue)
     ctx.ready_engine()
-    _check_port(host, port)
+    if not (debug and os.environ.get("WERKZEUG_RUN_MAIN") == "true"):  # the reloader's child: its parent holds the port
+        _check_port(host, port)
     _serve(ctx, _sources(sources_file), host, port, debug, threads=threads)
+
+
+def _loopback(host: str) -> bool:
+    """Whether host is only reachable from this machine (127.0.0.0/8, ::1 or localhost)."""
+    import ipaddress
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def _check_port(host: str, port: int) -> None:
@@ -563,12 +580,19 @@ def _browser_url(host: str, port: int) -> str:
 
 def _serve(ctx: Context, sources, host: str, port: int, debug: bool, *, threads: int = 8,
            warn_secret: bool = True) -> None:
+    import logging
+
     from cxdash.dashboard.wsgi import dash_app
+    logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("cxdash.dashboard.requests").setLevel(logging.INFO)  # one line per request
     app = dash_app(ctx.ready_engine(), ctx.catalogue, sources, ctx.catalogue_path, warn_secret=warn_secret)
     click.echo(f"cxdash serving: open {_browser_url(host, port)} in a browser (Ctrl+C to stop)")
     try:
         if debug:
-            app.run(host=host, port=port, debug=True)
+            # Dev tools without Werkzeug's debugger: no console (use_debugger), and no error handler
+            # answering with its traceback page (prune_errors); a failing request is a plain 500 to the
+            # browser and its traceback goes to this terminal.
+            app.run(host=host, port=port, debug=True, use_debugger=False, dev_tools_prune_errors=False)
         else:
             from waitress import serve as waitress_serve
             waitress_serve(app.server, host=host, port=port, threads=threads, _quiet=True)

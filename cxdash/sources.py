@@ -20,9 +20,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
+from urllib.parse import quote, quote_plus
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from sqlalchemy import Engine
+from sqlalchemy.engine import URL
 
 from cxdash import paths
 from cxdash.catalogue import Catalogue, load_yaml_as
@@ -200,14 +202,7 @@ def resolved_files(source: SourceConfig, folder: Path) -> Iterator[list[Path]]:
                 out.append(Path(tmp) / f"{book.stem} [{where.sheet}].csv")
                 frame.to_csv(out[-1], index=False)
         else:
-            from sqlalchemy import create_engine, text
-            url = _ENV.sub(lambda m: _env(m.group(1), source.name), where.url)
-            engine = create_engine(url)
-            try:
-                with engine.connect() as conn:
-                    frame = pd.read_sql(text(where.sql), conn, dtype=str)
-            finally:
-                engine.dispose()
+            frame = _query(source)
             out.append(Path(tmp) / f"{source.name} (query).csv")
             frame.to_csv(out[-1], index=False)
         yield out
@@ -217,6 +212,60 @@ def _env(name: str, source: str) -> str:
     if name not in os.environ:
         raise UserError(f"source {source}: environment variable {name} is not set")
     return os.environ[name]
+
+
+def sql_url(source: SourceConfig) -> URL:
+    """The source's SQLAlchemy URL with each ${VAR} read from the environment. A value that lands
+    in the user name, password or query string is percent-encoded there, so a password holding
+    @, :, / or # stays the password (and never becomes part of the host in an error message)."""
+    from sqlalchemy.engine import make_url
+    template = source.location.url
+    scheme, sep, rest = template.partition("://")
+    # The authority ends at the first / or ? (a ${VAR} holds neither); its user info before the last @.
+    end = min([i for i in (rest.find("/"), rest.find("?")) if i >= 0], default=len(rest))
+    userinfo, at, hostport = rest[:end].rpartition("@")
+    path, question, query = rest[end:].partition("?")
+
+    def fill(text: str, encode: bool) -> str:
+        return _ENV.sub(lambda m: quote(_env(m.group(1), source.name), safe="") if encode
+                        else _env(m.group(1), source.name), text)
+
+    url = (fill(scheme, False) + sep + fill(userinfo, True) + at + fill(hostport, False) + fill(path, False)
+           + question + fill(query, True))
+    try:
+        return make_url(url)
+    except Exception:  # the message would show the URL, with its secrets
+        raise UserError(f"source {source.name}: url {template} is not a SQLAlchemy URL "
+                        "(dialect+driver://user:password@host:port/database)") from None
+
+
+def _query(source: SourceConfig):
+    """The source's SQL result (text columns). Any failure (driver missing, server unreachable,
+    login refused, a bad query) is one line naming the source and the reason, never the password."""
+    import pandas as pd
+    from sqlalchemy import create_engine, text
+    url = sql_url(source)
+    where = url.render_as_string(hide_password=True)
+    try:
+        engine = create_engine(url)
+        try:
+            with engine.connect() as conn:
+                return pd.read_sql(text(source.location.sql), conn, dtype=str)
+        finally:
+            engine.dispose()
+    except Exception as exc:
+        reason = _first_line(getattr(exc, "orig", None) or exc) or type(exc).__name__
+        if url.password:  # a driver may echo what it was given
+            for secret in {url.password, quote(url.password, safe=""), quote_plus(url.password)}:
+                reason = reason.replace(secret, "***")
+        raise UserError(f"source {source.name}: SQL on {where} failed: {reason}") from None
+
+
+def _first_line(exc: BaseException) -> str:
+    for line in str(exc).splitlines():
+        if line.strip():
+            return line.strip()
+    return ""
 
 
 @dataclass

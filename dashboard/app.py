@@ -4,9 +4,12 @@ Web workers only read; they never load data or start a scheduler.
 """
 from __future__ import annotations
 
+import logging
+import time
 from pathlib import Path
 
 import dash
+import flask
 from dash import Dash, dcc, html
 from sqlalchemy import Engine
 
@@ -19,6 +22,21 @@ from cxdash.dashboard.navigation import FOOTER_LINKS, NAV
 from cxdash.sources import Sources, load_sources
 
 PAGES = Path(__file__).resolve().parent / "pages"
+requests_log = logging.getLogger("cxdash.dashboard.requests")
+
+# Headers on every response. The CSP allows scripts only from this server plus Dash's own inline
+# scripts by hash (the renderer's start line and the clientside callbacks: Dash.csp_hashes; the
+# _dash-config block is JSON, not script). Styles allow 'unsafe-inline': React, Plotly and Dash's
+# components set style attributes, which CSP can only allow that way. Images and fonts may be
+# data: URIs (USWDS's icons, Plotly's toolbar) or blob: (Plotly's image download).
+SECURITY_HEADERS = {
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+CSP = ("default-src 'self'; script-src 'self' {hashes}; style-src 'self' 'unsafe-inline'; "
+       "img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; object-src 'none'; "
+       "base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
 
 
 def create_app(engine: Engine, catalogue: Catalogue, sources: Sources | None = None,
@@ -45,7 +63,30 @@ def create_app(engine: Engine, catalogue: Catalogue, sources: Sources | None = N
     callbacks.register(app)
     callbacks.register_shell(app)
     callbacks.register_exports(app)
+    secure(app)
     return app
+
+
+def secure(app: Dash) -> None:
+    """Security headers on every response, and one log line per request (method, path, status,
+    milliseconds) at INFO on the cxdash.dashboard.requests logger."""
+    server = app.server
+
+    @server.before_request
+    def _started() -> None:
+        flask.g.cxdash_started = time.perf_counter()
+
+    @server.after_request
+    def _headers_and_log(response: flask.Response) -> flask.Response:
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        # Hashed per response: clientside callbacks may be added until the first page is drawn.
+        response.headers.setdefault("Content-Security-Policy", CSP.format(hashes=" ".join(dict.fromkeys(app.csp_hashes()))))
+        started = flask.g.get("cxdash_started")
+        took = f"{(time.perf_counter() - started) * 1000:.1f}" if started is not None else "?"
+        requests_log.info("%s %s %s %s ms", flask.request.method, flask.request.path,
+                          response.status_code, took)
+        return response
 
 
 def shell() -> html.Div:

@@ -44,7 +44,7 @@ def test_init_load_compute_scores_csv(db_url, real_quarterly_path):
     out = run("scores", "--format", "csv", "--quarter", "FY2022Q3", "--db", db_url).output
     rows = list(csv.DictReader(io.StringIO(out)))
     assert list(rows[0].keys()) == ["fiscal_year", "fiscal_quarter", "provider", "service", "channel", "stage",
-                                    "question", "n", "mean", "pct_agree", "ci_low", "ci_high", "suppressed"]
+                                    "question", "scale", "n", "mean", "pct_agree", "ci_low", "ci_high", "suppressed"]
     assert {(r["fiscal_year"], r["fiscal_quarter"]) for r in rows} == {("2022", "3")}
     # The exported figure is the one the database holds (and the scorecard reads).
     table = queries.scores(make_engine(db_url), 2022, 3)

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 import plotly.graph_objects as go
 import plotly.io as pio
 
+from cxdash.exports.csv_safety import safe_rows
+
 SLIDE = (1920, 1080)  # 16:9 at full-HD: a whole slide without scaling
 FORMATS = ("png", "svg")
 _lock = threading.Lock()
@@ -70,8 +72,9 @@ def render(figures: Sequence[go.Figure], fmt: str) -> list[bytes]:
 
 
 def table_csv(rows: Sequence[Sequence]) -> str:
-    """The chart's table (header row first, cells as shown) as CSV; missing values empty."""
+    """The chart's table (header row first, cells as shown) as CSV; missing values empty; text a
+    spreadsheet would take for a formula is escaped (cxdash/exports/csv_safety.py)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerows([["" if cell is None else cell for cell in row] for row in rows])
+    writer.writerows(safe_rows([["" if cell is None else cell for cell in row] for row in rows]))
     return buffer.getvalue()

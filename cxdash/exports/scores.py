@@ -6,7 +6,9 @@ import math
 
 import pandas as pd
 
-COLUMNS = ["fiscal_year", "fiscal_quarter", "provider", "service", "channel", "stage", "question",
+from cxdash.exports.csv_safety import safe_frame
+
+COLUMNS = ["fiscal_year", "fiscal_quarter", "provider", "service", "channel", "stage", "question", "scale",
            "n", "mean", "pct_agree", "ci_low", "ci_high", "suppressed"]
 
 
@@ -35,9 +37,10 @@ def scores_json(frame: pd.DataFrame) -> str:
 
 
 def scores_csv(frame: pd.DataFrame) -> str:
+    """CSV for spreadsheets: names that would read as formulas (=, +, -, @) are escaped."""
     out = pd.DataFrame(_records(frame), columns=COLUMNS)
     out["suppressed"] = out["suppressed"].map({True: "true", False: "false"})
-    return out.to_csv(index=False, float_format="%.6g", lineterminator="\n")
+    return safe_frame(out).to_csv(index=False, float_format="%.6g", lineterminator="\n")
 
 
 def indicators_json(frame: pd.DataFrame) -> str:
@@ -45,5 +48,6 @@ def indicators_json(frame: pd.DataFrame) -> str:
 
 
 def indicators_csv(frame: pd.DataFrame) -> str:
-    return pd.DataFrame(_records(frame, INDICATOR_COLUMNS), columns=INDICATOR_COLUMNS).to_csv(
+    """CSV for spreadsheets: names that would read as formulas (=, +, -, @) are escaped."""
+    return safe_frame(pd.DataFrame(_records(frame, INDICATOR_COLUMNS), columns=INDICATOR_COLUMNS)).to_csv(
         index=False, float_format="%.6g", lineterminator="\n")
