@@ -9,12 +9,13 @@ import socket
 from pathlib import Path
 
 import pytest
+from alembic import command
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from cxdash import paths
 from cxdash.catalogue import load_catalogue
-from cxdash.db.engine import make_engine, upgrade
+from cxdash.db.engine import alembic_config, make_engine, upgrade
 
 ROOT = Path(__file__).resolve().parent.parent  # the checkout: tests/data, scripts/
 SAMPLE = paths.sample_dir()  # the sample data shipped with cxdash (data/sample/, PROVENANCE.md)
@@ -42,8 +43,9 @@ def postgres_url():
     admin.dispose()
 
 
-def migrated_engine(request, folder: Path):
-    """A freshly migrated database of request.param: a SQLite file, or an emptied PostgreSQL schema."""
+def migrated_engine(request, folder: Path, revision: str = "head"):
+    """A database of request.param migrated to ``revision``: a SQLite file, or an emptied
+    PostgreSQL schema (an older revision, for tests of what a migration does to stored rows)."""
     if request.param == "sqlite":
         eng = make_engine(f"sqlite:///{folder / 'cxdash.db'}")
     else:
@@ -51,7 +53,10 @@ def migrated_engine(request, folder: Path):
         with eng.begin() as conn:
             conn.execute(text("DROP SCHEMA public CASCADE"))
             conn.execute(text("CREATE SCHEMA public"))
-    upgrade(eng)
+    if revision == "head":
+        upgrade(eng)
+    else:
+        command.upgrade(alembic_config(eng), revision)
     return eng
 
 

@@ -16,10 +16,11 @@ from cxdash.compute import attach_wordings, compute, score_cells
 from cxdash.dashboard.app import create_app
 from cxdash.dashboard.views import service_page
 from cxdash.db import analysis_queries, queries
-from cxdash.db.engine import alembic_config, make_engine, upgrade
+from cxdash.db.engine import alembic_config, upgrade
 from cxdash.loaders import a11_responses
 from cxdash.presentation.scorecard import Filters, all_cards, build_cards
 
+from .conftest import migrated_engine
 from .test_loader_a11_responses import CATALOGUE, DRIVERS, PROVIDER, SERVICE, Q, row, write
 from .test_service_view import _find, _text
 
@@ -191,14 +192,7 @@ def test_compute_writes_a_portfolio_with_both_trust_forms(mixed, tmp_path):
 @pytest.fixture(params=["sqlite", "postgresql"])
 def at_0009(request, tmp_path):
     """An empty database at revision 0009 (computed keys without the scale)."""
-    if request.param == "sqlite":
-        eng = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
-    else:
-        eng = make_engine(request.getfixturevalue("postgres_url"))
-        with eng.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-    command.upgrade(alembic_config(eng), "0009")
+    eng = migrated_engine(request, tmp_path, "0009")
     yield eng
     eng.dispose()
 

@@ -10,10 +10,10 @@ import random
 import pandas as pd
 import pytest
 from alembic import command
-from sqlalchemy import MetaData, func, insert, select, text
+from sqlalchemy import MetaData, func, insert, select
 
 from cxdash.compute import compute
-from cxdash.db.engine import alembic_config, make_engine, upgrade
+from cxdash.db.engine import alembic_config, upgrade
 from cxdash.db.models import (
     A11QuarterlyCount,
     CaseRecord,
@@ -48,7 +48,7 @@ from cxdash.loaders import (
 )
 from cxdash.maturity import load_model, maturity_profile
 
-from .conftest import CONFIG, QUARTERLY, SAMPLE
+from .conftest import CONFIG, QUARTERLY, SAMPLE, migrated_engine
 
 EXAMPLE_PROVIDER, EXAMPLE_SERVICE = "Synthetic example provider", "Example web contact form (synthetic)"
 FEVS = SAMPLE / "fevs_index_scores_2015_2022.csv"
@@ -289,14 +289,7 @@ def test_a_file_of_other_years_leaves_a_units_earlier_values(engine, tmp_path):
 @pytest.fixture(params=["sqlite", "postgresql"])
 def at_0007(request, tmp_path):
     """An empty database at revision 0007 (before natural keys left the source out)."""
-    if request.param == "sqlite":
-        eng = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
-    else:
-        eng = make_engine(request.getfixturevalue("postgres_url"))
-        with eng.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-    command.upgrade(alembic_config(eng), "0007")
+    eng = migrated_engine(request, tmp_path, "0007")
     yield eng
     eng.dispose()
 
