@@ -37,6 +37,7 @@ def _utc(value) -> dt.datetime | None:
 
 def source_health(engine: Engine, sources: Sources, now: dt.datetime | None = None) -> pd.DataFrame:
     now = now or dt.datetime.now(dt.UTC)
+    queries.fail_stopped_job_runs(engine)  # a run whose process was killed shows as failed
     with engine.connect() as conn:
         loads = queries.latest_load_runs(conn)
         jobs = queries.latest_job_runs(conn)

@@ -293,6 +293,7 @@ def run_source(engine: Engine, catalogue: Catalogue, sources: Sources, name: str
     """
     from cxdash.loaders.registry import file_loader
     source = sources.get(name)
+    queries.fail_stopped_job_runs(engine, source.name)  # a run killed before it finished
     job_id = queries.start_job_run(engine, source.name, trigger, attempt)
     outcome = SourceOutcome(source.name, "unchanged", job_run_id=job_id)
     problems: list[str] = []

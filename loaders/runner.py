@@ -1,7 +1,9 @@
 """Load-run bookkeeping shared by every loader.
 
 A load is one transaction: the good rows, the rejected rows with their reasons and the run's
-totals land together or not at all. A file whose bytes were already loaded successfully for the
+totals land together or not at all (a killed load leaves no record). A file with rows but none
+good (every row rejected), or with a header and no rows, is a failed run that keeps its rejected
+rows, and raises a UserError with the one-line reason. A file whose bytes were already loaded successfully for the
 same source is recorded as 'unchanged' and adds nothing; any other load replaces rows by their
 natural keys whoever delivered them (natural_keys.py), so neither a re-run nor the same file
 under another source name duplicates a fact.
@@ -94,26 +96,30 @@ def run_load(
         raise UserError(f"{path}: file not found")
     sha = file_sha256(path)
     params = json.dumps(parameters or {}, sort_keys=True, default=str)
-    with engine.begin() as conn:
+    with engine.connect() as conn:
         latest = conn.execute(
             select(LoadRun.file_sha256, LoadRun.parameters).where(LoadRun.source == source, LoadRun.status == "succeeded")
             .order_by(LoadRun.id.desc()).limit(1)
         ).first()
-        seen = latest is not None and tuple(latest) == (sha, params)
-        run_id = conn.execute(
-            insert(LoadRun).values(source=source, kind=kind, file_name=str(path), file_sha256=sha, parameters=params,
-                                   started_at=_now(), status="running" if not seen else "unchanged")
-        ).inserted_primary_key[0]
-        if seen:
-            conn.execute(update(LoadRun).where(LoadRun.id == run_id).values(finished_at=_now()))
-            return LoadReport(run_id, source, kind, str(path), "unchanged")
+    run = {"source": source, "kind": kind, "file_name": str(path), "file_sha256": sha, "parameters": params}
+    if latest is not None and tuple(latest) == (sha, params):
+        with engine.begin() as conn:
+            run_id = conn.execute(insert(LoadRun).values(**run, started_at=_now(), finished_at=_now(),
+                                                         status="unchanged")).inserted_primary_key[0]
+        return LoadReport(run_id, source, kind, str(path), "unchanged")
 
-    report = LoadReport(run_id, source, kind, str(path), "running")
+    # The run's record is written in the data's transaction: a process killed mid-load leaves nothing.
+    started = _now()
+    report = LoadReport(0, source, kind, str(path), "running")
     try:
         with engine.begin() as conn:
+            run_id = report.run_id = conn.execute(
+                insert(LoadRun).values(**run, started_at=started, status="running")).inserted_primary_key[0]
+            good = 0  # rows that passed validation (stored or with nothing to store)
             for chunk in chunks(path):
                 report.rows_read += chunk.rows_read
                 report.rows_loaded += chunk.accepted_without_data
+                good += len(chunk.rows) + chunk.accepted_without_data
                 if chunk.rows:
                     report.rows_loaded += write(conn, run_id, chunk.rows)
                 if chunk.rejections:
@@ -122,18 +128,31 @@ def run_load(
                 if chunk.as_of and (report.data_as_of is None or chunk.as_of > report.data_as_of):
                     report.data_as_of = chunk.as_of
             report.rows_rejected = len({r.line for r in report.rejections})  # rows, not reasons
-            report.status = "succeeded"
+            nothing = not good and (report.rejections or not report.rows_read)
+            report.status, report.message = ("failed", _nothing_good(report)) if nothing else ("succeeded", None)
             conn.execute(update(LoadRun).where(LoadRun.id == run_id).values(
-                status="succeeded", finished_at=_now(), rows_read=report.rows_read,
+                status=report.status, finished_at=_now(), rows_read=report.rows_read,
                 rows_loaded=report.rows_loaded, rows_rejected=report.rows_rejected,
-                data_as_of=report.data_as_of))
+                data_as_of=report.data_as_of, message=report.message))
     except Exception as exc:  # the transaction rolled back: record why, leave no half
         message = str(exc) if isinstance(exc, UserError) else f"{type(exc).__name__}: {exc}"
         with engine.begin() as conn:
-            conn.execute(update(LoadRun).where(LoadRun.id == run_id).values(
-                status="failed", finished_at=_now(), message=message[:4000]))
+            report.run_id = conn.execute(insert(LoadRun).values(
+                **run, started_at=started, status="failed", finished_at=_now(),
+                message=message[:4000])).inserted_primary_key[0]
         raise
+    if report.status == "failed":  # recorded with its rejected rows kept; the file failed as a whole
+        raise UserError(f"{path}: {report.message}")
     return report
+
+
+def _nothing_good(report: LoadReport) -> str:
+    """Why a file with no good row fails, in one line."""
+    if not report.rejections:
+        return "the file has a header and no rows"
+    first = min(report.rejections, key=lambda r: r.line)
+    return (f"every row was rejected ({report.rows_rejected} rows): first reason: line {first.line}, "
+            f"{first.field}: {first.reason}")[:4000]
 
 
 def _store_rejections(conn: Connection, run_id: int, file_name: str, rejections: Iterable[Rejection]) -> None:

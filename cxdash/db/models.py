@@ -583,6 +583,8 @@ class JobRun(Base):
     rows_loaded: Mapped[int] = mapped_column(Integer, default=0)
     rows_rejected: Mapped[int] = mapped_column(Integer, default=0)
     message: Mapped[str | None] = mapped_column(Text)
+    pid: Mapped[int | None] = mapped_column(Integer)  # the process doing the run (cxdash/processes.py)
+    host: Mapped[str | None] = mapped_column(String(255))
 
 
 class SchedulerJob(Base):
@@ -679,6 +681,8 @@ class ReviewPack(Base):
     finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     file_name: Mapped[str | None] = mapped_column(String(300))
     content: Mapped[bytes | None] = mapped_column(LargeBinary)
+    pid: Mapped[int | None] = mapped_column(Integer)  # the process building it (cxdash/processes.py)
+    host: Mapped[str | None] = mapped_column(String(255))
 
 
 class Initiative(Base):

@@ -312,11 +312,30 @@ def indicators(conn: Connection | Engine, fiscal_year: int | None = None, fiscal
 
 # --- sources, runs and data quality -----------------------------------------------------------
 
+JOB_RUN_STALE_AFTER = dt.timedelta(hours=12)  # no load runs this long; longer means its process died
+
+
 def start_job_run(engine: Engine, source: str, trigger: str, attempt: int) -> int:
+    from cxdash.processes import this_process
     with engine.begin() as conn:
         return conn.execute(insert(JobRun).values(source=source, trigger=trigger, attempt=attempt,
-                                                  started_at=dt.datetime.now(dt.UTC),
-                                                  status="running")).inserted_primary_key[0]
+                                                  started_at=dt.datetime.now(dt.UTC), status="running",
+                                                  **this_process())).inserted_primary_key[0]
+
+
+def fail_stopped_job_runs(engine: Engine, source: str | None = None, now: dt.datetime | None = None) -> int:
+    """Mark failed every 'running' job run whose process is gone or that started too long ago
+    (cxdash/processes.py); returns how many."""
+    from cxdash.processes import STOPPED, stale
+    statement = select(JobRun.id, JobRun.pid, JobRun.host, JobRun.started_at).where(JobRun.status == "running")
+    if source is not None:
+        statement = statement.where(JobRun.source == source)
+    with engine.begin() as conn:
+        ids = [r.id for r in conn.execute(statement) if stale(r.pid, r.host, r.started_at, JOB_RUN_STALE_AFTER, now)]
+        if ids:
+            conn.execute(update(JobRun).where(JobRun.id.in_(ids), JobRun.status == "running").values(
+                status="failed", finished_at=dt.datetime.now(dt.UTC), message=STOPPED))
+    return len(ids)
 
 
 def finish_job_run(engine: Engine, job_id: int, status: str, files: int, rows_loaded: int, rows_rejected: int,

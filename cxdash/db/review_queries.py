@@ -140,7 +140,7 @@ def snapshot(conn: Connection | Engine, fiscal_year: int, fiscal_quarter: int, p
 # --- review-pack builds -------------------------------------------------------------------
 
 PACK_COLUMNS = ("id", "fiscal_year", "fiscal_quarter", "provider", "service", "format", "template", "trigger",
-                "snapshot_id", "status", "progress", "step", "message", "requested_at", "finished_at", "file_name")
+                "snapshot_id", "status", "progress", "step", "message", "requested_at", "finished_at", "file_name", "pid", "host")
 
 
 def _pack_columns():

@@ -17,6 +17,7 @@ from cxdash.channels import ALL
 from cxdash.db import review_queries
 from cxdash.errors import UserError
 from cxdash.metrics.fiscal import FiscalQuarter
+from cxdash.processes import STOPPED, stale, this_process
 from cxdash.review.snapshots import contents_for
 
 FORMATS = ("pptx", "pdf")
@@ -53,7 +54,7 @@ def run(engine: Engine, catalogue: Catalogue, pack_id: int) -> dict:
     quarter = FiscalQuarter(job["fiscal_year"], job["fiscal_quarter"])
     step = _stepper(engine, pack_id)
     try:
-        step(0.02, "Reading the numbers", status="running")
+        step(0.02, "Reading the numbers", status="running", **this_process())
         snapshot_id, contents = contents_for(engine, catalogue, quarter, job["provider"], job["service"])
         share = 0.75 if job["format"] == "pdf" else 0.95
         deck = build_deck(contents, job["template"], progress=lambda f, what: step(0.05 + share * f, what))
@@ -73,13 +74,19 @@ def run(engine: Engine, catalogue: Catalogue, pack_id: int) -> dict:
 
 
 def stalled(job: dict, now: dt.datetime | None = None) -> bool:
-    """A build still queued or running long after it was requested: its process is gone."""
+    """A build still queued or running whose process is gone (same host, not alive) or long after
+    it was requested (cxdash/processes.py)."""
     if job["status"] not in ("queued", "running"):
         return False
-    requested = job["requested_at"]
-    if requested.tzinfo is None:  # SQLite returns naive UTC
-        requested = requested.replace(tzinfo=dt.UTC)
-    return (now or dt.datetime.now(dt.UTC)) - requested > STALLED_AFTER
+    return stale(job.get("pid"), job.get("host"), job["requested_at"], STALLED_AFTER, now)
+
+
+def fail_if_stalled(engine: Engine, job: dict) -> bool:
+    """Record a stalled build as failed; True when it was."""
+    if not stalled(job):
+        return False
+    review_queries.update_pack(engine, job["id"], status="failed", step="Failed", message=STOPPED)
+    return True
 
 
 def _stepper(engine: Engine, pack_id: int) -> Callable[..., None]:
@@ -114,7 +121,8 @@ def build_draft_if_due(engine: Engine, catalogue: Catalogue, today: dt.date | No
     closed ``review_pack_after_days`` ago, once; returns the build, or None when nothing is due."""
     today = today or dt.date.today()
     built = {FiscalQuarter(p["fiscal_year"], p["fiscal_quarter"]).label
-             for p in review_queries.packs(engine, trigger="scheduled", limit=1000) if p["status"] != "failed"}
+             for p in review_queries.packs(engine, trigger="scheduled", limit=1000)
+             if p["status"] != "failed" and not fail_if_stalled(engine, p)}  # a killed draft is built again
     quarter = draft_due(today, catalogue.settings.review_pack_after_days, built)
     if quarter is None:
         return None

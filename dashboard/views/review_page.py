@@ -201,10 +201,7 @@ def poll(pack_id: int) -> dict | None:
                                                f"{process.returncode})")
             pack = review_queries.pack(engine, int(pack_id))
         _forget(pack_id)
-    elif process is None and packs.stalled(pack):  # started by another worker, or before a restart
-        review_queries.update_pack(engine, int(pack_id), status="failed", step="Failed",
-                                   message="the build stopped: nothing finished it within "
-                                           f"{int(packs.STALLED_AFTER.total_seconds() // 60)} minutes")
+    elif process is None and packs.fail_if_stalled(engine, pack):  # another worker's, or before a restart
         pack = review_queries.pack(engine, int(pack_id))
     return pack
 
