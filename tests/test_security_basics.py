@@ -230,11 +230,8 @@ def test_bad_query_is_one_line(tmp_path):
     assert "\n" not in str(failed.value)
 
 
-def test_env_values_in_a_postgresql_url_are_encoded(monkeypatch, tmp_path):
-    base = os.environ.get("CXDASH_TEST_POSTGRES_URL")
-    if not base:
-        pytest.skip("CXDASH_TEST_POSTGRES_URL is not set (scripts/test sets it)")
-    server = make_url(base)
+def test_env_values_in_a_postgresql_url_are_encoded(monkeypatch, tmp_path, postgres_url):
+    server = make_url(postgres_url)
     monkeypatch.setenv("CX_TEST_DB_USER", server.username)
     monkeypatch.setenv("CX_TEST_DB_NAME", server.database)
     # The test server trusts its clients, so any password logs in: the URL only works when the
