@@ -4,6 +4,7 @@ Web workers only read; they never load data or start a scheduler.
 """
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from pathlib import Path
@@ -72,6 +73,11 @@ def secure(app: Dash) -> None:
     milliseconds) at INFO on the cxdash.dashboard.requests logger."""
     server = app.server
 
+    @functools.cache
+    def policy() -> str:
+        """Hashed once, at the first response: every callback is registered by then."""
+        return CSP.format(hashes=" ".join(dict.fromkeys(app.csp_hashes())))
+
     @server.before_request
     def _started() -> None:
         flask.g.cxdash_started = time.perf_counter()
@@ -80,8 +86,7 @@ def secure(app: Dash) -> None:
     def _headers_and_log(response: flask.Response) -> flask.Response:
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
-        # Hashed per response: clientside callbacks may be added until the first page is drawn.
-        response.headers.setdefault("Content-Security-Policy", CSP.format(hashes=" ".join(dict.fromkeys(app.csp_hashes()))))
+        response.headers.setdefault("Content-Security-Policy", policy())
         started = flask.g.get("cxdash_started")
         took = f"{(time.perf_counter() - started) * 1000:.1f}" if started is not None else "?"
         requests_log.info("%s %s %s %s ms", flask.request.method, flask.request.path,

@@ -21,9 +21,9 @@ ROOT = Path(__file__).resolve().parent.parent  # the checkout: tests/data, scrip
 SAMPLE = paths.sample_dir()  # the sample data shipped with cxdash (data/sample/, PROVENANCE.md)
 CONFIG = paths.default_config_dir()  # the shipped default configuration (config/)
 QUARTERLY = SAMPLE / "hisp_a11_quarterly_fy2021_fy2023q1.csv"
-# Extra checks on real files not shipped with cxdash run where this folder holds them (by
-# default the data folder a developer's checkout may have beside it); never the only test.
-EXTRA_DATA = Path(os.environ.get("CXDASH_EXTRA_DATA", ROOT.parent / "shared" / "data" / "real"))
+# Extra checks on real files not shipped with cxdash run only where CXDASH_EXTRA_DATA names a
+# folder that holds them; never the only test of a feature.
+EXTRA_DATA = Path(os.environ.get("CXDASH_EXTRA_DATA", ROOT / "tests" / "extra-data-not-configured"))
 
 
 @pytest.fixture(scope="session")

@@ -23,7 +23,8 @@ from .conftest import EXTRA_DATA, all_text, migrated_engine
 
 BALTIMORE = EXTRA_DATA / "baltimore_311_sample.csv"
 BOSTON = paths.sample_dir() / "boston_311_sample.csv"
-extra_check = pytest.mark.skipif(not BALTIMORE.is_file(), reason=f"extra check: {BALTIMORE} is not here")
+extra_check = pytest.mark.skipif(not BALTIMORE.is_file(),
+                                 reason="extra check: CXDASH_EXTRA_DATA names no folder with baltimore_311_sample.csv")
 CHANNELS = {"Phone": "phone", "API": "other_digital", "Web": "website", "Email": "email", "Mail": "postal_mail",
             "Internal": "other_non_digital", "System": "other_digital", "Other": "other_non_digital"}
 FMT = "%m/%d/%Y %I:%M:%S %p"
