@@ -9,7 +9,6 @@ import urllib.parse
 import pandas as pd
 import pytest
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
 
 from cxdash.dashboard.app import create_app
 from cxdash.db import queries
@@ -20,6 +19,7 @@ from .accessibility import axe_violations
 from .conftest import QUARTERLY, SAMPLE, configured_sources
 from .test_contacts import _expected, _sample_frame
 from .test_voice_view import personal_details, stored_items
+from .waiting import wait_until
 
 pytestmark = pytest.mark.browser
 SYNTHETIC = ("Synthetic example provider", "Example web contact form (synthetic)")
@@ -78,8 +78,8 @@ def _rows(dash_duo, table_id) -> dict[str, list[str]]:
 
 def _wait_text(dash_duo, selector, text, timeout=10):
     """Wait until an element's text content (shown or inside a closed <details>) contains text."""
-    WebDriverWait(dash_duo.driver, timeout).until(
-        lambda d: text in d.find_element(By.CSS_SELECTOR, selector).get_attribute("textContent"))
+    wait_until(lambda: text in dash_duo.driver.find_element(By.CSS_SELECTOR, selector).get_attribute("textContent"),
+               f"{selector} never showed {text!r}", timeout)
 
 
 def _column(dash_duo, table_id, header) -> int:
