@@ -509,21 +509,41 @@ HOST_OPTION = click.option("--host", default="127.0.0.1", show_default=True,
               help="Requests answered at once (waitress worker threads).")
 @click.option("--debug", is_flag=True, help="Dash's development server and tools (hot reload, error overlay), "
                                             "on a loopback --host only; never Werkzeug's interactive debugger.")
+@click.option("--no-sign-in", "no_sign_in", is_flag=True,
+              help="For one analyst on this computer: no sign-in, everyone is a local administrator "
+                   "(loopback --host only; every page says so).")
 @SOURCES_OPTION
 @_common
 @_friendly
-def serve(host, port, threads, debug, sources_file, db, catalogue):
+def serve(host, port, threads, debug, no_sign_in, sources_file, db, catalogue):
     """Serve the dashboard with waitress (read-only: loading is for 'cxdash load' and 'cxdash scheduler').
 
-    For a deployment under a process manager, see cxdash.dashboard.wsgi:create_app."""
+    Sign-in is on: local accounts ('cxdash users add') and, when CXDASH_OIDC_ISSUER,
+    CXDASH_OIDC_CLIENT_ID and CXDASH_OIDC_CLIENT_SECRET are set, the agency's OpenID Connect
+    provider; CXDASH_SECRET_KEY must be set. For a deployment under a process manager, see
+    cxdash.dashboard.wsgi:create_app."""
     if debug and not _loopback(host):
         raise UserError(f"--debug runs Dash's development server: only on this machine (--host 127.0.0.1), "
                         f"not on {host}; serve other machines without --debug")
+    if no_sign_in and not _loopback(host):
+        raise UserError(f"--no-sign-in lets anyone who reaches the server change the review record: it listens only "
+                        f"on this computer (--host 127.0.0.1), not on {host}; to serve other machines, sign people in "
+                        "(cxdash users add, or an OpenID Connect provider)")
     ctx = Context(db, catalogue)
     ctx.ready_engine()
+    sign_in = _sign_in(no_sign_in)
+    if not no_sign_in:
+        from cxdash.dashboard.wsgi import secret_key
+        secret_key(required=True)  # before the port check and the (slower) app
     if not (debug and os.environ.get("WERKZEUG_RUN_MAIN") == "true"):  # the reloader's child: its parent holds the port
         _check_port(host, port)
-    _serve(ctx, _sources(sources_file), host, port, debug, threads=threads)
+    _serve(ctx, _sources(sources_file), host, port, debug, threads=threads, sign_in=sign_in,
+           random_secret=no_sign_in)
+
+
+def _sign_in(off: bool):
+    from cxdash.dashboard.sign_in import SIGN_IN_OFF, SignIn
+    return SIGN_IN_OFF if off else SignIn.from_environment()
 
 
 def _loopback(host: str) -> bool:
@@ -579,13 +599,17 @@ def _browser_url(host: str, port: int) -> str:
 
 
 def _serve(ctx: Context, sources, host: str, port: int, debug: bool, *, threads: int = 8,
-           warn_secret: bool = True) -> None:
+           sign_in=None, random_secret: bool = False) -> None:
     import logging
 
     from cxdash.dashboard.wsgi import dash_app
     logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("cxdash.dashboard.requests").setLevel(logging.INFO)  # one line per request
-    app = dash_app(ctx.ready_engine(), ctx.catalogue, sources, ctx.catalogue_path, warn_secret=warn_secret)
+    logging.getLogger("cxdash.dashboard.sign_in").setLevel(logging.INFO)  # sign-ins, sign-outs, failures
+    app = dash_app(ctx.ready_engine(), ctx.catalogue, sources, ctx.catalogue_path, sign_in=sign_in,
+                   random_secret=random_secret)
+    if sign_in is not None and not sign_in.enabled:
+        click.echo("Sign-in is off: anyone on this computer can change the review record.")
     click.echo(f"cxdash serving: open {_browser_url(host, port)} in a browser (Ctrl+C to stop)")
     try:
         if debug:
@@ -626,8 +650,9 @@ def demo(do_serve, host, port, sources_file, db, catalogue):
         click.echo(run_source(ctx.engine, ctx.catalogue, sources, source.name, recompute=False).summary())
     click.echo(run_compute(ctx.engine, ctx.catalogue).summary())
     _sync_register(ctx, catalogue)
+    _demo_account(ctx)
     if do_serve:
-        _serve(ctx, sources, host, port, False, warn_secret=False)
+        _serve(ctx, sources, host, port, False, sign_in=_sign_in(False), random_secret=True)
         return
     again = ["cxdash"]
     if paths.config_dir() is not None:
@@ -639,6 +664,102 @@ def demo(do_serve, host, port, sources_file, db, catalogue):
     if port != DEFAULT_PORT or host != "127.0.0.1":
         again += ["--host", host, "--port", str(port)]
     click.echo(f"to open the dashboard: run '{shlex.join(again)}', then open {_browser_url(host, port)} in a browser")
+    click.echo("(serve signs people in with a key of yours: export CXDASH_SECRET_KEY=$(python3 -c 'import secrets; "
+               "print(secrets.token_hex(32))') first; or add --no-sign-in for yourself alone on this computer)")
+
+
+DEMO_USER = "demo"
+
+
+def _demo_account(ctx: Context) -> None:
+    """The demo's local account, with a new random password on every run, and how to sign in."""
+    from cxdash import accounts
+    from cxdash.db import account_queries
+    password = accounts.new_password()
+    if account_queries.exists(ctx.engine, DEMO_USER):
+        account_queries.set_disabled(ctx.engine, DEMO_USER, False)
+        accounts.set_password(ctx.engine, DEMO_USER, password)
+    else:
+        accounts.add(ctx.engine, DEMO_USER, password, name="Demo administrator", role="administrator")
+    click.echo(f"sign in as '{DEMO_USER}' with the password {password} (new on every demo run; "
+               "add your own accounts with 'cxdash users add NAME')")
+
+
+@main.group()
+def users() -> None:
+    """Local accounts: who may sign in with a password (beside an OpenID Connect provider)."""
+
+
+@users.command("add")
+@click.argument("username")
+@click.option("--name", default="", help="The name shown on pages and written beside what they change.")
+@click.option("--role", type=click.Choice(["viewer", "contributor", "review_lead", "administrator"]), default="viewer",
+              show_default=True, help="Kept for the roles to come.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of standard input.")
+@_common
+@_friendly
+def users_add(username, name, role, password_stdin, db, catalogue):
+    """Add a local account; prompts for its password (at least 12 characters)."""
+    from cxdash import accounts
+    ctx = Context(db, catalogue)
+    engine = ctx.ready_engine()
+    accounts.check_username(username)
+    if password_stdin:
+        password = click.get_text_stream("stdin").readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    account = accounts.add(engine, username, password, name=name, role=role)
+    click.echo(f"account {account.username!r} added ({account.role})")
+
+
+@users.command("list")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@_common
+@_friendly
+def users_list(fmt, db, catalogue):
+    """Every local account: username, name, role, whether it is disabled, last sign-in."""
+    import csv
+    import io
+    import json
+
+    from cxdash import accounts
+    ctx = Context(db, catalogue)
+    rows = accounts.accounts(ctx.ready_engine())
+    shown = [{"username": r["username"], "name": r["display_name"], "role": r["role"],
+              "status": "disabled" if r["disabled"] else "active",
+              "last_sign_in": r["last_sign_in_at"].isoformat(timespec="seconds") if r["last_sign_in_at"] else ""}
+             for r in rows]
+    if fmt == "json":
+        click.echo(json.dumps(shown, indent=2))
+        return
+    if fmt == "csv":
+        from cxdash.exports.csv_safety import safe_cell
+        out = io.StringIO()
+        writer = csv.DictWriter(out, fieldnames=["username", "name", "role", "status", "last_sign_in"])
+        writer.writeheader()
+        writer.writerows({k: safe_cell(v) for k, v in row.items()} for row in shown)
+        click.echo(out.getvalue(), nl=False)
+        return
+    if not shown:
+        click.echo("no local accounts (add one with 'cxdash users add NAME')")
+        return
+    columns = ["username", "name", "role", "status", "last_sign_in"]
+    widths = {c: max(len(c), *(len(r[c]) for r in shown)) for c in columns}
+    click.echo("  ".join(c.ljust(widths[c]) for c in columns).rstrip())
+    for row in shown:
+        click.echo("  ".join(row[c].ljust(widths[c]) for c in columns).rstrip())
+
+
+@users.command("disable")
+@click.argument("username")
+@_common
+@_friendly
+def users_disable(username, db, catalogue):
+    """Disable a local account: it cannot sign in, and a session it has stops at its next request."""
+    from cxdash import accounts
+    ctx = Context(db, catalogue)
+    accounts.disable(ctx.ready_engine(), username)
+    click.echo(f"account {username!r} disabled")
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import secrets
 import time
 from pathlib import Path
 
@@ -20,6 +21,8 @@ from cxdash.dashboard import callbacks, data
 from cxdash.dashboard.components import gov_banner, identifier, site_header, skip_link
 from cxdash.dashboard.context import DashboardContext, install
 from cxdash.dashboard.navigation import FOOTER_LINKS, NAV
+from cxdash.dashboard.sign_in import OFF_NOTICE, SIGN_OUT, SignIn, csrf_token, current_user, sign_in_is_off
+from cxdash.dashboard.sign_in import install as install_sign_in
 from cxdash.sources import Sources, load_sources
 
 PAGES = Path(__file__).resolve().parent / "pages"
@@ -41,8 +44,12 @@ CSP = ("default-src 'self'; script-src 'self' {hashes}; style-src 'self' 'unsafe
 
 
 def create_app(engine: Engine, catalogue: Catalogue, sources: Sources | None = None,
-               catalogue_path: Path | None = None, cache_config: dict | None = None) -> Dash:
-    """cache_config: Flask-Caching settings (default: a cache of this process's own)."""
+               catalogue_path: Path | None = None, cache_config: dict | None = None, *,
+               sign_in: SignIn | None = None, secret_key: str | None = None) -> Dash:
+    """cache_config: Flask-Caching settings (default: a cache of this process's own).
+    sign_in: who may use it (default: sign-in on, with local accounts; SIGN_IN_OFF is
+    `cxdash serve --no-sign-in`). secret_key: signs the session cookie (default: a random key of
+    this process, as for tests; dashboard/wsgi.py requires CXDASH_SECRET_KEY of a served app)."""
     app = Dash(
         __name__,
         use_pages=True,
@@ -60,11 +67,13 @@ def create_app(engine: Engine, catalogue: Catalogue, sources: Sources | None = N
                                          sources=sources or load_sources(paths.sources_path()),
                                          catalogue_path=catalogue_path or paths.catalogue_path()))
     data.cache.init_app(app.server, config=cache_config)
+    app.server.secret_key = secret_key or secrets.token_hex(32)
     app.layout = shell
     callbacks.register(app)
     callbacks.register_shell(app)
     callbacks.register_exports(app)
     secure(app)
+    install_sign_in(app.server, engine, sign_in if sign_in is not None else SignIn())  # after secure: its timer runs first
     return app
 
 
@@ -101,7 +110,31 @@ def shell() -> html.Div:
         dcc.Location(id="shell-location"),
         skip_link("main-content"),
         gov_banner(),
+        *who_is_signed_in(),
         html.Div(id="shell-header", children=site_header([(label, href, False) for label, href in NAV])),
         html.Main(dash.page_container, id="main-content", className="grid-container cx-main", tabIndex="-1"),
         identifier(links=FOOTER_LINKS),
     ])
+
+
+def who_is_signed_in() -> list:
+    """With sign-in off, a warning on every page; with it on, who is signed in and a sign-out
+    button (a form posting the session's token: no script)."""
+    if not flask.has_request_context():
+        return []
+    if sign_in_is_off():
+        return [html.Section(
+            html.Div(html.Div(html.P(OFF_NOTICE, className="usa-alert__text"), className="usa-alert__body"),
+                     className="usa-alert usa-alert--warning usa-alert--slim margin-0"),
+            id="sign-in-off", **{"aria-label": "Sign-in is off"})]
+    user = current_user()
+    if user is None:
+        return []
+    return [html.Div(html.Div([
+        html.Span(["Signed in as ", html.Strong(user.shown_as, id="signed-in-as")], className="margin-right-2"),
+        html.Form([
+            dcc.Input(type="hidden", name="csrf_token", value=csrf_token()),
+            html.Button("Sign out", type="submit", id="sign-out", className="usa-button usa-button--unstyled"),
+        ], method="post", action=SIGN_OUT, className="display-inline"),
+    ], className="grid-container display-flex flex-justify-end flex-align-center padding-y-05"),
+        className="cx-signed-in bg-base-lightest")]

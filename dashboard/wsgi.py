@@ -7,7 +7,13 @@ setting from the environment, as process managers, containers and PaaS platforms
 Environment:
   CXDASH_DATABASE_URL  SQLAlchemy URL (default: ./var/cxdash.db); must be at the newest schema.
   CXDASH_CONFIG_DIR    the agency's configuration folder (files it lacks fall back to the defaults).
-  CXDASH_SECRET_KEY    Flask's secret key; without it each process makes a random one.
+  CXDASH_SECRET_KEY    Flask's secret key, which signs the sign-in session cookie: required (the same
+                       for every worker); the factory refuses to start without it.
+  CXDASH_OIDC_ISSUER, CXDASH_OIDC_CLIENT_ID, CXDASH_OIDC_CLIENT_SECRET
+                       the agency's OpenID Connect provider (issuer URL, client id and secret); also
+                       CXDASH_OIDC_SCOPES, CXDASH_OIDC_GROUPS_CLAIM, CXDASH_OIDC_LABEL,
+                       CXDASH_OIDC_REDIRECT_URI (see cxdash.dashboard.sign_in).
+  CXDASH_LOCAL_ACCOUNTS on (default) or off: whether local accounts (cxdash users) may sign in.
   CXDASH_CACHE_TYPE    SimpleCache (default: per process), FileSystemCache (with CXDASH_CACHE_DIR,
                        shared by every worker on one machine), RedisCache (with
                        CXDASH_CACHE_REDIS_URL, shared by every machine) or NullCache.
@@ -16,11 +22,11 @@ Environment:
 """
 from __future__ import annotations
 
-import logging
 import os
 import secrets
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import flask
 from dash import Dash
@@ -31,7 +37,8 @@ from cxdash.catalogue import Catalogue
 from cxdash.errors import UserError
 from cxdash.sources import Sources
 
-log = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from cxdash.dashboard.sign_in import SignIn
 
 CACHE_TYPES = ("SimpleCache", "FileSystemCache", "RedisCache", "NullCache")
 # The exit status of a factory that cannot start: gunicorn's "worker failed to boot", on which it
@@ -65,32 +72,43 @@ def _from_environment() -> Dash:
 
 
 def dash_app(engine: Engine, catalogue: Catalogue, sources: Sources, catalogue_path: Path, *,
-             warn_secret: bool = True) -> Dash:
-    """The Dash app with the secret key and cache the environment names: what the factory
-    returns the server of, and what `cxdash serve` runs, so both behave alike."""
+             sign_in: SignIn | None = None, random_secret: bool = False) -> Dash:
+    """The Dash app with the sign-in, secret key and cache the environment names: what the
+    factory returns the server of, and what `cxdash serve` runs, so both behave alike.
+    sign_in: default from the environment (on). random_secret: a key of this process's own is
+    enough (the demo, and --no-sign-in); otherwise CXDASH_SECRET_KEY is required."""
     from cxdash.dashboard.app import create_app as create_dash_app
+    from cxdash.dashboard.sign_in import SignIn
 
     cache = cache_config()  # a bad setting is named before the (slower) app is built
+    sign_in = sign_in if sign_in is not None else SignIn.from_environment()
+    key = secret_key(required=sign_in.enabled and not random_secret)
     try:
-        app = create_dash_app(engine, catalogue, sources, catalogue_path, cache_config=cache or None)
+        app = create_dash_app(engine, catalogue, sources, catalogue_path, cache_config=cache or None,
+                              sign_in=sign_in, secret_key=key)
     except ImportError as exc:
         if not cache:
             raise
         raise UserError(f"CXDASH_CACHE_TYPE={cache['CACHE_TYPE']} needs the Python package {exc.name!r}: "
                         f"pip install {exc.name}") from None
-    app.server.secret_key = secret_key(warn=warn_secret)
     return app
 
 
-def secret_key(*, warn: bool = True) -> str:
-    """CXDASH_SECRET_KEY, or a random key for this process only (then sessions signed by one
-    worker fail in another and do not survive a restart, which is said in the log)."""
-    key = os.environ.get("CXDASH_SECRET_KEY")
+MIN_SECRET = 16
+
+
+def secret_key(*, required: bool = True) -> str:
+    """CXDASH_SECRET_KEY; where not required (the demo, --no-sign-in), a random key for this
+    process only, so a restart signs everyone out."""
+    key = os.environ.get("CXDASH_SECRET_KEY", "")
     if key:
+        if len(key) < MIN_SECRET:
+            raise UserError(f"CXDASH_SECRET_KEY is too short ({len(key)} characters): use at least {MIN_SECRET}, "
+                            "e.g. python3 -c 'import secrets; print(secrets.token_hex(32))'")
         return key
-    if warn:
-        log.warning("CXDASH_SECRET_KEY is not set: using a random secret key for this process; "
-                    "sessions will not survive restarts or be shared between workers")
+    if required:
+        raise UserError("CXDASH_SECRET_KEY is not set: sign-in sessions are signed with it. Set it to a long random "
+                        "value, the same for every worker (python3 -c 'import secrets; print(secrets.token_hex(32))')")
     return secrets.token_hex(32)
 
 

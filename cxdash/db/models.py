@@ -773,3 +773,21 @@ class QualityCheck(Base):
     detail: Mapped[str] = mapped_column(Text, default="")
     loads: Mapped[str] = mapped_column(String(200))
     computed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+class UserAccount(Base):
+    """A local account (small offices, the demo): who may sign in with a password. The password
+    is stored only as an Argon2 hash (cxdash.accounts); a disabled account cannot sign in, and a
+    session it already has stops working at its next request. ``role`` is kept for the roles
+    phase: viewer, contributor, review_lead or administrator."""
+
+    __tablename__ = "user_account"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(150), unique=True)
+    display_name: Mapped[str] = mapped_column(String(200), default="")
+    role: Mapped[str] = mapped_column(String(20), default="viewer")
+    password_hash: Mapped[str] = mapped_column(String(255))
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    last_sign_in_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
