@@ -13,6 +13,7 @@ from cxdash.dashboard import data
 from cxdash.dashboard.components import service_options
 from cxdash.dashboard.context import current
 from cxdash.dashboard.navigation import NAV
+from cxdash.dashboard.sign_in import required_user
 from cxdash.dashboard.views import scorecard_page
 from cxdash.db import queries
 from cxdash.exports.chart_image import ChartContext, render, slide_figure, table_csv
@@ -291,13 +292,14 @@ def register_review(app: Dash) -> None:
         State({"type": "review-what-happened", "measure": ALL}, "value"),
         State({"type": "review-why", "measure": ALL}, "value"),
         State({"type": "review-what-next", "measure": ALL}, "value"),
-        State({"type": "review-author", "measure": ALL}, "value"),
         *filters, State("review-version", "data"), prevent_initial_call=True)
-    def _commentary(_clicks, happened, why, what_next, authors, quarter, provider, service, version):
+    def _commentary(_clicks, happened, why, what_next, quarter, provider, service, version):
         measure_id = clicked()["measure"]
         ids = [o["id"]["measure"] for o in ctx.outputs_list[0]]
         i = ids.index(measure_id)
-        values = {"what_happened": happened[i], "why": why[i], "what_next": what_next[i], "author": authors[i]}
+        # The author is who is signed in, as the server knows it: never a value the browser sends.
+        values = {"what_happened": happened[i], "why": why[i], "what_next": what_next[i],
+                  "author": required_user().shown_as}
         return review_page.commentary_submitted(ids, measure_id, values, query((quarter, provider, service)),
                                                 version)
 
@@ -388,10 +390,10 @@ def register_maturity(app: Dash) -> None:
         Input("maturity-save", "n_clicks"),
         State("maturity-year", "value"), State("maturity-dimension", "value"), State("maturity-level", "value"),
         State("maturity-status", "value"), State("maturity-evidence", "value"),
-        State("maturity-assessed-by", "value"), State("maturity-version", "data"), prevent_initial_call=True)
-    def _save_rating(clicks, year, dimension, level, status, evidence, assessed_by, version):
+        State("maturity-version", "data"), prevent_initial_call=True)
+    def _save_rating(clicks, year, dimension, level, status, evidence, version):
         if not clicks:
             raise PreventUpdate
         values = {"dimension": dimension, "level": level, "status": status, "evidence": evidence,
-                  "assessed_by": assessed_by}
+                  "assessed_by": required_user().shown_as}  # who is signed in, never a value the browser sends
         return maturity_page.submitted(year, values, version)

@@ -150,6 +150,11 @@ def current_user() -> User | None:
     return flask.g.get("cxdash_user")
 
 
+def signed_in_name() -> str | None:
+    user = current_user()
+    return user.shown_as if user else None
+
+
 def required_user() -> User:
     """The signed-in user; a write without one is refused (the guard makes that unreachable)."""
     user = current_user()

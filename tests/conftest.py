@@ -145,3 +145,19 @@ def configured_sources(folder: Path, catalogue, entries: list[dict], *, check: b
         assert not check or outcome.status == "succeeded", (source.name, outcome)
     compute(eng, catalogue)
     return eng, sources
+
+
+@pytest.fixture(scope="session")
+def oidc_provider() -> dict:
+    """The throwaway OpenID Connect provider scripts/test starts on 127.0.0.1 (tests/data/oidc):
+    its issuer, the client's id and secret, the test user, and the port the app must serve on
+    (its registered redirect URI)."""
+    import json
+    names = ("CXDASH_TEST_OIDC_ISSUER", "CXDASH_TEST_OIDC_CLIENT_ID", "CXDASH_TEST_OIDC_CLIENT_SECRET",
+             "CXDASH_TEST_OIDC_APP_PORT")
+    missing = [n for n in names if not os.environ.get(n)]
+    if missing:
+        pytest.fail(f"{', '.join(missing)} not set: run the suite with scripts/test, which starts the OpenID Connect provider")
+    config = json.loads((ROOT / "tests" / "data" / "oidc" / "provider.json").read_text(encoding="utf-8"))
+    return {"issuer": os.environ[names[0]], "client_id": os.environ[names[1]], "client_secret": os.environ[names[2]],
+            "app_port": int(os.environ[names[3]]), "user": config["users"][0]}

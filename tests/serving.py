@@ -15,7 +15,9 @@ def free_port() -> int:
 
 
 def get(url: str, timeout: float = 30) -> tuple[int, str]:
-    with urllib.request.urlopen(url, timeout=timeout) as response:
+    """GET as a browser asks for a page (Accept: text/html): signed out, a page redirects to sign-in."""
+    request = urllib.request.Request(url, headers={"Accept": "text/html,*/*;q=0.8"})
+    with urllib.request.urlopen(request, timeout=timeout) as response:
         return response.status, response.read().decode()
 
 

@@ -9,6 +9,7 @@ import struct
 import pytest
 
 from cxdash.dashboard.app import create_app
+from cxdash.dashboard.sign_in import SIGN_IN_OFF
 from cxdash.exports.chart_image import SLIDE
 
 from .accessibility import axe_violations
@@ -20,7 +21,7 @@ pytestmark = pytest.mark.browser
 def test_png_svg_and_csv_download_from_the_page(dash_duo, computed_sqlite, catalogue):
     from pathlib import Path
     folder = Path(dash_duo.download_path)
-    dash_duo.start_server(create_app(computed_sqlite, catalogue))
+    dash_duo.start_server(create_app(computed_sqlite, catalogue, sign_in=SIGN_IN_OFF))
     dash_duo.driver.get(dash_duo.server_url + "/?quarter=FY2023Q1")
     dash_duo.wait_for_contains_text("#scorecard-status-takeaway", "Of 10 measures in FY2023 Q1", timeout=20)
     dash_duo.select_dcc_dropdown("#filter-provider", value="Veterans Health Administration")

@@ -125,6 +125,7 @@ def test_demo_without_serving_loads_the_sample(db_url):
     assert "6 initiatives from" in output
     # ...and says how to open what it loaded, with the same database
     assert f"to open the dashboard: run 'cxdash serve --db {db_url}', then open http://127.0.0.1:8050/" in output
+    assert "sign in as 'demo' with the password " in output and "CXDASH_SECRET_KEY" in output
 
 
 def test_initiatives_sync_checks_the_register_and_replaces_it(db_url, tmp_path):
@@ -190,7 +191,8 @@ def _commands_taking_catalogue(group: click.Group, prefix: tuple = ()):
 # What each command needs besides --catalogue to get as far as reading it; serve gets a busy
 # port, so a command that skipped the check fails on the port instead of serving forever.
 REQUIRED = {("load",): ["--source", "sample-a11-quarterly"], ("review-freeze",): ["--quarter", "FY2023Q1"],
-            ("demo",): ["--no-serve"], ("serve",): ["--port", "{busy}"]}
+            ("demo",): ["--no-serve"], ("serve",): ["--port", "{busy}"], ("users", "add"): ["someone"],
+            ("users", "disable"): ["someone"]}
 
 
 def test_every_command_with_catalogue_is_covered():

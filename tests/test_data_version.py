@@ -15,6 +15,7 @@ from cxdash import paths
 from cxdash.compute import compute
 from cxdash.dashboard import callbacks, data
 from cxdash.dashboard.app import create_app
+from cxdash.dashboard.sign_in import SIGN_IN_OFF
 from cxdash.dashboard.views import data_page
 from cxdash.db import queries, review_queries
 from cxdash.db.models import VERSIONED_BY_TRIGGER
@@ -103,7 +104,7 @@ def test_every_table_people_write_has_its_trigger(engine):
 
 @pytest.fixture
 def app(computed_sqlite, catalogue):
-    return create_app(computed_sqlite, catalogue)
+    return create_app(computed_sqlite, catalogue, sign_in=SIGN_IN_OFF)
 
 
 def test_a_read_only_request_reads_the_stamp_once(app, computed_sqlite):
@@ -165,7 +166,7 @@ def loaded(tmp_path_factory, catalogue):
 
 def page_checks(engine, sources, catalogue) -> tuple[pd.DataFrame, pd.DataFrame, list]:
     """(the page's quality checks, a fresh computation, the page's sections) from one request."""
-    app = create_app(engine, catalogue, sources)
+    app = create_app(engine, catalogue, sources, sign_in=SIGN_IN_OFF)
     with app.server.test_request_context("/data"):
         health = source_health(engine, sources)
         stored = stored_quality(engine, health)
@@ -191,7 +192,7 @@ def test_the_data_page_shows_stored_checks_equal_to_a_fresh_computation(loaded, 
     assert stored.query("source == 'contact-centre' and check == 'completeness'")["passed"].item() is True
     assert stored.query("source == 'drop' and check == 'quarter_gaps'")["detail"].item() == "no data loaded"
 
-    app = create_app(engine, catalogue, sources)
+    app = create_app(engine, catalogue, sources, sign_in=SIGN_IN_OFF)
     with app.server.test_request_context("/data"), statements(engine) as seen:
         data_page.layout({})
     scans = [s for s in seen if any(table in s for table in FACT_TABLES)]
@@ -215,7 +216,7 @@ def test_a_load_without_compute_is_seen_by_the_next_view_then_stored(loaded, cat
     completeness = stored.query("source == 'drop' and check == 'completeness'")["detail"].item()
     assert ("rows loaded" in completeness) if good else True
 
-    app = create_app(engine, catalogue, sources)
+    app = create_app(engine, catalogue, sources, sign_in=SIGN_IN_OFF)
     with app.server.test_request_context("/data"), statements(engine) as seen:
         data_page.layout({})
     assert not [s for s in seen if any(table in s for table in FACT_TABLES)]

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from cxdash.dashboard.app import create_app
+from cxdash.dashboard.sign_in import SIGN_IN_OFF
 
 from .accessibility import axe_violations
 from .test_equity_view import SYNTHETIC, expected_rows, load_equity, segment_counts
@@ -47,7 +48,7 @@ def _query(dash_duo) -> dict[str, list[str]]:
 def test_equity_shows_a_comparison_follows_the_filters_and_links_the_overview(dash_duo, loaded, catalogue):
     engine, sources = loaded
     provider, service = SYNTHETIC
-    dash_duo.start_server(create_app(engine, catalogue, sources))
+    dash_duo.start_server(create_app(engine, catalogue, sources, sign_in=SIGN_IN_OFF))
     dash_duo.driver.set_window_size(1280, 2000)
     dash_duo.driver.get(dash_duo.server_url + "/equity?" + urllib.parse.urlencode(
         {"quarter": "FY2022Q4", "service": service, "dimension": "UserGroup"}))

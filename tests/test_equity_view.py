@@ -14,6 +14,7 @@ from dash import dcc, html
 from cxdash.channels import ALL
 from cxdash.channels import label as channel_label
 from cxdash.dashboard.app import create_app
+from cxdash.dashboard.sign_in import SIGN_IN_OFF
 from cxdash.dashboard.views import equity, equity_page
 
 from .conftest import QUARTERLY, SAMPLE, configured_sources
@@ -46,7 +47,7 @@ def loaded(tmp_path_factory, catalogue):
 @pytest.fixture
 def app(loaded, catalogue):
     engine, sources = loaded
-    dash_app = create_app(engine, catalogue, sources)
+    dash_app = create_app(engine, catalogue, sources, sign_in=SIGN_IN_OFF)
     with dash_app.server.app_context():
         yield dash_app
 

@@ -11,6 +11,7 @@ import pytest
 from selenium.webdriver.common.by import By
 
 from cxdash.dashboard.app import create_app
+from cxdash.dashboard.sign_in import SIGN_IN_OFF
 from cxdash.db import queries
 from cxdash.presentation.formatting import format_indicator
 
@@ -89,7 +90,7 @@ def _column(dash_duo, table_id, header) -> int:
 
 def test_journey_shows_indicators_by_stage_and_follows_the_filters(dash_duo, loaded, catalogue):
     engine, sources = loaded
-    dash_duo.start_server(create_app(engine, catalogue, sources))
+    dash_duo.start_server(create_app(engine, catalogue, sources, sign_in=SIGN_IN_OFF))
     dash_duo.driver.get(dash_duo.server_url + "/journey?quarter=FY2019Q3")
     dash_duo.wait_for_element("#journey-stages-table", timeout=20)
     column = _column(dash_duo, "journey-stages-table", "Backlog at quarter end")
@@ -118,7 +119,7 @@ def test_journey_shows_indicators_by_stage_and_follows_the_filters(dash_duo, loa
 
 def test_journey_heat_map_and_stage_drill_down(dash_duo, journey_loaded, catalogue):
     engine, sources = journey_loaded
-    dash_duo.start_server(create_app(engine, catalogue, sources))
+    dash_duo.start_server(create_app(engine, catalogue, sources, sign_in=SIGN_IN_OFF))
     dash_duo.driver.set_window_size(1280, 2000)
     scope = urllib.parse.urlencode({"quarter": "FY2022Q2", "provider": SYNTHETIC[0], "service": SYNTHETIC[1]})
     dash_duo.driver.get(dash_duo.server_url + "/journey?" + scope)
@@ -179,7 +180,7 @@ def test_journey_heat_map_and_stage_drill_down(dash_duo, journey_loaded, catalog
 
 def test_data_page_lists_sources_health_and_checks(dash_duo, loaded, catalogue):
     engine, sources = loaded
-    dash_duo.start_server(create_app(engine, catalogue, sources))
+    dash_duo.start_server(create_app(engine, catalogue, sources, sign_in=SIGN_IN_OFF))
     dash_duo.driver.get(dash_duo.server_url + "/data")
     dash_duo.wait_for_element("#sources-table", timeout=20)
     text = dash_duo.find_element("#sources-table").text

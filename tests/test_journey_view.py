@@ -15,6 +15,7 @@ import yaml
 from cxdash.channels import ALL
 from cxdash.dashboard.app import create_app
 from cxdash.dashboard.components.heat_map import heat_map
+from cxdash.dashboard.sign_in import SIGN_IN_OFF
 from cxdash.dashboard.views import journey_page
 from cxdash.db import journey_queries, queries
 from cxdash.presentation import journey, scorecard
@@ -49,7 +50,7 @@ def loaded(tmp_path_factory, catalogue):
 @pytest.fixture
 def context(loaded, catalogue):
     engine, sources = loaded
-    app = create_app(engine, catalogue, sources)
+    app = create_app(engine, catalogue, sources, sign_in=SIGN_IN_OFF)
     with app.server.test_request_context("/journey"):
         yield engine
 

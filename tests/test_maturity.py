@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 
 from cxdash.cli import main
 from cxdash.dashboard.app import create_app
+from cxdash.dashboard.sign_in import SIGN_IN_OFF
 from cxdash.dashboard.views import maturity as view
 from cxdash.dashboard.views import maturity_page
 from cxdash.db import maturity_queries
@@ -420,7 +421,7 @@ def page(catalogue, tmp_path):
     eng = make_engine(f"sqlite:///{tmp_path / 'page.db'}")
     upgrade(eng)
     loader.load(eng, MATURITY_CSV)
-    app = create_app(eng, catalogue)
+    app = create_app(eng, catalogue, sign_in=SIGN_IN_OFF)
     with app.server.app_context():
         yield eng
     eng.dispose()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from cxdash.dashboard.app import create_app
+from cxdash.dashboard.sign_in import SIGN_IN_OFF
 from cxdash.loaders import maturity as loader
 
 from .accessibility import axe_violations
@@ -36,7 +37,7 @@ def _wait_url(dash_duo, fragment: str, timeout: float = 10) -> None:
 
 
 def test_maturity_page_shows_the_profile_and_records_a_rating(dash_duo, engine, catalogue):
-    dash_duo.start_server(create_app(engine, catalogue))
+    dash_duo.start_server(create_app(engine, catalogue, sign_in=SIGN_IN_OFF))
     dash_duo.driver.set_window_size(1280, 1400)
     dash_duo.driver.get(dash_duo.server_url + "/maturity?year=FY2023")
     dash_duo.wait_for_contains_text("#maturity-overall", "Level 1 of 5", timeout=30)
@@ -58,7 +59,8 @@ def test_maturity_page_shows_the_profile_and_records_a_rating(dash_duo, engine, 
     dash_duo.select_dcc_dropdown("#maturity-level", value="2 Tactical")
     dash_duo.find_element("#maturity-status input[value='met']").click()
     dash_duo.find_element("#maturity-evidence").send_keys(EVIDENCE)
-    dash_duo.find_element("#maturity-assessed-by").send_keys("CX office")
+    # No "assessed by" field: the rating is recorded under who is signed in (here the local administrator).
+    assert dash_duo.find_element(".cx-maturity-form .cx-saved-as").text == "Saved under Local administrator."
     dash_duo.find_element("#maturity-save").click()
     dash_duo.wait_for_text_to_equal("#maturity-feedback", "Saved: FY2023 Service Design, level 2 Tactical, met.",
                                     timeout=15)
@@ -69,6 +71,7 @@ def test_maturity_page_shows_the_profile_and_records_a_rating(dash_duo, engine, 
     assert dash_duo.find_element("#maturity-level-service-design").text == (
         "Level 3 Strategic. Up 2 levels since FY2022.")
     assert EVIDENCE in dash_duo.find_element("#maturity-levels-service-design-table").text
+    assert "Local administrator" in dash_duo.find_element("#maturity-levels-service-design-table").text
     assert axe_violations(dash_duo.driver) == []
 
     # The fiscal year is in the address; FY2022 has no earlier year to compare with.

@@ -14,6 +14,7 @@ from sqlalchemy import text
 from cxdash.analyses import analysis_rows
 from cxdash.compute import attach_wordings, compute, score_cells
 from cxdash.dashboard.app import create_app
+from cxdash.dashboard.sign_in import SIGN_IN_OFF
 from cxdash.dashboard.views import service_page
 from cxdash.db import analysis_queries, queries
 from cxdash.db.engine import alembic_config, upgrade
@@ -172,7 +173,7 @@ def test_compute_writes_a_portfolio_with_both_trust_forms(mixed, tmp_path):
     assert f"{sizes.min():,} answers in" in card["scale_note"] and card["scale_note"] in card["definition"]
 
     # The service page of each service: its own form's % agree and n in the trend table.
-    app = create_app(engine, BOTH)
+    app = create_app(engine, BOTH, sign_in=SIGN_IN_OFF)
     with app.server.app_context():
         for provider, service in [(PROVIDER, SERVICE), OTHER]:
             mine = answers[answers["service"].eq(service)]

@@ -15,6 +15,7 @@ import yaml
 from cxdash.catalogue import load_catalogue
 from cxdash.channels import ALL
 from cxdash.dashboard.app import create_app
+from cxdash.dashboard.sign_in import SIGN_IN_OFF
 from cxdash.dashboard.views import service as service_view
 from cxdash.dashboard.views import service_page
 from cxdash.db import queries, service_queries
@@ -146,7 +147,7 @@ def _service_page(engine, catalogue, measure_id: str):
     """(resolved filters, matching measures, page text) of the service page a card links to."""
     href = scorecard.drill_down(catalogue.measure(measure_id), catalogue, scorecard.Filters(Q.label))
     query = {k: v[0] for k, v in urllib.parse.parse_qs(urllib.parse.urlsplit(href).query).items()}
-    app = create_app(engine, catalogue)
+    app = create_app(engine, catalogue, sign_in=SIGN_IN_OFF)
     with app.server.app_context():
         filters, _, outcome = service_page.resolved_filters(query)
         measures = [m.id for m in service_view.matching_measures(catalogue, filters.provider, filters.service, outcome)]

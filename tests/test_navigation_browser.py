@@ -6,6 +6,7 @@ import pytest
 
 from cxdash.dashboard.app import create_app
 from cxdash.dashboard.navigation import NAV
+from cxdash.dashboard.sign_in import SIGN_IN_OFF
 
 from .accessibility import axe_violations
 
@@ -16,7 +17,7 @@ TEXT_PAGES = [("/about", "About the data"), ("/accessibility", "Accessibility"),
 
 
 def test_navigation_reaches_every_page_and_text_pages_pass_axe(dash_duo, computed_sqlite, catalogue):
-    dash_duo.start_server(create_app(computed_sqlite, catalogue))
+    dash_duo.start_server(create_app(computed_sqlite, catalogue, sign_in=SIGN_IN_OFF))
     dash_duo.driver.set_window_size(1280, 1000)
     for path, heading in TEXT_PAGES:
         dash_duo.driver.get(dash_duo.server_url + path)

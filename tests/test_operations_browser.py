@@ -9,6 +9,7 @@ import pytest
 
 from cxdash.channels import label as channel_label
 from cxdash.dashboard.app import create_app
+from cxdash.dashboard.sign_in import SIGN_IN_OFF
 from cxdash.db import queries
 from cxdash.presentation.formatting import format_indicator
 
@@ -66,7 +67,7 @@ def _choose(dash_duo, selector: str, label: str) -> None:
 
 def test_operations_shows_the_quarter_and_follows_the_filters(dash_duo, loaded, catalogue):
     engine, sources = loaded
-    dash_duo.start_server(create_app(engine, catalogue, sources))
+    dash_duo.start_server(create_app(engine, catalogue, sources, sign_in=SIGN_IN_OFF))
     dash_duo.driver.set_window_size(1280, 2000)
     dash_duo.driver.get(dash_duo.server_url + "/operations?quarter=FY2019Q3&provider=Public+Works+Department")
     dash_duo.wait_for_element("#operations-time-data-table", timeout=30)

@@ -15,6 +15,7 @@ import pytest
 
 from cxdash.channels import label as channel_label
 from cxdash.dashboard.app import create_app
+from cxdash.dashboard.sign_in import SIGN_IN_OFF
 from cxdash.dashboard.views import operations, operations_page
 from cxdash.db import operations_queries, queries
 from cxdash.metrics.fiscal import FiscalQuarter
@@ -94,7 +95,7 @@ def raw(city):
 @pytest.fixture
 def app(loaded, catalogue):
     engine, sources = loaded
-    dash_app = create_app(engine, catalogue, sources)
+    dash_app = create_app(engine, catalogue, sources, sign_in=SIGN_IN_OFF)
     with dash_app.server.app_context():
         yield dash_app
 

@@ -8,6 +8,7 @@ import pytest
 from selenium.webdriver.common.keys import Keys
 
 from cxdash.dashboard.app import create_app
+from cxdash.dashboard.sign_in import SIGN_IN_OFF
 from cxdash.initiatives import load_register, sync
 
 from .accessibility import axe_violations
@@ -39,7 +40,7 @@ def _wait_first(dash_duo, name: str, timeout: float = 15) -> None:
 
 
 def test_portfolio_page_ranks_reorders_on_a_what_if_and_is_accessible(dash_duo, engine, catalogue):
-    dash_duo.start_server(create_app(engine, catalogue))
+    dash_duo.start_server(create_app(engine, catalogue, sign_in=SIGN_IN_OFF))
     dash_duo.driver.set_window_size(1280, 1400)
     dash_duo.driver.get(dash_duo.server_url + "/portfolio?quarter=FY2023Q1")
     dash_duo.wait_for_text_to_equal("#portfolio-title", "Initiative portfolio", timeout=30)

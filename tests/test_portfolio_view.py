@@ -14,6 +14,7 @@ from dash import dcc, html
 from sqlalchemy import func, select
 
 from cxdash.dashboard.app import create_app
+from cxdash.dashboard.sign_in import SIGN_IN_OFF
 from cxdash.dashboard.views import portfolio, portfolio_page
 from cxdash.db.models import Initiative, InitiativeMeasure
 from cxdash.errors import UserError
@@ -254,7 +255,7 @@ def test_words():
 
 @pytest.fixture
 def app_context(synced, catalogue):
-    dash_app = create_app(synced, catalogue)
+    dash_app = create_app(synced, catalogue, sign_in=SIGN_IN_OFF)
     with dash_app.server.app_context():
         yield
 
@@ -291,7 +292,7 @@ def test_layout_what_if_and_reset(app_context):
 
 
 def test_an_empty_register_says_what_to_do(sqlite_engine, catalogue):
-    dash_app = create_app(sqlite_engine, catalogue)
+    dash_app = create_app(sqlite_engine, catalogue, sign_in=SIGN_IN_OFF)
     with dash_app.server.app_context():
         page = portfolio_page.layout({})
     assert ("No initiatives yet: add them to config/initiatives.yaml and run `cxdash initiatives sync`."

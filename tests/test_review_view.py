@@ -19,6 +19,7 @@ from sqlalchemy import text as sql
 
 from cxdash.compute import compute
 from cxdash.dashboard.app import create_app
+from cxdash.dashboard.sign_in import SIGN_IN_OFF
 from cxdash.dashboard.views import review, review_page
 from cxdash.db import review_queries
 from cxdash.db.engine import make_engine, upgrade
@@ -167,7 +168,7 @@ def engine(computed_file, tmp_path):
 
 @pytest.fixture
 def app(engine, catalogue):
-    dash_app = create_app(engine, catalogue)
+    dash_app = create_app(engine, catalogue, sign_in=SIGN_IN_OFF)
     with dash_app.server.app_context():
         yield dash_app
 
@@ -193,7 +194,7 @@ def test_layout_shows_the_draft_every_measure_and_labels_every_input(app, engine
 
     labels = {n.htmlFor for n in _nodes(page, html.Label)}
     inputs = _nodes(page, (dcc.Textarea, dcc.Input))
-    assert len(inputs) == 4 * len(expected) + 7  # commentary x4 per measure; held-on, action x3, event x3
+    assert len(inputs) == 3 * len(expected) + 7  # commentary x3 per measure (its author is who signed in); held-on, action x3, event x3
     assert all(review.dom_id(n.id) in labels for n in inputs)
     assert all(n.id in labels for n in _nodes(page, dcc.Dropdown))
     radios = _nodes(page, html.Fieldset)[0]

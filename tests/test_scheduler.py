@@ -12,6 +12,7 @@ import yaml
 from sqlalchemy import select
 
 from cxdash.dashboard.app import create_app
+from cxdash.dashboard.sign_in import SIGN_IN_OFF
 from cxdash.dashboard.views import data_page
 from cxdash.db.engine import make_engine, upgrade
 from cxdash.db.models import SchedulerJob
@@ -65,7 +66,7 @@ def test_scheduler_picks_up_a_changed_file_and_shows_failures(tmp_path, catalogu
         grown = _wait_for(health, lambda h: h["rows_loaded"] == len(raw), "the changed file to load")
         assert str(grown["data_as_of"]) == "2022-12-31" and grown["health"] == "fresh"
 
-        app = create_app(engine, catalogue, sources)
+        app = create_app(engine, catalogue, sources, sign_in=SIGN_IN_OFF)
         with app.server.test_request_context("/data"):
             page = str(data_page.layout({}))
         assert "1 sources: 1 fresh." in page and "31 Dec 2022" in page

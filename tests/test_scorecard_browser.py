@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cxdash.dashboard.app import create_app
+from cxdash.dashboard.sign_in import SIGN_IN_OFF
 from cxdash.db import queries
 from cxdash.presentation.formatting import format_value
 
@@ -17,7 +18,7 @@ def _value(engine, measure_id, year, quarter, **scope):
 
 
 def test_filter_change_updates_cards_and_url(dash_duo, computed_sqlite, catalogue):
-    dash_duo.start_server(create_app(computed_sqlite, catalogue))
+    dash_duo.start_server(create_app(computed_sqlite, catalogue, sign_in=SIGN_IN_OFF))
     dash_duo.wait_for_element("#card-vba-contact-trust", timeout=15)
     row = _value(computed_sqlite, "vba-contact-trust", 2023, 1)
     dash_duo.wait_for_contains_text("#card-vba-contact-trust", format_value(row.value, "percent"))
@@ -40,7 +41,7 @@ def test_filter_change_updates_cards_and_url(dash_duo, computed_sqlite, catalogu
 
 
 def test_a_link_with_filters_reproduces_the_view(dash_duo, computed_sqlite, catalogue):
-    dash_duo.start_server(create_app(computed_sqlite, catalogue))
+    dash_duo.start_server(create_app(computed_sqlite, catalogue, sign_in=SIGN_IN_OFF))
     dash_duo.wait_for_element("#card-vba-contact-trust", timeout=15)
     dash_duo.driver.get(dash_duo.server_url + "/?quarter=FY2021Q2&channel=email")
     dash_duo.wait_for_contains_text("#scorecard-scope", "FY2021 Q2")
@@ -54,7 +55,7 @@ def test_a_link_with_filters_reproduces_the_view(dash_duo, computed_sqlite, cata
 
 def test_scorecard_has_no_serious_accessibility_violations(dash_duo, computed_sqlite, catalogue):
     from .accessibility import axe_violations
-    dash_duo.start_server(create_app(computed_sqlite, catalogue))
+    dash_duo.start_server(create_app(computed_sqlite, catalogue, sign_in=SIGN_IN_OFF))
     dash_duo.wait_for_element("#card-vba-contact-trust", timeout=15)
     dash_duo.wait_for_element(".cx-sparkline .main-svg", timeout=15)  # charts drawn
     assert axe_violations(dash_duo.driver) == []
@@ -68,7 +69,7 @@ def test_scorecard_has_no_serious_accessibility_violations(dash_duo, computed_sq
 
 def test_filters_are_named_by_their_labels_and_work_by_keyboard(dash_duo, computed_sqlite, catalogue):
     from selenium.webdriver.common.keys import Keys
-    dash_duo.start_server(create_app(computed_sqlite, catalogue))
+    dash_duo.start_server(create_app(computed_sqlite, catalogue, sign_in=SIGN_IN_OFF))
     dash_duo.wait_for_element("#card-vba-contact-trust", timeout=15)
     quarter = dash_duo.find_element("#filter-quarter")
     dash_duo.wait_for_element("#filter-quarter[aria-labelledby='filter-quarter-label filter-quarter-value']")
@@ -98,7 +99,7 @@ def test_filters_are_named_by_their_labels_and_work_by_keyboard(dash_duo, comput
 
 
 def test_choosing_a_service_sets_its_provider(dash_duo, computed_sqlite, catalogue):
-    dash_duo.start_server(create_app(computed_sqlite, catalogue))
+    dash_duo.start_server(create_app(computed_sqlite, catalogue, sign_in=SIGN_IN_OFF))
     dash_duo.wait_for_element("#card-vba-contact-trust", timeout=15)
     dash_duo.select_dcc_dropdown("#filter-service", value="Visiting IRS.gov")
     dash_duo.wait_for_contains_text("#filter-provider", "Internal Revenue Service")

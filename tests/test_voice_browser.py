@@ -8,6 +8,7 @@ import urllib.parse
 import pytest
 
 from cxdash.dashboard.app import create_app
+from cxdash.dashboard.sign_in import SIGN_IN_OFF
 from cxdash.dashboard.views import voice
 from cxdash.metrics.themes import OTHER_LABEL
 
@@ -35,7 +36,7 @@ def _rows(dash_duo, table_id) -> dict[str, list[str]]:
 def test_voice_shows_themes_trend_and_redacted_comments_and_follows_the_filters(dash_duo, loaded, catalogue):
     engine, sources = loaded
     items = stored_items(engine)
-    dash_duo.start_server(create_app(engine, catalogue, sources))
+    dash_duo.start_server(create_app(engine, catalogue, sources, sign_in=SIGN_IN_OFF))
     dash_duo.driver.set_window_size(1280, 2000)
     dash_duo.driver.get(dash_duo.server_url + "/voice?quarter=FY2022Q2&stage=process")
     dash_duo.wait_for_element("#voice-themes-table", timeout=20)

@@ -11,6 +11,7 @@ import pytest
 
 from cxdash.channels import ALL
 from cxdash.dashboard.app import create_app
+from cxdash.dashboard.sign_in import SIGN_IN_OFF
 from cxdash.dashboard.views import voice, voice_page
 from cxdash.db.engine import make_engine, upgrade
 from cxdash.metrics.fiscal import FiscalQuarter
@@ -86,7 +87,7 @@ def table_cells(component, id_) -> list[list[str]]:
 @pytest.fixture(scope="module")
 def loaded(tmp_path_factory, catalogue):
     engine, sources = load_feedback(tmp_path_factory.mktemp("voice"), catalogue)
-    app = create_app(engine, catalogue, sources)
+    app = create_app(engine, catalogue, sources, sign_in=SIGN_IN_OFF)
     with app.server.app_context():
         yield engine
     engine.dispose()

@@ -6,6 +6,7 @@ review pack builds without importing Dash.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import zipfile
@@ -18,6 +19,7 @@ from sqlalchemy import create_engine, text
 
 from .conftest import CONFIG, ROOT
 from .serving import first_page, free_port, get
+from .signing import http_sign_in
 
 
 def _run(args, **kwargs) -> subprocess.CompletedProcess:
@@ -86,14 +88,18 @@ def test_demo_from_an_empty_folder_loads_every_shipped_source(demo):
 
 
 def test_the_installed_dashboard_serves(installed, demo):
-    folder, _ = demo
     port = free_port()
+    folder, printed = demo
+    password = re.search(r"sign in as 'demo' with the password (\S+) ", printed).group(1)
+    env = {**_env(installed), "CXDASH_SECRET_KEY": "test-only-secret-key-of-the-wheel-test"}
     proc = subprocess.Popen([str(installed / "bin" / "cxdash"), "serve", "--port", str(port)], cwd=folder,
-                            env=_env(installed), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         status, body = first_page(f"http://127.0.0.1:{port}/", proc, 120)
-        assert status == 200 and "cxdash" in body
-        status, layout = get(f"http://127.0.0.1:{port}/_dash-layout")
+        assert status == 200 and "cxdash" in body  # the sign-in page
+        signed_in = http_sign_in(f"http://127.0.0.1:{port}", "demo", password)  # the demo's own account
+        with signed_in.open(f"http://127.0.0.1:{port}/_dash-layout", timeout=60) as response:
+            status, layout = response.status, response.read().decode()
         assert status == 200 and "shell-header" in layout
         assert get(f"http://127.0.0.1:{port}/assets/zz-cxdash/cxdash.css")[0] == 200
     finally:

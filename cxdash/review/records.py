@@ -26,6 +26,11 @@ def _short(field: str, value: str | None, required: bool = False) -> str:
     return checked_text(field, value, MAX_SHORT, required)
 
 
+def _staff(field: str, value: str | None) -> str:
+    """Who wrote it: the signed-in user's name, staff named on purpose (not redacted)."""
+    return checked_text(field, value, MAX_SHORT, redacted=False)
+
+
 def _date(field: str, value) -> dt.date | None:
     if value in (None, ""):
         return None
@@ -55,7 +60,7 @@ def save_commentary(engine: Engine, catalogue: Catalogue, measure_id: str, quart
     if not any(parts.values()):
         raise UserError("commentary: write at least one of what happened, why, what next")
     review_queries.save_commentary(engine, _measure(catalogue, measure_id), quarter.year, quarter.quarter,
-                                   **parts, author=_short("author", author))
+                                   **parts, author=_staff("author", author))
 
 
 def add_action(engine: Engine, catalogue: Catalogue, quarter: FiscalQuarter, *, description: str,

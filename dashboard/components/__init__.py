@@ -14,6 +14,7 @@ from cxdash.dashboard.components.header import site_header
 from cxdash.dashboard.components.heat_map import heat_map
 from cxdash.dashboard.components.identifier import identifier
 from cxdash.dashboard.components.measure_card import measure_card
+from cxdash.dashboard.components.saved_as import saved_as
 from cxdash.dashboard.components.skip_link import skip_link
 from cxdash.dashboard.components.sparkline import sparkline, sparkline_figure
 from cxdash.dashboard.components.status_tag import status_tag
@@ -29,6 +30,7 @@ __all__ = [
     "heat_map",
     "identifier",
     "measure_card",
+    "saved_as",
     "service_options",
     "site_header",
     "skip_link",

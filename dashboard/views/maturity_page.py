@@ -10,8 +10,9 @@ from pathlib import Path
 from dash import dcc, html, no_update
 
 from cxdash import maturity as cx_maturity
-from cxdash.dashboard.components import chart_with_table, data_table, dropdown, takeaway
+from cxdash.dashboard.components import chart_with_table, data_table, dropdown, saved_as, takeaway
 from cxdash.dashboard.context import current
+from cxdash.dashboard.sign_in import signed_in_name
 from cxdash.dashboard.views import maturity
 from cxdash.db import maturity_queries
 from cxdash.errors import UserError
@@ -199,8 +200,7 @@ def _form(year: int) -> html.Section:
             *_field("Evidence", dcc.Textarea(id="maturity-evidence", value="", rows=3, maxLength=4000,
                                              className="usa-textarea cx-maturity-textarea"),
                     hint="What shows the level is met, or what is missing (up to 4000 characters)"),
-            *_field("Assessed by", dcc.Input(id="maturity-assessed-by", type="text", value="", maxLength=200,
-                                             className="usa-input"), hint="Name or role, e.g. CX office"),
+            saved_as(signed_in_name()),
             html.Button("Save the rating", id="maturity-save", className="usa-button", type="button"),
             html.Div(id="maturity-feedback", className="cx-maturity-feedback"),
         ], className="usa-form cx-maturity-form"),

@@ -14,8 +14,9 @@ from dash import dcc, html, no_update
 
 from cxdash import paths
 from cxdash.dashboard import data
-from cxdash.dashboard.components import data_table, dropdown, filter_bar, service_options, status_tag
+from cxdash.dashboard.components import data_table, dropdown, filter_bar, saved_as, service_options, status_tag
 from cxdash.dashboard.context import current
+from cxdash.dashboard.sign_in import signed_in_name
 from cxdash.dashboard.views import review
 from cxdash.db import review_queries
 from cxdash.errors import UserError
@@ -369,10 +370,7 @@ def _commentary_form(m: MeasureSlide, c: Commentary | None, open_: bool) -> html
         box = dcc.Textarea(id={"type": f"review-{key.replace('_', '-')}", "measure": mid}, value=values[key],
                            className="usa-textarea cx-review-textarea", rows=3, maxLength=4000)
         fields += _field([label, html.Span(f" ({m.name})", className="usa-sr-only")], box)
-    fields += _field(["Author", html.Span(f" of the commentary on {m.name}", className="usa-sr-only")],
-                     dcc.Input(id={"type": "review-author", "measure": mid}, value=values["author"], type="text",
-                               className="usa-input", maxLength=200),
-                     hint="Name or role, e.g. CX office")
+    fields.append(saved_as(signed_in_name()))
     fields += [html.Button(["Save the commentary", html.Span(f" on {m.name}", className="usa-sr-only")],
                            id={"type": "review-commentary-save", "measure": mid}, className="usa-button",
                            type="button"),
