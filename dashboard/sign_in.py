@@ -260,9 +260,15 @@ def install(server: flask.Flask, engine: Engine, sign_in: SignIn) -> None:
     def oidc_start():
         if oauth is None:
             flask.abort(404)
-        flask.session["next"] = _safe_next(flask.request.args.get("next"))
+        target = _safe_next(flask.request.args.get("next"))
+        flask.session["next"] = target
         redirect_uri = sign_in.oidc.redirect_uri or flask.url_for("oidc_callback", _external=True)
-        return oauth.oidc.authorize_redirect(redirect_uri)
+        try:
+            return oauth.oidc.authorize_redirect(redirect_uri)
+        except (OSError, ValueError) as exc:  # the provider's discovery document: unreachable or not JSON
+            log.error("OpenID Connect provider %s did not answer: %s", sign_in.oidc.issuer, exc)
+            return _page(sign_in, target, error="Your agency's sign-in service is not answering. Please try again later.",
+                         status=502)
 
     @server.route(OIDC_CALLBACK)
     def oidc_callback():
@@ -308,7 +314,7 @@ def _oauth(server: flask.Flask, oidc: OidcSettings):
     # token's signature (the provider's published keys), issuer, audience and expiry on the way back.
     oauth.register("oidc", client_id=oidc.client_id, client_secret=oidc.client_secret,
                    server_metadata_url=oidc.metadata_url,
-                   client_kwargs={"scope": oidc.scopes, "code_challenge_method": "S256", "timeout": 15})
+                   client_kwargs={"scope": oidc.scopes, "code_challenge_method": "S256", "default_timeout": 15})
     return oauth
 
 
