@@ -197,8 +197,14 @@ def write_cases(path: Path, m: int, generated: list[dict], n_quarters: int, rng)
 
 # --- the steps that run as their own processes -----------------------------------------------
 
-def step_load(folder: Path, db_url: str) -> dict:
-    """Load every upload with cxdash's A-11 v2 loader, then the cases through the boston-311 mapping."""
+def _last_quarter(info: dict) -> tuple[int, int]:
+    return max((u["fiscal_year"], u["fiscal_quarter"]) for u in info["uploads"])
+
+
+def step_load(folder: Path, db_url: str, part: str = "earlier") -> dict:
+    """Load the uploads with cxdash's A-11 v2 loader: ``earlier``, every quarter but the last,
+    then the cases through the boston-311 mapping; ``last``, the last quarter's uploads alone
+    (the new quarter's file that an incremental compute then takes in)."""
     from cxdash.catalogue import load_catalogue
     from cxdash.db.engine import make_engine
     from cxdash.loaders import a11_responses
@@ -208,13 +214,19 @@ def step_load(folder: Path, db_url: str) -> dict:
     catalogue = load_catalogue(info["catalogue"])
     started = time.perf_counter()
     loaded = rejected = 0
+    last = _last_quarter(info)
     for upload in info["uploads"]:
+        if ((upload["fiscal_year"], upload["fiscal_quarter"]) == last) != (part == "last"):
+            continue
         report = a11_responses.load(engine, Path(upload["file"]), catalogue, provider=upload["provider"],
                                     service=upload["service"], channel=upload["channel"], quarter=upload["quarter"],
                                     trust_scale=upload["trust_scale"])
         loaded += report.rows_loaded
         rejected += len(report.rejections)
     responses_seconds = time.perf_counter() - started
+    if part == "last":
+        return {"responses_loaded": loaded, "responses_rejected": rejected, "responses_seconds": responses_seconds,
+                "cases_loaded": 0, "cases_rejected": 0, "cases_seconds": 0.0}
     started = time.perf_counter()
     report = file_loader("cases", engine, catalogue, mapping="boston-311")(Path(info["cases"]))
     cases_seconds = time.perf_counter() - started
@@ -359,7 +371,7 @@ def run_step(name: str, command: list[str], folder: Path, timeout: float, env: d
         if line.startswith("BENCH-RESULT "):
             result["result"] = json.loads(line.removeprefix("BENCH-RESULT "))
             break
-    if not text.startswith("BENCH") and proc.returncode == 0 and name in ("compute",):
+    if not text.startswith("BENCH") and proc.returncode == 0 and name.startswith("compute"):
         result["output"] = text.strip().splitlines()[-1] if text.strip() else ""
     return result
 
@@ -660,20 +672,21 @@ def report(args, info: dict, steps: dict, serve: dict | None, store: dict, check
         f"{mb(info.get('csv_bytes_responses'))} + {mb(info.get('csv_bytes_cases'))}")
     say("")
     say(f"{'step':<22}{'time':>12}{'peak RSS':>12}  notes")
-    for name in ("generate", "init", "load", "compute", "duckdb", "pandas"):
+    for name in ("generate", "init", "load", "compute-first", "load-new-quarter", "compute-new-quarter", "compute",
+                 "duckdb", "pandas"):
         s = steps.get(name)
         if not s:
             continue
         note = "" if s.get("ok") else "FAILED: " + s.get("error", "")[:300]
         r = s.get("result") or {}
-        if name == "load" and r:
+        if name in ("load", "load-new-quarter") and r:
             note = note or (f"{r['responses_loaded']:,} responses in {r['responses_seconds']:.1f} s "
                             f"({r['responses_loaded'] / r['responses_seconds']:,.0f}/s), {r['cases_loaded']:,} cases in "
                             f"{r['cases_seconds']:.1f} s ({r['cases_loaded'] / max(r['cases_seconds'], 1e-9):,.0f}/s); "
                             f"rejected {r['responses_rejected']} + {r['cases_rejected']}")
         elif name in ("duckdb", "pandas") and r:
             note = note or f"{r['answers']:,} answers, {r['cases']:,} cases; result rows {r['rows']}"
-        elif name == "compute" and s.get("ok"):
+        elif name.startswith("compute") and s.get("ok"):
             note = s.get("output", "")
         say(f"{name:<22}{seconds(s.get('seconds')):>12}{mb(s.get('max_rss_bytes')):>12}  {note}")
     if serve:
@@ -699,11 +712,17 @@ def report(args, info: dict, steps: dict, serve: dict | None, store: dict, check
     goal("compute within 1.5x of DuckDB", f"{to_duck:.2f}x" if to_duck else "not measured", bool(to_duck and to_duck <= 1.5))
     goal("compute at least 5x faster than naive pandas", f"{to_pandas:.2f}x" if to_pandas else "not measured",
          bool(to_pandas and to_pandas >= 5))
-    load = steps.get("load", {})
+    new_quarter = steps.get("compute-new-quarter", {})
+    share = ratio(new_quarter, compute)
+    say(f"  a new quarter's file: its compute / a full compute = {share:.2f}" if share else
+        "  a new quarter's file: its compute / a full compute = - (a step failed)")
+    goal("a new quarter recomputes in under a tenth of a full compute", f"{share:.2f}" if share else "not measured",
+         bool(share and share < 0.1))
+    loads = [steps.get(k, {}).get("result") for k in ("load", "load-new-quarter")]
     rate = None
-    if load.get("result"):
-        r = load["result"]
-        rate = r["responses_loaded"] / r["responses_seconds"] if r["responses_seconds"] else None
+    if all(loads):
+        taken = sum(r["responses_seconds"] for r in loads)
+        rate = sum(r["responses_loaded"] for r in loads) / taken if taken else None
     goal("load at least 100,000 responses/s", f"{rate:,.0f}/s" if rate else "not measured", bool(rate and rate >= 100_000))
     for name in ("load", "compute"):
         s = steps.get(name, {})
@@ -778,7 +797,8 @@ def main() -> None:
     if args.step:
         folder = args.workdir
         db_url = f"sqlite:///{folder / 'cxdash.db'}"
-        run = {"load": lambda: step_load(folder, db_url), "duckdb": lambda: step_duckdb(folder),
+        run = {"load": lambda: step_load(folder, db_url), "load-last": lambda: step_load(folder, db_url, "last"),
+               "duckdb": lambda: step_duckdb(folder),
                "pandas": lambda: step_pandas(folder)}[args.step]
         print("BENCH-RESULT " + json.dumps(run()), flush=True)
         return
@@ -800,7 +820,9 @@ def main() -> None:
             print(f"generate failed: {exc}", flush=True)
         common = ["--db", db_url, "--catalogue", info.get("catalogue", "")]
         plan = [("init", [CXDASH, "init", *common]), ("load", self_step("load", folder)),
-                ("compute", [CXDASH, "compute", *common]), ("duckdb", self_step("duckdb", folder)),
+                ("compute-first", [CXDASH, "compute", *common]), ("load-new-quarter", self_step("load-last", folder)),
+                ("compute-new-quarter", [CXDASH, "compute", *common]),
+                ("compute", [CXDASH, "compute", "--full", *common]), ("duckdb", self_step("duckdb", folder)),
                 ("pandas", self_step("pandas", folder))]
         for name, command in plan if info else []:
             print(f"running {name} ...", flush=True)

@@ -1,4 +1,4 @@
-"""Memory and time of survey_counts for N vs 10 x N responses, as ratios in one run."""
+"""Memory and time of counting answers (refresh the cells, read survey_counts) for N vs 10 x N\nresponses, as ratios in one run."""
 from __future__ import annotations
 
 import random
@@ -10,9 +10,10 @@ from pathlib import Path
 
 from sqlalchemy import insert
 
-from cxdash.db import queries
+from cxdash.db import cell_aggregates, queries
 from cxdash.db.engine import make_engine, upgrade
-from cxdash.db.models import LoadRun, SurveyAnswer, SurveyResponse
+from cxdash.db.models import LoadRun
+from cxdash.loaders.responses_store import write_responses
 
 QUESTIONS = ("satisfaction", "trust", "ease", "efficiency", "effectiveness")
 SERVICES = [("Provider A", "Service A"), ("Provider A", "Service B"), ("Provider B", "Service C")]
@@ -20,32 +21,34 @@ CHANNELS = ("computer", "mobile", "phone")
 
 
 def populate(engine, n: int, seed: int = 7) -> None:
+    """n responses written as the loaders write them (``responses_store.write_responses``)."""
     rng = random.Random(seed)
     with engine.begin() as conn:
         run_id = conn.execute(insert(LoadRun).values(source="bench", kind="a11-responses", file_name="bench",
                                                      file_sha256="0" * 64, status="succeeded")).inserted_primary_key[0]
         for start in range(0, n, 10000):
-            size = min(10000, n - start)
-            responses = []
-            for i in range(start, start + size):
+            rows = []
+            for i in range(start, min(start + 10000, n)):
                 provider, service = rng.choice(SERVICES)
-                responses.append({"id": i + 1, "load_run_id": run_id, "source": "bench", "response_key": str(i),
-                                  "line": i + 2, "fiscal_year": 2025, "fiscal_quarter": rng.randint(1, 4),
-                                  "agency": "X", "provider": provider, "service": service,
-                                  "channel": rng.choice(CHANNELS), "stage": "process"})
-            conn.execute(insert(SurveyResponse), responses)
-            conn.execute(insert(SurveyAnswer), [
-                {"response_id": r["id"], "question": q, "scale": "5pt", "value": rng.randint(1, 5)}
-                for r in responses for q in QUESTIONS])
+                rows.append({"response_key": str(i), "line": i + 2, "fiscal_year": 2025,
+                             "fiscal_quarter": rng.randint(1, 4), "agency": "X", "provider": provider,
+                             "service": service, "channel": rng.choice(CHANNELS), "stage": "process",
+                             "answers": [{"question": q, "scale": "5pt", "value": rng.randint(1, 5)}
+                                         for q in QUESTIONS]})
+            write_responses(conn, "bench", run_id, rows)
 
 
 def measure(n: int) -> tuple[float, int, int]:
+    """Time and Python memory peak of what compute does with the answers: refresh the changed
+    cells' counts, then read the survey counts."""
     with tempfile.TemporaryDirectory() as tmp:
         engine = make_engine(f"sqlite:///{Path(tmp) / 'bench.db'}")
         upgrade(engine)
         populate(engine, n)
         tracemalloc.start()
         started = time.perf_counter()
+        with engine.begin() as conn:
+            cell_aggregates.refresh(conn)
         frame = queries.survey_counts(engine)
         elapsed = time.perf_counter() - started
         _, peak = tracemalloc.get_traced_memory()

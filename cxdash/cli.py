@@ -356,13 +356,17 @@ def scheduler(sources_file, db, catalogue):
 
 
 @main.command()
+@click.option("--full", is_flag=True, help="Recount every survey cell from its answers, not only those loads changed.")
 @_common
 @_friendly
-def compute(db, catalogue):
-    """Recompute scores and measure results from everything loaded."""
+def compute(full, db, catalogue):
+    """Recompute scores and measure results from everything loaded.
+
+    Survey answers are recounted only in the cells (quarter, service, channel, stage) that loads
+    changed since the last compute; everything after the counts is computed afresh."""
     from cxdash.compute import compute as run_compute
     ctx = Context(db, catalogue)
-    click.echo(run_compute(ctx.ready_engine(), ctx.catalogue).summary())
+    click.echo(run_compute(ctx.ready_engine(), ctx.catalogue, full=full).summary())
 
 
 @main.command()

@@ -15,7 +15,7 @@ from cxdash.catalogue import Catalogue, Measure
 from cxdash.cells import clean as _clean
 from cxdash.cells import rolled, rollup_levels
 from cxdash.channels import ALL
-from cxdash.db import analysis_queries, queries
+from cxdash.db import analysis_queries, cell_aggregates, queries
 from cxdash.health import refresh_quality
 from cxdash.indicators import indicator_rows
 from cxdash.metrics.a11_scores import COUNT_COLUMNS, rollup, score_counts
@@ -32,9 +32,11 @@ class ComputeReport:
     drivers: int = 0
     segments: int = 0
     trends: int = 0
+    recounted: int = 0
 
     def summary(self) -> str:
-        return (f"computed {self.cells} score cells, {self.measure_rows} measure results, "
+        return (f"recounted {self.recounted} changed survey cells; "
+                f"computed {self.cells} score cells, {self.measure_rows} measure results, "
                 f"{self.indicators} operational indicators, {self.drivers} driver estimates, "
                 f"{self.segments} segment comparisons and {self.trends} trend points")
 
@@ -124,10 +126,13 @@ def one_scale_per_scope(counts: pd.DataFrame, scopes: list[str]) -> tuple[pd.Dat
     return kept, chosen.reset_index(drop=True)
 
 
-def compute(engine: Engine, catalogue: Catalogue) -> ComputeReport:
-    """Recompute every score cell and measure result in one transaction."""
+def compute(engine: Engine, catalogue: Catalogue, full: bool = False) -> ComputeReport:
+    """Recount the survey cells loads changed (``full``: every cell, from the answers), then
+    recompute every score cell, measure result and analysis in one transaction."""
     settings = catalogue.settings
     now = dt.datetime.now(dt.UTC)
+    with engine.begin() as conn:  # the changed cells' aggregates, committed with their marks cleared
+        recounted = cell_aggregates.refresh(conn, everything=full)
     with engine.connect() as conn:
         counts = attach_wordings(queries.survey_counts(conn), queries.survey_wordings(conn))
     cells = score_cells(counts, settings.min_n, settings.alpha) if not counts.empty else pd.DataFrame()
@@ -143,7 +148,8 @@ def compute(engine: Engine, catalogue: Catalogue) -> ComputeReport:
         analysis_queries.replace_analyses(conn, drivers, segments, trends)
         queries.bump_data_version(conn, now)  # the pages' cached reads: a new computation shows at once
     refresh_quality(engine)  # the Data page's checks, current with the loads this computation saw
-    return ComputeReport(len(score_rows), len(result_rows), len(indicators), len(drivers), len(segments), len(trends))
+    return ComputeReport(len(score_rows), len(result_rows), len(indicators), len(drivers), len(segments), len(trends),
+                         recounted)
 
 
 _SCORE_FIELDS = {"fiscal_year", "fiscal_quarter", "provider", "service", "channel", "stage", "question", "scale",

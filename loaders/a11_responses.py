@@ -15,16 +15,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError, ValidationInfo, field_validator
 from sqlalchemy import Engine
 
 from cxdash.catalogue import Catalogue
 from cxdash.channels import TOUCHPOINTS_CHANNELS, normalise_channel
 from cxdash.errors import UserError
 from cxdash.loaders.csv_reader import iter_records, read_header
-from cxdash.loaders.fields import blank_to_none
 from cxdash.loaders.responses_store import KEY_LENGTH, write_responses
 from cxdash.loaders.runner import Chunk, LoadReport, Rejection, run_load
 from cxdash.metrics.a11_scores import BINARY, LIKERT
@@ -40,60 +37,41 @@ COLUMNS = ("external_id", TRUST, *DRIVER_COLUMNS, FREE_TEXT)
 TRUST_SCALES = ("thumbs", "likert", "auto")
 
 
-def _driver(value):
-    """'1' selected, '0' offered but not selected; 'null' or blank: the option was not offered."""
-    value = blank_to_none(value)
-    if value is None or value.casefold() == "null":
-        return None
-    if value in ("0", "1"):
-        return int(value)
-    raise ValueError(f"expected 1 (selected), 0 (offered, not selected) or null (not offered), got {value!r}")
+NOT_OFFERED = "null"
+TRUST_VALUES = {"thumbs": {"0": 0, "1": 1}, "likert": {str(k): k for k in range(1, 6)}}
+DRIVER_VALUES = {"0": 0, "1": 1}
 
 
-Driver = Annotated[int | None, BeforeValidator(_driver)]
+def _driver(value: str) -> tuple[int | None, str | None]:
+    """'1' selected, '0' offered but not selected; 'null' or blank: the option was not offered.
+    Returns (value, None) or (None, why it is refused)."""
+    value = value.strip()
+    if value in DRIVER_VALUES:
+        return DRIVER_VALUES[value], None
+    if not value or value.casefold() == NOT_OFFERED:
+        return None, None
+    return None, f"expected 1 (selected), 0 (offered, not selected) or null (not offered), got {value!r}"
 
 
-class ResponseRecord(BaseModel):
-    """One upload row, free text excluded. Validate with context={"trust_scale": "thumbs"|"likert"}."""
+def _key(value: str) -> tuple[str | None, str | None]:
+    value = value.strip()
+    if not value:
+        return None, "missing external_id: every response needs one"
+    if len(value) > KEY_LENGTH:
+        return None, f"external_id longer than {KEY_LENGTH} characters"
+    return value, None
 
-    model_config = ConfigDict(extra="ignore")
-    external_id: Annotated[str | None, BeforeValidator(blank_to_none)]
-    question_1: Annotated[str | None, BeforeValidator(blank_to_none)]
-    positive_effectiveness: Driver
-    positive_ease: Driver
-    positive_efficiency: Driver
-    positive_transparency: Driver
-    positive_humanity: Driver
-    positive_employee: Driver
-    positive_other: Driver
-    negative_effectiveness: Driver
-    negative_ease: Driver
-    negative_efficiency: Driver
-    negative_transparency: Driver
-    negative_humanity: Driver
-    negative_employee: Driver
-    negative_other: Driver
 
-    @field_validator("external_id")
-    @classmethod
-    def _key(cls, value: str | None) -> str:
-        if value is None:
-            raise ValueError("missing external_id: every response needs one")
-        if len(value) > KEY_LENGTH:
-            raise ValueError(f"external_id longer than {KEY_LENGTH} characters")
-        return value
-
-    @field_validator("question_1")
-    @classmethod
-    def _trust(cls, value: str | None, info: ValidationInfo) -> int:
-        thumbs = (info.context or {}).get("trust_scale") == "thumbs"
-        expected = "1 (thumbs up) or 0 (thumbs down)" if thumbs else "a whole number from 1 to 5"
-        if value is None:
-            raise ValueError(f"missing trust answer: expected {expected}")
-        allowed = ("0", "1") if thumbs else ("1", "2", "3", "4", "5")
-        if value not in allowed:
-            raise ValueError(f"expected {expected} on the {'thumbs' if thumbs else 'Likert'} form, got {value!r}")
-        return int(value)
+def _trust(value: str, trust_scale: str) -> tuple[int | None, str | None]:
+    value = value.strip()
+    allowed = TRUST_VALUES[trust_scale]
+    if value in allowed:
+        return allowed[value], None
+    thumbs = trust_scale == "thumbs"
+    expected = "1 (thumbs up) or 0 (thumbs down)" if thumbs else "a whole number from 1 to 5"
+    if not value:
+        return None, f"missing trust answer: expected {expected}"
+    return None, f"expected {expected} on the {'thumbs' if thumbs else 'Likert'} form, got {value!r}"
 
 
 def check_header(path: Path, header: list[str]) -> None:
@@ -146,22 +124,31 @@ def _safe_raw(header: list[str], values: list[str]) -> dict:
 
 def parse_row(line: int, header: list[str], values: list[str], trust_scale: str,
               common: dict) -> tuple[dict | None, list[Rejection]]:
-    """Validate one record; return the response with its answers, or why it was kept aside."""
-    raw = _safe_raw(header, values)
+    """Validate one record; return the response with its answers, or why it was kept aside
+    (one rejection per refused cell, in column order). Plain lookups, not a model per row: a
+    large agency's uploads run to millions of rows."""
     if len(values) != len(header):
-        return None, [Rejection(line, "(row)", f"expected {len(header)} values, got {len(values)}", raw)]
-    try:
-        record = ResponseRecord.model_validate(dict(zip(header, values)), context={"trust_scale": trust_scale})
-    except ValidationError as exc:
-        return None, [Rejection(line, str(err["loc"][0]) if err["loc"] else "(row)",
-                                err["msg"].removeprefix("Value error, "), raw) for err in exc.errors()]
-    answers = [{"question": "trust", "scale": BINARY if trust_scale == "thumbs" else LIKERT,
-                "value": record.question_1, "question_text": None}]
+        return None, [Rejection(line, "(row)", f"expected {len(header)} values, got {len(values)}",
+                                _safe_raw(header, values))]
+    cells = dict(zip(header, values))
+    problems = []
+    key, problem = _key(cells["external_id"])
+    if problem:
+        problems.append(("external_id", problem))
+    trust, problem = _trust(cells[TRUST], "thumbs" if trust_scale == "thumbs" else "likert")
+    if problem:
+        problems.append((TRUST, problem))
+    answers = [{"question": "trust", "scale": BINARY if trust_scale == "thumbs" else LIKERT, "value": trust}]
     for column in DRIVER_COLUMNS:
-        value = getattr(record, column)
-        if value is not None:  # not offered: no row (missing, not 0)
-            answers.append({"question": column, "scale": BINARY, "value": value, "question_text": None})
-    return {**common, "response_key": record.external_id, "line": line, "answers": answers}, []
+        value, problem = _driver(cells[column])
+        if problem:
+            problems.append((column, problem))
+        elif value is not None:  # not offered: no row (missing, not 0)
+            answers.append({"question": column, "scale": BINARY, "value": value})
+    if problems:
+        raw = _safe_raw(header, values)
+        return None, [Rejection(line, column, reason, raw) for column, reason in problems]
+    return {**common, "response_key": key, "line": line, "answers": answers}, []
 
 
 def chunks(path: Path, trust_scale: str, common: dict, as_of) -> Iterator[Chunk]:

@@ -11,7 +11,7 @@ import pytest
 import statsmodels.api as sm
 
 from cxdash.analyses import driver_rows
-from cxdash.db import analysis_queries
+from cxdash.db import analysis_queries, cell_aggregates
 from cxdash.loaders import a11_responses
 from cxdash.metrics.drivers import (
     complete_cases,
@@ -56,6 +56,8 @@ def loaded(engine, tmp_path):
             a11_responses.load(engine, tmp_path / f"u{i}{j}.csv", CATALOGUE, provider=provider, service=service,
                                channel="computer", quarter=quarter, trust_scale="likert")
             frames.append(frame.assign(provider=provider, service=service, quarter=quarter))
+    with engine.begin() as conn:
+        assert cell_aggregates.refresh(conn) == 4  # every cell the loads touched
     return engine, pd.concat(frames, ignore_index=True)
 
 

@@ -14,6 +14,7 @@ from cxdash.errors import UserError
 from cxdash.loaders import a11_responses
 from cxdash.metrics.fiscal import FiscalQuarter
 
+from .answers import answers
 from .conftest import all_text
 
 HEADER = ("external_id,question_1,positive_effectiveness,positive_ease,positive_efficiency,positive_transparency,"
@@ -61,10 +62,10 @@ def load(engine, path, **kwargs):
 
 def answer_counts(engine, question=None) -> dict:
     """{(question, scale, value): number of answer rows}."""
-    query = select(SurveyAnswer.question, SurveyAnswer.scale, SurveyAnswer.value, func.count()).group_by(
-        SurveyAnswer.question, SurveyAnswer.scale, SurveyAnswer.value)
+    a = answers()
+    query = select(a.c.question, a.c.scale, a.c.value, func.count()).group_by(a.c.question, a.c.scale, a.c.value)
     if question:
-        query = query.where(SurveyAnswer.question == question)
+        query = query.where(a.c.question == question)
     with engine.connect() as conn:
         return {(q, s, v): n for q, s, v, n in conn.execute(query)}
 
@@ -214,9 +215,10 @@ def test_rerun_is_unchanged_and_a_changed_file_replaces(engine, tmp_path):
     assert load(engine, second).rows_loaded == 3
     assert count(engine, SurveyResponse) == 4
     with engine.connect() as conn:
-        got = conn.execute(select(SurveyResponse.response_key, SurveyAnswer.question, SurveyAnswer.value)
-                           .join(SurveyAnswer, SurveyAnswer.response_id == SurveyResponse.id)
-                           .order_by(SurveyResponse.response_key, SurveyAnswer.question)).all()
+        a = answers()
+        got = conn.execute(select(SurveyResponse.response_key, a.c.question, a.c.value)
+                           .join(a, a.c.response_id == SurveyResponse.id)
+                           .order_by(SurveyResponse.response_key, a.c.question)).all()
         runs = conn.execute(select(LoadRun.status).order_by(LoadRun.id)).scalars().all()
     assert got == [("a", "positive_ease", 1), ("a", "trust", 1),
                    ("b", "positive_efficiency", 1), ("b", "trust", 1),

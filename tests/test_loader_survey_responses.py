@@ -19,6 +19,7 @@ from cxdash.db.models import LoadRun, RejectedRow, SurveyAnswer, SurveyResponse,
 from cxdash.errors import UserError
 from cxdash.loaders import survey_responses
 
+from .answers import answers
 from .conftest import SAMPLE, all_text
 
 SHAPE_1 = SAMPLE / "a11_v2_response_level_SYNTHETIC.csv"
@@ -103,10 +104,10 @@ def count(engine, table) -> int:
 
 
 def answer_counts(engine) -> dict:
+    a = answers()
     with engine.connect() as conn:
         return {(q, s, v): n for q, s, v, n in conn.execute(
-            select(SurveyAnswer.question, SurveyAnswer.scale, SurveyAnswer.value, func.count())
-            .group_by(SurveyAnswer.question, SurveyAnswer.scale, SurveyAnswer.value))}
+            select(a.c.question, a.c.scale, a.c.value, func.count()).group_by(a.c.question, a.c.scale, a.c.value))}
 
 
 def as_utc(value: dt.datetime) -> dt.datetime:
@@ -224,10 +225,10 @@ def test_rows_are_validated_and_good_rows_load(engine, tmp_path):
         found = conn.execute(select(RejectedRow.line, RejectedRow.field, RejectedRow.reason, RejectedRow.raw)
                              .order_by(RejectedRow.line, RejectedRow.field)).all()
         responses = {r.response_key: r for r in conn.execute(select(SurveyResponse))}
-        answers = conn.execute(select(SurveyResponse.response_key, SurveyAnswer.question, SurveyAnswer.scale,
-                                      SurveyAnswer.value, SurveyAnswer.question_text)
-                               .join(SurveyAnswer, SurveyAnswer.response_id == SurveyResponse.id)
-                               .order_by(SurveyResponse.response_key, SurveyAnswer.question)).all()
+        a = answers()
+        stored = conn.execute(select(SurveyResponse.response_key, a.c.question, a.c.scale, a.c.value, a.c.question_text)
+                              .join(a, a.c.response_id == SurveyResponse.id)
+                              .order_by(SurveyResponse.response_key, a.c.question)).all()
     reasons = {line: (field, reason) for line, field, reason, _ in found}
     assert [line for line, *_ in found] == [4, 5, 6, 7, 7, 8, 9, 10, 11, 12, 15, 16]
     assert [(f, r) for line, f, r, _ in found if line == 7] == [
@@ -254,7 +255,7 @@ def test_rows_are_validated_and_good_rows_load(engine, tmp_path):
     assert (r2.fiscal_year, r2.fiscal_quarter, r2.channel, r2.stage) == (2023, 1, "phone", "Wait")
     assert r1.service == SERVICE and r1.provider == PROVIDER and r1.source == "test-export"
     assert report.data_as_of == dt.date(2022, 10, 15)
-    assert answers == [
+    assert stored == [
         ("R1", "q8", "binary", 1, None), ("R1", "satisfaction", "5pt", 5, WORDING), ("R1", "trust", "5pt", 4, None),
         ("R11", "q8", "binary", 1, None), ("R11", "satisfaction", "5pt", 4, WORDING), ("R11", "trust", "5pt", 3, None),
         ("R2", "q8", "binary", 0, None), ("R2", "satisfaction", "5pt", 4, WORDING),  # blank trust: no row

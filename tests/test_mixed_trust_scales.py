@@ -16,7 +16,7 @@ from cxdash.compute import attach_wordings, compute, score_cells
 from cxdash.dashboard.app import create_app
 from cxdash.dashboard.sign_in import SIGN_IN_OFF
 from cxdash.dashboard.views import service_page
-from cxdash.db import analysis_queries, queries
+from cxdash.db import analysis_queries, cell_aggregates, queries
 from cxdash.db.engine import alembic_config, upgrade
 from cxdash.loaders import a11_responses
 from cxdash.presentation.scorecard import Filters, all_cards, build_cards
@@ -50,6 +50,8 @@ def mixed(engine, tmp_path):
                            quarter=Q, trust_scale=scale)
         frames.append(pd.DataFrame({"channel": channel, "scale": "binary" if scale == "thumbs" else "5pt",
                                     "trust": trust, "positive_ease": ease, "positive_efficiency": efficiency}))
+    with engine.begin() as conn:
+        cell_aggregates.refresh(conn)
     return engine, pd.concat(frames, ignore_index=True)
 
 

@@ -48,6 +48,7 @@ from cxdash.loaders import (
 )
 from cxdash.maturity import load_model, maturity_profile
 
+from .answers import answers
 from .conftest import CONFIG, QUARTERLY, SAMPLE, migrated_engine
 
 EXAMPLE_PROVIDER, EXAMPLE_SERVICE = "Synthetic example provider", "Example web contact form (synthetic)"
@@ -163,9 +164,9 @@ def stored_facts(engine) -> dict[str, list[tuple]]:
         out = {m.__tablename__: _sorted(conn, select(*[c for c in m.__table__.columns if c.name not in DELIVERY]))
                for m in FACTS}
         response = [SurveyResponse.response_key, SurveyResponse.provider, SurveyResponse.service]
-        out["survey_answer"] = _sorted(conn, select(*response, SurveyAnswer.question, SurveyAnswer.scale,
-                                                    SurveyAnswer.value, SurveyAnswer.question_text)
-                                       .join(SurveyResponse, SurveyResponse.id == SurveyAnswer.response_id))
+        a = answers()
+        out["survey_answer"] = _sorted(conn, select(*response, a.c.question, a.c.scale, a.c.value, a.c.question_text)
+                                       .join(SurveyResponse, SurveyResponse.id == a.c.response_id))
         out["survey_segment"] = _sorted(conn, select(*response, SurveySegment.segment, SurveySegment.value)
                                         .join(SurveyResponse, SurveyResponse.id == SurveySegment.response_id))
     return out
@@ -352,13 +353,14 @@ def _store_twice(eng) -> None:
 
 
 def _upgraded_contents(eng) -> dict[str, list[tuple]]:
+    answered = answers()
     with eng.connect() as conn:
         q = lambda statement: _sorted(conn, statement)  # noqa: E731
         return {
             "a11_quarterly_count": q(select(A11QuarterlyCount.record_key, A11QuarterlyCount.question_no,
                                             A11QuarterlyCount.n_5, A11QuarterlyCount.source)),
             "survey_answer": q(select(SurveyResponse.response_key, SurveyResponse.service, SurveyResponse.source,
-                                      SurveyAnswer.value).join(SurveyAnswer, SurveyAnswer.response_id == SurveyResponse.id)),
+                                      answered.c.value).join(answered, answered.c.response_id == SurveyResponse.id)),
             "survey_segment": q(select(SurveyResponse.response_key, SurveyResponse.service, SurveySegment.value)
                                 .join(SurveySegment, SurveySegment.response_id == SurveyResponse.id)),
             "case_record": q(select(CaseRecord.case_key, CaseRecord.status, CaseRecord.source)),

@@ -3,102 +3,70 @@ trends. Compute reads the response-level inputs here; pages read the computed re
 from __future__ import annotations
 
 import pandas as pd
-from sqlalchemy import BigInteger, Connection, Engine, case, delete, func, insert, literal, select
+from sqlalchemy import Connection, Engine, case, delete, func, insert, select
 
-from cxdash.db.models import DriverResult, SegmentResult, SurveyAnswer, SurveyResponse, SurveySegment, TrendResult
-from cxdash.db.queries import _frame, _ints, one_scale
-from cxdash.metrics.a11_scores import BINARY, DRIVERS, LIKERT
-from cxdash.metrics.drivers import (
-    CHECKLIST_PREFIXES,
-    OUTCOMES,
-    agree_name,
-    cross_name,
-    moment_pairs,
-    other_name,
-    pattern_of,
-    sum_name,
+from cxdash.db.cell_aggregates import moment_columns
+from cxdash.db.models import (
+    DriverResult,
+    SegmentResult,
+    SurveyAnswer,
+    SurveyCell,
+    SurveyCellMoment,
+    SurveyPattern,
+    SurveyQuestion,
+    SurveyResponse,
+    SurveySegment,
+    TrendResult,
 )
+from cxdash.db.queries import _frame, _ints, one_scale
+from cxdash.metrics.a11_scores import BINARY, LIKERT
+from cxdash.metrics.drivers import PATTERN_SEPARATOR, agree_name, cross_name, other_name, sum_name
 
 # --- compute inputs -----------------------------------------------------------------------
 
-def _outcome_column(question: str, scale: str) -> str:
-    """An outcome's column in the moments: thumbs (binary) and Likert (5pt) answers of one
-    question are different variables and never share a column."""
-    return f"{question}@{scale}"
-
-
 def driver_moments(conn: Connection | Engine) -> pd.DataFrame:
-    """The key-driver input: sufficient statistics per quarterly cell, computed by the database.
+    """The key-driver input: sufficient statistics per quarterly cell and answer pattern.
 
-    One query: the inner part pivots each response's answers into one row (conditional
-    aggregation: MAX(CASE WHEN question = q THEN value END) per question; an answer not given or
-    an option not offered stays NULL, never 0), tags it with its answer pattern (a bit per
-    column answered) and the outer part groups by provider, service, fiscal quarter and pattern,
-    returning n, the sums, the 4-5 and non-0/1 counts and the sums of cross-products. Outcomes
-    (trust, satisfaction) get one column per scale, e.g. ``trust@5pt`` and ``trust@binary``.
-    Cross-products are taken within the 1-5 model (outcomes and agree drivers) and within the
-    checklist model (outcomes and positive_/negative_ options). Returns the moments frame of
-    ``cxdash.metrics.drivers`` with ``provider``, ``service``, ``fiscal_year``, ``fiscal_quarter``.
+    Sums of the per-cell moments (``cell_aggregates``: refresh those first) over the counting
+    cells of each provider, service and fiscal quarter, one column per statistic (zeros where a
+    statistic was never stored). Outcomes (trust, satisfaction) have one column per scale, e.g.
+    ``trust@5pt`` and ``trust@binary``. Returns the moments frame of ``cxdash.metrics.drivers``
+    with ``provider``, ``service``, ``fiscal_year``, ``fiscal_quarter`` and ``pattern``.
     """
-    a, r = SurveyAnswer.__table__, SurveyResponse.__table__
-    asked = _frame(conn, select(a.c.question, a.c.scale).distinct())
-    outcomes = [(q, s) for q, s in sorted(asked.itertuples(index=False, name=None)) if q in OUTCOMES]
-    questions = set(asked["question"])
-    likert = [d for d in DRIVERS if d in questions]
-    checklist = sorted(q for q in questions if q.startswith(CHECKLIST_PREFIXES))
-    names = [_outcome_column(q, s) for q, s in outcomes] + likert + checklist
+    m, c, p = SurveyCellMoment, SurveyCell, SurveyPattern
     keys = ["provider", "service", "fiscal_year", "fiscal_quarter"]
-    if not names:
+    dims = [c.provider, c.service, c.fiscal_year, c.fiscal_quarter, p.pattern, m.statistic]
+    statement = (select(*dims, func.sum(m.value).label("value")).join(c, c.id == m.cell_id)
+                 .join(p, p.id == m.pattern_id).group_by(*dims))
+    long = _frame(conn, statement)
+    if long.empty:
         return pd.DataFrame(columns=[*keys, "pattern", "n"])
-    if len(names) > 62:
-        raise ValueError(f"too many driver and outcome questions for one pattern key ({len(names)} > 62)")
-    label = {name: f"c{i}" for i, name in enumerate(names)}
-    pivot = [func.max(case(((a.c.question == q) & (a.c.scale == s), a.c.value))).label(label[_outcome_column(q, s)])
-             for q, s in outcomes]
-    pivot += [func.max(case((a.c.question == q, a.c.value))).label(label[q]) for q in likert + checklist]
-    per_response = select(a.c.response_id, *pivot).group_by(a.c.response_id).subquery("per_response")
-    column = {name: per_response.c[label[name]] for name in names}
-    bits = sum((case((column[name].is_not(None), literal(1 << i, BigInteger)), else_=literal(0, BigInteger))
-                for i, name in enumerate(names)), literal(0, BigInteger))
-    tagged = select(per_response, bits.label("pattern_bits")).subquery("tagged")
-    value = {name: tagged.c[label[name]] for name in names}
-    outcome_names = names[:len(outcomes)]
-    pairs = moment_pairs([outcome_names + likert, outcome_names + checklist])
-    aggregates = [func.count().label("n")]
-    for name in names:
-        x = value[name]
-        aggregates += [func.sum(x).label(f"s_{label[name]}"),
-                       func.sum(case((x >= 4, 1), else_=0)).label(f"g_{label[name]}"),
-                       func.sum(case((x.is_not(None) & x.not_in([0, 1]), 1), else_=0)).label(f"o_{label[name]}")]
-    aggregates += [func.sum(value[p] * value[q]).label(f"x_{label[p]}_{label[q]}") for p, q in pairs]
-    dims = [r.c.provider, r.c.service, r.c.fiscal_year, r.c.fiscal_quarter, tagged.c.pattern_bits]
-    statement = select(*dims, *aggregates).join_from(tagged, r, r.c.id == tagged.c.response_id).group_by(*dims)
-    raw = _frame(conn, statement)
-    out = raw[keys].copy()
-    patterns = {bits: pattern_of(name for i, name in enumerate(names) if int(bits) >> i & 1)
-                for bits in raw["pattern_bits"].unique()}
-    out["pattern"] = raw["pattern_bits"].map(patterns)
-    numbers = {"n": raw["n"]}
-    for name in names:
-        numbers[sum_name(name)] = raw[f"s_{label[name]}"]
-        numbers[agree_name(name)] = raw[f"g_{label[name]}"]
-        numbers[other_name(name)] = raw[f"o_{label[name]}"]
-    for p, q in pairs:
-        numbers[cross_name(p, q)] = raw[f"x_{label[p]}_{label[q]}"]
-    counts = pd.DataFrame(numbers).apply(pd.to_numeric).fillna(0).astype("int64")
-    return pd.concat([out, counts], axis=1)
+    long["value"] = pd.to_numeric(long["value"]).astype("int64")
+    wide = long.pivot_table(index=[*keys, "pattern"], columns="statistic", values="value",
+                            aggfunc="sum", fill_value=0, sort=True)
+    asked = {name for pattern in wide.index.get_level_values("pattern") for name in pattern.split(PATTERN_SEPARATOR)}
+    outcomes, likert, checklist, pairs = moment_columns(
+        (name.partition("@")[0], name.partition("@")[2]) if "@" in name else (name, "") for name in asked)
+    names = outcomes + likert + checklist
+    statistics = ["n"] + [f(name) for name in names for f in (sum_name, agree_name, other_name)]
+    statistics += [cross_name(a, b) for a, b in pairs]
+    wide = wide.reindex(columns=statistics, fill_value=0).astype("int64")
+    wide.columns.name = None
+    return wide.reset_index()
 
 
 def segment_counts(conn: Connection | Engine) -> pd.DataFrame:
     """Agree (4-5, or yes) and answer counts per quarter, service, segment value, question and scale
     (thumbs and Likert answers of one question are counted apart)."""
-    r, a, s = SurveyResponse, SurveyAnswer, SurveySegment
-    agree = func.sum(case(((a.scale == LIKERT) & (a.value >= 4), 1), ((a.scale == BINARY) & (a.value == 1), 1),
+    r, a, s, c, q = SurveyResponse, SurveyAnswer, SurveySegment, SurveyCell, SurveyQuestion
+    agree = func.sum(case(((q.scale == LIKERT) & (a.value >= 4), 1), ((q.scale == BINARY) & (a.value == 1), 1),
                           else_=0))
-    dims = [r.fiscal_year, r.fiscal_quarter, r.provider, r.service, s.segment.label("dimension"),
-            s.value.label("segment"), a.question, a.scale]
+    dims = [c.fiscal_year, c.fiscal_quarter, c.provider, c.service, s.segment.label("dimension"),
+            s.value.label("segment"), q.question, q.scale]
     statement = (select(*dims, agree.label("agree"), func.count().label("n"))
-                 .join(a, a.response_id == r.id).join(s, s.response_id == r.id).group_by(*dims))
+                 .select_from(s).join(r, r.id == s.response_id)
+                 .join(a, (a.cell_id == r.cell_id) & (a.response_id == r.id))
+                 .join(c, c.id == r.cell_id).join(q, q.id == a.question_id).group_by(*dims))
     return _ints(_frame(conn, statement), ["agree", "n"])
 
 

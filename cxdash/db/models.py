@@ -10,11 +10,13 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     LargeBinary,
     MetaData,
     Numeric,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
@@ -127,11 +129,13 @@ class SurveyResponse(Base):
     NATURAL_KEY = ("response_key", "provider", "service")
     __table_args__ = (
         UniqueConstraint(*NATURAL_KEY, name="uq_survey_response_natural"),
-        Index("ix_survey_response_cell", "fiscal_year", "fiscal_quarter", "service", "channel"),
+        # What the answers' foreign key refers to: a response within its counting cell.
+        UniqueConstraint("cell_id", "id", name="uq_survey_response_cell_id"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     load_run_id: Mapped[int] = mapped_column(ForeignKey("load_run.id"), index=True)
     source: Mapped[str] = mapped_column(String(200))  # the source that delivered it last (not part of its key)
+    cell_id: Mapped[int] = mapped_column(ForeignKey("survey_cell.id"))
     response_key: Mapped[str] = mapped_column(String(200))
     line: Mapped[int] = mapped_column(Integer)
     submitted_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
@@ -144,16 +148,94 @@ class SurveyResponse(Base):
     stage: Mapped[str] = mapped_column(String(100))
 
 
+class SurveyCell(Base):
+    """A counting cell of responses: quarter, agency, provider, service, channel and stage.
+
+    Each response names its cell (``survey_response.cell_id``) and so does each answer, so
+    counting is a GROUP BY over one narrow table of integers, with no join and no string keys.
+    ``dirty`` marks a cell whose responses changed since its aggregates were computed: a load
+    sets it in its own transaction and compute clears it in the one that stores the cell's new
+    aggregates, so a crash in between leaves it set and the next compute redoes the cell."""
+
+    __tablename__ = "survey_cell"
+    KEY = ("fiscal_year", "fiscal_quarter", "agency", "provider", "service", "channel", "stage")
+    __table_args__ = (UniqueConstraint(*KEY, name="uq_survey_cell_cell"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    fiscal_year: Mapped[int] = mapped_column(Integer)
+    fiscal_quarter: Mapped[int] = mapped_column(Integer)
+    agency: Mapped[str] = mapped_column(String(200))
+    provider: Mapped[str] = mapped_column(String(300))
+    service: Mapped[str] = mapped_column(String(500))
+    channel: Mapped[str] = mapped_column(String(50))
+    stage: Mapped[str] = mapped_column(String(100))
+    dirty: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class SurveyQuestion(Base):
+    """A closed question as asked: its name, scale (5pt or binary) and wording ('' where the
+    source gives none). Answers refer to it by a small integer instead of repeating the text."""
+
+    __tablename__ = "survey_question"
+    __table_args__ = (UniqueConstraint("question", "scale", "wording", name="uq_survey_question_asked"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    question: Mapped[str] = mapped_column(String(50))
+    scale: Mapped[str] = mapped_column(String(10))
+    wording: Mapped[str] = mapped_column(Text, default="")
+
+
 class SurveyAnswer(Base):
-    """One closed answer of a response; a driver option not offered has no row (missing, not 0)."""
+    """One closed answer of a response; a driver option not offered has no row (missing, not 0).
+
+    Made for counting: four integers, keyed (cell, response, question) and stored in that
+    order (SQLite WITHOUT ROWID: the key is the table), so a cell's answers lie together, a
+    response's answers are one range for its pivot into the key-driver statistics, and no
+    second index is needed (migration 0013)."""
 
     __tablename__ = "survey_answer"
-    __table_args__ = (Index("ix_survey_answer_question", "question", "value"),)
-    response_id: Mapped[int] = mapped_column(ForeignKey("survey_response.id", ondelete="CASCADE"), primary_key=True)
-    question: Mapped[str] = mapped_column(String(50), primary_key=True)
-    scale: Mapped[str] = mapped_column(String(10))  # 5pt or binary
-    value: Mapped[int] = mapped_column(Integer)
-    question_text: Mapped[str | None] = mapped_column(Text)
+    __table_args__ = (
+        ForeignKeyConstraint(["cell_id", "response_id"], ["survey_response.cell_id", "survey_response.id"],
+                             ondelete="CASCADE", name="fk_survey_answer_response"),
+        {"sqlite_with_rowid": False},
+    )
+    cell_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    response_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("survey_question.id"), primary_key=True)
+    value: Mapped[int] = mapped_column(SmallInteger)
+
+
+class SurveyCellCount(Base):
+    """How many answers of each value a question has in a counting cell: the survey counts'
+    input, kept current by compute for the dirty cells only (``cxdash.db.cell_aggregates``)."""
+
+    __tablename__ = "survey_cell_count"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+    cell_id: Mapped[int] = mapped_column(ForeignKey("survey_cell.id"), primary_key=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("survey_question.id"), primary_key=True)
+    value: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
+    n: Mapped[int] = mapped_column(BigInteger)
+
+
+class SurveyPattern(Base):
+    """An answer pattern: the driver and outcome columns a response answered, '|'-joined
+    (``cxdash.metrics.drivers.pattern_of``). Key-driver moments are summed within a pattern."""
+
+    __tablename__ = "survey_pattern"
+    __table_args__ = (UniqueConstraint("pattern", name="uq_survey_pattern_pattern"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pattern: Mapped[str] = mapped_column(Text)
+
+
+class SurveyCellMoment(Base):
+    """One sufficient statistic of the key-driver regressions (n, a sum, a cross-product: the
+    column names of ``cxdash.metrics.drivers``) over a cell's responses with one answer pattern;
+    zeros are not stored. Rolling windows and scopes are sums of these rows."""
+
+    __tablename__ = "survey_cell_moment"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+    cell_id: Mapped[int] = mapped_column(ForeignKey("survey_cell.id"), primary_key=True)
+    pattern_id: Mapped[int] = mapped_column(ForeignKey("survey_pattern.id"), primary_key=True)
+    statistic: Mapped[str] = mapped_column(String(200), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger)
 
 
 class SurveySegment(Base):

@@ -24,7 +24,9 @@ from cxdash.db.models import (
     QualityCheck,
     RejectedRow,
     ScoreCell,
-    SurveyAnswer,
+    SurveyCell,
+    SurveyCellCount,
+    SurveyQuestion,
     SurveyResponse,
 )
 from cxdash.metrics.a11_scores import BINARY, COUNT_COLUMNS, LIKERT
@@ -92,24 +94,26 @@ def _quarterly_counts():
 
 
 def _response_counts():
-    r, a = SurveyResponse, SurveyAnswer
-    dims = [getattr(r, c) for c in CELL] + [a.question, a.scale]
+    """Per cell and question as asked, from the per-cell answer counts (``cell_aggregates``)."""
+    n, c, q = SurveyCellCount, SurveyCell, SurveyQuestion
+    dims = [getattr(c, col) for col in CELL] + [q.question, q.scale]
 
     def count_where(condition):
-        return func.sum(case((condition, 1), else_=0))
+        return func.sum(case((condition, n.n), else_=0))
 
-    likert = [count_where((a.scale == LIKERT) & (a.value == k)).label(f"n_{k}") for k in range(1, 6)]
+    likert = [count_where((q.scale == LIKERT) & (n.value == k)).label(f"n_{k}") for k in range(1, 6)]
     return (
         select(*dims, *likert,
-               count_where((a.scale == BINARY) & (a.value == 1)).label("n_yes"),
-               count_where((a.scale == BINARY) & (a.value == 0)).label("n_no"))
-        .join(a, a.response_id == r.id)
+               count_where((q.scale == BINARY) & (n.value == 1)).label("n_yes"),
+               count_where((q.scale == BINARY) & (n.value == 0)).label("n_no"))
+        .join(c, c.id == n.cell_id).join(q, q.id == n.question_id)
         .group_by(*dims)
     )
 
 
 def survey_counts(conn: Connection | Engine) -> pd.DataFrame:
-    """Counts per quarter x provider x service x channel x stage x question, from every survey source."""
+    """Counts per quarter x provider x service x channel x stage x question, from every survey
+    source (response-level answers through their per-cell counts: refresh those first)."""
     both = union_all(_quarterly_counts(), _response_counts()).subquery()
     keys = [both.c[c] for c in [*CELL, "question", "scale"]]
     statement = select(*keys, *[func.sum(both.c[c]).label(c) for c in COUNT_COLUMNS]).group_by(*keys)
@@ -121,11 +125,11 @@ def survey_counts(conn: Connection | Engine) -> pd.DataFrame:
 
 def survey_wordings(conn: Connection | Engine) -> pd.DataFrame:
     """The distinct question wordings asked in each cell: shown, not hidden."""
-    t, r, a = A11QuarterlyCount, SurveyResponse, SurveyAnswer
-    gen1 = select(*[getattr(t, c) for c in CELL], t.question, t.question_text.label("wording")).where(
+    t, n, c, q = A11QuarterlyCount, SurveyCellCount, SurveyCell, SurveyQuestion
+    gen1 = select(*[getattr(t, col) for col in CELL], t.question, t.question_text.label("wording")).where(
         t.question_text.is_not(None)).distinct()
-    responses = (select(*[getattr(r, c) for c in CELL], a.question, a.question_text.label("wording"))
-                 .join(a, a.response_id == r.id).where(a.question_text.is_not(None)).distinct())
+    responses = (select(*[getattr(c, col) for col in CELL], q.question, q.wording.label("wording"))
+                 .join(n, n.cell_id == c.id).join(q, q.id == n.question_id).where(q.wording != "").distinct())
     return _frame(conn, union_all(gen1, responses))
 
 
