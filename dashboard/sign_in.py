@@ -228,7 +228,7 @@ def install(server: flask.Flask, engine: Engine, sign_in: SignIn) -> None:
             return None
         if request.path in OPEN_PATHS or request.path.startswith(OPEN_PREFIXES):
             return None
-        if (request.method == "GET" and not request.path.startswith("/_dash-")
+        if (request.method in ("GET", "HEAD") and not request.path.startswith("/_dash-")
                 and request.accept_mimetypes.accept_html):
             return flask.redirect(f"{SIGN_IN}?next={_quoted(request.full_path)}", code=302)
         return _refused(401, "sign in first")
@@ -254,6 +254,7 @@ def install(server: flask.Flask, engine: Engine, sign_in: SignIn) -> None:
             return _page(sign_in, target, error=WRONG, username=username, status=401)
         _start_session(User(username=account.username, name=account.display_name, via="local", role=account.role))
         log.info("signed in: %s (local account) from %s", account.username, flask.request.remote_addr)
+        _warn_plain_http()
         return flask.redirect(target)
 
     @server.route(OIDC_START)
@@ -291,6 +292,7 @@ def install(server: flask.Flask, engine: Engine, sign_in: SignIn) -> None:
         _start_session(user)
         log.info("signed in: %s (OpenID Connect, subject %s) from %s", user.username, user.subject,
                  flask.request.remote_addr)
+        _warn_plain_http()
         return flask.redirect(target)
 
     @server.route(SIGN_OUT, methods=["POST"])
@@ -330,6 +332,16 @@ def _oidc_user(claims: Mapping, oidc: OidcSettings) -> User | None:
     return User(username=username[:150], name=name[:200], via="oidc", email=str(claims.get("email") or ""),
                 subject=subject, issuer=str(claims.get("iss") or oidc.issuer),
                 groups=tuple(str(g) for g in list(groups)[:MAX_GROUPS]))
+
+
+def _warn_plain_http() -> None:
+    """The session cookie is Secure off this computer: over plain http a browser drops it."""
+    request = flask.request
+    if request.is_secure or request.headers.get("X-Forwarded-Proto", "").lower() == "https":
+        return
+    if flask.current_app.session_interface.get_cookie_secure(flask.current_app):
+        log.warning("a sign-in over plain http to %s: browsers keep the Secure session cookie only over https; "
+                    "serve cxdash behind https (a proxy that terminates TLS)", request.host)
 
 
 def _start_session(user: User) -> None:
