@@ -5,6 +5,7 @@ import contextlib
 import functools
 import os
 import shlex
+import sys
 from pathlib import Path
 
 import click
@@ -709,7 +710,7 @@ def users_add(username, name, role, password_stdin, db, catalogue):
     engine = ctx.ready_engine()
     accounts.check_username(username)
     if password_stdin:
-        password = click.get_text_stream("stdin").readline().rstrip("\r\n")
+        password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     account = accounts.add(engine, username, password, name=name, role=role)

@@ -277,6 +277,7 @@ def test_sign_in_through_the_real_openid_connect_provider(dash_duo, db, catalogu
             wait_until(lambda: driver.find_elements(By.ID, "provider-error"), lambda: driver.page_source[:2000])
     dash_duo.wait_for_text_to_equal("#signed-in-as", user["name"], timeout=30)
     assert driver.current_url == f"http://localhost:{port}/journey"
+    dash_duo.wait_for_element("#journey-scope", timeout=30)  # the page it asked for, drawn
     # The session keeps who it is and the provider's groups (for the roles to come).
     cookie = driver.get_cookie("cxdash_session")
     assert cookie["httpOnly"] and cookie["sameSite"] == "Lax"
