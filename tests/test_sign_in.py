@@ -252,6 +252,16 @@ def test_sign_in_page_in_the_browser(dash_duo, db, catalogue):
     driver.get(dash_duo.server.url + "/")
     wait_until(lambda: "/sign-in" in driver.current_url, lambda: driver.current_url)
 
+    # An account disabled while its page is open: the page's next request is refused and the
+    # browser goes to the sign-in page (assets/zz-cxdash/session-ended.js), not a dead page.
+    add_account(db, "short.stay", name="Sam Shortstay")
+    fill_sign_in_form(driver, "short.stay", PASSWORD)
+    dash_duo.wait_for_element("#card-vba-contact-trust", timeout=30)
+    accounts.disable(db, "short.stay")
+    dash_duo.select_dcc_dropdown("#filter-provider", value="Veterans Health Administration")
+    wait_until(lambda: "/sign-in?next=%2F" in driver.current_url, lambda: driver.current_url, timeout=20)
+    assert driver.find_elements(By.ID, "sign-in-form")
+
 
 @pytest.mark.browser
 def test_sign_in_through_the_real_openid_connect_provider(dash_duo, db, catalogue, oidc_provider):
