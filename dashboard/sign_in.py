@@ -275,12 +275,15 @@ def install(server: flask.Flask, engine: Engine, sign_in: SignIn) -> None:
     def oidc_callback():
         if oauth is None:
             flask.abort(404)
-        from authlib.integrations.base_client.errors import OAuthError
         target = _safe_next(flask.session.pop("next", None))
         try:
+            # state, the code exchange (with the PKCE verifier), the ID token's signature and claims
+            # (issuer, audience, expiry, nonce): any failure, whatever raised it (Authlib, joserfc,
+            # the network), is a failed sign-in, said on the page, with its reason in the log.
             token = oauth.oidc.authorize_access_token()
-        except (OAuthError, ValueError) as exc:
-            log.warning("OpenID Connect sign-in failed from %s: %s", flask.request.remote_addr, exc)
+        except Exception as exc:  # noqa: BLE001
+            log.warning("OpenID Connect sign-in failed from %s: %s: %s", flask.request.remote_addr,
+                        type(exc).__name__, exc)
             return _page(sign_in, target, error="Signing in with your agency account failed. Please try again.",
                          status=401)
         claims = token.get("userinfo") or {}

@@ -84,6 +84,14 @@ def busy_port():
         yield taken.getsockname()[1]
 
 
+@pytest.fixture
+def free_tcp_port():
+    """A port nothing listens on (a connection to it is refused at once)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 @pytest.fixture(scope="session")
 def catalogue():
     return load_catalogue(CONFIG / "catalogue.yaml")

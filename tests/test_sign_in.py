@@ -138,6 +138,21 @@ def test_a_disabled_account_cannot_sign_in_and_its_session_stops(db, catalogue):
     assert refused.status_code == 401 and "The username or password is wrong." in refused.text
 
 
+def test_an_openid_connect_answer_that_does_not_check_out_is_a_failed_sign_in(db, catalogue, free_tcp_port):
+    """A callback whose state this browser never started, and a provider that does not answer:
+    a message on the sign-in page (and the reason in the log), never a 500 or a session."""
+    unreachable = OidcSettings(issuer=f"http://127.0.0.1:{free_tcp_port}", client_id="x", client_secret="y")
+    app = create_app(db, catalogue, sign_in=SignIn(oidc=unreachable))
+    client = app.server.test_client()
+    page = client.get("/sign-in")
+    assert 'id="sign-in-oidc"' in page.text and 'id="sign-in-form"' in page.text
+    forged = client.get("/sign-in/callback?code=stolen&state=not-mine")
+    assert forged.status_code == 401 and "Signing in with your agency account failed" in forged.text
+    assert client.get("/_dash-layout").status_code == 401
+    down = client.get("/sign-in/oidc?next=/journey")
+    assert down.status_code == 502 and "not answering" in down.text
+
+
 # --- the CLI ---------------------------------------------------------------------------------
 
 def test_users_add_list_disable(tmp_path):
