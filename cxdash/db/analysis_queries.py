@@ -59,6 +59,10 @@ def segment_counts(conn: Connection | Engine) -> pd.DataFrame:
     """Agree (4-5, or yes) and answer counts per quarter, service, segment value, question and scale
     (thumbs and Likert answers of one question are counted apart)."""
     r, a, s, c, q = SurveyResponse, SurveyAnswer, SurveySegment, SurveyCell, SurveyQuestion
+    columns = ["fiscal_year", "fiscal_quarter", "provider", "service", "dimension", "segment", "question", "scale",
+               "agree", "n"]
+    if _frame(conn, select(s.response_id).limit(1)).empty:  # no segments: a planner may still scan every answer
+        return pd.DataFrame(columns=columns)
     agree = func.sum(case(((q.scale == LIKERT) & (a.value >= 4), 1), ((q.scale == BINARY) & (a.value == 1), 1),
                           else_=0))
     dims = [c.fiscal_year, c.fiscal_quarter, c.provider, c.service, s.segment.label("dimension"),
