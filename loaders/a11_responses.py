@@ -42,9 +42,15 @@ TRUST_VALUES = {"thumbs": {"0": 0, "1": 1}, "likert": {str(k): k for k in range(
 DRIVER_VALUES = {"0": 0, "1": 1}
 
 
+_DRIVER_CELLS = {"0": (0, None), "1": (1, None), "": (None, None), "null": (None, None), "NULL": (None, None)}
+
+
 def _driver(value: str) -> tuple[int | None, str | None]:
     """'1' selected, '0' offered but not selected; 'null' or blank: the option was not offered.
     Returns (value, None) or (None, why it is refused)."""
+    known = _DRIVER_CELLS.get(value)  # nearly every cell of a real upload: one lookup
+    if known is not None:
+        return known
     value = value.strip()
     if value in DRIVER_VALUES:
         return DRIVER_VALUES[value], None
