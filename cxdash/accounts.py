@@ -11,10 +11,11 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import Engine
 
-from cxdash.db import account_queries
+from cxdash import permissions
+from cxdash.db import access_queries, account_queries
 from cxdash.errors import UserError
 
-ROLES = ("viewer", "contributor", "review_lead", "administrator")
+ROLES = permissions.ROLES
 DEFAULT_ROLE = "viewer"
 MIN_PASSWORD = 12
 MAX_PASSWORD = 1024
@@ -89,6 +90,43 @@ def authenticate(engine: Engine, username: str, password: str) -> Account | None
 
 def active(engine: Engine, username: str) -> bool:
     return account_queries.active(engine, username)
+
+
+def access(engine: Engine, username: str) -> tuple[str, permissions.Scope] | None:
+    """An active account's role and scope as stored now (None: disabled or gone)."""
+    row = account_queries.for_sign_in(engine, username)
+    if row is None or row["disabled"]:
+        return None
+    return row["role"], permissions.local_scope(row["role"], access_queries.grants(engine, username))
+
+
+def grant(engine: Engine, username: str, provider: str, service: str, granted_by: str) -> bool:
+    """Let a local account see a provider (service 'all': all of its services) or, with provider
+    'all', everything. False when it already had the grant."""
+    if not account_queries.exists(engine, username):
+        raise UserError(f"no account named {username!r}")
+    provider, service = " ".join((provider or "all").split()), " ".join((service or "all").split())
+    if provider == "all" and service != "all":
+        raise UserError("--service needs --provider")
+    with engine.begin() as conn:
+        return access_queries.add_grant(conn, username, provider, service, granted_by)
+
+
+def revoke(engine: Engine, username: str, provider: str, service: str) -> bool:
+    provider, service = " ".join((provider or "all").split()), " ".join((service or "all").split())
+    with engine.begin() as conn:
+        return access_queries.remove_grant(conn, username, provider, service)
+
+
+def grants(engine: Engine) -> dict[str, list[tuple[str, str]]]:
+    return access_queries.all_grants(engine)
+
+
+def set_role(engine: Engine, username: str, role: str) -> None:
+    if role not in ROLES:
+        raise UserError(f"role {role!r}: expected one of {', '.join(ROLES)}")
+    if not account_queries.set_role(engine, username, role):
+        raise UserError(f"no account named {username!r}")
 
 
 def disable(engine: Engine, username: str) -> None:

@@ -219,11 +219,14 @@ def load(kind, files, source, sources_file, mapping, provider, service, channel,
         try:
             report = load_file(path)
         except UserError as exc:  # this file failed as a whole (and is recorded); go on with the others
+            _audit(ctx, "file.load", str(path), kind=kind, status="failed", message=str(exc)[:500])
             if len(files) == 1:
                 raise
             click.echo(f"Error: {exc}", err=True)
             failed.append(path)
             continue
+        _audit(ctx, "file.load", str(path), kind=kind, status=report.status, run_id=report.run_id,
+               rows_loaded=report.rows_loaded, rows_rejected=report.rows_rejected)
         click.echo(report.summary())
         for rejection in report.rejections[:20]:
             click.echo(f"  rejected {path}:{rejection.line}: {rejection.field}: {rejection.reason}", err=True)
@@ -236,6 +239,14 @@ def load(kind, files, source, sources_file, mapping, provider, service, channel,
         raise click.ClickException(f"{len(failed)} of {len(files)} file(s) failed to load")
 
 
+def _audit(ctx: Context, action: str, target: str = "", *, provider: str = "all", service: str = "all",
+           **details) -> None:
+    """Record what this command changed in the audit trail, as the operating-system user."""
+    from cxdash import audit
+    audit.record(ctx.engine, audit.cli_principal(), action, target, provider=provider, service=service,
+                 details=details)
+
+
 def _sources(sources_file):
     from cxdash.sources import load_sources
     return load_sources(Path(sources_file) if sources_file else paths.sources_path())
@@ -244,6 +255,8 @@ def _sources(sources_file):
 def _load_source(ctx: Context, name: str, sources_file, recompute: bool) -> None:
     from cxdash.sources import run_source
     outcome = run_source(ctx.ready_engine(), ctx.catalogue, _sources(sources_file), name, recompute=recompute)
+    _audit(ctx, "source.load", name, status=outcome.status, files=outcome.files, rows_loaded=outcome.rows_loaded,
+           rows_rejected=outcome.rows_rejected, job_run_id=outcome.job_run_id)
     click.echo(outcome.summary())
     if outcome.status == "failed":
         raise UserError(f"source {name} failed: {outcome.message}")
@@ -436,6 +449,7 @@ def initiatives_sync(register_file, db, catalogue):
     ctx = Context(db, catalogue)
     path = Path(register_file) if register_file else register_path(catalogue)  # beside a --catalogue given
     count = sync(ctx.ready_engine(), load_register(path, ctx.catalogue))
+    _audit(ctx, "initiatives.sync", str(path), initiatives=count)
     click.echo(f"{count} initiatives from {path} stored")
 
 
@@ -471,6 +485,7 @@ def review_pack(quarter, fmt, template, out_dir, provider, service, job_id, db, 
         fq = FiscalQuarter(*latest)
     pack_id = packs.request(engine, fq, fmt, "manual", provider, service,
                             str(Path(template).resolve()) if template else None)
+    _audit(ctx, "pack.build", str(pack_id), provider=provider, service=service, quarter=fq.label, format=fmt)
     built = packs.run(engine, ctx.catalogue, pack_id)
     from cxdash.db import review_queries
     name, content = review_queries.pack_file(engine, pack_id)
@@ -498,8 +513,55 @@ def review_freeze(quarter, held_on, provider, service, db, catalogue):
     except ValueError:
         raise UserError(f"--held-on: {held_on!r} is not a date (YYYY-MM-DD)") from None
     contents = freeze(ctx.ready_engine(), ctx.catalogue, _quarter(quarter), provider, service, day)
+    _audit(ctx, "review.freeze", contents.quarter, provider=contents.provider, service=contents.service,
+           held_on=contents.frozen_on)
     click.echo(f"{contents.quarter_display} review of {contents.scope_text} frozen as held on "
                f"{contents.frozen_on:%d %b %Y}: {len(contents.measures)} measures, {len(contents.actions)} actions")
+
+
+@main.command("review-reopen")
+@click.option("--quarter", required=True, help="Fiscal quarter of the held review, e.g. FY2023Q1.")
+@click.option("--provider", default="all", show_default=True)
+@click.option("--service", default="all", show_default=True)
+@click.option("--reason", required=True, help="Why the held review is reopened (kept in the audit trail).")
+@_common
+@_friendly
+def review_reopen(quarter, provider, service, reason, db, catalogue):
+    """Reopen a held review (undo a wrongful freeze): its numbers are today's again and it can be
+    held again; the audit trail keeps the freeze, the reopening, its reason and what was frozen."""
+    from cxdash.review.snapshots import reopen
+    ctx = Context(db, catalogue)
+    fq = _quarter(quarter)
+    undone = reopen(ctx.ready_engine(), fq, provider, service, reason)
+    _audit(ctx, "review.reopen", fq.label, provider=provider, service=service, **undone)
+    click.echo(f"{fq.display} review reopened (it was held on {undone['held_on']:%d %b %Y})")
+
+
+@main.command("audit")
+@click.option("--user", "username", help="Only this user's changes.")
+@click.option("--action", help="Only this kind of change, e.g. commentary.save, review.freeze.")
+@click.option("--since", help="From this day (YYYY-MM-DD).")
+@click.option("--until", help="Up to and including this day (YYYY-MM-DD).")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True)
+@_common
+@_friendly
+def audit_trail(username, action, since, until, fmt, db, catalogue):
+    """The audit trail: every change, who made it and when, newest first."""
+    import datetime as dt
+    import json
+
+    from cxdash import audit
+    ctx = Context(db, catalogue)
+    try:
+        days = [dt.date.fromisoformat(d) if d else None for d in (since, until)]
+    except ValueError:
+        raise UserError("--since/--until: expected YYYY-MM-DD") from None
+    rows = audit.events(ctx.ready_engine(), username=username, action=action, since=days[0], until=days[1],
+                        limit=None)
+    if fmt == "json":
+        click.echo(json.dumps(rows, indent=2, default=str))
+    else:
+        click.echo(audit.to_csv(rows), nl=False)
 
 
 PORT_OPTION = click.option("--port", default=DEFAULT_PORT, show_default=True, type=click.IntRange(1, 65535))
@@ -699,7 +761,7 @@ def users() -> None:
 @click.argument("username")
 @click.option("--name", default="", help="The name shown on pages and written beside what they change.")
 @click.option("--role", type=click.Choice(["viewer", "contributor", "review_lead", "administrator"]), default="viewer",
-              show_default=True, help="Kept for the roles to come.")
+              show_default=True, help="What the account may do (see README: Roles).")
 @click.option("--password-stdin", is_flag=True, help="Read the password from the first line of standard input.")
 @_common
 @_friendly
@@ -714,6 +776,7 @@ def users_add(username, name, role, password_stdin, db, catalogue):
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     account = accounts.add(engine, username, password, name=name, role=role)
+    _audit(ctx, "user.add", account.username, role=account.role, name=account.display_name)
     click.echo(f"account {account.username!r} added ({account.role})")
 
 
@@ -729,9 +792,18 @@ def users_list(fmt, db, catalogue):
 
     from cxdash import accounts
     ctx = Context(db, catalogue)
-    rows = accounts.accounts(ctx.ready_engine())
+    engine = ctx.ready_engine()
+    rows = accounts.accounts(engine)
+    granted = accounts.grants(engine)
+
+    def sees(row) -> str:
+        if row["role"] == "administrator" or ("all", "all") in granted.get(row["username"], []):
+            return "everything"
+        pairs = granted.get(row["username"], [])
+        return "; ".join(p if s == "all" else f"{p}: {s}" for p, s in pairs) or "nothing"
+
     shown = [{"username": r["username"], "name": r["display_name"], "role": r["role"],
-              "status": "disabled" if r["disabled"] else "active",
+              "status": "disabled" if r["disabled"] else "active", "sees": sees(r),
               "last_sign_in": r["last_sign_in_at"].isoformat(timespec="seconds") if r["last_sign_in_at"] else ""}
              for r in rows]
     if fmt == "json":
@@ -740,7 +812,7 @@ def users_list(fmt, db, catalogue):
     if fmt == "csv":
         from cxdash.exports.csv_safety import safe_cell
         out = io.StringIO()
-        writer = csv.DictWriter(out, fieldnames=["username", "name", "role", "status", "last_sign_in"])
+        writer = csv.DictWriter(out, fieldnames=["username", "name", "role", "status", "sees", "last_sign_in"])
         writer.writeheader()
         writer.writerows({k: safe_cell(v) for k, v in row.items()} for row in shown)
         click.echo(out.getvalue(), nl=False)
@@ -748,7 +820,7 @@ def users_list(fmt, db, catalogue):
     if not shown:
         click.echo("no local accounts (add one with 'cxdash users add NAME')")
         return
-    columns = ["username", "name", "role", "status", "last_sign_in"]
+    columns = ["username", "name", "role", "status", "sees", "last_sign_in"]
     widths = {c: max(len(c), *(len(r[c]) for r in shown)) for c in columns}
     click.echo("  ".join(c.ljust(widths[c]) for c in columns).rstrip())
     for row in shown:
@@ -764,7 +836,74 @@ def users_disable(username, db, catalogue):
     from cxdash import accounts
     ctx = Context(db, catalogue)
     accounts.disable(ctx.ready_engine(), username)
+    _audit(ctx, "user.disable", username)
     click.echo(f"account {username!r} disabled")
+
+
+@users.command("role")
+@click.argument("username")
+@click.argument("role", type=click.Choice(["viewer", "contributor", "review_lead", "administrator"]))
+@_common
+@_friendly
+def users_role(username, role, db, catalogue):
+    """Change a local account's role (it applies at the account's next request)."""
+    from cxdash import accounts
+    ctx = Context(db, catalogue)
+    accounts.set_role(ctx.ready_engine(), username, role)
+    _audit(ctx, "user.role", username, role=role)
+    click.echo(f"account {username!r} is now {role}")
+
+
+def _grant_scope(provider, service, everything) -> tuple[str, str]:
+    if everything and (provider or service):
+        raise UserError("--all grants every provider: give it alone, without --provider or --service")
+    if not everything and not provider:
+        raise UserError("give --provider P (with --service S for one service), or --all")
+    if service and not provider:
+        raise UserError("--service needs --provider")
+    return ("all", "all") if everything else (provider, service or "all")
+
+
+@users.command("grant")
+@click.argument("username")
+@click.option("--provider", help="The provider the account may see (every service of it, unless --service).")
+@click.option("--service", help="Only this service of the provider.")
+@click.option("--all", "everything", is_flag=True, help="Every provider and service (a cross-agency grant).")
+@_common
+@_friendly
+def users_grant(username, provider, service, everything, db, catalogue):
+    """Let a local account see a provider, one service of it, or (--all) everything."""
+    from cxdash import accounts
+    ctx = Context(db, catalogue)
+    provider, service = _grant_scope(provider, service, everything)
+    added = accounts.grant(ctx.ready_engine(), username, provider, service, granted_by=_operator())
+    if added:
+        _audit(ctx, "user.grant", username, provider=provider, service=service)
+    what = "every provider and service" if provider == "all" else provider + ("" if service == "all" else f": {service}")
+    click.echo(f"account {username!r} may see {what}" + ("" if added else " (already granted)"))
+
+
+@users.command("revoke")
+@click.argument("username")
+@click.option("--provider")
+@click.option("--service")
+@click.option("--all", "everything", is_flag=True)
+@_common
+@_friendly
+def users_revoke(username, provider, service, everything, db, catalogue):
+    """Take back a grant given with 'cxdash users grant' (the same options)."""
+    from cxdash import accounts
+    ctx = Context(db, catalogue)
+    provider, service = _grant_scope(provider, service, everything)
+    if not accounts.revoke(ctx.ready_engine(), username, provider, service):
+        raise UserError(f"account {username!r} has no such grant")
+    _audit(ctx, "user.revoke", username, provider=provider, service=service)
+    click.echo(f"grant taken back from {username!r}")
+
+
+def _operator() -> str:
+    from cxdash import audit
+    return audit.cli_principal().username
 
 
 if __name__ == "__main__":

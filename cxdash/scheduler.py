@@ -10,6 +10,7 @@ import logging
 import signal
 import threading
 
+from cxdash import audit
 from cxdash.catalogue import load_catalogue
 from cxdash.db.engine import make_engine
 from cxdash.sources import cron_trigger, load_sources, run_source_with_retries
@@ -27,10 +28,16 @@ def run_source_job(url: str, catalogue_path: str, sources_path: str, name: str) 
     try:
         outcome = run_source_with_retries(engine, load_catalogue(catalogue_path), load_sources(sources_path), name,
                                           trigger="scheduled")
+        audit.record(engine, audit.SCHEDULER, "source.load", name, details=_outcome_details(outcome))
     finally:
         engine.dispose()
     log.info(outcome.summary())
     return outcome.status
+
+
+def _outcome_details(outcome) -> dict:
+    return {"status": outcome.status, "files": outcome.files, "rows_loaded": outcome.rows_loaded,
+            "rows_rejected": outcome.rows_rejected, "job_run_id": outcome.job_run_id}
 
 
 def run_draft_pack_job(url: str, catalogue_path: str) -> str:
@@ -40,6 +47,9 @@ def run_draft_pack_job(url: str, catalogue_path: str) -> str:
     engine = make_engine(url)
     try:
         built = build_draft_if_due(engine, load_catalogue(catalogue_path))
+        if built is not None:
+            audit.record(engine, audit.SCHEDULER, "pack.build", str(built["id"]),
+                         details={"draft": True, "file_name": built.get("file_name")})
     finally:
         engine.dispose()
     outcome = "no draft due" if built is None else f"draft review pack {built['file_name']} built (build {built['id']})"

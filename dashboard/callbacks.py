@@ -13,7 +13,6 @@ from cxdash.dashboard import data
 from cxdash.dashboard.components import service_options
 from cxdash.dashboard.context import current
 from cxdash.dashboard.navigation import NAV
-from cxdash.dashboard.sign_in import required_user
 from cxdash.dashboard.views import scorecard_page
 from cxdash.db import queries
 from cxdash.exports.chart_image import ChartContext, render, slide_figure, table_csv
@@ -33,7 +32,7 @@ def scorecard_update(quarter, provider, service, channel):
 
     Plain function of the filter values, so tests call it without a browser; cached per data
     version and filter values like the analysis pages (page_update)."""
-    return _cached_scorecard(data.data_version(), quarter, provider, service, channel)
+    return _cached_scorecard(data.data_version(), data.scope_key(), quarter, provider, service, channel)
 
 
 def wire(value) -> list:
@@ -44,7 +43,7 @@ def wire(value) -> list:
 
 
 @data.cache.memoize()
-def _cached_scorecard(version: str, quarter, provider, service, channel) -> list:
+def _cached_scorecard(version: str, scope_key: str, quarter, provider, service, channel) -> list:
     provider = provider or scorecard.ALL
     requested = scorecard.Filters(quarter, provider, service or scorecard.ALL, channel or scorecard.ALL)
     filters, available = scorecard_page.resolved_filters(
@@ -91,14 +90,15 @@ def register(app: Dash) -> None:
 
 
 @data.cache.memoize()
-def _cached_update(version: str, page: str, filters: tuple) -> list:
+def _cached_update(version: str, scope_key: str, page: str, filters: tuple) -> list:
+    # scope_key: the person's grants; the page resolves its filters within them (data.scope())
     return wire(importlib.import_module(f"cxdash.dashboard.views.{page}").update(**dict(filters)))
 
 
 def page_update(page: str, **filters) -> list:
     """What a filter change on an analysis page returns, cached per data version and filter
     values: going back to a view already seen costs one cache read, not a re-render."""
-    return _cached_update(data.data_version(), page, tuple(sorted(filters.items())))
+    return _cached_update(data.data_version(), data.scope_key(), page, tuple(sorted(filters.items())))
 
 
 def register_filter_page(app: Dash, page: str) -> None:
@@ -297,9 +297,9 @@ def register_review(app: Dash) -> None:
         measure_id = clicked()["measure"]
         ids = [o["id"]["measure"] for o in ctx.outputs_list[0]]
         i = ids.index(measure_id)
-        # The author is who is signed in, as the server knows it: never a value the browser sends.
-        values = {"what_happened": happened[i], "why": why[i], "what_next": what_next[i],
-                  "author": required_user().shown_as}
+        # The author is who is signed in, as the server knows it (review_page.save_commentary), never
+        # a value the browser sends.
+        values = {"what_happened": happened[i], "why": why[i], "what_next": what_next[i]}
         return review_page.commentary_submitted(ids, measure_id, values, query((quarter, provider, service)),
                                                 version)
 
@@ -345,6 +345,14 @@ def register_review(app: Dash) -> None:
     def _freeze(_clicks, held_on, quarter, provider, service, version):
         clicked()
         return review_page.written(review_page.freeze(query((quarter, provider, service)), held_on), version)
+
+    @app.callback(
+        Output("review-reopen-feedback", "children"), Output("review-version", "data", allow_duplicate=True),
+        Input("review-reopen", "n_clicks"), State("review-reopen-reason", "value"), *filters,
+        State("review-version", "data"), prevent_initial_call=True)
+    def _reopen(_clicks, reason, quarter, provider, service, version):
+        clicked()
+        return review_page.written(review_page.reopen(query((quarter, provider, service)), reason), version)
 
 
 def register_portfolio(app: Dash) -> None:
@@ -394,6 +402,6 @@ def register_maturity(app: Dash) -> None:
     def _save_rating(clicks, year, dimension, level, status, evidence, version):
         if not clicks:
             raise PreventUpdate
-        values = {"dimension": dimension, "level": level, "status": status, "evidence": evidence,
-                  "assessed_by": required_user().shown_as}  # who is signed in, never a value the browser sends
+        # who rated is who is signed in (maturity_page.record), never a value the browser sends
+        values = {"dimension": dimension, "level": level, "status": status, "evidence": evidence}
         return maturity_page.submitted(year, values, version)

@@ -9,7 +9,9 @@ import pandas as pd
 from flask_caching import Cache
 
 from cxdash.dashboard.context import current
+from cxdash.dashboard.sign_in import acting_principal
 from cxdash.db import queries, review_queries
+from cxdash.permissions import EVERYTHING, NOTHING, Scope
 
 cache = Cache(config={"CACHE_TYPE": "SimpleCache", "CACHE_DEFAULT_TIMEOUT": 3600, "CACHE_THRESHOLD": 2000})
 
@@ -31,6 +33,22 @@ def data_version() -> str:
     if memo is None or memo[0] is not request:  # g outlives a request when an app context wraps several
         memo = flask.g.cxdash_data_version = (request, _read_version())
     return memo[1]
+
+
+def scope() -> Scope:
+    """The providers and services the person of this request may see. Every request the server
+    answers has passed the sign-in guard, which sets who it is; with sign-in off everyone is the
+    local administrator; anything else (no one known) sees nothing."""
+    if not flask.has_app_context():
+        return EVERYTHING  # no dashboard at all: a function called on its own
+    who = acting_principal()
+    return who.scope if who is not None else NOTHING
+
+
+def scope_key() -> str:
+    """What cached page results are keyed by beside the data version: people with the same scope
+    share them, people with different scopes never do."""
+    return scope().key
 
 
 @cache.memoize()

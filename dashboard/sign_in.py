@@ -26,8 +26,9 @@ import flask
 from markupsafe import Markup
 from sqlalchemy import Engine
 
-from cxdash import accounts
+from cxdash import accounts, permissions
 from cxdash.errors import UserError
+from cxdash.permissions import EVERYTHING, Principal, Refused
 
 log = logging.getLogger("cxdash.dashboard.sign_in")
 
@@ -141,6 +142,8 @@ class User:
 
 LOCAL_ADMINISTRATOR = User(username="local-administrator", name="Local administrator", via="no-sign-in",
                            role="administrator")
+LOCAL_PRINCIPAL = Principal(username="local-administrator", role="administrator", scope=EVERYTHING,
+                            via="no-sign-in", name="Local administrator")
 
 
 def current_user() -> User | None:
@@ -148,6 +151,30 @@ def current_user() -> User | None:
     if not flask.has_request_context():
         return None
     return flask.g.get("cxdash_user")
+
+
+def current_principal() -> Principal | None:
+    """Who is acting in this request, with their role and scope as the server knows them now (a
+    local account's role and grants are read from the database on every request)."""
+    if not flask.has_request_context():
+        return None
+    return flask.g.get("cxdash_principal")
+
+
+def acting_principal() -> Principal | None:
+    """Who acts: the request's person; with sign-in off, the one local administrator (also for
+    code run inside the app outside a request); else nobody."""
+    who = current_principal()
+    if who is None and sign_in_is_off():
+        return LOCAL_PRINCIPAL
+    return who
+
+
+def required_principal() -> Principal:
+    who = acting_principal()
+    if who is None:
+        raise Refused("sign in first")
+    return who
 
 
 def signed_in_name() -> str | None:
@@ -213,6 +240,11 @@ def install(server: flask.Flask, engine: Engine, sign_in: SignIn) -> None:
                          PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=SESSION_HOURS))
     server.session_interface = _SessionInterface()
     oauth = _oauth(server, sign_in.oidc) if sign_in.enabled and sign_in.oidc else None
+    access = permissions.access_config() if sign_in.enabled and sign_in.oidc else permissions.AccessConfig()
+
+    @server.errorhandler(Refused)
+    def _forbidden(exc):
+        return _refused(403, str(exc))
 
     @server.before_request
     def _guard():
@@ -221,10 +253,11 @@ def install(server: flask.Flask, engine: Engine, sign_in: SignIn) -> None:
             if not _loopback(request.remote_addr or ""):
                 return _refused(403, "sign-in is off: this server answers only this computer")
             flask.g.cxdash_user = LOCAL_ADMINISTRATOR
+            flask.g.cxdash_principal = LOCAL_PRINCIPAL
             return None
-        user = _session_user(engine)
-        if user is not None:
-            flask.g.cxdash_user = user
+        found = _session_user(engine, access)
+        if found is not None:
+            flask.g.cxdash_user, flask.g.cxdash_principal = found
             return None
         if request.path in OPEN_PATHS or request.path.startswith(OPEN_PREFIXES):
             return None
@@ -356,15 +389,22 @@ def _start_session(user: User) -> None:
     flask.g.cxdash_user = user
 
 
-def _session_user(engine: Engine) -> User | None:
+def _session_user(engine: Engine, access: permissions.AccessConfig) -> tuple[User, Principal] | None:
+    """The session's user and who they are now: a local account's role and grants from the
+    database (a disabled account's session ends), an OIDC user's from their groups (access.yaml)."""
     user = User.from_session(flask.session.get("user"))
     if user is None:
         return None
-    if user.via == "local" and not accounts.active(engine, user.username):
-        log.warning("session of %s ended: the account is disabled or gone", user.username)
-        flask.session.clear()
-        return None
-    return user
+    if user.via == "local":
+        found = accounts.access(engine, user.username)
+        if found is None:
+            log.warning("session of %s ended: the account is disabled or gone", user.username)
+            flask.session.clear()
+            return None
+        role, scope = found
+    else:
+        role, scope = access.for_groups(user.groups)
+    return user, Principal(username=user.username, role=role, scope=scope, via=user.via, name=user.name)
 
 
 def _refused(status: int, message: str) -> flask.Response:

@@ -12,12 +12,19 @@ USERNAME = "analyst"
 NAME = "Ana Analyst"
 
 
+EVERYTHING = (("all", "all"),)
+
+
 def add_account(engine, username: str = USERNAME, *, name: str = NAME, role: str = "contributor",
-                password: str = PASSWORD) -> tuple[str, str]:
-    """A local account (again: the one already there is kept), its username and password."""
+                password: str = PASSWORD, grants=EVERYTHING) -> tuple[str, str]:
+    """A local account (again: the one already there is kept), its username and password, with its
+    grants: by default a cross-agency one (every provider); a restricted test names its providers,
+    each (provider, service) with service 'all' for every service of the provider."""
     from cxdash.db import account_queries
     if not account_queries.exists(engine, username):
         accounts.add(engine, username, password, name=name, role=role)
+        for provider, service in grants:
+            accounts.grant(engine, username, provider, service, granted_by="tests")
     return username, password
 
 

@@ -63,7 +63,7 @@ def _wait_row_state(dash_duo, text: str, state: str, timeout: float = 15) -> Non
 
 
 def test_review_page_records_builds_a_pack_and_freezes(dash_duo, engine, catalogue):
-    add_account(engine)  # a contributor, signed in through the sign-in page: sign-in is on
+    add_account(engine, role="review_lead")  # writes, builds and freezes; signed in through the sign-in page
     start_signed_in(dash_duo, create_app(engine, catalogue))
     dash_duo.driver.set_window_size(1280, 1400)
     url = dash_duo.server_url + "/review?quarter=FY2023Q1"

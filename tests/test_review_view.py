@@ -226,13 +226,14 @@ def test_commentary_is_saved_redacted_and_shown_and_a_bad_one_refused(app, engin
                                                   "benefits contact centre."}}
     stored = review_queries.commentary(engine, 2023, 1)["vba-contact-trust"]
     assert stored["what_happened"] == "Trust fell after the migration; callers waited at [phone]."
-    assert stored["author"] == "CX office" and stored["updated_at"] is not None
+    # the author is who acts as the server knows it (sign-in off: the local administrator), never the form's value
+    assert stored["author"] == "Local administrator" and stored["updated_at"] is not None
 
     *_, content = review_page.render(review_page.resolved(QUERY)[0], version["notice"])
     shown = _section(content, "vba-contact-trust")
     words = text(shown)
     assert "What happened" in words and "[phone]" in words and "Hold times doubled." in words
-    assert "By CX office, last updated" in words and "What next" not in text(_nodes(shown, html.Dl)[0])
+    assert "By Local administrator, last updated" in words and "What next" not in text(_nodes(shown, html.Dl)[0])
     alert = next(n for n in walk(shown) if "cx-review-notice" in (getattr(n, "className", "") or ""))
     assert alert.role == "status" and "Commentary saved" in text(alert)
     assert _nodes(shown, html.Details)[0].open is True  # the form just used stays open

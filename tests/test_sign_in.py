@@ -172,13 +172,13 @@ def test_users_add_list_disable(tmp_path):
                                else "a long enough password\n")
         assert failed.exit_code == 1 and message in failed.output, failed.output
     listed = runner.invoke(main, ["users", "list", "--db", url]).output.splitlines()
-    assert listed[0].split() == ["username", "name", "role", "status", "last_sign_in"]
-    assert listed[1].split() == ["kim", "viewer", "active"] and listed[2].split()[:5] == [
-        "rivera", "A.", "Rivera", "review_lead", "active"]
+    assert listed[0].split() == ["username", "name", "role", "status", "sees", "last_sign_in"]
+    assert listed[1].split() == ["kim", "viewer", "active", "nothing"] and listed[2].split()[:6] == [
+        "rivera", "A.", "Rivera", "review_lead", "active", "nothing"]
     assert runner.invoke(main, ["users", "disable", "kim", "--db", url]).exit_code == 0
     missing = runner.invoke(main, ["users", "disable", "nobody", "--db", url])
     assert missing.exit_code == 1 and missing.output.strip() == "Error: no account named 'nobody'"
-    assert "kim,,viewer,disabled," in runner.invoke(main, ["users", "list", "--format", "csv", "--db", url]).output
+    assert "kim,,viewer,disabled,nothing," in runner.invoke(main, ["users", "list", "--format", "csv", "--db", url]).output
     # Only an Argon2 hash is stored, never the password.
     from cxdash.db.engine import make_engine
     engine = make_engine(url)

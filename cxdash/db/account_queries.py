@@ -68,3 +68,11 @@ def set_password_hash(engine: Engine, username: str, password_hash: str) -> None
 def signed_in(engine: Engine, username: str) -> None:
     with engine.begin() as conn:
         conn.execute(update(UserAccount).where(UserAccount.username == username).values(last_sign_in_at=_now()))
+
+
+def set_role(engine: Engine, username: str, role: str) -> bool:
+    """False when there is no such account."""
+    with engine.begin() as conn:
+        result = conn.execute(update(UserAccount).where(UserAccount.username == username)
+                              .values(role=role, updated_at=_now()))
+    return result.rowcount > 0

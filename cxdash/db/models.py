@@ -873,3 +873,34 @@ class UserAccount(Base):
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
     last_sign_in_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class UserGrant(Base):
+    """What a local account may see: a provider (service 'all': every service of it), one service
+    of a provider, or, with provider and service 'all', everything (a cross-agency grant)."""
+
+    __tablename__ = "user_grant"
+    __table_args__ = (UniqueConstraint("username", "provider", "service", name="uq_user_grant_scope"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(150))
+    provider: Mapped[str] = mapped_column(String(300))
+    service: Mapped[str] = mapped_column(String(500))
+    granted_by: Mapped[str] = mapped_column(String(200))
+    granted_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+class AuditEvent(Base):
+    """One change, who made it and when: append-only (no code path updates or deletes a row, and
+    a database trigger refuses it). ``details`` is JSON."""
+
+    __tablename__ = "audit_event"
+    __table_args__ = (Index("ix_audit_event_at", "at"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    username: Mapped[str] = mapped_column(String(200))
+    via: Mapped[str] = mapped_column(String(20))
+    action: Mapped[str] = mapped_column(String(60))
+    target: Mapped[str] = mapped_column(String(500), default="")
+    provider: Mapped[str] = mapped_column(String(300), default="all")
+    service: Mapped[str] = mapped_column(String(500), default="all")
+    details: Mapped[str] = mapped_column(Text, default="{}")

@@ -67,6 +67,13 @@ def set_action_status(engine: Engine, action_id: int, status: str, on: dt.date |
         raise UserError(f"no action with id {action_id}")
 
 
+def action(conn: Connection | Engine, action_id: int) -> dict | None:
+    t = ReviewAction
+    rows = _rows(conn, select(t.id, t.measure_id, t.fiscal_year, t.fiscal_quarter, t.kind, t.description,
+                              t.status).where(t.id == action_id))
+    return rows[0] if rows else None
+
+
 def actions(conn: Connection | Engine, fiscal_year: int, fiscal_quarter: int, since: dt.date) -> list[dict]:
     """Actions recorded at this quarter's review or earlier, except those done before ``since``
     (the previous review's quarter start): what is new, still open, or closed since."""
@@ -87,6 +94,13 @@ def add_annotation(engine: Engine, *, event_date: dt.date, label: str, descripti
         return conn.execute(insert(Annotation).values(
             event_date=event_date, label=label, description=description, provider=provider, service=service,
             created_at=_now()).returning(Annotation.id)).scalar_one()
+
+
+def annotation(conn: Connection | Engine, annotation_id: int) -> dict | None:
+    t = Annotation
+    rows = _rows(conn, select(t.id, t.event_date, t.label, t.description, t.provider, t.service)
+                 .where(t.id == annotation_id))
+    return rows[0] if rows else None
 
 
 def delete_annotation(engine: Engine, annotation_id: int) -> None:
@@ -127,6 +141,13 @@ def save_snapshot(engine: Engine, fiscal_year: int, fiscal_quarter: int, provide
         return conn.execute(insert(ReviewSnapshot).values(
             fiscal_year=fiscal_year, fiscal_quarter=fiscal_quarter, provider=provider, service=service,
             held_on=held_on, contents=contents, created_at=_now()).returning(ReviewSnapshot.id)).scalar_one()
+
+
+def delete_snapshot(engine: Engine, snapshot_id: int) -> bool:
+    """Reopen a held review: its snapshot goes (packs built from it keep their files; the audit
+    trail keeps the freeze, the reopening with its reason, and the frozen contents)."""
+    with engine.begin() as conn:
+        return conn.execute(delete(ReviewSnapshot).where(ReviewSnapshot.id == snapshot_id)).rowcount > 0
 
 
 def snapshot(conn: Connection | Engine, fiscal_year: int, fiscal_quarter: int, provider: str,

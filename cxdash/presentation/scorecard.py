@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import urllib.parse
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 import pandas as pd
 
@@ -15,6 +15,7 @@ from cxdash.catalogue import Catalogue, Measure
 from cxdash.channels import ALL
 from cxdash.metrics.fiscal import FiscalQuarter
 from cxdash.metrics.names import name_key, stored_name
+from cxdash.permissions import Scope
 from cxdash.presentation.formatting import (
     format_change,
     format_interval,
@@ -60,6 +61,8 @@ class Choices:
     services: list[str]
     channels: list[str]
     provider_of: dict[str, str] = field(default_factory=dict)  # service -> its provider
+    all_providers: bool = True  # whether "All providers" (the agency-wide roll-up) may be chosen
+    all_services: bool = True  # whether "All services" (the provider's roll-up) may be chosen
 
 
 def choices(options: pd.DataFrame, provider: str) -> Choices:
@@ -90,15 +93,47 @@ def resolve(filters: Filters, available: Choices) -> Filters:
     return Filters(quarter, provider, service, channel)
 
 
-def resolved_query(query: dict, options: pd.DataFrame, channel: bool = True) -> tuple[Filters, Choices]:
+# What a person whose grants cover nothing with results is shown: a provider no row has.
+NOTHING_GRANTED = "(no provider granted)"
+
+
+def resolved_query(query: dict, options: pd.DataFrame, channel: bool = True,
+                   scope: Scope | None = None) -> tuple[Filters, Choices]:
     """A page's filters from its URL or dropdowns, against what exists in ``options``; when a
-    chosen service brings its provider, the service list becomes that provider's."""
+    chosen service brings its provider, the service list becomes that provider's.
+
+    With a ``scope`` (the person's grants) this is the one place row-level restriction applies to
+    a page: the options lose every row outside the scope, roll-ups included ('all' providers
+    unless cross-agency, a provider's 'all' services unless the whole provider is granted), and a
+    request outside the scope (an old link, another provider, a roll-up) resolves to the person's
+    own default scope, or to NOTHING_GRANTED (no rows), never to data they may not see."""
+    if scope is not None and not scope.everything:
+        options = scope.narrow(options)
     raw = Filters.from_query(query if channel else {**query, "channel": None})
     available = choices(options, raw.provider)
     filters = resolve(raw, available)
-    if filters.provider != raw.provider:
+    if scope is not None and not scope.allows(filters.provider, filters.service):
+        filters = _within(scope, options, filters)
+    if filters.provider != raw.provider or scope is not None:
         available = choices(options, filters.provider)
+    if scope is not None and not scope.everything:
+        available = replace(available, all_providers=False,
+                            all_services=scope.allows(filters.provider, ALL))
     return filters, available
+
+
+def _within(scope: Scope, options: pd.DataFrame, filters: Filters) -> Filters:
+    """The nearest scope the person may see: the chosen provider's first granted service, else
+    their default (first granted provider), else nothing."""
+    if filters.provider != ALL and scope.allows_provider(filters.provider):
+        mine = options[options["provider"].map(name_key).eq(name_key(filters.provider))]
+        services = sorted(s for s in set(mine["service"]) if s != ALL and scope.allows(filters.provider, s))
+        if services:
+            return replace(filters, service=services[0])
+    provider, service = scope.default(options)
+    if provider is None:
+        return replace(filters, quarter=None, provider=NOTHING_GRANTED, service=NOTHING_GRANTED)
+    return replace(filters, provider=provider, service=service)
 
 
 def service_stages(catalogue: Catalogue, filters: Filters) -> list[str] | None:

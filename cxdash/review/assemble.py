@@ -71,11 +71,22 @@ def assemble(engine: Engine, catalogue: Catalogue, quarter: FiscalQuarter, provi
                for s in sections],
         measures=measures,
         journey=_journey(scores, indicators, catalogue, filters, quarter),
-        actions=[_action(a, names, review_date) for a in recorded],
+        actions=[_action(a, names, review_date) for a in _in_scope(recorded, catalogue, provider, service)],
         annotations=[Annotation(**e, quarter=FiscalQuarter.of_date(e["event_date"]).display) for e in events],
         portfolio=portfolio, portfolio_takeaway=portfolio_takeaway if portfolio else "",
         maturity=_maturity(engine, quarter),
     )
+
+
+def _in_scope(recorded: list[dict], catalogue: Catalogue, provider: str, service: str) -> list[dict]:
+    """A scoped review's decisions and actions: those on measures covering a service in the scope
+    (an agency-wide one, on no measure, only in the review of everything), so a provider's pack
+    never names another provider's measures."""
+    if provider == ALL and service == ALL:
+        return recorded
+    ids = {s.id for s in catalogue.services_named(provider, service)}
+    covered = {m.id for m in catalogue.measures if ids & set(m.services)}
+    return [a for a in recorded if a["measure_id"] in covered]
 
 
 def _stored_scope(options, provider: str, service: str) -> tuple[str, str]:

@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 
 from cxdash.catalogue import Catalogue
 from cxdash.db import review_queries
+from cxdash.errors import UserError
 from cxdash.metrics.fiscal import FiscalQuarter
 from cxdash.review.assemble import assemble
 from cxdash.review.contents import MeasureSlide, ReviewContents
@@ -65,3 +66,19 @@ def _same(a, b) -> bool:
     if isinstance(a, float) and isinstance(b, float):
         return abs(a - b) <= 1e-12 * max(1.0, abs(a), abs(b))
     return a == b
+
+
+def reopen(engine: Engine, quarter: FiscalQuarter, provider: str, service: str, reason: str) -> dict:
+    """Undo a held review (a wrongful freeze): the snapshot goes, so the review can be held again.
+    Returns what was frozen (id, held_on, contents) for the audit trail, which keeps the freeze and
+    the reopening side by side. A reason is required."""
+    reason = " ".join((reason or "").split())
+    if len(reason) < 5:
+        raise UserError("reason: say why the held review is reopened (at least 5 characters)")
+    if len(reason) > 1000:
+        raise UserError("reason: at most 1,000 characters")
+    row = review_queries.snapshot(engine, quarter.year, quarter.quarter, provider, service)
+    if row is None:
+        raise UserError(f"the {quarter.display} review of this scope is not held; there is nothing to reopen")
+    review_queries.delete_snapshot(engine, row["id"])
+    return {"snapshot_id": row["id"], "held_on": row["held_on"], "reason": reason, "contents": row["contents"]}

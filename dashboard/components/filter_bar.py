@@ -20,7 +20,7 @@ def dropdown(component_id: str, label: str, options: list[dict], value: str) -> 
 def filter_bar(available: Choices, filters: Filters, prefix: str = "filter", label: str = "Scorecard filters",
                channel: bool = True) -> html.Div:
     """Quarter, provider, service (and channel) dropdowns; ``prefix`` keeps ids unique per page."""
-    everything = [{"label": "All providers", "value": ALL}]
+    everything = [{"label": "All providers", "value": ALL}] if available.all_providers else []
     dropdowns = [
         dropdown(f"{prefix}-quarter", "Fiscal quarter",
                   [{"label": FiscalQuarter.parse(q).display, "value": q} for q in available.quarters], filters.quarter),
@@ -36,4 +36,5 @@ def filter_bar(available: Choices, filters: Filters, prefix: str = "filter", lab
 
 
 def service_options(available: Choices) -> list[dict]:
-    return [{"label": "All services", "value": ALL}] + [{"label": s, "value": s} for s in available.services]
+    everything = [{"label": "All services", "value": ALL}] if available.all_services else []
+    return everything + [{"label": s, "value": s} for s in available.services]

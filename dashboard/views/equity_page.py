@@ -61,7 +61,7 @@ class View:
 def resolved(query: dict, version: str | None = None) -> View:
     """The view from the URL or the dropdowns; unknown values fall back to their defaults."""
     version = version or data.data_version()
-    filters, available = scorecard.resolved_query(query, _options(version), channel=False)
+    filters, available = scorecard.resolved_query(query, _options(version), channel=False, scope=data.scope())
     kinds = _kinds(version)
     dimensions = equity.dimension_order(kinds["dimension"])
     questions = equity.question_order(kinds["question"])

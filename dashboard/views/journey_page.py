@@ -59,7 +59,7 @@ def _by_channel(version: str, fiscal_year: int, fiscal_quarter: int, provider: s
 def resolved_filters(query: dict) -> tuple[scorecard.Filters, scorecard.Choices]:
     """Quarter, provider and service from the URL or the dropdowns (the Service and Equity pages
     share these choices); unknown values fall back to their defaults."""
-    return scorecard.resolved_query(query, data.journey_options(), channel=False)
+    return scorecard.resolved_query(query, data.journey_options(), channel=False, scope=data.scope())
 
 
 def resolved_stage(query: dict, version: str) -> str:

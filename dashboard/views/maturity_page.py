@@ -9,10 +9,11 @@ from pathlib import Path
 
 from dash import dcc, html, no_update
 
+from cxdash import audit, permissions
 from cxdash import maturity as cx_maturity
 from cxdash.dashboard.components import chart_with_table, data_table, dropdown, saved_as, takeaway
 from cxdash.dashboard.context import current
-from cxdash.dashboard.sign_in import signed_in_name
+from cxdash.dashboard.sign_in import required_principal, signed_in_name
 from cxdash.dashboard.views import maturity
 from cxdash.db import maturity_queries
 from cxdash.errors import UserError
@@ -62,9 +63,13 @@ def record(year, values: dict) -> dict:
     """The form's Save: a notice saying what was stored, or what to fix."""
     chosen = maturity.parse_year(year)
     try:
+        who = permissions.check(required_principal(), "maturity")
         if chosen is None:
             raise UserError(f"fiscal year: {year!r} is not a fiscal year")
-        stored = cx_maturity.record_rating(current().engine, model(), **maturity.parse_form(values, chosen))
+        fields = maturity.parse_form({**values, "assessed_by": who.shown_as}, chosen)
+        stored = cx_maturity.record_rating(current().engine, model(), **fields)
+        audit.record(current().engine, who, "maturity.rate", f"FY{chosen} {fields.get('dimension')} level "
+                     f"{fields.get('level')}", details={"status": fields.get("status")})
     except UserError as exc:
         return maturity.notice("error", f"Not saved: {exc}")
     return maturity.notice("success", maturity.saved_text(model(), stored))

@@ -36,7 +36,7 @@ def resolved_filters(query: dict) -> tuple[scorecard.Filters, scorecard.Choices]
 
     Quarters and channels stay global (the callback cannot change their dropdowns); a scope without
     data for them says so in words."""
-    return scorecard.resolved_query(query, _options(data.data_version()))
+    return scorecard.resolved_query(query, _options(data.data_version()), scope=data.scope())
 
 
 

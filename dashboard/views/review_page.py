@@ -12,11 +12,11 @@ from dataclasses import dataclass
 
 from dash import dcc, html, no_update
 
-from cxdash import paths
+from cxdash import audit, paths, permissions
 from cxdash.dashboard import data
 from cxdash.dashboard.components import data_table, dropdown, filter_bar, saved_as, service_options, status_tag
 from cxdash.dashboard.context import current
-from cxdash.dashboard.sign_in import signed_in_name
+from cxdash.dashboard.sign_in import required_principal, signed_in_name
 from cxdash.dashboard.views import review
 from cxdash.db import review_queries
 from cxdash.errors import UserError
@@ -42,7 +42,8 @@ _LOCK = threading.Lock()
 
 def resolved(query: dict) -> tuple[scorecard.Filters, scorecard.Choices]:
     """The page's quarter, provider and service from its URL or dropdowns (unknown values fall back)."""
-    return scorecard.resolved_query({k: query.get(k) for k in FILTERS}, data.options(), channel=False)
+    return scorecard.resolved_query({k: query.get(k) for k in FILTERS}, data.options(), channel=False,
+                                    scope=data.scope())
 
 
 def scope(query: dict) -> tuple[FiscalQuarter, str, str]:
@@ -91,12 +92,22 @@ def _measure_name(measure_id: str) -> str:
         return measure_id
 
 
+def _record(who: permissions.Principal, action: str, target: str = "", provider: str = "all", service: str = "all",
+            **details) -> None:
+    audit.record(current().engine, who, action, target, provider=provider, service=service, details=details)
+
+
 def save_commentary(query: dict, measure_id: str, values: dict) -> dict:
     where = f"commentary:{measure_id}"
     try:
-        quarter, _, _ = scope(query)
+        quarter, provider, service = scope(query)
         ctx = current()
-        records.save_commentary(ctx.engine, ctx.catalogue, measure_id, quarter, **review.parse_commentary(values))
+        who = permissions.check_measure(required_principal(), "commentary", ctx.catalogue, measure_id)
+        fields = review.parse_commentary({**values, "author": who.shown_as})
+        records.save_commentary(ctx.engine, ctx.catalogue, measure_id, quarter, **fields)
+        # the text itself stays in review_commentary (redacted there); the trail says who wrote which parts
+        _record(who, "commentary.save", measure_id, provider, service, quarter=quarter.label,
+                fields=[k for k in ("what_happened", "why", "what_next") if fields.get(k)])
     except UserError as exc:
         return review.notice("error", f"Not saved: {exc}", where)
     return review.notice("success", f"Commentary saved for {_measure_name(measure_id)}.", where)
@@ -104,10 +115,13 @@ def save_commentary(query: dict, measure_id: str, values: dict) -> dict:
 
 def add_action(query: dict, values: dict) -> dict:
     try:
-        quarter, _, _ = scope(query)
+        quarter, provider, service = scope(query)
         ctx = current()
         fields = review.parse_action(values)
-        records.add_action(ctx.engine, ctx.catalogue, quarter, **fields)
+        who = permissions.check_measure(required_principal(), "action", ctx.catalogue, fields.get("measure_id"))
+        action_id = records.add_action(ctx.engine, ctx.catalogue, quarter, **fields)
+        _record(who, f"{fields['kind']}.add", str(action_id or ""), provider, service, quarter=quarter.label,
+                measure_id=fields.get("measure_id"), due_date=fields.get("due_date"))
     except UserError as exc:
         return review.notice("error", f"Not recorded: {exc}", "action-form")
     kind = review.KIND_WORDS.get(fields["kind"], "Action")
@@ -116,7 +130,14 @@ def add_action(query: dict, values: dict) -> dict:
 
 def set_action_status(action_id: int, status: str) -> dict:
     try:
-        records.set_action_status(current().engine, int(action_id), status)
+        ctx = current()
+        row = review_queries.action(ctx.engine, int(action_id))
+        if row is None:
+            raise UserError(f"no action with id {action_id}")
+        who = permissions.check_measure(required_principal(), "action", ctx.catalogue, row["measure_id"])
+        records.set_action_status(ctx.engine, int(action_id), status)
+        _record(who, f"action.{'done' if status == 'done' else 'reopen'}", str(action_id),
+                measure_id=row["measure_id"], status=status)
     except UserError as exc:
         return review.notice("error", f"Not changed: {exc}", "actions")
     return review.notice("success", "Marked done." if status == "done" else "Reopened.", "actions")
@@ -125,8 +146,10 @@ def set_action_status(action_id: int, status: str) -> dict:
 def add_annotation(query: dict, values: dict) -> dict:
     try:
         _, provider, service = scope(query)
+        who = permissions.check(required_principal(), "event", provider, service)
         fields = review.parse_annotation(values, provider, service)
-        records.add_annotation(current().engine, **fields)
+        event_id = records.add_annotation(current().engine, **fields)
+        _record(who, "event.add", str(event_id or ""), provider, service, event_date=fields["event_date"])
     except UserError as exc:
         return review.notice("error", f"Not added: {exc}", "annotation-form")
     return review.notice("success", f"Event added: {fields['label']} on {format_date(fields['event_date'])}.",
@@ -134,20 +157,47 @@ def add_annotation(query: dict, values: dict) -> dict:
 
 
 def delete_annotation(annotation_id: int) -> dict:
-    review_queries.delete_annotation(current().engine, int(annotation_id))
+    try:
+        engine = current().engine
+        row = review_queries.annotation(engine, int(annotation_id))
+        if row is None:
+            raise UserError(f"no event with id {annotation_id}")
+        who = permissions.check(required_principal(), "event", row["provider"], row["service"])
+        review_queries.delete_annotation(engine, int(annotation_id))
+        _record(who, "event.delete", str(annotation_id), row["provider"], row["service"],
+                event_date=row["event_date"])
+    except UserError as exc:
+        return review.notice("error", f"Not deleted: {exc}", "annotations")
     return review.notice("success", "Event deleted.", "annotations")
 
 
 def freeze(query: dict, held_on) -> dict:
     try:
         quarter, provider, service = scope(query)
+        who = permissions.check(required_principal(), "freeze", provider, service)
         day = review.parse_date("day the review was held", held_on) or dt.date.today()
         ctx = current()
         snapshots.freeze(ctx.engine, ctx.catalogue, quarter, provider, service, day)
+        _record(who, "review.freeze", quarter.label, provider, service, held_on=day)
     except UserError as exc:
         return review.notice("error", f"Not marked as held: {exc}", "freeze")
     return review.notice("success", f"The review is marked as held on {format_date(day)}; its numbers are frozen.",
                          "freeze")
+
+
+def reopen(query: dict, reason) -> dict:
+    """Undo a held review (review lead, with a reason): the audit trail keeps both the freeze and
+    this reopening, with what was frozen."""
+    try:
+        quarter, provider, service = scope(query)
+        who = permissions.check(required_principal(), "reopen", provider, service)
+        ctx = current()
+        undone = snapshots.reopen(ctx.engine, quarter, provider, service, reason or "")
+        _record(who, "review.reopen", quarter.label, provider, service, **undone)
+    except UserError as exc:
+        return review.notice("error", f"Not reopened: {exc}", "freeze")
+    return review.notice("success", f"The review is reopened (it was held on {format_date(undone['held_on'])}): "
+                         "its numbers are today's again, and it can be marked as held again.", "freeze")
 
 
 def bumped(version: dict | None, notice: dict) -> dict:
@@ -175,8 +225,10 @@ def commentary_submitted(measure_ids: list[str], measure_id: str, values: dict, 
 def build(query: dict, fmt: str) -> int:
     """Request a pack of this review and start it in its own process; returns at once."""
     quarter, provider, service = scope(query)
+    who = permissions.check(required_principal(), "build_pack", provider, service)
     ctx = current()
     pack_id = packs.request(ctx.engine, quarter, fmt or "pptx", "page", provider, service)
+    _record(who, "pack.build", str(pack_id), provider, service, quarter=quarter.label, format=fmt or "pptx")
     catalogue_path = ctx.catalogue_path or paths.catalogue_path()
     process = packs.start_in_background(ctx.engine.url.render_as_string(hide_password=False),
                                         str(catalogue_path), pack_id)
@@ -249,11 +301,15 @@ def build_or_poll(trigger: str | None, fmt: str, query: dict, pack_id: int | Non
 def pack_download(pack_id: int):
     """dcc.Download data of a succeeded build's file, or no_update."""
     engine = current().engine
+    pack = review_queries.pack(engine, int(pack_id))
+    if pack is None:
+        return no_update
+    # a pack holds its scope's numbers: only someone who may see that scope downloads it (a 403 otherwise)
+    permissions.check(required_principal(), "download", pack["provider"], pack["service"])
     found = review_queries.pack_file(engine, int(pack_id))
     if not found:
         return no_update
     name, content = found
-    pack = review_queries.pack(engine, int(pack_id))
     return dcc.send_bytes(content, name, type=packs.MEDIA_TYPES.get(pack["format"]) if pack else None)
 
 
@@ -418,6 +474,17 @@ def _freeze_section(reading: Reading, notice: dict | None) -> html.Section:
     else:
         rows = review.difference_rows(reading.differences)
         parts += [_notice_at(notice, "freeze"),
+                  html.Details([
+                      html.Summary("Reopen the held review (a review lead, with a reason)"),
+                      html.P("Reopening undoes a wrongful or mistaken freeze: the numbers become today's again "
+                             "and the review can be marked as held again. The audit trail keeps the freeze, the "
+                             "reopening and its reason."),
+                      *_field("Why the held review is reopened",
+                              dcc.Textarea(id="review-reopen-reason", className="usa-textarea", maxLength=1000)),
+                      html.Button("Reopen the review", id="review-reopen", className="usa-button usa-button--secondary",
+                                  type="button"),
+                      html.Div(id="review-reopen-feedback", className="cx-review-feedback"),
+                  ], className="usa-form cx-review-form cx-details", id="review-reopen-form"),
                   html.H3("Changed since the review", id="review-changes-title"),
                   html.P(review.differences_sentence(rows, held.frozen_on), id="review-changes-sentence",
                          className="cx-takeaway")]

@@ -15,7 +15,7 @@ from cxdash.presentation.takeaways import status_summary
 
 
 def resolved_filters(query: dict) -> tuple[scorecard.Filters, scorecard.Choices]:
-    return scorecard.resolved_query(query, data.options())
+    return scorecard.resolved_query(query, data.options(), scope=data.scope())
 
 
 def content_for(filters: scorecard.Filters) -> list:

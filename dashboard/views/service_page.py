@@ -53,7 +53,7 @@ def resolved_filters(query: dict, version: str | None = None) -> tuple[scorecard
     """(filters, choices, outcome) from the URL or the dropdowns, limited to scopes with survey
     trends; unknown values fall back to their defaults (old links, a service outside the provider)."""
     version = version or data.data_version()
-    filters, available = scorecard.resolved_query(query, _options(version), channel=False)
+    filters, available = scorecard.resolved_query(query, _options(version), channel=False, scope=data.scope())
     return filters, available, service_view.outcome_of(query.get("outcome"))
 
 

@@ -60,7 +60,7 @@ def resolved_filters(query: dict, version: str | None = None):
     """(filters, choices, stage, theme) from the URL or the dropdowns; unknown values fall back
     to their defaults (old links, a stage or theme that no longer exists)."""
     version = version or _version()
-    filters, available = scorecard.resolved_query(query, _options(version), channel=False)
+    filters, available = scorecard.resolved_query(query, _options(version), channel=False, scope=data.scope())
     stage = query.get("stage") if query.get("stage") in _stages(version) else ALL
     theme = query.get("theme") if query.get("theme") in set(_themes(version)["label"]) else ALL
     return filters, available, stage, theme
