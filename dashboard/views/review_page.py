@@ -6,13 +6,10 @@ dashboard/callbacks.py only route to these; the words and rows come from dashboa
 from __future__ import annotations
 
 import datetime as dt
-import subprocess
-import threading
 from dataclasses import dataclass
 
 from dash import dcc, html, no_update
 
-from cxdash import paths
 from cxdash.dashboard import data
 from cxdash.dashboard.components import data_table, dropdown, filter_bar, saved_as, service_options, status_tag
 from cxdash.dashboard.context import current
@@ -31,11 +28,6 @@ PREFIX = "review"
 FILTERS = ("quarter", "provider", "service")
 FORMATS = [{"label": "PowerPoint (.pptx)", "value": "pptx"}, {"label": "PDF", "value": "pdf"}]
 POLL_MS = 1000
-
-# Builds this web process started, so a build whose process died before it could record a failure
-# is reported as failed instead of waiting for ever. (Another worker's builds are only read.)
-_BUILDS: dict[int, subprocess.Popen] = {}
-_LOCK = threading.Lock()
 
 
 # --- filters and reading ----------------------------------------------------------------------
@@ -172,46 +164,21 @@ def commentary_submitted(measure_ids: list[str], measure_id: str, values: dict, 
 
 # --- review packs -----------------------------------------------------------------------------
 
-def build(query: dict, fmt: str) -> int:
-    """Request a pack of this review and start it in its own process; returns at once."""
+def build(query: dict, fmt: str) -> tuple[int, bool]:
+    """Queue a pack of this review (the pack worker builds it: this web process never starts one);
+    (its id, True), or the identical build already queued or running and False."""
     quarter, provider, service = scope(query)
-    ctx = current()
-    pack_id = packs.request(ctx.engine, quarter, fmt or "pptx", "page", provider, service)
-    catalogue_path = ctx.catalogue_path or paths.catalogue_path()
-    process = packs.start_in_background(ctx.engine.url.render_as_string(hide_password=False),
-                                        str(catalogue_path), pack_id)
-    with _LOCK:
-        _BUILDS[pack_id] = process
-    return pack_id
+    return packs.request_or_existing(current().engine, quarter, fmt or "pptx", "page", provider, service,
+                                     requested_by=signed_in_name())
 
 
 def poll(pack_id: int) -> dict | None:
-    """The build as stored; one whose process ended without recording an outcome is marked failed."""
+    """The build as stored; a running build whose process is gone is marked failed."""
     engine = current().engine
     pack = review_queries.pack(engine, int(pack_id))
-    with _LOCK:
-        process = _BUILDS.get(int(pack_id))
-    if pack is None or review.finished(pack):
-        _forget(pack_id)
-        return pack
-    if process is not None and process.poll() is not None:
-        pack = review_queries.pack(engine, int(pack_id))  # it may have finished just before exiting
-        if not review.finished(pack):
-            review_queries.update_pack(engine, int(pack_id), status="failed", step="Failed",
-                                       message=f"the build process stopped before finishing (exit code "
-                                               f"{process.returncode})")
-            pack = review_queries.pack(engine, int(pack_id))
-        _forget(pack_id)
-    elif process is None and packs.fail_if_stalled(engine, pack):  # another worker's, or before a restart
+    if pack is not None and pack["status"] == "running" and packs.fail_if_stalled(engine, pack):
         pack = review_queries.pack(engine, int(pack_id))
     return pack
-
-
-def _forget(pack_id: int) -> None:
-    with _LOCK:
-        process = _BUILDS.pop(int(pack_id), None)
-    if process is not None:
-        process.poll()  # reap it
 
 
 def build_state(pack: dict | None) -> dict | None:
@@ -221,12 +188,16 @@ def build_state(pack: dict | None) -> dict | None:
 def start_build(query: dict, fmt: str) -> tuple:
     """Build button -> (job id, poll disabled, progress, status, build state)."""
     try:
-        pack_id = build(query, fmt)
+        pack_id, new = build(query, fmt)
     except UserError as exc:
-        return no_update, True, [], [alert(review.notice("error", f"Not started: {exc}", "pack"), live=False)], \
+        return no_update, True, [], [alert(review.notice("error", f"Not queued: {exc}", "pack"), live=False)], \
             no_update
     pack = review_queries.pack(current().engine, pack_id)
-    return pack_id, False, progress(pack), build_status(pack), build_state(pack)
+    status = build_status(pack)
+    if not new:
+        status = [html.P("The same pack was already requested: showing that build.",
+                         className="cx-review-progress__step", id="review-build-same")] + status
+    return pack_id, False, progress(pack), status, build_state(pack)
 
 
 def poll_build(pack_id: int | None, state: dict | None) -> tuple:

@@ -1,0 +1,41 @@
+"""review packs are queued: who asked, when the build started, one open build per request
+
+Revision ID: 0015
+Revises: 0013
+Create Date: 2026-12-06 07:00:00.000000
+
+A pack build is no longer started by the web tier: a request inserts a ``queued`` row and a
+worker (``cxdash packs work``, or the scheduler) claims it. ``requested_by`` keeps the signed-in
+user who asked, ``started_at`` when a worker claimed it. A partial unique index allows one
+queued or running build per (quarter, scope, format, template), so a second identical request
+returns the open one instead of queueing another. Open duplicates left by the old behaviour
+(each request started its own process) are marked failed, keeping the newest.
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = '0015'
+down_revision = '0013'
+branch_labels = None
+depends_on = None
+
+OPEN = "status IN ('queued', 'running')"
+KEY = "fiscal_year, fiscal_quarter, provider, service, format, COALESCE(template, '')"
+
+
+def upgrade() -> None:
+    op.add_column('review_pack', sa.Column('requested_by', sa.String(length=150), nullable=True))
+    op.add_column('review_pack', sa.Column('started_at', sa.DateTime(timezone=True), nullable=True))
+    op.execute(f"""
+        UPDATE review_pack SET status = 'failed', step = 'Failed',
+               message = 'superseded by an identical request'
+        WHERE {OPEN} AND id NOT IN (
+            SELECT max(id) FROM review_pack WHERE {OPEN} GROUP BY {KEY})""")
+    op.execute(f"CREATE UNIQUE INDEX ux_review_pack_open ON review_pack ({KEY}) WHERE {OPEN}")
+
+
+def downgrade() -> None:
+    op.execute("DROP INDEX ux_review_pack_open")
+    with op.batch_alter_table('review_pack', schema=None) as batch_op:
+        batch_op.drop_column('started_at')
+        batch_op.drop_column('requested_by')
