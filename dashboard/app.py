@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 
 from cxdash import paths
 from cxdash.catalogue import Catalogue
-from cxdash.dashboard import callbacks, data
+from cxdash.dashboard import callbacks, data, limits
 from cxdash.dashboard.components import gov_banner, identifier, site_header, skip_link
 from cxdash.dashboard.context import DashboardContext, install
 from cxdash.dashboard.navigation import FOOTER_LINKS, NAV
@@ -73,7 +73,9 @@ def create_app(engine: Engine, catalogue: Catalogue, sources: Sources | None = N
     callbacks.register_shell(app)
     callbacks.register_exports(app)
     secure(app)
+    limits.install(app.server)  # before the sign-in guard
     install_sign_in(app.server, engine, sign_in if sign_in is not None else SignIn())  # after secure: its timer runs first
+    limits.limit_sign_in(app.server)
     return app
 
 

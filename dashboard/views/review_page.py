@@ -13,6 +13,7 @@ from dash import dcc, html, no_update
 from cxdash.dashboard import data
 from cxdash.dashboard.components import data_table, dropdown, filter_bar, saved_as, service_options, status_tag
 from cxdash.dashboard.context import current
+from cxdash.dashboard.limits import limited
 from cxdash.dashboard.sign_in import signed_in_name
 from cxdash.dashboard.views import review
 from cxdash.db import review_queries
@@ -187,6 +188,10 @@ def build_state(pack: dict | None) -> dict | None:
 
 def start_build(query: dict, fmt: str) -> tuple:
     """Build button -> (job id, poll disabled, progress, status, build state)."""
+    refused = limited("pack_builds", "review pack request")
+    if refused is not None:
+        return no_update, True, [], [alert(review.notice("error", f"Not queued: {refused}", "pack"), live=False)], \
+            no_update
     try:
         pack_id, new = build(query, fmt)
     except UserError as exc:
