@@ -94,8 +94,8 @@ def limit_sign_in(server: flask.Flask) -> None:
 def limited(kind: str, what: str) -> str | None:
     """Count one ``kind`` ("pack_builds" or "exports") for who is asking: None while within the
     limit, else the message the page shows instead of doing the work."""
-    found = flask.current_app.extensions.get("cxdash_rate_limits") if flask.has_app_context() else None
-    if found is None:
+    found = flask.current_app.extensions.get("cxdash_rate_limits") if flask.has_request_context() else None
+    if found is None:  # not a web request (a test calling the page's function): nobody to count
         return None
     limiter, rate_limits = found
     key = user_key()

@@ -8,12 +8,14 @@ import datetime as dt
 from pathlib import Path
 
 from dash import dcc, html, no_update
+from sqlalchemy.exc import OperationalError
 
 from cxdash import maturity as cx_maturity
 from cxdash.dashboard.components import chart_with_table, data_table, dropdown, saved_as, takeaway
 from cxdash.dashboard.context import current
 from cxdash.dashboard.sign_in import signed_in_name
 from cxdash.dashboard.views import maturity
+from cxdash.dashboard.writes import not_written
 from cxdash.db import maturity_queries
 from cxdash.errors import UserError
 from cxdash.maturity import MaturityModel
@@ -67,6 +69,8 @@ def record(year, values: dict) -> dict:
         stored = cx_maturity.record_rating(current().engine, model(), **maturity.parse_form(values, chosen))
     except UserError as exc:
         return maturity.notice("error", f"Not saved: {exc}")
+    except OperationalError as exc:
+        return maturity.notice("error", f"Not saved: {not_written(exc, 'maturity rating')}")
     return maturity.notice("success", maturity.saved_text(model(), stored))
 
 

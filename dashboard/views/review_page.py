@@ -9,6 +9,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from dash import dcc, html, no_update
+from sqlalchemy.exc import OperationalError
 
 from cxdash.dashboard import data
 from cxdash.dashboard.components import data_table, dropdown, filter_bar, saved_as, service_options, status_tag
@@ -16,6 +17,7 @@ from cxdash.dashboard.context import current
 from cxdash.dashboard.limits import limited
 from cxdash.dashboard.sign_in import signed_in_name
 from cxdash.dashboard.views import review
+from cxdash.dashboard.writes import not_written
 from cxdash.db import review_queries
 from cxdash.errors import UserError
 from cxdash.metrics.fiscal import FiscalQuarter
@@ -92,6 +94,8 @@ def save_commentary(query: dict, measure_id: str, values: dict) -> dict:
         records.save_commentary(ctx.engine, ctx.catalogue, measure_id, quarter, **review.parse_commentary(values))
     except UserError as exc:
         return review.notice("error", f"Not saved: {exc}", where)
+    except OperationalError as exc:
+        return review.notice("error", f"Not saved: {not_written(exc, 'commentary')}", where)
     return review.notice("success", f"Commentary saved for {_measure_name(measure_id)}.", where)
 
 
@@ -103,6 +107,8 @@ def add_action(query: dict, values: dict) -> dict:
         records.add_action(ctx.engine, ctx.catalogue, quarter, **fields)
     except UserError as exc:
         return review.notice("error", f"Not recorded: {exc}", "action-form")
+    except OperationalError as exc:
+        return review.notice("error", f"Not recorded: {not_written(exc, 'action')}", "action-form")
     kind = review.KIND_WORDS.get(fields["kind"], "Action")
     return review.notice("success", f"{kind} recorded: {fields['description'][:80]}", "action-form")
 
@@ -112,6 +118,8 @@ def set_action_status(action_id: int, status: str) -> dict:
         records.set_action_status(current().engine, int(action_id), status)
     except UserError as exc:
         return review.notice("error", f"Not changed: {exc}", "actions")
+    except OperationalError as exc:
+        return review.notice("error", f"Not changed: {not_written(exc, 'action status')}", "actions")
     return review.notice("success", "Marked done." if status == "done" else "Reopened.", "actions")
 
 
@@ -122,12 +130,17 @@ def add_annotation(query: dict, values: dict) -> dict:
         records.add_annotation(current().engine, **fields)
     except UserError as exc:
         return review.notice("error", f"Not added: {exc}", "annotation-form")
+    except OperationalError as exc:
+        return review.notice("error", f"Not added: {not_written(exc, 'event')}", "annotation-form")
     return review.notice("success", f"Event added: {fields['label']} on {format_date(fields['event_date'])}.",
                          "annotation-form")
 
 
 def delete_annotation(annotation_id: int) -> dict:
-    review_queries.delete_annotation(current().engine, int(annotation_id))
+    try:
+        review_queries.delete_annotation(current().engine, int(annotation_id))
+    except OperationalError as exc:
+        return review.notice("error", f"Not deleted: {not_written(exc, 'event deletion')}", "annotations")
     return review.notice("success", "Event deleted.", "annotations")
 
 
@@ -139,6 +152,8 @@ def freeze(query: dict, held_on) -> dict:
         snapshots.freeze(ctx.engine, ctx.catalogue, quarter, provider, service, day)
     except UserError as exc:
         return review.notice("error", f"Not marked as held: {exc}", "freeze")
+    except OperationalError as exc:
+        return review.notice("error", f"Not marked as held: {not_written(exc, 'review freeze')}", "freeze")
     return review.notice("success", f"The review is marked as held on {format_date(day)}; its numbers are frozen.",
                          "freeze")
 
