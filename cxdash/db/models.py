@@ -670,6 +670,21 @@ class JobRun(Base):
     host: Mapped[str | None] = mapped_column(String(255))
 
 
+class ComputeRun(Base):
+    """One computation (cxdash compute, or after a load): recorded before its work starts with the
+    process doing it, so one killed mid-way is marked failed by the next (cxdash/processes.py)."""
+
+    __tablename__ = "compute_run"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    full: Mapped[bool] = mapped_column(Boolean, default=False)
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(20), default="running")  # running, succeeded, failed
+    message: Mapped[str | None] = mapped_column(Text)
+    pid: Mapped[int | None] = mapped_column(Integer)
+    host: Mapped[str | None] = mapped_column(String(255))
+
+
 class SchedulerJob(Base):
     """APScheduler 3.x SQLAlchemyJobStore's table, declared here so migrations own it."""
 

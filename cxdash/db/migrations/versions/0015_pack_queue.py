@@ -1,4 +1,5 @@
-"""review packs are queued: who asked, when the build started, one open build per request
+"""review packs are queued (who asked, when the build started, one open build per request);
+compute runs are recorded
 
 Revision ID: 0015
 Revises: 0013
@@ -10,6 +11,9 @@ user who asked, ``started_at`` when a worker claimed it. A partial unique index 
 queued or running build per (quarter, scope, format, template), so a second identical request
 returns the open one instead of queueing another. Open duplicates left by the old behaviour
 (each request started its own process) are marked failed, keeping the newest.
+
+``compute_run`` records each computation with its process, as ``job_run`` does for loads, so a
+computation killed mid-way is found (its process gone) and marked failed by the next one.
 """
 import sqlalchemy as sa
 from alembic import op
@@ -32,9 +36,22 @@ def upgrade() -> None:
         WHERE {OPEN} AND id NOT IN (
             SELECT max(id) FROM review_pack WHERE {OPEN} GROUP BY {KEY})""")
     op.execute(f"CREATE UNIQUE INDEX ux_review_pack_open ON review_pack ({KEY}) WHERE {OPEN}")
+    op.create_table(
+        'compute_run',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('full', sa.Boolean(), nullable=False),
+        sa.Column('started_at', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
+        sa.Column('status', sa.String(length=20), nullable=False),
+        sa.Column('message', sa.Text(), nullable=True),
+        sa.Column('pid', sa.Integer(), nullable=True),
+        sa.Column('host', sa.String(length=255), nullable=True),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_compute_run')),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table('compute_run')
     op.execute("DROP INDEX ux_review_pack_open")
     with op.batch_alter_table('review_pack', schema=None) as batch_op:
         batch_op.drop_column('started_at')
