@@ -112,10 +112,10 @@ def build_claimed(engine: Engine, catalogue: Catalogue, pack_id: int) -> dict:
 
 def stalled(job: dict, now: dt.datetime | None = None) -> bool:
     """A build still queued or running whose process is gone (same host, not alive) or long after
-    it was requested (cxdash/processes.py)."""
+    a worker started it (or, before that, after it was requested) (cxdash/processes.py)."""
     if job["status"] not in ("queued", "running"):
         return False
-    return stale(job.get("pid"), job.get("host"), job["requested_at"], STALLED_AFTER, now)
+    return stale(job.get("pid"), job.get("host"), job.get("started_at") or job["requested_at"], STALLED_AFTER, now)
 
 
 def fail_if_stalled(engine: Engine, job: dict) -> bool:
