@@ -358,15 +358,19 @@ def _sources_table(records: list[dict], width: int = 100) -> str:
 
 @main.command()
 @SOURCES_OPTION
+@click.option("--pack-builds", type=click.IntRange(min=1), default=1, show_default=True, envvar="CXDASH_PACK_BUILDS",
+              help="At most this many queued review packs built at once (across every worker).")
 @_common
 @_friendly
-def scheduler(sources_file, db, catalogue):
-    """Run the scheduler: load each source on its cron schedule, then recompute. One process only;
-    web workers never schedule. Jobs and their run history live in the database."""
+def scheduler(sources_file, pack_builds, db, catalogue):
+    """Run the scheduler: load each source on its cron schedule, then recompute; build the queued
+    review packs. One process only; web workers never schedule. Jobs and their run history live
+    in the database."""
     from cxdash.scheduler import run_scheduler
     ctx = Context(db, catalogue)  # a mistake in the catalogue is named now, not at the first tick
     ctx.ready_engine()
-    run_scheduler(ctx.url, str(ctx.catalogue_path), str(Path(sources_file) if sources_file else paths.sources_path()))
+    run_scheduler(ctx.url, str(ctx.catalogue_path), str(Path(sources_file) if sources_file else paths.sources_path()),
+                  pack_builds)
 
 
 @main.command()
@@ -486,13 +490,45 @@ def review_pack(quarter, fmt, template, out_dir, provider, service, job_id, db, 
     pack_id = packs.request(engine, fq, fmt, "manual", provider, service,
                             str(Path(template).resolve()) if template else None)
     _audit(ctx, "pack.build", str(pack_id), provider=provider, service=service, quarter=fq.label, format=fmt)
-    built = packs.run(engine, ctx.catalogue, pack_id)
+    built = packs.run_or_wait(engine, ctx.catalogue, pack_id)  # an identical queued build is built here
     from cxdash.db import review_queries
     name, content = review_queries.pack_file(engine, pack_id)
     path = Path(out_dir) / name
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(content)
     click.echo(f"{path} ({built['message']}; build {pack_id})")
+
+
+@main.group()
+def packs() -> None:
+    """The queue of review-pack builds (requested on the Quarterly review page or by the scheduler)."""
+
+
+@packs.command("work")
+@click.option("--limit", type=click.IntRange(min=1), default=1, show_default=True, envvar="CXDASH_PACK_BUILDS",
+              help="At most this many builds at once, counted across every worker on the database.")
+@click.option("--once", is_flag=True, help="Build what is queued now, then stop (default: keep waiting for requests).")
+@click.option("--poll-seconds", type=click.FloatRange(min=0.1), default=2.0, show_default=True,
+              help="How often to look for a new request.")
+@_common
+@_friendly
+def packs_work(limit, once, poll_seconds, db, catalogue):
+    """Build queued review packs: each claimed atomically (no two workers build the same one),
+    at most --limit at once; a build whose process died is marked failed. Stops on SIGTERM or Ctrl-C
+    after the builds under way."""
+    import logging
+    import signal
+    import threading
+
+    from cxdash.review import packs as pack_builds
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    ctx = Context(db, catalogue)
+    stop = threading.Event()
+    if not once:
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        signal.signal(signal.SIGINT, lambda *_: stop.set())
+    built = pack_builds.work(ctx.ready_engine(), ctx.catalogue, limit, once=once, poll_seconds=poll_seconds, stop=stop)
+    click.echo(f"{built} review pack build(s) done")
 
 
 @main.command("review-freeze")

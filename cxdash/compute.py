@@ -128,7 +128,20 @@ def one_scale_per_scope(counts: pd.DataFrame, scopes: list[str]) -> tuple[pd.Dat
 
 def compute(engine: Engine, catalogue: Catalogue, full: bool = False) -> ComputeReport:
     """Recount the survey cells loads changed (``full``: every cell, from the answers), then
-    recompute every score cell, measure result and analysis in one transaction."""
+    recompute every score cell, measure result and analysis in one transaction. Recorded in
+    ``compute_run`` (with this process), so a computation killed mid-way is marked failed by the
+    next; until the last transaction commits, pages keep the previous results."""
+    run_id = queries.start_compute_run(engine, full)
+    try:
+        report = _compute(engine, catalogue, full)
+    except BaseException as exc:
+        queries.finish_compute_run(engine, run_id, "failed", f"{type(exc).__name__}: {exc}"[:4000])
+        raise
+    queries.finish_compute_run(engine, run_id, "succeeded")
+    return report
+
+
+def _compute(engine: Engine, catalogue: Catalogue, full: bool) -> ComputeReport:
     settings = catalogue.settings
     now = dt.datetime.now(dt.UTC)
     with engine.begin() as conn:  # the changed cells' aggregates, committed with their marks cleared

@@ -1,7 +1,8 @@
 """The scheduler process (``cxdash scheduler``): APScheduler 3.11, one process, never inside a
 web worker. One cron job per configured source; a run loads the source, retries by the
-source's policy, and recomputes when new data arrived. A daily job drafts each quarter's review
-pack once the quarter has been closed for the catalogue's review_pack_after_days. Jobs are coalesced (missed ticks run
+source's policy, and recomputes when new data arrived. A daily job queues each quarter's draft
+review pack once the quarter has been closed for the catalogue's review_pack_after_days, and a
+job every few seconds builds the queued review packs (cxdash/review/packs.py). Jobs are coalesced (missed ticks run
 once) and never run twice at once; the job store and each run's outcome live in the database.
 """
 from __future__ import annotations
@@ -19,6 +20,8 @@ log = logging.getLogger(__name__)
 JOB_PREFIX = "source:"
 DRAFT_JOB = "review-pack:draft"
 DRAFT_HOUR = 6  # local time of the daily check for a quarter's draft review pack
+QUEUE_JOB = "review-pack:queue"
+QUEUE_SECONDS = 5  # how often the scheduler looks for queued review-pack builds
 
 
 def run_source_job(url: str, catalogue_path: str, sources_path: str, name: str) -> str:
@@ -42,22 +45,35 @@ def _outcome_details(outcome) -> dict:
 
 def run_draft_pack_job(url: str, catalogue_path: str) -> str:
     """The daily check: once a quarter has been closed for the catalogue's review_pack_after_days,
-    build its draft review pack (once) and record it with the other builds."""
-    from cxdash.review.packs import build_draft_if_due
+    queue its draft review pack (once; again when that build failed or its process died)."""
+    from cxdash.review.packs import queue_draft_if_due
     engine = make_engine(url)
     try:
-        built = build_draft_if_due(engine, load_catalogue(catalogue_path))
-        if built is not None:
-            audit.record(engine, audit.SCHEDULER, "pack.build", str(built["id"]),
-                         details={"draft": True, "file_name": built.get("file_name")})
+        queued = queue_draft_if_due(engine, load_catalogue(catalogue_path))
+        if queued is not None:
+            audit.record(engine, audit.SCHEDULER, "pack.build", str(queued), details={"draft": True, "queued": True})
     finally:
         engine.dispose()
-    outcome = "no draft due" if built is None else f"draft review pack {built['file_name']} built (build {built['id']})"
+    outcome = "no draft due" if queued is None else f"draft review pack queued (build {queued})"
     log.info(outcome)
     return outcome
 
 
-def build_scheduler(url: str, catalogue_path: str, sources_path: str):
+def run_pack_queue_job(url: str, catalogue_path: str, limit: int = 1) -> str:
+    """Every few seconds: build the queued review packs (at most ``limit`` at once across every
+    worker, each claimed atomically), and mark failed any build whose process died."""
+    from cxdash.review.packs import work
+    engine = make_engine(url)
+    try:
+        built = work(engine, load_catalogue(catalogue_path), limit, once=True)
+    finally:
+        engine.dispose()
+    if built:
+        log.info("%s review pack build(s) done", built)
+    return f"{built} built"
+
+
+def build_scheduler(url: str, catalogue_path: str, sources_path: str, pack_builds: int = 1):
     """A (paused) background scheduler with one job per scheduled source in the config (jobs of sources no longer
     configured are removed from the store)."""
     from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
@@ -79,6 +95,8 @@ def build_scheduler(url: str, catalogue_path: str, sources_path: str):
                           replace_existing=True)
     scheduler.add_job(run_draft_pack_job, trigger="cron", hour=DRAFT_HOUR, id=DRAFT_JOB, name="draft review pack",
                       args=[url, catalogue_path], replace_existing=True)
+    scheduler.add_job(run_pack_queue_job, trigger="interval", seconds=QUEUE_SECONDS, id=QUEUE_JOB,
+                      name="build queued review packs", args=[url, catalogue_path, pack_builds], replace_existing=True)
     scheduler.start(paused=True)  # jobs from the store are loaded; drop the ones no longer configured
     for job in scheduler.get_jobs():
         if job.id.startswith(JOB_PREFIX) and job.id not in wanted:
@@ -86,9 +104,9 @@ def build_scheduler(url: str, catalogue_path: str, sources_path: str):
     return scheduler
 
 
-def run_scheduler(url: str, catalogue_path: str, sources_path: str) -> None:
+def run_scheduler(url: str, catalogue_path: str, sources_path: str, pack_builds: int = 1) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    scheduler = build_scheduler(url, catalogue_path, sources_path)
+    scheduler = build_scheduler(url, catalogue_path, sources_path, pack_builds)
     jobs = scheduler.get_jobs()
     for job in jobs:
         log.info("scheduled %s: next run %s", job.name, job.next_run_time)

@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 
 from cxdash import paths
 from cxdash.catalogue import Catalogue
-from cxdash.dashboard import callbacks, data
+from cxdash.dashboard import callbacks, data, limits
 from cxdash.dashboard.components import gov_banner, identifier, site_header, skip_link
 from cxdash.dashboard.context import DashboardContext, install
 from cxdash.dashboard.navigation import FOOTER_LINKS, NAV
@@ -73,13 +73,16 @@ def create_app(engine: Engine, catalogue: Catalogue, sources: Sources | None = N
     callbacks.register_shell(app)
     callbacks.register_exports(app)
     secure(app)
+    limits.install(app.server)  # before the sign-in guard
     install_sign_in(app.server, engine, sign_in if sign_in is not None else SignIn())  # after secure: its timer runs first
+    limits.limit_sign_in(app.server)
     return app
 
 
 def secure(app: Dash) -> None:
     """Security headers on every response, and one log line per request (method, path, status,
-    milliseconds) at INFO on the cxdash.dashboard.requests logger."""
+    milliseconds, who: the signed-in username or "-") at INFO on the cxdash.dashboard.requests
+    logger; the values also ride on the record (extra) for a structured log handler."""
     server = app.server
 
     @functools.cache
@@ -98,8 +101,12 @@ def secure(app: Dash) -> None:
         response.headers.setdefault("Content-Security-Policy", policy())
         started = flask.g.get("cxdash_started")
         took = f"{(time.perf_counter() - started) * 1000:.1f}" if started is not None else "?"
-        requests_log.info("%s %s %s %s ms", flask.request.method, flask.request.path,
-                          response.status_code, took)
+        user = current_user()
+        who = user.username if user else "-"
+        requests_log.info("%s %s %s %s ms user=%s", flask.request.method, flask.request.path,
+                          response.status_code, took, who,
+                          extra={"method": flask.request.method, "path": flask.request.path,
+                                 "status": response.status_code, "ms": took, "user": who})
         return response
 
 

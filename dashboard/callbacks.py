@@ -3,19 +3,21 @@ from __future__ import annotations
 
 import importlib
 import json
+import re
 import urllib.parse
 
-import plotly.graph_objects as go
 from dash import ALL, MATCH, Dash, Input, Output, State, dcc, no_update
 from plotly.io.json import to_json_plotly
 
 from cxdash.dashboard import data
 from cxdash.dashboard.components import service_options
 from cxdash.dashboard.context import current
+from cxdash.dashboard.limits import limited
 from cxdash.dashboard.navigation import NAV
 from cxdash.dashboard.views import scorecard_page
 from cxdash.db import queries
-from cxdash.exports.chart_image import ChartContext, render, slide_figure, table_csv
+from cxdash.exports.chart_image import FORMATS as IMAGE_FORMATS
+from cxdash.exports.chart_image import SLIDE, ChartContext, table_csv
 from cxdash.health import PANELS
 from cxdash.metrics.fiscal import FiscalQuarter
 from cxdash.presentation import scorecard
@@ -146,13 +148,57 @@ FILTER_WORDS = {"quarter": "quarter", "provider": "provider", "service": "servic
 _REQUEST = """function(clicks) {
     var trigger = window.dash_clientside.callback_context.triggered_id;
     if (!trigger || !clicks.some(function(c) { return c; })) { return window.dash_clientside.no_update; }
-    return {format: trigger.format, path: window.location.pathname, search: window.location.search, at: Date.now()};
+    return {format: trigger.format, chart: trigger.chart, path: window.location.pathname,
+            search: window.location.search, at: Date.now()};
 }"""
+
+# The image itself is made in the browser by Plotly's own export, from the chart as drawn on the
+# page, laid out for a slide (the same layout as cxdash/exports/chart_image.py slide_figure): the
+# server never renders a figure a browser sends. The words (title, takeaway, footer with source,
+# data as-of and filters) and the file name come from the server (chart_file).
+_SAVE_IMAGE = """function(image) {
+    var noUpdate = window.dash_clientside.no_update;
+    if (!image || !window.Plotly) { return noUpdate; }
+    var holder = document.getElementById(image.chart);
+    var gd = holder && (holder.classList.contains('js-plotly-plot') ? holder : holder.querySelector('.js-plotly-plot'));
+    if (!gd || !gd.data) { return noUpdate; }
+    var escape = function(text) {
+        return String(text || '').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+    };
+    var wrap = function(text, width) {
+        var lines = [], line = '';
+        String(text || '').split(/\\s+/).forEach(function(word) {
+            if (!word) { return; }
+            if (line && (line + ' ' + word).length > width) { lines.push(line); line = word; }
+            else { line = line ? line + ' ' + word : word; }
+        });
+        if (line) { lines.push(line); }
+        return lines;
+    };
+    var lines = wrap(image.takeaway, 150).map(escape);
+    var layout = JSON.parse(JSON.stringify(gd.layout || {}));
+    var data = JSON.parse(JSON.stringify(gd.data));
+    layout.width = image.width; layout.height = image.height; layout.autosize = false;
+    layout.title = {text: '<b>' + escape(image.title) + '</b>' +
+                          (lines.length ? "<br><span style='font-size:22px'>" + lines.join('<br>') + '</span>' : ''),
+                    x: 0.02, xanchor: 'left', y: 0.98, yanchor: 'top', font: {size: 34}};
+    layout.margin = {l: 90, r: 60, t: 150 + 26 * Math.max(lines.length - 1, 0), b: 120};
+    layout.font = Object.assign({}, layout.font || {}, {size: 20});
+    layout.annotations = (layout.annotations || []).concat([{
+        text: escape(image.footer), xref: 'paper', yref: 'paper', x: 0, y: 0, xanchor: 'left', yanchor: 'top',
+        yshift: -70, showarrow: false, align: 'left', font: {size: 16, color: '#454545'}}]);
+    window.Plotly.downloadImage({data: data, layout: layout},
+                                {format: image.format, width: image.width, height: image.height,
+                                 filename: image.filename});
+    return image.at;
+}"""
+
+MAX_CSV_CELLS = 200_000  # a chart's table is a few hundred cells; more was not sent by our page
 
 
 def filters_text(search: str) -> str:
     """The page's filters in words, from its address: what the image says it shows."""
-    query = {k: v[0] for k, v in urllib.parse.parse_qs((search or "").lstrip("?")).items()}
+    query = _query(search)
     if not query:
         return "none (the page's defaults: latest quarter, all providers and services)"
     words = []
@@ -166,21 +212,63 @@ def filters_text(search: str) -> str:
     return ", ".join(words)
 
 
-def chart_file(request: dict, spec: dict) -> dict:
-    """A chart's download (PNG, SVG or CSV) as dcc.Download data; a plain function for tests."""
-    name = "-".join(spec["title"].lower().split())[:80] or "chart"
-    if request["format"] == "csv":
-        return dcc.send_string(table_csv(spec["rows"]), f"{name}.csv")
+def _query(search: str | None) -> dict[str, str]:
+    return {k: v[0] for k, v in urllib.parse.parse_qs((search or "").lstrip("?")).items()}
+
+
+def _slug(text: str, limit: int = 60) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", str(text).lower()).strip("-")[:limit].strip("-")
+
+
+def file_stem(title: str, search: str | None) -> str:
+    """A download's name: the chart's title, then the page's quarter and service (or measure, or
+    provider) from its address, e.g. trust-over-time-fy2023q1-passport-services."""
+    query = _query(search)
+    scope = next((query[k] for k in ("service", "measure", "provider") if query.get(k) and query[k] != "all"), None)
+    parts = [_slug(title) or "chart"] + [_slug(v, 40) for v in (query.get("quarter"), scope) if v]
+    return "-".join(p for p in parts if p)[:120]
+
+
+def chart_file(request: dict, spec: dict) -> dict | None:
+    """A chart's download as a plain function for tests: the table as CSV (dcc.Download data,
+    formula-escaped), or for PNG and SVG what the browser's image needs besides the chart it
+    draws (title, takeaway, the footer with source, data as-of and filters, the file name and
+    the slide size). Never an image: no figure from the request is read, let alone rendered.
+    None for anything else (an unknown format, an oversized table)."""
+    fmt = request.get("format")
+    title, takeaway = str(spec.get("title") or "")[:300], str(spec.get("takeaway") or "")[:2000]
+    name = file_stem(title, request.get("search"))
+    if fmt == "csv":
+        rows = spec.get("rows") or []
+        if not isinstance(rows, list) or sum(len(r) if isinstance(r, list) else 1 for r in rows) > MAX_CSV_CELLS:
+            return None
+        return dcc.send_string(table_csv(rows), f"{name}.csv")
+    if fmt not in IMAGE_FORMATS:
+        return None
     ctx = current()
     panel = PAGE_PANELS.get(request.get("path") or "/")
     kinds = PANELS[panel] if panel else [k for kinds in PANELS.values() for k in kinds]
     with ctx.engine.connect() as conn:
         as_of = queries.data_as_of(conn, kinds)
-    context = ChartContext(title=spec["title"], takeaway=spec["takeaway"], source=f"cxdash, {ctx.catalogue.agency}",
-                           as_of=format_date(as_of) if as_of else None,
-                           filters=filters_text(request.get("search")))
-    image, = render([slide_figure(go.Figure(spec["figure"]), context)], request["format"])
-    return dcc.send_bytes(image, f"{name}.{request['format']}")
+    context = ChartContext(title=title, takeaway=takeaway, source=f"cxdash, {ctx.catalogue.agency}",
+                           as_of=format_date(as_of) if as_of else None, filters=filters_text(request.get("search")))
+    return {"chart": str(request.get("chart") or "")[:200], "format": fmt, "filename": name, "title": title,
+            "takeaway": takeaway, "footer": context.footer(), "width": SLIDE[0], "height": SLIDE[1],
+            "at": request.get("at")}
+
+
+def download(request: dict | None, spec: dict | None) -> tuple:
+    """A download button -> (CSV file, the image's words for the browser, message): past the
+    person's export limit, only the message (dashboard/limits.py)."""
+    if not request or not spec:
+        return no_update, no_update, no_update
+    refused = limited("exports", "chart download")
+    if refused is not None:
+        return no_update, no_update, refused
+    made = chart_file(request, spec)
+    if made is None:
+        return no_update, no_update, "This download could not be made."
+    return (made, no_update, "") if request.get("format") == "csv" else (no_update, made, "")
 
 
 def register_exports(app: Dash) -> None:
@@ -189,12 +277,15 @@ def register_exports(app: Dash) -> None:
         Input({"type": "chart-download", "chart": MATCH, "format": ALL}, "n_clicks"), prevent_initial_call=True)
 
     @app.callback(Output({"type": "chart-file", "chart": MATCH}, "data"),
+                  Output({"type": "chart-image", "chart": MATCH}, "data"),
+                  Output({"type": "chart-message", "chart": MATCH}, "children"),
                   Input({"type": "chart-request", "chart": MATCH}, "data"),
                   State({"type": "chart-spec", "chart": MATCH}, "data"), prevent_initial_call=True)
     def _download(request, spec):
-        if not request or not spec:
-            return no_update
-        return chart_file(request, spec)
+        return download(request, spec)
+
+    app.clientside_callback(_SAVE_IMAGE, Output({"type": "chart-image-saved", "chart": MATCH}, "data"),
+                            Input({"type": "chart-image", "chart": MATCH}, "data"), prevent_initial_call=True)
 
 
 # Dash 4's dcc.RadioItems draws native radio inputs inside role="listbox"/"option" labels (axe:

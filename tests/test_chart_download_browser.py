@@ -31,8 +31,10 @@ def test_png_svg_and_csv_download_from_the_page(dash_duo, computed_sqlite, catal
     assert list(buttons) == ["PNG image", "SVG image", "Data (CSV)"]
     assert buttons["PNG image"].get_attribute("aria-label") == (
         "Download Where the measures stand against target as PNG image")
-    buttons["PNG image"].click()
-    png = downloaded(folder, ".png").read_bytes()
+    buttons["PNG image"].click()  # drawn by Plotly in the browser; the server sends only the words
+    png_file = downloaded(folder, ".png")
+    assert png_file.name == "where-the-measures-stand-against-target-fy2023q1-veterans-health-administration.png"
+    png = png_file.read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and struct.unpack(">II", png[16:24]) == SLIDE
 
     buttons["SVG image"].click()

@@ -83,7 +83,7 @@ def test_every_write_the_pages_show_changes_the_version(engine, catalogue):
     record_rating(engine, model, 2023, model.dimensions[0].id, 1, "met", "A charter.", "CX office")
     changed("maturity rating")
     # What no cached page shows leaves it alone: a pack build's request and progress, a read.
-    pack = review_queries.request_pack(engine, fiscal_year=2023, fiscal_quarter=1, provider="all", service="all",
+    pack, _ = review_queries.request_pack(engine, fiscal_year=2023, fiscal_quarter=1, provider="all", service="all",
                                        fmt="pptx", trigger="page")
     review_queries.update_pack(engine, pack, progress=0.5, step="Charts")
     review_queries.commentary(engine, 2023, 1)

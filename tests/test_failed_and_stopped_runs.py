@@ -82,7 +82,7 @@ KILLED = textwrap.dedent("""
     from cxdash.processes import this_process
     engine = make_engine(sys.argv[1])
     job = queries.start_job_run(engine, "a11", "scheduled", 1)
-    pack = review_queries.request_pack(engine, fiscal_year=2023, fiscal_quarter=1, provider="all", service="all",
+    pack, _ = review_queries.request_pack(engine, fiscal_year=2023, fiscal_quarter=1, provider="all", service="all",
                                        fmt="pptx", trigger="scheduled")
     review_queries.update_pack(engine, pack, status="running", **this_process())
     print(job, pack, flush=True)

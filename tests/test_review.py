@@ -332,6 +332,10 @@ def test_a_build_left_running_long_after_its_request_is_stalled():
     assert not packs.stalled(job, dt.datetime(2023, 1, 20, 9, 29, tzinfo=dt.UTC))
     assert packs.stalled(job, dt.datetime(2023, 1, 20, 9, 31, tzinfo=dt.UTC))
     assert not packs.stalled({**job, "status": "succeeded"}, dt.datetime(2023, 2, 1, tzinfo=dt.UTC))
+    # Queued for an hour behind other builds, then started: counted from its start.
+    started = {**job, "started_at": dt.datetime(2023, 1, 20, 10, 0)}
+    assert not packs.stalled(started, dt.datetime(2023, 1, 20, 10, 29, tzinfo=dt.UTC))
+    assert packs.stalled(started, dt.datetime(2023, 1, 20, 10, 31, tzinfo=dt.UTC))
 
 
 def test_pack_carries_the_ranked_portfolio_and_the_maturity_profile(tmp_path, catalogue, real_quarterly_path):

@@ -99,7 +99,7 @@ def test_pack_rows_and_progress_in_words():
     assert review.progress_text(build) == "Building the PowerPoint pack: Rendering the journey heat map."
     assert (review.progress_value(build), review.progress_percent(build), review.finished(build)) == (0.42, "42%", False)
     queued = build | {"status": "queued", "progress": 0.0}
-    assert review.progress_text(queued) == "The PowerPoint pack is waiting to start."
+    assert review.progress_text(queued) == "The PowerPoint pack is queued: it starts when the pack builder is free."
     done = build | {"status": "succeeded", "progress": 0.99, "file_name": "cx.pptx", "message": "Draft: today's numbers"}
     assert review.progress_value(done) == 1.0 and review.finished(done)
     assert review.progress_text(done) == "The PowerPoint pack is ready: cx.pptx."
@@ -346,37 +346,44 @@ def test_marking_the_review_held_freezes_it_and_lists_what_changed_since(app, en
     assert review_page.freeze(QUERY, "14/02/2023")["kind"] == "error"
 
 
-@pytest.fixture
-def processes():
-    """Stand-in build processes, ended after the test."""
-    started: list[subprocess.Popen] = []
-    yield started
-    for process in started:
-        process.kill()
-        process.wait(timeout=10)
+def _children() -> set[int]:
+    """This process's child processes (from /proc): a web request must start none."""
+    import os
+    from pathlib import Path
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == os.getpid():
+            found.add(int(stat.parent.name))
+    return found
 
 
-def test_a_build_is_requested_followed_and_downloaded(app, engine, monkeypatch, processes):
-    started = []
-
-    def start(url, catalogue_path, pack_id):  # the real one runs `cxdash review-pack --job ID`
-        started.append((url, catalogue_path, pack_id))
-        processes.append(subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"]))
-        return processes[-1]
-
-    monkeypatch.setattr(review_page.packs, "start_in_background", start)
-    job, disabled, progress, status, state = review_page.build_or_poll("review-build", "pptx", QUERY, None, None)
-    assert started == [(engine.url.render_as_string(hide_password=False), started[0][1], job)]
-    assert started[0][1].endswith("catalogue.yaml")
+def test_a_build_is_queued_followed_and_downloaded(app, engine):
+    before = _children()
+    with app.server.test_request_context("/review", environ_base={"REMOTE_ADDR": "127.0.0.1"}):
+        app.server.preprocess_request()  # the sign-in guard: sign-in off, the local administrator
+        job, disabled, progress, status, state = review_page.build_or_poll("review-build", "pptx", QUERY, None, None)
+        # Four more identical requests at once return the same build; nothing is started.
+        again = [review_page.build_or_poll("review-build", "pptx", QUERY, None, None) for _ in range(4)]
+    assert {a[0] for a in again} == {job} and "already requested" in text(html.Div(again[0][3]))
+    assert _children() == before  # the web tier starts no process
+    stored = review_queries.packs(engine, 2023, 1, "all", "all")
+    assert [(p["id"], p["status"], p["requested_by"], p["pid"]) for p in stored] == [
+        (job, "queued", "Local administrator", None)]
     assert disabled is False and state == {"id": job, "status": "queued"}
     bar = _nodes(html.Div(progress), html.Progress)[0]
     assert (bar.id, bar.value, bar.max) == ("review-build-bar", "0.0", "1")
     assert _nodes(html.Div(progress), html.Label)[0].htmlFor == "review-build-bar"
-    assert text(html.Div(status)) == "The PowerPoint pack is waiting to start."
-    assert review.pack_rows(review_queries.packs(engine, 2023, 1, "all", "all"))[0]["status"] == "Waiting to start"
+    assert text(html.Div(status)) == "The PowerPoint pack is queued: it starts when the pack builder is free."
+    assert review.pack_rows(stored)[0]["status"] == "Queued"
 
-    # The job writes its progress; a poll tick shows it and keeps polling.
-    review_queries.update_pack(engine, job, status="running", progress=0.5, step="Rendering the scorecard")
+    # A worker claims it and writes its progress; a poll tick shows it and keeps polling.
+    assert review_queries.claim_pack(engine, {"pid": None, "host": None}, limit=1) == job
+    assert review_queries.claim_pack(engine, {"pid": None, "host": None}, limit=1) is None  # nothing else queued
+    review_queries.update_pack(engine, job, progress=0.5, step="Rendering the scorecard")
     _, disabled, progress, status, state2 = review_page.poll_build(job, state)
     assert disabled is False and state2 == {"id": job, "status": "running"}
     assert _nodes(html.Div(progress), html.Progress)[0].value == "0.5"
@@ -399,19 +406,31 @@ def test_a_build_is_requested_followed_and_downloaded(app, engine, monkeypatch, 
                                                             "where": "history"}]
     assert "Ready (draft: today's numbers)" in text(history)
     assert review_page.poll_build(None, None)[1] is True
+    # Finished, the same request queues a new build.
+    assert review_page.build(QUERY, "pptx") == (job + 1, True)
 
 
-def test_a_build_whose_process_died_is_reported_failed(app, engine, monkeypatch):
-    monkeypatch.setattr(review_page.packs, "start_in_background",
-                        lambda url, path, pack_id: subprocess.Popen([sys.executable, "-c", "raise SystemExit(3)"]))
-    job = review_page.build(QUERY, "pdf")
-    review_page._BUILDS[job].wait(timeout=30)
+CLAIM_AND_DIE = """
+import sys
+from cxdash.db import review_queries
+from cxdash.db.engine import make_engine
+from cxdash.processes import this_process
+assert review_queries.claim_pack(make_engine(sys.argv[1]), this_process(), limit=1) == int(sys.argv[2])
+raise SystemExit(3)
+"""
+
+
+def test_a_build_whose_process_died_is_reported_failed(app, engine):
+    job, _ = review_page.build(QUERY, "pdf")
+    subprocess.run([sys.executable, "-c", CLAIM_AND_DIE, engine.url.render_as_string(hide_password=False), str(job)],
+                   check=False, timeout=60)
+    assert review_queries.pack(engine, job)["status"] == "running"  # claimed by a process now gone
     _, disabled, _, status, state = review_page.poll_build(job, None)
     assert disabled is True and state == {"id": job, "status": "failed"}
     alert = _nodes(html.Div(status), html.Div)[1]
-    assert "could not be built: the build process stopped before finishing (exit code 3)" in text(alert)
+    assert "could not be built: the process stopped before finishing" in text(alert)
     assert review_queries.pack(engine, job)["status"] == "failed"
     assert review_page.pack_download(job) is no_update
     with pytest.raises(UserError, match="format: 'docx'"):
         review_page.build(QUERY, "docx")
-    assert text(html.Div(review_page.start_build(QUERY, "docx")[3])).startswith("Not started: format: 'docx'")
+    assert text(html.Div(review_page.start_build(QUERY, "docx")[3])).startswith("Not queued: format: 'docx'")

@@ -71,7 +71,8 @@ def test_scheduler_picks_up_a_changed_file_and_shows_failures(tmp_path, catalogu
             page = str(data_page.layout({}))
         assert "1 sources: 1 fresh." in page and "31 Dec 2022" in page
         with engine.connect() as conn:
-            assert sorted(conn.execute(select(SchedulerJob.id)).scalars()) == ["review-pack:draft", "source:drop"]
+            assert sorted(conn.execute(select(SchedulerJob.id)).scalars()) == ["review-pack:draft", "review-pack:queue",
+                                                                               "source:drop"]
     finally:
         process.send_signal(signal.SIGTERM)
         output = process.communicate(timeout=60)[0]

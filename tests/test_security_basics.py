@@ -139,7 +139,9 @@ def test_every_route_carries_the_security_headers(dash_app, caplog):
         assert "'unsafe-inline'" not in csp.split("script-src")[1].split(";")[0], path
     assert responses["/_dash-layout"].status_code == 200 and responses["/assets/no-such-file.css"].status_code == 404
     logged = [r.getMessage() for r in caplog.records if r.name == "cxdash.dashboard.requests"]
-    assert any(m.startswith("GET /_dash-layout 200 ") and m.endswith(" ms") for m in logged), logged
+    assert any(m.startswith("GET /_dash-layout 200 ") and m.endswith(" ms user=analyst") for m in logged), logged
+    layout = next(r for r in caplog.records if r.getMessage().startswith("GET /_dash-layout 200 "))
+    assert (layout.user, layout.status, layout.path) == ("analyst", 200, "/_dash-layout")  # structured, too
     assert any(m.startswith("GET /assets/no-such-file.css 404 ") for m in logged), logged
     assert any(m.startswith("POST /_dash-update-component ") for m in logged), logged
     assert all(r.levelno == logging.INFO for r in caplog.records if r.name == "cxdash.dashboard.requests")

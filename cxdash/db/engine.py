@@ -12,6 +12,9 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from cxdash.errors import UserError
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+# A SQLite writer waits this long for another writer's transaction to end (a load, a compute)
+# before "database is locked", instead of sqlite3's default 5 s.
+SQLITE_BUSY_SECONDS = 30.0
 
 
 def _parse(url: str | URL) -> URL:
@@ -36,8 +39,11 @@ def make_engine(url: str) -> Engine:
     database = sqlite_file(parsed)
     if database is not None:
         database.parent.mkdir(parents=True, exist_ok=True)
+    connect_args = {}
+    if parsed.get_backend_name() == "sqlite" and "timeout" not in parsed.query:
+        connect_args["timeout"] = SQLITE_BUSY_SECONDS  # sqlite3's busy timeout (a URL's ?timeout= wins)
     try:
-        engine = create_engine(parsed, future=True)
+        engine = create_engine(parsed, future=True, connect_args=connect_args)
     except NoSuchModuleError:
         raise UserError(f"no SQLAlchemy dialect for {parsed.drivername!r}") from None
     except ModuleNotFoundError as exc:

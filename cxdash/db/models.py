@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -669,6 +670,21 @@ class JobRun(Base):
     host: Mapped[str | None] = mapped_column(String(255))
 
 
+class ComputeRun(Base):
+    """One computation (cxdash compute, or after a load): recorded before its work starts with the
+    process doing it, so one killed mid-way is marked failed by the next (cxdash/processes.py)."""
+
+    __tablename__ = "compute_run"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    full: Mapped[bool] = mapped_column(Boolean, default=False)
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(20), default="running")  # running, succeeded, failed
+    message: Mapped[str | None] = mapped_column(Text)
+    pid: Mapped[int | None] = mapped_column(Integer)
+    host: Mapped[str | None] = mapped_column(String(255))
+
+
 class SchedulerJob(Base):
     """APScheduler 3.x SQLAlchemyJobStore's table, declared here so migrations own it."""
 
@@ -765,6 +781,15 @@ class ReviewPack(Base):
     content: Mapped[bytes | None] = mapped_column(LargeBinary)
     pid: Mapped[int | None] = mapped_column(Integer)  # the process building it (cxdash/processes.py)
     host: Mapped[str | None] = mapped_column(String(255))
+    requested_by: Mapped[str | None] = mapped_column(String(150))  # the signed-in user (None: CLI, scheduler)
+    started_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))  # claimed by a worker
+
+    # One queued or running build per request (migration 0015): a second identical request
+    # returns the open one.
+    __table_args__ = (Index("ux_review_pack_open", "fiscal_year", "fiscal_quarter", "provider", "service", "format",
+                            text("COALESCE(template, '')"), unique=True,
+                            sqlite_where=text("status IN ('queued', 'running')"),
+                            postgresql_where=text("status IN ('queued', 'running')")),)
 
 
 class Initiative(Base):

@@ -13,6 +13,7 @@ from sqlalchemy import Connection, Engine, and_, case, delete, func, insert, lit
 from cxdash.db.models import (
     A11QuarterlyCount,
     CaseRecord,
+    ComputeRun,
     ContactInterval,
     DataVersion,
     EmployeeIndex,
@@ -340,6 +341,47 @@ def fail_stopped_job_runs(engine: Engine, source: str | None = None, now: dt.dat
             conn.execute(update(JobRun).where(JobRun.id.in_(ids), JobRun.status == "running").values(
                 status="failed", finished_at=dt.datetime.now(dt.UTC), message=STOPPED))
     return len(ids)
+
+
+COMPUTE_RUN_STALE_AFTER = dt.timedelta(hours=12)
+
+
+def start_compute_run(engine: Engine, full: bool) -> int:
+    """Record a computation before it starts (after marking failed any whose process is gone)."""
+    from cxdash.processes import this_process
+    fail_stopped_compute_runs(engine)
+    with engine.begin() as conn:
+        return conn.execute(insert(ComputeRun).values(full=full, started_at=dt.datetime.now(dt.UTC), status="running",
+                                                      **this_process())).inserted_primary_key[0]
+
+
+def finish_compute_run(engine: Engine, run_id: int, status: str, message: str | None = None) -> None:
+    with engine.begin() as conn:
+        conn.execute(update(ComputeRun).where(ComputeRun.id == run_id).values(
+            status=status, finished_at=dt.datetime.now(dt.UTC), message=message))
+
+
+def fail_stopped_compute_runs(engine: Engine, now: dt.datetime | None = None) -> int:
+    """Mark failed every 'running' computation whose process is gone (or that started too long ago)."""
+    from cxdash.processes import STOPPED, stale
+    with engine.begin() as conn:
+        ids = [r.id for r in conn.execute(select(ComputeRun.id, ComputeRun.pid, ComputeRun.host, ComputeRun.started_at)
+                                          .where(ComputeRun.status == "running"))
+               if stale(r.pid, r.host, r.started_at, COMPUTE_RUN_STALE_AFTER, now)]
+        if ids:
+            conn.execute(update(ComputeRun).where(ComputeRun.id.in_(ids), ComputeRun.status == "running").values(
+                status="failed", finished_at=dt.datetime.now(dt.UTC), message=STOPPED))
+    return len(ids)
+
+
+def compute_runs(conn: Connection | Engine, limit: int = 50) -> list[dict]:
+    """Computations, newest first."""
+    statement = select(ComputeRun.id, ComputeRun.full, ComputeRun.started_at, ComputeRun.finished_at,
+                       ComputeRun.status, ComputeRun.message, ComputeRun.pid).order_by(ComputeRun.id.desc()).limit(limit)
+    if isinstance(conn, Engine):
+        with conn.connect() as c:
+            return [dict(r._mapping) for r in c.execute(statement)]
+    return [dict(r._mapping) for r in conn.execute(statement)]
 
 
 def finish_job_run(engine: Engine, job_id: int, status: str, files: int, rows_loaded: int, rows_rejected: int,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Connection, Engine, delete, insert, or_, select, update
+from sqlalchemy import Connection, Engine, delete, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
 
 from cxdash.db.models import Annotation, ReviewAction, ReviewCommentary, ReviewPack, ReviewSnapshot
 from cxdash.errors import UserError
@@ -161,20 +162,86 @@ def snapshot(conn: Connection | Engine, fiscal_year: int, fiscal_quarter: int, p
 # --- review-pack builds -------------------------------------------------------------------
 
 PACK_COLUMNS = ("id", "fiscal_year", "fiscal_quarter", "provider", "service", "format", "template", "trigger",
-                "snapshot_id", "status", "progress", "step", "message", "requested_at", "finished_at", "file_name", "pid", "host")
+                "snapshot_id", "status", "progress", "step", "message", "requested_at", "finished_at", "file_name", "pid", "host",
+                "requested_by", "started_at")
+OPEN = ("queued", "running")
+QUEUE_LOCK = 15015  # PostgreSQL advisory lock taken while claiming, so the running count is exact
 
 
 def _pack_columns():
     return [getattr(ReviewPack, c) for c in PACK_COLUMNS]
 
 
+def _open_pack(conn: Connection | Engine, fiscal_year: int, fiscal_quarter: int, provider: str, service: str,
+               fmt: str, template: str | None) -> int | None:
+    t = ReviewPack
+    same_template = t.template.is_(None) if template is None else t.template == template
+    return _first(conn, select(t.id).where(t.fiscal_year == fiscal_year, t.fiscal_quarter == fiscal_quarter,
+                                           t.provider == provider, t.service == service, t.format == fmt,
+                                           same_template, t.status.in_(OPEN)))
+
+
+def _first(conn, statement):
+    if isinstance(conn, Engine):
+        with conn.connect() as c:
+            return c.execute(statement).scalars().first()
+    return conn.execute(statement).scalars().first()
+
+
 def request_pack(engine: Engine, *, fiscal_year: int, fiscal_quarter: int, provider: str, service: str, fmt: str,
-                 trigger: str, template: str | None = None) -> int:
-    with engine.begin() as conn:
-        return conn.execute(insert(ReviewPack).values(
-            fiscal_year=fiscal_year, fiscal_quarter=fiscal_quarter, provider=provider, service=service, format=fmt,
-            template=template, trigger=trigger, status="queued", progress=0.0, step="Waiting to start",
-            requested_at=_now()).returning(ReviewPack.id)).scalar_one()
+                 trigger: str, template: str | None = None, requested_by: str | None = None) -> tuple[int, bool]:
+    """Queue a build: (its id, True), or (the id of the identical build already queued or running,
+    False). The partial unique index ux_review_pack_open makes this hold between processes too."""
+    key = (fiscal_year, fiscal_quarter, provider, service, fmt, template)
+    found = _open_pack(engine, *key)
+    if found is not None:
+        return found, False
+    try:
+        with engine.begin() as conn:
+            return conn.execute(insert(ReviewPack).values(
+                fiscal_year=fiscal_year, fiscal_quarter=fiscal_quarter, provider=provider, service=service, format=fmt,
+                template=template, trigger=trigger, status="queued", progress=0.0, step="Waiting to start",
+                requested_at=_now(), requested_by=requested_by).returning(ReviewPack.id)).scalar_one(), True
+    except IntegrityError:  # an identical request was queued between our look and our insert
+        found = _open_pack(engine, *key)
+        if found is None:
+            raise
+        return found, False
+
+
+def claim_pack(engine: Engine, worker: dict, limit: int | None = None, pack_id: int | None = None) -> int | None:
+    """Mark the oldest queued build (or ``pack_id``) running for ``worker`` (pid, host), atomically:
+    the UPDATE only changes a row still 'queued', so two workers never build the same one; with
+    ``limit``, only while fewer than ``limit`` builds are running (checked in the same statement;
+    on PostgreSQL under an advisory lock). The id claimed, or None."""
+    t = ReviewPack
+    while True:
+        with engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(select(func.pg_advisory_xact_lock(QUEUE_LOCK)))
+            candidate = pack_id if pack_id is not None else conn.execute(
+                select(t.id).where(t.status == "queued").order_by(t.requested_at, t.id).limit(1)).scalar()
+            if candidate is None:
+                return None
+            statement = update(t).where(t.id == candidate, t.status == "queued")
+            if limit is not None:
+                running = select(func.count()).select_from(t).where(t.status == "running").scalar_subquery()
+                statement = statement.where(running < limit)
+            claimed = conn.execute(statement.values(status="running", step="Starting", started_at=_now(),
+                                                    **worker)).rowcount
+        if claimed == 1:
+            return candidate
+        if pack_id is not None:
+            return None
+        with engine.connect() as conn:  # lost the race for this row, or the limit is reached
+            if limit is not None and conn.execute(select(func.count()).select_from(t).where(
+                    t.status == "running")).scalar_one() >= limit:
+                return None
+
+
+def open_packs(conn: Connection | Engine) -> list[dict]:
+    """Every build queued or running, oldest first."""
+    return _rows(conn, select(*_pack_columns()).where(ReviewPack.status.in_(OPEN)).order_by(ReviewPack.id))
 
 
 def update_pack(engine: Engine, pack_id: int, **values) -> None:

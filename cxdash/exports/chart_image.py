@@ -63,10 +63,25 @@ def slide_figure(figure: go.Figure, context: ChartContext, size: tuple[int, int]
     return out
 
 
+def inline_only(figure: go.Figure) -> None:
+    """Refuse a figure that would make the server's Chromium fetch anything: an image (layout
+    image or image trace) whose source is not an inline data: URI. Figures rendered here are
+    built by cxdash itself (review packs); pages' chart downloads are drawn in the browser."""
+    sources = [image.source for image in figure.layout.images or ()]
+    sources += [trace.source for trace in figure.data if trace.type == "image"]
+    for source in sources:
+        if source is not None and not (isinstance(source, str) and source.startswith("data:")):
+            raise ValueError("a chart image may only carry inline (data:) images, not "
+                             f"{str(source)[:60]!r}")
+
+
 def render(figures: Sequence[go.Figure], fmt: str) -> list[bytes]:
-    """PNG or SVG bytes of each figure, in one warm Chromium (batch what you can)."""
+    """PNG or SVG bytes of each figure, in one warm Chromium (batch what you can); only figures
+    with nothing to fetch (inline_only)."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown image format {fmt!r}; expected one of {', '.join(FORMATS)}")
+    for figure in figures:
+        inline_only(figure)
     with _lock:
         return [pio.to_image(f, format=fmt, width=f.layout.width, height=f.layout.height) for f in figures]
 

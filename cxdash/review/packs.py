@@ -1,14 +1,17 @@
-"""Review-pack builds: requested (by the CLI, the Review page or the scheduler), run outside any
-web request with their progress written to the database as they go, and kept there with the
-file so it can be downloaded later. A page starts a build as a separate process and polls."""
+"""Review-pack builds: requested (by the CLI, the Review page or the scheduler) as a queued row
+in the database, built outside any web request by a worker (``cxdash packs work`` or the
+scheduler's queue job) that claims one row at a time, at most ``limit`` at once, writing its
+progress to the row as it goes and finally the file, kept there for download. A web worker only
+inserts the request and reads the row: it never starts a process."""
 from __future__ import annotations
 
 import datetime as dt
-import os
+import logging
 import re
-import subprocess
-import sys
+import threading
+import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 
 from sqlalchemy import Engine
 
@@ -20,6 +23,7 @@ from cxdash.metrics.fiscal import FiscalQuarter
 from cxdash.processes import STOPPED, stale, this_process
 from cxdash.review.snapshots import contents_for
 
+log = logging.getLogger(__name__)
 FORMATS = ("pptx", "pdf")
 STALLED_AFTER = dt.timedelta(minutes=30)  # a build takes a minute or two; longer means its process died
 MEDIA_TYPES = {"pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
@@ -27,12 +31,22 @@ MEDIA_TYPES = {"pptx": "application/vnd.openxmlformats-officedocument.presentati
 
 
 def request(engine: Engine, quarter: FiscalQuarter, fmt: str, trigger: str, provider: str = ALL, service: str = ALL,
-            template: str | None = None) -> int:
+            template: str | None = None, requested_by: str | None = None) -> int:
+    """Queue a build and return its id; while an identical build is queued or running, its id
+    (a build whose process died is marked failed first, so it is requested afresh)."""
+    return request_or_existing(engine, quarter, fmt, trigger, provider, service, template, requested_by)[0]
+
+
+def request_or_existing(engine: Engine, quarter: FiscalQuarter, fmt: str, trigger: str, provider: str = ALL,
+                        service: str = ALL, template: str | None = None,
+                        requested_by: str | None = None) -> tuple[int, bool]:
+    """(build id, True when newly queued; False: the identical open build's id)."""
     if fmt not in FORMATS:
         raise UserError(f"format: {fmt!r}; expected one of {', '.join(FORMATS)}")
+    fail_stalled(engine)
     return review_queries.request_pack(engine, fiscal_year=quarter.year, fiscal_quarter=quarter.quarter,
                                        provider=provider, service=service, fmt=fmt, trigger=trigger,
-                                       template=template)
+                                       template=template, requested_by=requested_by)
 
 
 def file_name(quarter: FiscalQuarter, provider: str, service: str, fmt: str) -> str:
@@ -42,19 +56,42 @@ def file_name(quarter: FiscalQuarter, provider: str, service: str, fmt: str) -> 
 
 
 def run(engine: Engine, catalogue: Catalogue, pack_id: int) -> dict:
-    """Build a requested pack; a failure is recorded on the build (and raised as a UserError)."""
+    """Claim a queued build and build it in this process (the command line: at once, outside the
+    worker's limit); a failure is recorded on the build (and raised as a UserError)."""
+    job = review_queries.pack(engine, pack_id)
+    if job is None:
+        raise UserError(f"no review pack build with id {pack_id}")
+    if review_queries.claim_pack(engine, this_process(), pack_id=pack_id) is None:
+        raise UserError(f"review pack build {pack_id} is {review_queries.pack(engine, pack_id)['status']}, not queued")
+    return build_claimed(engine, catalogue, pack_id)
+
+
+def run_or_wait(engine: Engine, catalogue: Catalogue, pack_id: int, poll_seconds: float = 1.0) -> dict:
+    """The command line's build: claim and build it here, or, when a worker is building the
+    identical request already, wait for that build; a failed build raises a UserError."""
+    if review_queries.claim_pack(engine, this_process(), pack_id=pack_id) is not None:
+        return build_claimed(engine, catalogue, pack_id)
+    while True:
+        job = review_queries.pack(engine, pack_id)
+        if job["status"] == "running" and fail_if_stalled(engine, job):
+            job = review_queries.pack(engine, pack_id)
+        if job["status"] == "succeeded":
+            return job
+        if job["status"] == "failed":
+            raise UserError(f"review pack build {pack_id} failed: {job['message']}")
+        time.sleep(poll_seconds)
+
+
+def build_claimed(engine: Engine, catalogue: Catalogue, pack_id: int) -> dict:
+    """Build a pack this process claimed (status running, its pid on the row)."""
     from cxdash.exports.pdf import to_pdf
     from cxdash.exports.review_deck import build_deck
 
     job = review_queries.pack(engine, pack_id)
-    if job is None:
-        raise UserError(f"no review pack build with id {pack_id}")
-    if job["status"] != "queued":
-        raise UserError(f"review pack build {pack_id} is {job['status']}, not queued")
     quarter = FiscalQuarter(job["fiscal_year"], job["fiscal_quarter"])
     step = _stepper(engine, pack_id)
     try:
-        step(0.02, "Reading the numbers", status="running", **this_process())
+        step(0.02, "Reading the numbers")
         snapshot_id, contents = contents_for(engine, catalogue, quarter, job["provider"], job["service"])
         share = 0.75 if job["format"] == "pdf" else 0.95
         deck = build_deck(contents, job["template"], progress=lambda f, what: step(0.05 + share * f, what))
@@ -75,34 +112,73 @@ def run(engine: Engine, catalogue: Catalogue, pack_id: int) -> dict:
 
 def stalled(job: dict, now: dt.datetime | None = None) -> bool:
     """A build still queued or running whose process is gone (same host, not alive) or long after
-    it was requested (cxdash/processes.py)."""
+    a worker started it (or, before that, after it was requested) (cxdash/processes.py)."""
     if job["status"] not in ("queued", "running"):
         return False
-    return stale(job.get("pid"), job.get("host"), job["requested_at"], STALLED_AFTER, now)
+    return stale(job.get("pid"), job.get("host"), job.get("started_at") or job["requested_at"], STALLED_AFTER, now)
 
 
 def fail_if_stalled(engine: Engine, job: dict) -> bool:
-    """Record a stalled build as failed; True when it was."""
-    if not stalled(job):
+    """Record a stalled build as failed; True when it was. A queued build is never stalled by
+    its process (it has none yet): it waits for a worker, however long."""
+    if job["status"] == "queued" or not stalled(job):
         return False
     review_queries.update_pack(engine, job["id"], status="failed", step="Failed", message=STOPPED)
     return True
+
+
+def fail_stalled(engine: Engine) -> list[int]:
+    """Mark every open build whose process is gone (or that waited past STALLED_AFTER) failed."""
+    return [job["id"] for job in review_queries.open_packs(engine) if fail_if_stalled(engine, job)]
+
+
+# --- the worker -------------------------------------------------------------------------------
+
+def work(engine: Engine, catalogue: Catalogue, limit: int = 1, *, once: bool = False, poll_seconds: float = 2.0,
+         stop: threading.Event | None = None) -> int:
+    """Build queued packs, at most ``limit`` at once across every worker on this database (each
+    claimed atomically, so no two workers build the same one). ``once``: return when the queue
+    is empty; otherwise poll every ``poll_seconds`` until ``stop`` is set. Returns how many it built
+    (succeeded or failed)."""
+    if limit < 1:
+        raise UserError(f"--limit: {limit}; expected 1 or more")
+    stop = stop or threading.Event()
+    done = 0
+    with ThreadPoolExecutor(max_workers=limit, thread_name_prefix="pack") as pool:
+        active: set[Future] = set()
+        while not stop.is_set():
+            for failed in fail_stalled(engine):
+                log.warning("review pack build %s: %s; marked failed", failed, STOPPED)
+            finished = {f for f in active if f.done()}
+            done += len(finished)
+            active -= finished
+            while len(active) < limit:
+                pack_id = review_queries.claim_pack(engine, this_process(), limit=limit)
+                if pack_id is None:
+                    break
+                log.info("review pack build %s claimed", pack_id)
+                active.add(pool.submit(_build_logged, engine, catalogue, pack_id))
+            if once and not active:
+                break
+            time.sleep(0.2 if once else poll_seconds)
+        for future in active:
+            future.result()
+            done += 1
+    return done
+
+
+def _build_logged(engine: Engine, catalogue: Catalogue, pack_id: int) -> None:
+    try:
+        built = build_claimed(engine, catalogue, pack_id)
+        log.info("review pack build %s: %s", pack_id, built["file_name"])
+    except UserError as exc:
+        log.error("%s", exc)
 
 
 def _stepper(engine: Engine, pack_id: int) -> Callable[..., None]:
     def step(progress: float, what: str, **values) -> None:
         review_queries.update_pack(engine, pack_id, progress=round(min(progress, 0.99), 3), step=what[:200], **values)
     return step
-
-
-def start_in_background(database_url: str, catalogue_path: str, pack_id: int) -> subprocess.Popen:
-    """Run a requested build in its own process (`cxdash review-pack --job ID`), so no web request
-    waits on a deck; the URL goes by environment, never on a command line others can read."""
-    env = {**os.environ, "CXDASH_DATABASE_URL": database_url}
-    return subprocess.Popen(
-        [sys.executable, "-m", "cxdash.cli", "review-pack", "--job", str(pack_id), "--catalogue", catalogue_path],
-        env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        start_new_session=True)
 
 
 # --- the scheduled draft --------------------------------------------------------------------
@@ -116,14 +192,24 @@ def draft_due(today: dt.date, after_days: int, built: set[str]) -> FiscalQuarter
     return closed
 
 
-def build_draft_if_due(engine: Engine, catalogue: Catalogue, today: dt.date | None = None) -> dict | None:
-    """The scheduler's daily job: the draft pack (all services, PowerPoint) of the quarter that
-    closed ``review_pack_after_days`` ago, once; returns the build, or None when nothing is due."""
+def queue_draft_if_due(engine: Engine, catalogue: Catalogue, today: dt.date | None = None) -> int | None:
+    """The scheduler's daily check: queue the draft pack (all services, PowerPoint) of the quarter
+    that closed ``review_pack_after_days`` ago, once; a draft whose build failed or whose process
+    died is queued again. The build's id, or None when nothing is due."""
     today = today or dt.date.today()
+    fail_stalled(engine)  # a killed draft counts as failed, so it is queued again
     built = {FiscalQuarter(p["fiscal_year"], p["fiscal_quarter"]).label
-             for p in review_queries.packs(engine, trigger="scheduled", limit=1000)
-             if p["status"] != "failed" and not fail_if_stalled(engine, p)}  # a killed draft is built again
+             for p in review_queries.packs(engine, trigger="scheduled", limit=1000) if p["status"] != "failed"}
     quarter = draft_due(today, catalogue.settings.review_pack_after_days, built)
     if quarter is None:
         return None
-    return run(engine, catalogue, request(engine, quarter, "pptx", "scheduled"))
+    return request(engine, quarter, "pptx", "scheduled")
+
+
+def build_draft_if_due(engine: Engine, catalogue: Catalogue, today: dt.date | None = None) -> dict | None:
+    """Queue the draft when due and build it here (the queue's worker would otherwise): the build,
+    or None when nothing is due."""
+    pack_id = queue_draft_if_due(engine, catalogue, today)
+    if pack_id is None:
+        return None
+    return run(engine, catalogue, pack_id)

@@ -57,9 +57,12 @@ def chart_with_table(
 
 def downloads(chart_id: str, title: str, takeaway_sentence: str, figure, table) -> html.Div:
     """Real buttons (not only Plotly's hover toolbar) for a slide-size PNG, an SVG and the
-    table as CSV. What a file needs is kept beside the chart (chart-spec); a click records the
-    format and the page's address (chart-request, in the browser, so the filters are current)
-    and the server renders the file (dashboard/callbacks.py, cxdash/exports/chart_image.py)."""
+    table as CSV. The words a file needs are kept beside the chart (chart-spec: title, takeaway,
+    the table's cells; never the figure); a click records the format and the page's address
+    (chart-request, in the browser, so the filters are current); the server answers with the CSV,
+    or with the image's footer and file name (chart-image), and the browser draws the image with
+    Plotly's own export from the chart on the page (dashboard/callbacks.py). chart-message says
+    when a download was refused (too many at once)."""
     return html.Div(
         [
             html.Span("Download:", className="cx-chart__downloads-label"),
@@ -67,11 +70,14 @@ def downloads(chart_id: str, title: str, takeaway_sentence: str, figure, table) 
                           type="button", className="usa-button usa-button--outline usa-button--small",
                           **{"aria-label": f"Download {title} as {label}"})
               for fmt, label in DOWNLOADS],
+            html.Span(id={"type": "chart-message", "chart": chart_id}, role="status",
+                      className="cx-chart__downloads-message"),
             dcc.Download(id={"type": "chart-file", "chart": chart_id}),
             dcc.Store(id={"type": "chart-request", "chart": chart_id}),
+            dcc.Store(id={"type": "chart-image", "chart": chart_id}),
+            dcc.Store(id={"type": "chart-image-saved", "chart": chart_id}),
             dcc.Store(id={"type": "chart-spec", "chart": chart_id},
-                      data={"title": title, "takeaway": takeaway_sentence, "figure": figure.to_dict(),
-                            "rows": table_rows(table)}),
+                      data={"title": title, "takeaway": takeaway_sentence, "rows": table_rows(table)}),
         ],
         className="cx-chart__downloads",
     )

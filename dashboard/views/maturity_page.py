@@ -8,6 +8,7 @@ import datetime as dt
 from pathlib import Path
 
 from dash import dcc, html, no_update
+from sqlalchemy.exc import OperationalError
 
 from cxdash import audit, permissions
 from cxdash import maturity as cx_maturity
@@ -15,6 +16,7 @@ from cxdash.dashboard.components import chart_with_table, data_table, dropdown, 
 from cxdash.dashboard.context import current
 from cxdash.dashboard.sign_in import required_principal, signed_in_name
 from cxdash.dashboard.views import maturity
+from cxdash.dashboard.writes import not_written
 from cxdash.db import maturity_queries
 from cxdash.errors import UserError
 from cxdash.maturity import MaturityModel
@@ -72,6 +74,8 @@ def record(year, values: dict) -> dict:
                      f"{fields.get('level')}", details={"status": fields.get("status")})
     except UserError as exc:
         return maturity.notice("error", f"Not saved: {exc}")
+    except OperationalError as exc:
+        return maturity.notice("error", f"Not saved: {not_written(exc, 'maturity rating')}")
     return maturity.notice("success", maturity.saved_text(model(), stored))
 
 

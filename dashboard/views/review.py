@@ -19,7 +19,7 @@ STATE_WORDS = {"done": "Done", "open": "Open", "late": "Late"}
 KIND_WORDS = {"decision": "Decision", "action": "Action"}
 FORMAT_WORDS = {"pptx": "PowerPoint", "pdf": "PDF"}
 TRIGGER_WORDS = {"page": "This page", "manual": "Command line", "scheduled": "Scheduled draft"}
-PACK_STATUS_WORDS = {"queued": "Waiting to start", "running": "Building", "succeeded": "Ready", "failed": "Failed"}
+PACK_STATUS_WORDS = {"queued": "Queued", "running": "Building", "succeeded": "Ready", "failed": "Failed"}
 COMMENTARY_PARTS = (("what_happened", "What happened"), ("why", "Why"), ("what_next", "What next"))
 SUPPRESSED = "Suppressed (small sample)"
 
@@ -192,7 +192,7 @@ def progress_text(pack: dict | None) -> str:
         return "No build of the review pack was found."
     fmt = FORMAT_WORDS.get(pack["format"], pack["format"])
     if pack["status"] == "queued":
-        return f"The {fmt} pack is waiting to start."
+        return f"The {fmt} pack is queued: it starts when the pack builder is free."
     if pack["status"] == "running":
         return f"Building the {fmt} pack: {pack.get('step') or 'working'}."
     if pack["status"] == "succeeded":

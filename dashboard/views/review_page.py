@@ -6,18 +6,19 @@ dashboard/callbacks.py only route to these; the words and rows come from dashboa
 from __future__ import annotations
 
 import datetime as dt
-import subprocess
-import threading
 from dataclasses import dataclass
 
 from dash import dcc, html, no_update
+from sqlalchemy.exc import OperationalError
 
-from cxdash import audit, paths, permissions
+from cxdash import audit, permissions
 from cxdash.dashboard import data
 from cxdash.dashboard.components import data_table, dropdown, filter_bar, saved_as, service_options, status_tag
 from cxdash.dashboard.context import current
+from cxdash.dashboard.limits import limited
 from cxdash.dashboard.sign_in import required_principal, signed_in_name
 from cxdash.dashboard.views import review
+from cxdash.dashboard.writes import not_written
 from cxdash.db import review_queries
 from cxdash.errors import UserError
 from cxdash.metrics.fiscal import FiscalQuarter
@@ -31,11 +32,6 @@ PREFIX = "review"
 FILTERS = ("quarter", "provider", "service")
 FORMATS = [{"label": "PowerPoint (.pptx)", "value": "pptx"}, {"label": "PDF", "value": "pdf"}]
 POLL_MS = 1000
-
-# Builds this web process started, so a build whose process died before it could record a failure
-# is reported as failed instead of waiting for ever. (Another worker's builds are only read.)
-_BUILDS: dict[int, subprocess.Popen] = {}
-_LOCK = threading.Lock()
 
 
 # --- filters and reading ----------------------------------------------------------------------
@@ -110,6 +106,8 @@ def save_commentary(query: dict, measure_id: str, values: dict) -> dict:
                 fields=[k for k in ("what_happened", "why", "what_next") if fields.get(k)])
     except UserError as exc:
         return review.notice("error", f"Not saved: {exc}", where)
+    except OperationalError as exc:
+        return review.notice("error", f"Not saved: {not_written(exc, 'commentary')}", where)
     return review.notice("success", f"Commentary saved for {_measure_name(measure_id)}.", where)
 
 
@@ -124,6 +122,8 @@ def add_action(query: dict, values: dict) -> dict:
                 measure_id=fields.get("measure_id"), due_date=fields.get("due_date"))
     except UserError as exc:
         return review.notice("error", f"Not recorded: {exc}", "action-form")
+    except OperationalError as exc:
+        return review.notice("error", f"Not recorded: {not_written(exc, 'action')}", "action-form")
     kind = review.KIND_WORDS.get(fields["kind"], "Action")
     return review.notice("success", f"{kind} recorded: {fields['description'][:80]}", "action-form")
 
@@ -140,6 +140,8 @@ def set_action_status(action_id: int, status: str) -> dict:
                 measure_id=row["measure_id"], status=status)
     except UserError as exc:
         return review.notice("error", f"Not changed: {exc}", "actions")
+    except OperationalError as exc:
+        return review.notice("error", f"Not changed: {not_written(exc, 'action status')}", "actions")
     return review.notice("success", "Marked done." if status == "done" else "Reopened.", "actions")
 
 
@@ -152,6 +154,8 @@ def add_annotation(query: dict, values: dict) -> dict:
         _record(who, "event.add", str(event_id or ""), provider, service, event_date=fields["event_date"])
     except UserError as exc:
         return review.notice("error", f"Not added: {exc}", "annotation-form")
+    except OperationalError as exc:
+        return review.notice("error", f"Not added: {not_written(exc, 'event')}", "annotation-form")
     return review.notice("success", f"Event added: {fields['label']} on {format_date(fields['event_date'])}.",
                          "annotation-form")
 
@@ -168,6 +172,8 @@ def delete_annotation(annotation_id: int) -> dict:
                 event_date=row["event_date"])
     except UserError as exc:
         return review.notice("error", f"Not deleted: {exc}", "annotations")
+    except OperationalError as exc:
+        return review.notice("error", f"Not deleted: {not_written(exc, 'event deletion')}", "annotations")
     return review.notice("success", "Event deleted.", "annotations")
 
 
@@ -181,6 +187,8 @@ def freeze(query: dict, held_on) -> dict:
         _record(who, "review.freeze", quarter.label, provider, service, held_on=day)
     except UserError as exc:
         return review.notice("error", f"Not marked as held: {exc}", "freeze")
+    except OperationalError as exc:
+        return review.notice("error", f"Not marked as held: {not_written(exc, 'review freeze')}", "freeze")
     return review.notice("success", f"The review is marked as held on {format_date(day)}; its numbers are frozen.",
                          "freeze")
 
@@ -222,48 +230,25 @@ def commentary_submitted(measure_ids: list[str], measure_id: str, values: dict, 
 
 # --- review packs -----------------------------------------------------------------------------
 
-def build(query: dict, fmt: str) -> int:
-    """Request a pack of this review and start it in its own process; returns at once."""
+def build(query: dict, fmt: str) -> tuple[int, bool]:
+    """Queue a pack of this review (the pack worker builds it: this web process never starts one);
+    (its id, True), or the identical build already queued or running and False."""
     quarter, provider, service = scope(query)
     who = permissions.check(required_principal(), "build_pack", provider, service)
-    ctx = current()
-    pack_id = packs.request(ctx.engine, quarter, fmt or "pptx", "page", provider, service)
-    _record(who, "pack.build", str(pack_id), provider, service, quarter=quarter.label, format=fmt or "pptx")
-    catalogue_path = ctx.catalogue_path or paths.catalogue_path()
-    process = packs.start_in_background(ctx.engine.url.render_as_string(hide_password=False),
-                                        str(catalogue_path), pack_id)
-    with _LOCK:
-        _BUILDS[pack_id] = process
-    return pack_id
+    pack_id, new = packs.request_or_existing(current().engine, quarter, fmt or "pptx", "page", provider, service,
+                                             requested_by=who.shown_as)
+    if new:
+        _record(who, "pack.build", str(pack_id), provider, service, quarter=quarter.label, format=fmt or "pptx")
+    return pack_id, new
 
 
 def poll(pack_id: int) -> dict | None:
-    """The build as stored; one whose process ended without recording an outcome is marked failed."""
+    """The build as stored; a running build whose process is gone is marked failed."""
     engine = current().engine
     pack = review_queries.pack(engine, int(pack_id))
-    with _LOCK:
-        process = _BUILDS.get(int(pack_id))
-    if pack is None or review.finished(pack):
-        _forget(pack_id)
-        return pack
-    if process is not None and process.poll() is not None:
-        pack = review_queries.pack(engine, int(pack_id))  # it may have finished just before exiting
-        if not review.finished(pack):
-            review_queries.update_pack(engine, int(pack_id), status="failed", step="Failed",
-                                       message=f"the build process stopped before finishing (exit code "
-                                               f"{process.returncode})")
-            pack = review_queries.pack(engine, int(pack_id))
-        _forget(pack_id)
-    elif process is None and packs.fail_if_stalled(engine, pack):  # another worker's, or before a restart
+    if pack is not None and pack["status"] == "running" and packs.fail_if_stalled(engine, pack):
         pack = review_queries.pack(engine, int(pack_id))
     return pack
-
-
-def _forget(pack_id: int) -> None:
-    with _LOCK:
-        process = _BUILDS.pop(int(pack_id), None)
-    if process is not None:
-        process.poll()  # reap it
 
 
 def build_state(pack: dict | None) -> dict | None:
@@ -272,13 +257,21 @@ def build_state(pack: dict | None) -> dict | None:
 
 def start_build(query: dict, fmt: str) -> tuple:
     """Build button -> (job id, poll disabled, progress, status, build state)."""
+    refused = limited("pack_builds", "review pack request")
+    if refused is not None:
+        return no_update, True, [], [alert(review.notice("error", f"Not queued: {refused}", "pack"), live=False)], \
+            no_update
     try:
-        pack_id = build(query, fmt)
+        pack_id, new = build(query, fmt)
     except UserError as exc:
-        return no_update, True, [], [alert(review.notice("error", f"Not started: {exc}", "pack"), live=False)], \
+        return no_update, True, [], [alert(review.notice("error", f"Not queued: {exc}", "pack"), live=False)], \
             no_update
     pack = review_queries.pack(current().engine, pack_id)
-    return pack_id, False, progress(pack), build_status(pack), build_state(pack)
+    status = build_status(pack)
+    if not new:
+        status = [html.P("The same pack was already requested: showing that build.",
+                         className="cx-review-progress__step", id="review-build-same")] + status
+    return pack_id, False, progress(pack), status, build_state(pack)
 
 
 def poll_build(pack_id: int | None, state: dict | None) -> tuple:
