@@ -1,4 +1,5 @@
-"""Processes killed with SIGKILL mid-work (issue 15): a real `cxdash load --source`, a real
+"""Processes killed with SIGKILL mid-work (issue 15): a real `cxdash load --source` (on SQLite and
+PostgreSQL), a real
 `cxdash compute`, the scheduler process during a scheduled load, and the pack worker during a
 scheduled draft. Each is started as its own process on a large generated input, killed once its
 running record exists, and then: the record ends failed once the next run or a read checks it,
@@ -46,14 +47,15 @@ def big_cases(tmp_path_factory) -> Path:
     return path
 
 
-def _database(folder: Path, big_cases: Path, schedule: str | None = None):
+def _database(folder: Path, big_cases: Path, schedule: str | None = None, url: str | None = None):
+    """The sources file naming the big file, and a migrated database (SQLite in ``folder``, or ``url``)."""
     sources = {"name": "big", "kind": "cases", "location": {"files": str(big_cases)}, "mapping": "boston-311",
                "cadence": "daily", "retries": 0}
     if schedule:
         sources |= {"schedule": schedule, "timezone": "UTC"}
     sources_path = folder / "sources.yaml"
     sources_path.write_text(yaml.safe_dump({"sources": [sources]}))
-    url = f"sqlite:///{folder / 'cx.db'}"
+    url = url or f"sqlite:///{folder / 'cx.db'}"
     engine = make_engine(url)
     upgrade(engine)
     return url, engine, sources_path
@@ -95,8 +97,19 @@ def _cases(engine) -> int:
         return conn.execute(select(func.count()).select_from(CaseRecord)).scalar_one()
 
 
-def test_a_killed_load_leaves_no_rows_is_marked_failed_and_the_next_load_succeeds(tmp_path, big_cases):
-    url, engine, sources_path = _database(tmp_path, big_cases)
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_a_killed_load_leaves_no_rows_is_marked_failed_and_the_next_load_succeeds(tmp_path, big_cases, backend,
+                                                                                   request):
+    url = None
+    if backend == "postgresql":
+        from sqlalchemy import text
+        url = request.getfixturevalue("postgres_url")
+        admin = make_engine(url)
+        with admin.begin() as conn:  # an empty schema of this session's database
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        admin.dispose()
+    url, engine, sources_path = _database(tmp_path, big_cases, url=url)
     load = ["load", "--source", "big", "--no-compute", "--db", url, "--sources", str(sources_path),
             "--catalogue", CATALOGUE]
     process = _cxdash(*load)
