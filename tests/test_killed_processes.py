@@ -209,6 +209,7 @@ def test_a_killed_scheduler_leaves_its_run_failed_and_the_next_scheduled_run_suc
 
 
 def test_a_killed_pack_worker_leaves_its_build_failed_and_the_draft_is_built_again(tmp_path, catalogue):
+    """The worker here is `cxdash packs work`; the scheduler's queue job builds the same way."""
     engine = quarterly_sqlite(tmp_path / "cx.db", catalogue, QUARTERLY)
     url = engine.url.render_as_string(hide_password=False)
     draft = packs.queue_draft_if_due(engine, catalogue, today=dt.date(2023, 1, 20))
@@ -224,15 +225,13 @@ def test_a_killed_pack_worker_leaves_its_build_failed_and_the_draft_is_built_aga
     killed = review_queries.pack(engine, draft)
     assert killed["status"] == "running" and review_queries.pack_file(engine, draft) is None  # no half a file
     assert packs.stalled(killed)  # its process is gone, long before the time limit
-    # The next daily check finds it failed and queues the draft again; the next worker builds it.
-    again = packs.queue_draft_if_due(engine, catalogue, today=dt.date(2023, 1, 21))
+    # The scheduler's queue job finds it failed, queues the same draft again and builds it.
+    from cxdash.scheduler import run_pack_queue_job
+    assert run_pack_queue_job(url, CATALOGUE) == "1 built"
     killed = review_queries.pack(engine, draft)
     assert (killed["status"], killed["message"]) == ("failed", STOPPED)
-    assert again not in (None, draft) and review_queries.pack(engine, again)["trigger"] == "scheduled"
-    done = subprocess.run([sys.executable, "-m", "cxdash.cli", "packs", "work", "--once", "--db", url,
-                           "--catalogue", CATALOGUE], capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0 and "1 review pack build(s) done" in done.stdout, done.stdout + done.stderr
-    built = review_queries.pack(engine, again)
-    assert built["status"] == "succeeded" and review_queries.pack_file(engine, again)[1][:2] == b"PK"
+    [again] = [p for p in review_queries.packs(engine, 2023, 1, trigger="scheduled") if p["id"] != draft]
+    assert (again["status"], again["format"], again["provider"]) == ("succeeded", "pptx", "all")
+    assert review_queries.pack_file(engine, again["id"])[1][:2] == b"PK"
     assert packs.queue_draft_if_due(engine, catalogue, today=dt.date(2023, 1, 22)) is None  # built: once
     engine.dispose()
