@@ -60,12 +60,16 @@ def run_draft_pack_job(url: str, catalogue_path: str) -> str:
 
 
 def run_pack_queue_job(url: str, catalogue_path: str, limit: int = 1) -> str:
-    """Every few seconds: build the queued review packs (at most ``limit`` at once across every
-    worker, each claimed atomically), and mark failed any build whose process died."""
-    from cxdash.review.packs import work
+    """Every few seconds: mark failed any build whose process died (a killed scheduled draft is
+    queued again at once, when still due), then build the queued review packs (at most ``limit``
+    at once across every worker, each claimed atomically)."""
+    from cxdash.review.packs import fail_stalled, requeue_stopped_drafts, work
     engine = make_engine(url)
     try:
-        built = work(engine, load_catalogue(catalogue_path), limit, once=True)
+        catalogue = load_catalogue(catalogue_path)
+        for pack_id in requeue_stopped_drafts(engine, fail_stalled(engine)):
+            log.warning("a scheduled draft review pack's build stopped; queued again as build %s", pack_id)
+        built = work(engine, catalogue, limit, once=True)
     finally:
         engine.dispose()
     if built:

@@ -1,4 +1,5 @@
-"""Processes killed with SIGKILL mid-work (issue 15): a real `cxdash load --source`, a real
+"""Processes killed with SIGKILL mid-work (issue 15): a real `cxdash load --source` (on SQLite and
+PostgreSQL), a real
 `cxdash compute`, the scheduler process during a scheduled load, and the pack worker during a
 scheduled draft. Each is started as its own process on a large generated input, killed once its
 running record exists, and then: the record ends failed once the next run or a read checks it,
@@ -46,14 +47,15 @@ def big_cases(tmp_path_factory) -> Path:
     return path
 
 
-def _database(folder: Path, big_cases: Path, schedule: str | None = None):
+def _database(folder: Path, big_cases: Path, schedule: str | None = None, url: str | None = None):
+    """The sources file naming the big file, and a migrated database (SQLite in ``folder``, or ``url``)."""
     sources = {"name": "big", "kind": "cases", "location": {"files": str(big_cases)}, "mapping": "boston-311",
                "cadence": "daily", "retries": 0}
     if schedule:
         sources |= {"schedule": schedule, "timezone": "UTC"}
     sources_path = folder / "sources.yaml"
     sources_path.write_text(yaml.safe_dump({"sources": [sources]}))
-    url = f"sqlite:///{folder / 'cx.db'}"
+    url = url or f"sqlite:///{folder / 'cx.db'}"
     engine = make_engine(url)
     upgrade(engine)
     return url, engine, sources_path
@@ -95,8 +97,19 @@ def _cases(engine) -> int:
         return conn.execute(select(func.count()).select_from(CaseRecord)).scalar_one()
 
 
-def test_a_killed_load_leaves_no_rows_is_marked_failed_and_the_next_load_succeeds(tmp_path, big_cases):
-    url, engine, sources_path = _database(tmp_path, big_cases)
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_a_killed_load_leaves_no_rows_is_marked_failed_and_the_next_load_succeeds(tmp_path, big_cases, backend,
+                                                                                   request):
+    url = None
+    if backend == "postgresql":
+        from sqlalchemy import text
+        url = request.getfixturevalue("postgres_url")
+        admin = make_engine(url)
+        with admin.begin() as conn:  # an empty schema of this session's database
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        admin.dispose()
+    url, engine, sources_path = _database(tmp_path, big_cases, url=url)
     load = ["load", "--source", "big", "--no-compute", "--db", url, "--sources", str(sources_path),
             "--catalogue", CATALOGUE]
     process = _cxdash(*load)
@@ -196,6 +209,7 @@ def test_a_killed_scheduler_leaves_its_run_failed_and_the_next_scheduled_run_suc
 
 
 def test_a_killed_pack_worker_leaves_its_build_failed_and_the_draft_is_built_again(tmp_path, catalogue):
+    """The worker here is `cxdash packs work`; the scheduler's queue job builds the same way."""
     engine = quarterly_sqlite(tmp_path / "cx.db", catalogue, QUARTERLY)
     url = engine.url.render_as_string(hide_password=False)
     draft = packs.queue_draft_if_due(engine, catalogue, today=dt.date(2023, 1, 20))
@@ -211,15 +225,13 @@ def test_a_killed_pack_worker_leaves_its_build_failed_and_the_draft_is_built_aga
     killed = review_queries.pack(engine, draft)
     assert killed["status"] == "running" and review_queries.pack_file(engine, draft) is None  # no half a file
     assert packs.stalled(killed)  # its process is gone, long before the time limit
-    # The next daily check finds it failed and queues the draft again; the next worker builds it.
-    again = packs.queue_draft_if_due(engine, catalogue, today=dt.date(2023, 1, 21))
+    # The scheduler's queue job finds it failed, queues the same draft again and builds it.
+    from cxdash.scheduler import run_pack_queue_job
+    assert run_pack_queue_job(url, CATALOGUE) == "1 built"
     killed = review_queries.pack(engine, draft)
     assert (killed["status"], killed["message"]) == ("failed", STOPPED)
-    assert again not in (None, draft) and review_queries.pack(engine, again)["trigger"] == "scheduled"
-    done = subprocess.run([sys.executable, "-m", "cxdash.cli", "packs", "work", "--once", "--db", url,
-                           "--catalogue", CATALOGUE], capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0 and "1 review pack build(s) done" in done.stdout, done.stdout + done.stderr
-    built = review_queries.pack(engine, again)
-    assert built["status"] == "succeeded" and review_queries.pack_file(engine, again)[1][:2] == b"PK"
+    [again] = [p for p in review_queries.packs(engine, 2023, 1, trigger="scheduled") if p["id"] != draft]
+    assert (again["status"], again["format"], again["provider"]) == ("succeeded", "pptx", "all")
+    assert review_queries.pack_file(engine, again["id"])[1][:2] == b"PK"
     assert packs.queue_draft_if_due(engine, catalogue, today=dt.date(2023, 1, 22)) is None  # built: once
     engine.dispose()

@@ -298,6 +298,10 @@ def test_scheduled_draft_is_built_once_and_recorded(review_db, catalogue):
     assert (built["fiscal_year"], built["fiscal_quarter"]) == (2023, 1)
     assert packs.build_draft_if_due(review_db, catalogue, today=dt.date(2023, 1, 21)) is None
     assert len(_slides(review_queries.pack_file(review_db, built["id"])[1])) > 10
+    review_queries.update_pack(review_db, built["id"], status="failed", message="the build failed")
+    again = packs.queue_draft_if_due(review_db, catalogue, today=dt.date(2023, 1, 22))  # a failed draft: again
+    assert again != built["id"] and review_queries.pack(review_db, again)["status"] == "queued"
+    assert packs.queue_draft_if_due(review_db, catalogue, today=dt.date(2023, 1, 22)) is None  # queued: once
 
 
 # --- storage on SQLite and PostgreSQL --------------------------------------------------------

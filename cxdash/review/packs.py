@@ -206,6 +206,17 @@ def queue_draft_if_due(engine: Engine, catalogue: Catalogue, today: dt.date | No
     return request(engine, quarter, "pptx", "scheduled")
 
 
+def requeue_stopped_drafts(engine: Engine, stopped: list[int]) -> list[int]:
+    """Queue again each scheduled draft among the builds ``stopped`` (marked failed because their
+    process died): the same quarter, scope and format. The new builds' ids."""
+    again = []
+    for job in (review_queries.pack(engine, pack_id) for pack_id in stopped):
+        if job is not None and job["trigger"] == "scheduled":
+            again.append(request(engine, FiscalQuarter(job["fiscal_year"], job["fiscal_quarter"]), job["format"],
+                                 "scheduled", job["provider"], job["service"], job["template"]))
+    return again
+
+
 def build_draft_if_due(engine: Engine, catalogue: Catalogue, today: dt.date | None = None) -> dict | None:
     """Queue the draft when due and build it here (the queue's worker would otherwise): the build,
     or None when nothing is due."""
