@@ -427,7 +427,7 @@ def test_measure_card_content():
     assert visible_text(one(card, "cx-measure-card__number")) == "82.4%"
     assert "FY2023 Q1" in line(card, "cx-measure-card__value")
     assert line(card, "cx-measure-card__stats") == "95% CI 81.0%–84.0% · n = 1,234"
-    assert line(card, "cx-measure-card__target") == "Target 85.0% or higher"
+    assert line(card, "cx-measure-card__target") == "Target 85.0% or higher · 2.6 points below target"
     assert visible_text(one(card, "cx-status")).endswith("At risk")
     assert one(card, "cx-sparkline")
     everything = visible_text(card)
@@ -435,7 +435,9 @@ def test_measure_card_content():
     assert "Data as of 31 Dec 2022" in everything
     assert "Share of survey respondents" in everything
     trend, wording = find(card, type_=html.Details)
-    assert one(trend, type_=html.Summary).children == "Trend as table"
+    assert one(trend, type_=html.Summary).children == "Trend and statistical detail"
+    # p-values and the year-ago change are analyst detail: inside the collapsed detail only
+    assert "p = 0.003" in visible_text(trend) and "p = 0.003" not in visible_text(card).replace(visible_text(trend), "")
     trend_rows = find(one(trend, type_=html.Tbody), type_=html.Tr)
     assert len(trend_rows) == len(make_card()["sparkline"])
     last = make_card()["sparkline"][-1]
@@ -457,21 +459,31 @@ def test_measure_card_shows_the_quarters_review_commentary():
 
 def test_measure_card_change_up_significant():
     change = one(measure_card(make_card()), "cx-measure-card__change")
-    assert visible_text(change) == "▲ +2.1 pts vs FY2022 Q4 (significant, p = 0.003)"
-    assert spoken_text(change) == "up 2.1 points vs FY2022 Q4 (significant, p = 0.003)"
+    # significant and at least the default practical threshold (1 point): a clear change, no p-value
+    assert visible_text(change) == "▲ Up 2.1 points since FY2022 Q4: clear change"
+    assert spoken_text(change) == "Up 2.1 points since FY2022 Q4: clear change"
+
+
+def test_measure_card_a_significant_change_below_the_practical_threshold_is_normal_variation():
+    # +0.3 points on n = 485,157 is significant (p < 0.001) but smaller than 1 point
+    change = one(measure_card(make_card(change=0.003, p_value=0.0001, significant=True)), "cx-measure-card__change")
+    assert visible_text(change) == "▲ Up 0.3 points since FY2022 Q4: within normal variation"
+    wider = make_card(change=0.021, significant=True, practical_change=0.03)  # the catalogue's own threshold
+    assert visible_text(one(measure_card(wider), "cx-measure-card__change")).endswith("within normal variation")
 
 
 def test_measure_card_change_down_not_significant():
     change = one(measure_card(make_card(change=-0.004, significant=False, p_value=0.41)), "cx-measure-card__change")
-    assert visible_text(change) == f"▼ {MINUS}0.4 pts vs FY2022 Q4 (not significant)"
-    assert spoken_text(change).startswith("down 0.4 points")
+    assert visible_text(change) == "▼ Down 0.4 points since FY2022 Q4: within normal variation"
+    assert spoken_text(change).startswith("Down 0.4 points")
+    assert MINUS not in visible_text(change)
 
 
 def test_measure_card_change_missing_or_zero():
     card = measure_card(make_card(change=None, p_value=None, significant=None, prev_label=None))
-    assert line(card, "cx-measure-card__change") == "No previous quarter"
+    assert line(card, "cx-measure-card__change") == "No previous quarter to compare"
     card = measure_card(make_card(change=0.0001, significant=False))
-    assert line(card, "cx-measure-card__change") == "No change vs FY2022 Q4 (not significant)"
+    assert line(card, "cx-measure-card__change") == "No change since FY2022 Q4: within normal variation"
 
 
 def test_measure_card_points_unit():
@@ -481,8 +493,8 @@ def test_measure_card_points_unit():
     assert visible_text(one(card, "cx-measure-card__number")) == "4.52"
     assert "out of 5" in line(card, "cx-measure-card__value")
     assert "95% CI 4.41–4.63" in line(card, "cx-measure-card__stats")
-    assert line(card, "cx-measure-card__target") == "Target 4.30 or lower"
-    assert line(card, "cx-measure-card__change") == "▲ +0.05 vs FY2022 Q4"
+    assert line(card, "cx-measure-card__target") == "Target 4.30 or lower · 0.22 points above target"
+    assert line(card, "cx-measure-card__change") == "▲ Up 0.05 points since FY2022 Q4 (not tested)"
 
 
 def test_measure_card_suppressed_shows_no_number():

@@ -5,10 +5,9 @@ from dash import html
 from cxdash.dashboard.components.data_table import data_table
 from cxdash.dashboard.components.sparkline import sparkline
 from cxdash.dashboard.components.status_tag import status_tag
+from cxdash.presentation.bottom_line import change_line
 from cxdash.presentation.formatting import (
     change_in_words,
-    change_summary,
-    change_verdict,
     format_change,
     format_date,
     format_interval,
@@ -146,6 +145,8 @@ def _analyst_detail(card, unit) -> list:
     and the trend over the sparkline's quarters (with its test)."""
     lines = []
     change, p = card.get("change"), card.get("p_value")
+    if card.get("suppressed") or is_missing(card.get("value")):
+        change = None  # nothing of a suppressed or missing quarter is shown, not even its change
     if not is_missing(change) and not is_missing(p):
         versus = card.get("prev_label") or "the previous quarter"
         verdict = "significant" if card.get("significant") else "not significant"
@@ -154,7 +155,7 @@ def _analyst_detail(card, unit) -> list:
         size = (f"{card['practical_change'] * 100:.1f} points" if unit == "percent"
                 else f"{card['practical_change']:.2f} points")
         lines.append(f"A clear change is significant and at least {size} (this measure's practical threshold).")
-    if not is_missing(card.get("year_ago_change")):
+    if not is_missing(card.get("year_ago_change")) and not is_missing(change):
         lines.append(f"Change since {card.get('year_ago_label') or 'a year earlier'}: "
                      f"{format_change(card['year_ago_change'], unit)}.")
     if card.get("trend_takeaway"):
@@ -235,15 +236,13 @@ def _change_line(card, unit, suppressed, has_value) -> html.P:
     if suppressed or not has_value:
         return html.P("No comparison this quarter", className=cls)
     if is_missing(change):
-        return html.P("No previous quarter", className=cls)
+        return html.P("No previous quarter to compare", className=cls)
 
     # One baseline (the previous quarter) and a verdict in words; no p-value on the card's face.
+    summary = change_line(card)
     clear = card.get("change_clear")
-    if clear is None and card.get("significant") is not None and not is_missing(card.get("practical_change")):
-        clear = change_verdict(change, card.get("significant"), card["practical_change"])
-    summary = card.get("change_summary") or change_summary(change, unit, clear, card.get("prev_label"))
     if change_in_words(change, unit) == "no change":
-        return html.P(summary, className=cls, **{"data-clear": str(bool(clear)).lower()})
+        return html.P(summary, className=cls)
     arrow = "▲" if change > 0 else "▼"
     return html.P(
         [html.Span(f"{arrow} ", **{"aria-hidden": "true"}), summary],
