@@ -5,12 +5,14 @@ from dash import html
 from cxdash.dashboard.components.status_tag import status_tag
 from cxdash.dashboard.components.takeaway import takeaway
 from cxdash.presentation.bottom_line import COLUMNS
+from cxdash.presentation.formatting import MISSING
 
 
 def bottom_line_table(rows: list[dict], sentence: str, caption: str, id_prefix: str = "bottom-line") -> html.Section:
     """A heading, the one sentence saying what changed, and the table of ``rows``
     (cxdash.presentation.bottom_line.rows: already sorted off track, at risk, on track, without
-    data). Status is a tag with an icon and words (colour only repeats them); each measure links
+    data). The "Why / what next" column is left out while no row has commentary (as on slide 2).
+    Status is a tag with an icon and words (colour only repeats them); each measure links
     to its card. Cells wrap at word boundaries; under 480 px the table stacks (USWDS
     usa-table--stacked: each cell is labelled with its column), so nothing is clipped on a phone.
 
@@ -19,12 +21,15 @@ def bottom_line_table(rows: list[dict], sentence: str, caption: str, id_prefix: 
     """
     if not caption:
         raise ValueError("a bottom-line table needs a caption")
-    headers = dict(COLUMNS)
-    head = html.Thead(html.Tr([html.Th(label, scope="col") for _key, label in COLUMNS]))
+    columns = COLUMNS
+    if rows and all(row.get("note") in (None, "", MISSING) for row in rows):
+        columns = [c for c in COLUMNS if c[0] != "note"]  # no commentary recorded yet: no empty column
+    headers = dict(columns)
+    head = html.Thead(html.Tr([html.Th(label, scope="col") for _key, label in columns]))
     body = []
     for row in rows:
         cells = []
-        for key, _label in COLUMNS:
+        for key, _label in columns:
             if key == "status_text":
                 content = status_tag(row["status"])
             elif key == "name":
