@@ -127,7 +127,7 @@ def layout(_query: dict | None = None) -> html.Div:
                "was last loaded, what was rejected and why, and the quality checks. Freshness is judged on the "
                "date the data run to, not on when a file was loaded: a source is out of date when its data end "
                "more than one cadence plus a grace period before today (a quarterly source with 45 days' grace "
-               "whose data end 31 Dec 2022 is out of date from 17 May 2023).", className="usa-intro"),
+               "whose data end 31 Dec 2022 is out of date from 18 May 2023).", className="usa-intro"),
         takeaway(summary_sentence(frame), id="data-takeaway"),
         html.H2("Sources"),
         data_table(table, [("source", "Source", None), ("kind", "Kind", None), ("as_of_text", "Data as of", None),
