@@ -183,3 +183,24 @@ def test_a_source_reloaded_today_with_old_data_is_out_of_date_failed_and_missing
     assert source_state(None, None, None, cadence, grace, now.date()) == "missing"
     assert worst(["fresh", "out_of_date", "late"]) == "out_of_date"
     assert worst(["out_of_date", "missing"]) == "missing"
+
+
+def test_slide_2_as_pdf_keeps_every_number_whole(computed_sqlite, catalogue):
+    """Rendered by LibreOffice: each figure of the bottom-line table (values, targets, gaps,
+    changes) is on one line of page 2, never broken mid-number ("38." / "1%")."""
+    import re
+
+    from pypdf import PdfReader
+
+    from cxdash.exports.pdf import to_pdf
+    contents = assemble(computed_sqlite, catalogue, Q, now=dt.datetime(2023, 1, 20, tzinfo=dt.UTC))
+    data = build_deck(contents)
+    prs = Presentation(io.BytesIO(data))
+    table = next(s for s in prs.slides[1].shapes if s.has_table).table
+    figures = {token for row in list(table.rows)[1:] for cell in row.cells
+               for token in re.findall(r"\d[\d,]*(?:\.\d+)?%?", cell.text)}
+    assert {"38.1%", "11.9", "50.0%"} <= figures  # IRS.gov, the furthest off track
+    page = PdfReader(io.BytesIO(to_pdf(data))).pages[1].extract_text()
+    lines = [set(re.findall(r"\d[\d,]*(?:\.\d+)?%?", line)) for line in page.splitlines()]
+    on_a_line = set().union(*lines)
+    assert figures <= on_a_line, sorted(figures - on_a_line)
