@@ -24,6 +24,7 @@ from cxdash.dashboard.components import (
     takeaway,
 )
 from cxdash.presentation.formatting import MINUS, format_value
+from cxdash.presentation.formatting import MISSING as MISSING_TEXT
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
@@ -622,3 +623,43 @@ def test_uswds_js_works_on_dash_rendered_markup(dash_duo):
     WebDriverWait(dash_duo.driver, 5, poll_frequency=0.5).until(menu_opens)
     assert "usa-nav__close" in dash_duo.driver.switch_to.active_element.get_attribute("class")
     assert [entry for entry in dash_duo.get_logs() or [] if entry["level"] == "SEVERE"] == []
+
+
+def test_measure_card_without_this_quarters_figure_shows_the_last_known_value_and_the_next_due_date():
+    card = measure_card(make_card(value=None, ci_low=None, ci_high=None, n=None, status="no_data", change=None,
+                                  p_value=None, significant=None, last_value=0.813, last_label="FY2022 Q4",
+                                  next_label="FY2023 Q2", next_due="2023-05-15", target=0.86))
+    value_line = line(card, "cx-measure-card__value")
+    assert value_line.startswith("No data")
+    assert "Last known: 81.3% in FY2022 Q4" in value_line
+    assert "Next figure (FY2023 Q2) due by 15 May 2023" in value_line
+    assert line(card, "cx-measure-card__target") == "Target 86.0% or higher · Last known 4.7 points below target"
+    assert line(card, "cx-measure-card__change") == "No comparison this quarter"
+
+
+def test_bottom_line_table_component():
+    from cxdash.dashboard.components import bottom_line_table
+    rows = [{"measure_id": "a", "status": "off_track", "status_text": "✕ Off track", "name": "A", "value_text": "74.2%",
+             "target_text": "80.0%", "gap_text": "5.8 points below", "change_text": "▼ Down 2.1 points: clear change",
+             "owner": "Office of CX", "note": "Why: Waits. Next: Staff."},
+            {"measure_id": "b", "status": "no_data", "status_text": "– Without data", "name": "B",
+             "value_text": "None for FY2023 Q1", "target_text": "80.0%", "gap_text": MISSING_TEXT,
+             "change_text": MISSING_TEXT, "owner": "X", "note": MISSING_TEXT}]
+    section = bottom_line_table(rows, "Of 2 measures ...", caption="Every measure")
+    assert section.id == "bottom-line"
+    table = one(section, type_=html.Table)
+    assert "usa-table--stacked" in classes(table)
+    headers = [visible_text(th) for th in find(one(table, type_=html.Thead), type_=html.Th)]
+    assert headers[-1] == "Why / what next" and headers[0] == "Status"
+    body = find(one(table, type_=html.Tbody), type_=html.Tr)
+    assert [props(r)["data-status"] for r in body] == ["off_track", "no_data"]
+    first = body[0]
+    assert visible_text(one(first, "cx-status")).endswith("Off track")  # words, not colour alone
+    assert one(first, type_=html.A).href == "#card-a"
+    cells = [c for c in walk(first) if isinstance(c, (html.Td, html.Th))]
+    assert [props(c)["data-label"] for c in cells] == headers  # each stacked cell names its column
+    # Without any commentary the column is left out rather than shown empty.
+    quiet = bottom_line_table([{**r, "note": MISSING_TEXT} for r in rows], "s", caption="c")
+    assert "Why / what next" not in visible_text(one(quiet, type_=html.Thead))
+    with pytest.raises(ValueError):
+        bottom_line_table(rows, "s", caption="")
