@@ -196,7 +196,7 @@ def sentence(cards: list[dict], quarter_label: str, previous_label: str | None) 
     if rest:
         text += "; " + _listed(rest)
     text += "."
-    if previous_label:
+    if previous_label and any(c.get("prev_status") for c in cards):  # (a review frozen before it was kept: no claim)
         moves = Counter((c.get("prev_status"), c["status"]) for c in cards
                         if c.get("prev_status") and c.get("prev_status") != c["status"]
                         and c["status"] != "no_data" and c.get("prev_status") != "no_data")
