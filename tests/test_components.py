@@ -455,6 +455,8 @@ def test_measure_card_shows_the_quarters_review_commentary():
     assert [visible_text(d) for d in find(details, type_=html.Dt)] == ["What happened", "What next"]
     assert [visible_text(d) for d in find(details, type_=html.Dd)] == ["Trust rose.", "Keep same-day calls."]
     assert "By CX office" in visible_text(details)
+    # the one line of why / what next is on the card's face, not only behind the link
+    assert line(card, "cx-measure-card__why") == "Next: Keep same-day calls."
     assert all(getattr(d, "id", None) is None for d in find(measure_card(make_card()), type_=html.Details))
 
 

@@ -5,7 +5,7 @@ from dash import html
 from cxdash.dashboard.components.data_table import data_table
 from cxdash.dashboard.components.sparkline import sparkline
 from cxdash.dashboard.components.status_tag import status_tag
-from cxdash.presentation.bottom_line import change_line
+from cxdash.presentation.bottom_line import change_line, commentary_line
 from cxdash.presentation.formatting import (
     change_in_words,
     format_change,
@@ -59,6 +59,8 @@ def measure_card(card: dict) -> html.Div:
         *_uncertainty_line(card, unit, has_value),
         _target_line(card, unit),
         _change_line(card, unit, suppressed, has_value),
+        *([html.P(commentary_line(card["commentary"]), className="cx-measure-card__why")]
+          if card.get("commentary") and commentary_line(card["commentary"]) else []),
         sparkline(
             card.get("sparkline") or [],
             unit,
