@@ -77,7 +77,7 @@ PORTFOLIO_HEADER = ["Rank", "Initiative (status)", "Owner", "Customer value", "M
 PORTFOLIO_WIDTHS = [0.62, 2.9, 2.78, 0.95, 0.85, 1.05, 1.0, 0.8, 0.6, 0.6]
 BOTTOM_LINE_WIDTHS = [1.1, 2.6, 1.6, 0.75, 1.25, 1.75, 1.9, 2.6]
 SCORECARD_ROWS, OFF_TRACK_ROWS, ACTION_ROWS, PORTFOLIO_ROWS = 8, 8, 10, 10  # most rows on one slide
-BOTTOM_LINE_ROWS, BOTTOM_LINE_PT = 12, 10
+BOTTOM_LINE_ROWS, BOTTOM_LINE_PT, BOTTOM_LINE_TAKEAWAY_PT = 12, 10, 14  # a long sentence, many rows
 # Status cells: the pages' tag colours (white or ink text at 6:1 or more), beside the icon and words.
 STATUS_FILL = {"on_track": (RGBColor(0x21, 0x6E, 0x1F), WHITE), "at_risk": (RGBColor(0xFF, 0xBE, 0x2E), INK),
                "off_track": (RGBColor(0xB5, 0x09, 0x09), WHITE), "no_data": (RGBColor(0x5C, 0x5C, 0x5C), WHITE),
@@ -312,7 +312,8 @@ def _bottom_line_slides(deck: _Deck) -> None:
     cells = [[row[key] for (key, _header), _width in columns] for row in rows]
     frames = _table_slides(deck, "Bottom line", bottom_line_sentence(c), [h for (_k, h), _w in columns],
                            [w for _c, w in columns], cells, BOTTOM_LINE_ROWS, "Bottom line table",
-                           empty=f"No measures are in {_scope(deck)}.", size_pt=BOTTOM_LINE_PT)
+                           empty=f"No measures are in {_scope(deck)}.", size_pt=BOTTOM_LINE_PT,
+                           takeaway_pt=BOTTOM_LINE_TAKEAWAY_PT)
     statuses = iter(row["status"] for row in rows)
     for frame in frames:
         table = frame.table
@@ -664,7 +665,8 @@ def _maturity_slide(deck: _Deck) -> None:
 # --- shared pieces ----------------------------------------------------------------------------
 
 def _table_slides(deck: _Deck, title: str, takeaway: str, header: list[str], widths: list[float],
-                  rows: list[list[str]], most: int, name: str, empty: str, size_pt: float = TABLE_PT) -> list:
+                  rows: list[list[str]], most: int, name: str, empty: str, size_pt: float = TABLE_PT,
+                  takeaway_pt: float = TAKEAWAY_PT) -> list:
     """The rows as native tables, split over as many slides as fit (title gets '(2 of 3)');
     a sentence instead of an empty table. Returns the tables' graphic frames."""
     if not rows:
@@ -672,12 +674,12 @@ def _table_slides(deck: _Deck, title: str, takeaway: str, header: list[str], wid
         _takeaway(slide, deck, top, empty)
         return []
     col_widths = _scaled(widths, deck.inner_width)
-    chunks = _chunks(rows, col_widths, most, deck.bottom - _table_top(deck, takeaway), header, size_pt)
+    chunks = _chunks(rows, col_widths, most, deck.bottom - _table_top(deck, takeaway, takeaway_pt), header, size_pt)
     frames = []
     for number, chunk in enumerate(chunks, 1):
         part = f" ({number} of {len(chunks)})" if len(chunks) > 1 else ""
         slide, top = deck.slide(title + part)
-        top = _takeaway(slide, deck, top, takeaway) if takeaway else top
+        top = _takeaway(slide, deck, top, takeaway, takeaway_pt) if takeaway else top
         frame = _table(slide, header, chunk, col_widths, MARGIN, top, size_pt)
         frame.name = name
         set_alt_text(frame, f"{takeaway} {table_in_words(header, chunk)}")
@@ -691,9 +693,9 @@ def table_in_words(header: list[str], rows: list[list[str]]) -> str:
     return f"Table of {len(rows)} row{'s' if len(rows) != 1 else ''}. " + " | ".join(lines)
 
 
-def _table_top(deck: _Deck, takeaway: str) -> int:
+def _table_top(deck: _Deck, takeaway: str, size_pt: float = TAKEAWAY_PT) -> int:
     """Where a table starts under the title and this takeaway (to split rows before drawing)."""
-    return deck.content_top + (_text_height(takeaway, deck.inner_width, TAKEAWAY_PT) + GAP if takeaway else 0)
+    return deck.content_top + (_text_height(takeaway, deck.inner_width, size_pt) + GAP if takeaway else 0)
 
 
 def _scaled(widths: list[float], total: int) -> list[int]:
@@ -768,10 +770,10 @@ def _rules(cell) -> None:
             etree.SubElement(etree.SubElement(line, qn("a:solidFill")), qn("a:srgbClr"), val=RULE)
 
 
-def _takeaway(slide, deck: _Deck, top: int, text: str) -> int:
+def _takeaway(slide, deck: _Deck, top: int, text: str, size_pt: float = TAKEAWAY_PT) -> int:
     """The slide's one-sentence message, above what it summarises; returns the next free top."""
-    height = _text_height(text, deck.inner_width, TAKEAWAY_PT)
-    box = _text_box(slide, MARGIN, top, deck.inner_width, height, [text], TAKEAWAY_PT)
+    height = _text_height(text, deck.inner_width, size_pt)
+    box = _text_box(slide, MARGIN, top, deck.inner_width, height, [text], size_pt)
     box.name = "Takeaway"
     return top + height + GAP
 
