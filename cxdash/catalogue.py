@@ -23,6 +23,7 @@ from cxdash.metrics.names import name_key
 _SLUG = r"^[a-z0-9][a-z0-9._-]*$"
 _FY = re.compile(r"^FY\d{4}$")
 QUESTIONS = ("satisfaction", "trust", *DRIVERS)
+DEFAULT_PRACTICAL_CHANGE = {"percent": 0.01, "points": 0.05}  # 1 percentage point; 0.05 on the 1-5 scale
 
 
 class _Strict(BaseModel):
@@ -35,6 +36,9 @@ class Settings(_Strict):
     sparkline_quarters: int = Field(6, ge=2, le=20)
     review_pack_after_days: int = Field(14, ge=0, le=365, description=(
         "The scheduler builds the draft review pack this many days after a quarter closes."))
+    report_lag_days: int = Field(45, ge=0, le=365, description=(
+        "A quarter's survey figures are due this many days after it closes (A-11 quarterly reporting: 45); "
+        "a measure without this quarter's figure says when the next one is due."))
 
 
 class Service(_Strict):
@@ -117,6 +121,10 @@ class Measure(_Strict):
     stages: list[str] = Field(min_length=1)
     services: list[str] = Field(min_length=1)
     source: str = Field(min_length=1)
+    practical_change: float | None = Field(None, gt=0, description=(
+        "The smallest change from the previous quarter that matters in practice, in the measure's unit "
+        "(a proportion for percent: 0.01 = 1 point). A change is called a clear change only when it is "
+        "statistically significant and at least this large. Default: 0.01 for percent, 0.05 for points."))
 
     @field_validator("targets")
     @classmethod
@@ -135,10 +143,20 @@ class Measure(_Strict):
         out = {k: v for k, v in self.targets.items() if not low <= v <= high}
         if out:
             raise ValueError(f"targets {out} outside {low}-{high} for unit {self.unit!r} (percent targets are proportions, 0.85 = 85%)")
+        if self.practical_change is not None and self.practical_change > high - low:
+            raise ValueError(f"practical_change {self.practical_change} is larger than the whole {self.unit!r} scale "
+                             "(percent changes are proportions: 0.02 = 2 points)")
         return self
 
     def target_for(self, fiscal_year: int) -> float | None:
         return self.targets.get(f"FY{fiscal_year}")
+
+    @property
+    def change_threshold(self) -> float:
+        """practical_change, or its default for the unit (1 point for percent, 0.05 on a 1-5 mean)."""
+        if self.practical_change is not None:
+            return self.practical_change
+        return DEFAULT_PRACTICAL_CHANGE[self.unit]
 
 
 class Objective(_Strict):

@@ -268,7 +268,8 @@ def _load_source(ctx: Context, name: str, sources_file, recompute: bool) -> None
 @_common
 @_friendly
 def sources(sources_file, fmt, db, catalogue):
-    """List the configured sources with their last run and health (fresh, late, missing, failed)."""
+    """List the configured sources with their last run and health (fresh, late, out_of_date, missing,
+    failed), judged on the date their data run to against their cadence."""
     from cxdash.health import HEALTH_COLUMNS, source_health
     ctx = Context(db, catalogue)
     frame = source_health(ctx.ready_engine(), _sources(sources_file))
@@ -303,7 +304,7 @@ def _health_records(frame) -> list[dict]:
             return None
         if column in ("last_success", "last_attempt"):
             return pd.Timestamp(value).isoformat()
-        if column == "data_as_of":
+        if column in ("data_as_of", "due_by"):
             if isinstance(value, str):
                 return value[:10]
             return (value.date() if isinstance(value, dt.datetime) else value).isoformat()

@@ -1,5 +1,6 @@
-"""Source health for the CLI and the Data page: each source's last runs, freshness against its
-cadence, and data-quality checks. Configured sources are listed even before their first run;
+"""Source health for the CLI and the Data page: each source's last runs, its freshness (the as-of
+date of its data against its cadence and grace, metrics.freshness.source_state; the load time is
+reported beside it, never instead of it), and data-quality checks. Configured sources are listed even before their first run;
 sources loaded by hand (no config) are listed too, with freshness 'unknown'."""
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from cxdash.db import queries
 from cxdash.kinds import SURVEY_KINDS
-from cxdash.metrics.freshness import freshness, worst
+from cxdash.metrics.freshness import freshness, source_state, worst
 from cxdash.metrics.quality import source_checks
 from cxdash.sources import Sources
 
@@ -23,7 +24,7 @@ PANELS = {  # which kinds of source feed each panel of the pages
 }
 PANEL_LABELS = {"survey": "Survey data", "operations": "Operational data", "voice": "Feedback data",
                 "employee": "Employee data"}
-HEALTH_COLUMNS = ["source", "kind", "health", "last_success", "data_as_of", "rows_read", "rows_loaded",
+HEALTH_COLUMNS = ["source", "kind", "health", "loads", "due_by", "last_success", "data_as_of", "rows_read", "rows_loaded",
                   "rows_rejected", "last_attempt", "last_status", "message", "schedule", "cadence", "location",
                   "configured"]
 
@@ -35,7 +36,18 @@ def _utc(value) -> dt.datetime | None:
     return (stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")).to_pydatetime()
 
 
-def source_health(engine: Engine, sources: Sources, now: dt.datetime | None = None) -> pd.DataFrame:
+def _date(value) -> dt.date | None:
+    if value is None or pd.isna(value):
+        return None
+    return pd.Timestamp(value).date()
+
+
+def source_health(engine: Engine, sources: Sources, now: dt.datetime | None = None,
+                  shown_until: dt.date | None = None) -> pd.DataFrame:
+    """One row per source: ``health`` is failed, missing, out_of_date, late, fresh or unknown, judged
+    on the data's as-of date (``shown_until``: the last day of the period a page shows, so data
+    ending before it are late); ``loads`` is the old judgement on the last load's time alone;
+    ``due_by`` the day the next period's data are due."""
     now = now or dt.datetime.now(dt.UTC)
     queries.fail_stopped_job_runs(engine)  # a run whose process was killed shows as failed
     with engine.connect() as conn:
@@ -55,9 +67,13 @@ def source_health(engine: Engine, sources: Sources, now: dt.datetime | None = No
         source = configured.get(name)
         last_success = _utc(success["finished_at"].iloc[0]) if not success.empty else None
         ok = success.iloc[0] if not success.empty else None
+        as_of = _date(ok["data_as_of"]) if ok is not None else None
+        cadence, grace = (source.cadence_delta, source.grace) if source else (None, None)
         rows.append({
             "source": name, "kind": source.kind if source else (mine["kind"].iloc[0] if not mine.empty else None),
-            "health": freshness(last_success, last_status, source.late_after if source else None, now),
+            "health": source_state(last_status, last_success, as_of, cadence, grace, now.date(), shown_until),
+            "loads": freshness(last_success, last_status, source.late_after if source else None, now),
+            "due_by": as_of + cadence + grace if as_of and cadence else None,
             "last_success": last_success, "data_as_of": ok["data_as_of"] if ok is not None else None,
             "rows_read": int(ok["rows_read"]) if ok is not None else 0,
             "rows_loaded": int(ok["rows_loaded"]) if ok is not None else 0,

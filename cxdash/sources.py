@@ -101,7 +101,8 @@ class SourceConfig(_Strict):
     timezone: TimeZone = "America/New_York"
     cadence: str = Field("quarterly", description="how often new data is expected: daily, weekly, monthly, "
                                                    "quarterly, yearly or 'N days'")
-    grace_days: float | None = Field(None, ge=0, description="late only after cadence + grace (default: half the cadence)")
+    grace_days: float | None = Field(None, ge=0, description=(
+        "out of date only when the data end more than cadence + grace before today (default: half the cadence)"))
     retries: int = Field(2, ge=0, le=10)
     retry_delay_seconds: float = Field(60, ge=0)
 
@@ -130,9 +131,13 @@ class SourceConfig(_Strict):
         return dt.timedelta(days=days)
 
     @property
+    def grace(self) -> dt.timedelta:
+        """How long after a period's end its data may take to arrive (default: half the cadence)."""
+        return dt.timedelta(days=self.grace_days) if self.grace_days is not None else self.cadence_delta / 2
+
+    @property
     def late_after(self) -> dt.timedelta:
-        grace = dt.timedelta(days=self.grace_days) if self.grace_days is not None else self.cadence_delta / 2
-        return self.cadence_delta + grace
+        return self.cadence_delta + self.grace
 
 
 class SourcesConfig(_Strict):

@@ -30,7 +30,8 @@ FILTER_PAGES = ("journey_page", "service_page", "operations_page", "voice_page",
 
 
 def scorecard_update(quarter, provider, service, channel):
-    """Filters -> (provider value, service options, service value, content, query string).
+    """Filters -> (provider value, service options, service value, content, query string, the
+    survey freshness line for the quarter shown).
 
     Plain function of the filter values, so tests call it without a browser; cached per data
     version and filter values like the analysis pages (page_update)."""
@@ -52,7 +53,8 @@ def _cached_scorecard(version: str, scope_key: str, quarter, provider, service, 
         {"quarter": requested.quarter, "provider": requested.provider,
          "service": requested.service, "channel": requested.channel})
     return wire((filters.provider, service_options(available), filters.service,
-                 scorecard_page.content_for(filters), filters.query_string()))
+                 scorecard_page.content_for(filters), filters.query_string(),
+                 scorecard_page.survey_freshness(filters)))
 
 
 _SYNC_URL = """function(query) {
@@ -70,6 +72,7 @@ def register(app: Dash) -> None:
         Output("filter-service", "value"),
         Output("scorecard-content", "children"),
         Output("scorecard-query", "data"),
+        Output("scorecard-freshness", "children"),
         Input("filter-quarter", "value"),
         Input("filter-provider", "value"),
         Input("filter-service", "value"),

@@ -99,3 +99,21 @@ def test_an_edited_config_file_is_read_again_and_callers_get_their_own_copy(tmp_
     path.write_text("min_n: [\n")
     with pytest.raises(UserError, match=f"{path}: line 2, column 1: not valid YAML"):
         parse_yaml(path)
+
+
+def test_practical_change_is_optional_per_measure_with_a_default_per_unit(tmp_path, example_data, catalogue):
+    """A change is a clear change only when significant AND at least this large (issue 16)."""
+    assert catalogue.measure("vha-outpatient-trust").practical_change == 0.01  # written out in the example
+    assert catalogue.measure("vba-contact-trust").practical_change is None
+    assert catalogue.measure("vba-contact-trust").change_threshold == 0.01  # 1 percentage point
+    assert catalogue.measure("irs-filing-satisfaction").change_threshold == 0.05  # on the 1-5 scale
+    assert catalogue.settings.report_lag_days == 45
+    data = copy.deepcopy(example_data)
+    data["goals"][0]["objectives"][0]["measures"][1]["practical_change"] = 0.025
+    assert load_catalogue(_write(tmp_path, data)).measure("vba-contact-trust").change_threshold == 0.025
+    data["goals"][0]["objectives"][0]["measures"][1]["practical_change"] = 2.5  # meant 2.5 points
+    with pytest.raises(UserError, match=r"practical_change 2.5 is larger than the whole 'percent' scale"):
+        load_catalogue(_write(tmp_path, data))
+    data["goals"][0]["objectives"][0]["measures"][1]["practical_change"] = 0
+    with pytest.raises(UserError, match=r"practical_change: Input should be greater than 0"):
+        load_catalogue(_write(tmp_path, data))

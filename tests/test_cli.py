@@ -327,7 +327,7 @@ def test_sources_table_is_readable_in_a_hundred_columns(db_url, sources_db):
     assert lines[0].split() == ["source", "health", "last", "success", "UTC", "data", "as", "of", "loaded",
                                 "rejected", "cadence"]
     loaded = next(line for line in lines if line.startswith("sample-a11-quarterly"))
-    assert loaded.split()[1] == "fresh" and loaded.split()[4:7] == ["2022-12-31", "481", "0"]
+    assert loaded.split()[1] == "out_of_date" and loaded.split()[4:7] == ["2022-12-31", "481", "0"]
     assert next(line for line in lines if line.startswith("never-run")).split() == ["never-run", "missing", "never",
                                                                                    "monthly"]
     failed = next(i for i, line in enumerate(lines) if line.startswith(LONG_NAME[:20]))

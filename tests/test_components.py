@@ -24,6 +24,7 @@ from cxdash.dashboard.components import (
     takeaway,
 )
 from cxdash.presentation.formatting import MINUS, format_value
+from cxdash.presentation.formatting import MISSING as MISSING_TEXT
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 
@@ -427,7 +428,7 @@ def test_measure_card_content():
     assert visible_text(one(card, "cx-measure-card__number")) == "82.4%"
     assert "FY2023 Q1" in line(card, "cx-measure-card__value")
     assert line(card, "cx-measure-card__stats") == "95% CI 81.0%–84.0% · n = 1,234"
-    assert line(card, "cx-measure-card__target") == "Target 85.0% or higher"
+    assert line(card, "cx-measure-card__target") == "Target 85.0% or higher · 2.6 points below target"
     assert visible_text(one(card, "cx-status")).endswith("At risk")
     assert one(card, "cx-sparkline")
     everything = visible_text(card)
@@ -435,7 +436,9 @@ def test_measure_card_content():
     assert "Data as of 31 Dec 2022" in everything
     assert "Share of survey respondents" in everything
     trend, wording = find(card, type_=html.Details)
-    assert one(trend, type_=html.Summary).children == "Trend as table"
+    assert one(trend, type_=html.Summary).children == "Trend and statistical detail"
+    # p-values and the year-ago change are analyst detail: inside the collapsed detail only
+    assert "p = 0.003" in visible_text(trend) and "p = 0.003" not in visible_text(card).replace(visible_text(trend), "")
     trend_rows = find(one(trend, type_=html.Tbody), type_=html.Tr)
     assert len(trend_rows) == len(make_card()["sparkline"])
     last = make_card()["sparkline"][-1]
@@ -452,26 +455,38 @@ def test_measure_card_shows_the_quarters_review_commentary():
     assert [visible_text(d) for d in find(details, type_=html.Dt)] == ["What happened", "What next"]
     assert [visible_text(d) for d in find(details, type_=html.Dd)] == ["Trust rose.", "Keep same-day calls."]
     assert "By CX office" in visible_text(details)
+    # the one line of why / what next is on the card's face, not only behind the link
+    assert line(card, "cx-measure-card__why") == "Next: Keep same-day calls."
     assert all(getattr(d, "id", None) is None for d in find(measure_card(make_card()), type_=html.Details))
 
 
 def test_measure_card_change_up_significant():
     change = one(measure_card(make_card()), "cx-measure-card__change")
-    assert visible_text(change) == "▲ +2.1 pts vs FY2022 Q4 (significant, p = 0.003)"
-    assert spoken_text(change) == "up 2.1 points vs FY2022 Q4 (significant, p = 0.003)"
+    # significant and at least the default practical threshold (1 point): a clear change, no p-value
+    assert visible_text(change) == "▲ Up 2.1 points since FY2022 Q4: clear change"
+    assert spoken_text(change) == "Up 2.1 points since FY2022 Q4: clear change"
+
+
+def test_measure_card_a_significant_change_below_the_practical_threshold_is_normal_variation():
+    # +0.3 points on n = 485,157 is significant (p < 0.001) but smaller than 1 point
+    change = one(measure_card(make_card(change=0.003, p_value=0.0001, significant=True)), "cx-measure-card__change")
+    assert visible_text(change) == "▲ Up 0.3 points since FY2022 Q4: within normal variation"
+    wider = make_card(change=0.021, significant=True, practical_change=0.03)  # the catalogue's own threshold
+    assert visible_text(one(measure_card(wider), "cx-measure-card__change")).endswith("within normal variation")
 
 
 def test_measure_card_change_down_not_significant():
     change = one(measure_card(make_card(change=-0.004, significant=False, p_value=0.41)), "cx-measure-card__change")
-    assert visible_text(change) == f"▼ {MINUS}0.4 pts vs FY2022 Q4 (not significant)"
-    assert spoken_text(change).startswith("down 0.4 points")
+    assert visible_text(change) == "▼ Down 0.4 points since FY2022 Q4: within normal variation"
+    assert spoken_text(change).startswith("Down 0.4 points")
+    assert MINUS not in visible_text(change)
 
 
 def test_measure_card_change_missing_or_zero():
     card = measure_card(make_card(change=None, p_value=None, significant=None, prev_label=None))
-    assert line(card, "cx-measure-card__change") == "No previous quarter"
+    assert line(card, "cx-measure-card__change") == "No previous quarter to compare"
     card = measure_card(make_card(change=0.0001, significant=False))
-    assert line(card, "cx-measure-card__change") == "No change vs FY2022 Q4 (not significant)"
+    assert line(card, "cx-measure-card__change") == "No change since FY2022 Q4: within normal variation"
 
 
 def test_measure_card_points_unit():
@@ -481,8 +496,8 @@ def test_measure_card_points_unit():
     assert visible_text(one(card, "cx-measure-card__number")) == "4.52"
     assert "out of 5" in line(card, "cx-measure-card__value")
     assert "95% CI 4.41–4.63" in line(card, "cx-measure-card__stats")
-    assert line(card, "cx-measure-card__target") == "Target 4.30 or lower"
-    assert line(card, "cx-measure-card__change") == "▲ +0.05 vs FY2022 Q4"
+    assert line(card, "cx-measure-card__target") == "Target 4.30 or lower · 0.22 points above target"
+    assert line(card, "cx-measure-card__change") == "▲ Up 0.05 points since FY2022 Q4 (not tested)"
 
 
 def test_measure_card_suppressed_shows_no_number():
@@ -610,3 +625,43 @@ def test_uswds_js_works_on_dash_rendered_markup(dash_duo):
     WebDriverWait(dash_duo.driver, 5, poll_frequency=0.5).until(menu_opens)
     assert "usa-nav__close" in dash_duo.driver.switch_to.active_element.get_attribute("class")
     assert [entry for entry in dash_duo.get_logs() or [] if entry["level"] == "SEVERE"] == []
+
+
+def test_measure_card_without_this_quarters_figure_shows_the_last_known_value_and_the_next_due_date():
+    card = measure_card(make_card(value=None, ci_low=None, ci_high=None, n=None, status="no_data", change=None,
+                                  p_value=None, significant=None, last_value=0.813, last_label="FY2022 Q4",
+                                  next_label="FY2023 Q2", next_due="2023-05-15", target=0.86))
+    value_line = line(card, "cx-measure-card__value")
+    assert value_line.startswith("No data")
+    assert "Last known: 81.3% in FY2022 Q4" in value_line
+    assert "Next figure (FY2023 Q2) due by 15 May 2023" in value_line
+    assert line(card, "cx-measure-card__target") == "Target 86.0% or higher · Last known 4.7 points below target"
+    assert line(card, "cx-measure-card__change") == "No comparison this quarter"
+
+
+def test_bottom_line_table_component():
+    from cxdash.dashboard.components import bottom_line_table
+    rows = [{"measure_id": "a", "status": "off_track", "status_text": "✕ Off track", "name": "A", "value_text": "74.2%",
+             "target_text": "80.0%", "gap_text": "5.8 points below", "change_text": "▼ Down 2.1 points: clear change",
+             "owner": "Office of CX", "note": "Why: Waits. Next: Staff."},
+            {"measure_id": "b", "status": "no_data", "status_text": "– Without data", "name": "B",
+             "value_text": "None for FY2023 Q1", "target_text": "80.0%", "gap_text": MISSING_TEXT,
+             "change_text": MISSING_TEXT, "owner": "X", "note": MISSING_TEXT}]
+    section = bottom_line_table(rows, "Of 2 measures ...", caption="Every measure")
+    assert section.id == "bottom-line"
+    table = one(section, type_=html.Table)
+    assert "usa-table--stacked" in classes(table)
+    headers = [visible_text(th) for th in find(one(table, type_=html.Thead), type_=html.Th)]
+    assert headers[-1] == "Why / what next" and headers[0] == "Status"
+    body = find(one(table, type_=html.Tbody), type_=html.Tr)
+    assert [props(r)["data-status"] for r in body] == ["off_track", "no_data"]
+    first = body[0]
+    assert visible_text(one(first, "cx-status")).endswith("Off track")  # words, not colour alone
+    assert one(first, type_=html.A).href == "#card-a"
+    cells = [c for c in walk(first) if isinstance(c, (html.Td, html.Th))]
+    assert [props(c)["data-label"] for c in cells] == headers  # each stacked cell names its column
+    # Without any commentary the column is left out rather than shown empty.
+    quiet = bottom_line_table([{**r, "note": MISSING_TEXT} for r in rows], "s", caption="c")
+    assert "Why / what next" not in visible_text(one(quiet, type_=html.Thead))
+    with pytest.raises(ValueError):
+        bottom_line_table(rows, "s", caption="")

@@ -106,7 +106,7 @@ def _base(*measures) -> dict:
 
 
 EXPECTED_TITLES = [
-    "Veterans Benefits Administration: quarterly CX review", "At a glance", "Scorecard: Customers trust us",
+    "Veterans Benefits Administration: quarterly CX review", "Bottom line", "Scorecard: Customers trust us",
     "Scorecard: Services are easy", "Trust after the interaction", "Satisfaction score", "Ease of the process",
     "Effectiveness", "Journey view", "Measures off track", "Decisions and actions"]
 
@@ -155,14 +155,26 @@ def test_title_slide_says_quarter_scope_as_of_and_draft(built):
         assert words in text
 
 
-def test_glance_chart_counts_measures_by_status(built):
+def test_slide_2_is_the_bottom_line_worst_first_with_gap_owner_and_why(built):
     _, prs, _ = built
-    slide = _slide(prs, "At a glance")
-    chart, = _charts(slide)
-    assert list(chart.plots[0].categories) == ["On track", "At risk", "Off track", "Without a target",
-                                               "Without data"]
-    assert list(chart.plots[0].series[0].values) == [1, 0, 1, 1, 1]
-    assert sample_contents().status_takeaway in _texts(slide)
+    slide = prs.slides[1]
+    assert slide.shapes.title.text == "Bottom line"
+    rows = _table(slide)
+    assert rows[0] == ["Status", "Measure", "Value", "Target", "Gap to target", "Change since last quarter",
+                       "Owner", "Why / what next"]
+    # off track, on track, without a target, without data; status in an icon and words
+    assert [r[0] for r in rows[1:]] == ["✕ Off track", "✓ On track", "○ Without a target", "– Without data"]
+    assert rows[1] == ["✕ Off track", "Trust after the interaction", "74.2%", "80.0%", "5.8 points below",
+                       "▼ Down 2.1 points: clear change", "Office of CX",
+                       "Why: Longer waits after the portal outage. Next: Add call-back staff by March."]
+    assert rows[2][4:6] == ["0.12 points above", "▲ Up 0.05 points: within normal variation"]
+    assert rows[4][2] == "Suppressed (n < 30)" and "p =" not in " ".join(" ".join(r) for r in rows)
+    sentence = " ".join(_texts(slide))
+    assert "Of 4 measures in FY2023 Q1, 1 is off track: Trust after the interaction (5.8 points below target)" \
+        in sentence
+    table = next(s for s in slide.shapes if s.has_table).table
+    status = table.cell(1, 0)
+    assert str(status.fill.fore_color.rgb) == "B50909"  # the pages' off-track red, beside icon and words
 
 
 def test_trend_charts_hold_the_input_values(built):
@@ -194,7 +206,7 @@ def test_scorecard_table_is_formatted_as_the_pages_format_it(built):
                        "Change vs previous quarter", "Owner"]
     assert rows[1] == ["Trust after the interaction", format_value(0.742, "percent"),
                        format_interval(0.721, 0.763, "percent"), format_n(1843), format_value(0.8, "percent"),
-                       "Off track", f"{format_change(-0.021, 'percent')} (significant, {format_p(0.012)})",
+                       "Off track", f"{format_change(-0.021, 'percent')} (clear change)",
                        "Office of CX"]
     assert rows[2][:6] == ["Satisfaction score", "4.12", "4.05–4.19", "1,811", "4.00", "On track"]
     easy = _table(_slide(prs, "Scorecard: Services are easy"))
@@ -207,11 +219,15 @@ def test_measure_slides_have_takeaway_events_and_notes(built):
     _, prs, _ = built
     trust = _slide(prs, "Trust after the interaction")
     text = " ".join(_texts(trust))
-    assert "Trust after the interaction moved over the last five quarters." in text
-    assert "off track (target 80.0% or higher)" in text
+    # headlined by the status against target with its gap, then one change baseline and its verdict
+    assert "Status: off track (target 80.0% or higher): 5.8 points below target." in text
+    assert "Down 2.1 points since FY2022 Q4: clear change." in text
+    assert "p = " not in text and "moved over the last five quarters" not in text
     assert "Events: Portal outage (12 Apr 2022)" in text and "Old launch" not in text
     notes = trust.notes_slide.notes_text_frame.text
     assert "What next: Add call-back staff by March." in notes and "(A. Rivera)" in notes
+    assert f"(significant, {format_p(0.012)})" in notes  # the analyst's detail stays in the notes
+    assert "Trend: Trust after the interaction moved over the last five quarters." in notes
     assert "Definition: Share of respondents" in notes and "Owner: Office of CX" in notes
     satisfaction = _slide(prs, "Satisfaction score").notes_slide.notes_text_frame.text
     assert "How satisfied are you with the service you received?" in satisfaction
@@ -273,8 +289,11 @@ def test_frozen_split_and_empty_sections():
         goals=[Goal(id="all", name="Everything", measure_ids=[m.measure_id for m in many], takeaway="All on track.")])
     prs = Presentation(io.BytesIO(build_deck(contents)))
     titles = _titles(prs)
-    assert titles[2:4] == ["Scorecard: Everything (1 of 2)", "Scorecard: Everything (2 of 2)"]
-    assert len(_table(prs.slides[2])) - 1 + len(_table(prs.slides[3])) - 1 == 11
+    bottom = [i for i, t in enumerate(titles) if t.startswith("Bottom line")]
+    assert bottom[0] == 1 and sum(len(_table(prs.slides[i])) - 1 for i in bottom) == 11  # every measure
+    first = bottom[-1] + 1
+    assert titles[first:first + 2] == ["Scorecard: Everything (1 of 2)", "Scorecard: Everything (2 of 2)"]
+    assert len(_table(prs.slides[first])) - 1 + len(_table(prs.slides[first + 1])) - 1 == 11
     assert "Journey view" not in titles and titles[-2:] == ["Measures off track", "Decisions and actions"]
     assert any("No measures are off track" in t for t in _texts(prs.slides[-2]))
     assert any("No decisions or actions" in t for t in _texts(prs.slides[-1]))

@@ -59,17 +59,18 @@ def test_scheduler_picks_up_a_changed_file_and_shows_failures(tmp_path, catalogu
         raw = pd.read_csv(QUARTERLY, dtype=str, keep_default_na=False)
         first_year = raw[raw["attributes_collection_year"] == "2021"]
         first_year.to_csv(drop / "hisp.csv", index=False)
-        fresh = _wait_for(health, lambda h: h["health"] == "fresh", "the new file to load")
+        fresh = _wait_for(health, lambda h: h["loads"] == "fresh", "the new file to load")
         assert (fresh["rows_loaded"], str(fresh["data_as_of"])) == (len(first_year), "2021-09-30")
+        assert fresh["health"] == "out_of_date"  # daily data that end in 2021 are not current
 
         raw.to_csv(drop / "hisp.csv", index=False)  # the export grows: the next tick loads it again
         grown = _wait_for(health, lambda h: h["rows_loaded"] == len(raw), "the changed file to load")
-        assert str(grown["data_as_of"]) == "2022-12-31" and grown["health"] == "fresh"
+        assert str(grown["data_as_of"]) == "2022-12-31" and grown["health"] == "out_of_date"
 
         app = create_app(engine, catalogue, sources, sign_in=SIGN_IN_OFF)
         with app.server.test_request_context("/data"):
             page = str(data_page.layout({}))
-        assert "1 sources: 1 fresh." in page and "31 Dec 2022" in page
+        assert "1 sources: 1 out of date." in page and "31 Dec 2022" in page
         with engine.connect() as conn:
             assert sorted(conn.execute(select(SchedulerJob.id)).scalars()) == ["review-pack:draft", "review-pack:queue",
                                                                                "source:drop"]

@@ -72,10 +72,12 @@ def test_status_takeaway_counts_each_status():
         {"status": "off_track", "significant": True, "change": -0.05, "direction": "higher"},
         {"status": "off_track", "significant": False, "change": 0.01, "direction": "higher"},
         {"status": "no_data", "significant": None, "change": None, "direction": "higher"},
+        # significant but under the practical threshold (1 point): not a clear change
+        {"status": "on_track", "significant": True, "change": 0.003, "direction": "higher"},
     ]
     assert status_summary(cards, "FY2023 Q1") == (
-        "Of 4 measures in FY2023 Q1, 1 on track, 2 off track and 1 without data; "
-        "2 changed significantly since the previous quarter (1 better, 1 worse).")
+        "Of 5 measures in FY2023 Q1, 2 on track, 2 off track and 1 without data; "
+        "2 changed clearly since the previous quarter (1 better, 1 worse).")
     assert status_summary([], "FY2023 Q1") == "No measures match these filters for FY2023 Q1."
 
 

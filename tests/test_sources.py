@@ -53,7 +53,7 @@ def test_config_mistakes_are_named_with_file_and_key(tmp_path, entry, message):
     assert str(path) in str(err.value) and message in str(err.value)
 
 
-def test_a_glob_source_loads_records_its_run_and_is_fresh(engine, catalogue, tmp_path):
+def test_a_glob_source_loads_records_its_run_and_is_judged_on_its_data_date(engine, catalogue, tmp_path):
     path = _sources(tmp_path, {"name": "a11", "kind": "a11-quarterly", "location": {"files": str(QUARTERLY)},
                                "cadence": "quarterly"})
     sources = load_sources(path)
@@ -63,9 +63,16 @@ def test_a_glob_source_loads_records_its_run_and_is_fresh(engine, catalogue, tmp
     runs = queries.job_runs(engine, "a11")
     assert list(runs["status"]) == ["unchanged", "succeeded"] and set(runs["trigger"]) == {"manual"}
     health = source_health(engine, sources).set_index("source").loc["a11"]
-    assert (health["health"], health["rows_loaded"], str(health["data_as_of"])) == ("fresh", 481, "2022-12-31")
-    later = dt.datetime.now(dt.UTC) + dt.timedelta(days=92 + 47)  # cadence + half of it, passed
-    assert source_health(engine, sources, now=later).set_index("source").loc["a11", "health"] == "late"
+    # Loaded just now, but its data end 31 Dec 2022: out of date (the load time alone said "fresh").
+    assert (health["health"], health["rows_loaded"], str(health["data_as_of"])) == ("out_of_date", 481, "2022-12-31")
+    assert health["loads"] == "fresh" and str(health["due_by"]) == "2023-05-18"  # 92 days + 46 (half) of grace
+    at = dt.datetime(2023, 5, 18, 23, 0, tzinfo=dt.UTC)  # the last day the next quarter's data may take
+    assert source_health(engine, sources, now=at).set_index("source").loc["a11", "health"] == "fresh"
+    after = at + dt.timedelta(days=1)
+    assert source_health(engine, sources, now=after).set_index("source").loc["a11", "health"] == "out_of_date"
+    # A page showing FY2023 Q2 (ends 31 Mar 2023) before the data are overdue: late for that quarter.
+    shown = source_health(engine, sources, now=at, shown_until=dt.date(2023, 3, 31)).set_index("source")
+    assert shown.loc["a11", "health"] == "late"
     assert not queries.scores(engine).empty  # new data was recomputed
 
 
@@ -147,6 +154,6 @@ def test_cli_sources_and_load_source(tmp_path):
     assert loaded.exit_code == 0 and "481 rows loaded" in loaded.output
     listed = runner.invoke(main, ["sources", "--format", "json", "--db", db, "--sources", str(path)])
     row = yaml.safe_load(listed.output)[0]
-    assert (row["source"], row["health"], row["rows_loaded"]) == ("a11", "fresh", 481)
+    assert (row["source"], row["health"], row["loads"], row["rows_loaded"]) == ("a11", "out_of_date", "fresh", 481)
     unknown = runner.invoke(main, ["load", "--source", "nope", "--db", db, "--sources", str(path)])
     assert unknown.exit_code != 0 and "unknown source 'nope'" in unknown.output

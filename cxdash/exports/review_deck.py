@@ -37,6 +37,8 @@ from pptx.util import Emu, Inches, Pt
 
 from cxdash import paths
 from cxdash.errors import UserError
+from cxdash.metrics.fiscal import FiscalQuarter
+from cxdash.presentation import bottom_line
 from cxdash.presentation.formatting import (
     MISSING,
     format_change,
@@ -45,6 +47,7 @@ from cxdash.presentation.formatting import (
     format_n,
     format_p,
     format_value,
+    gap_in_words,
 )
 from cxdash.presentation.takeaways import ORDER, STATUS_WORDS
 from cxdash.review.contents import Action, Goal, MeasureSlide, PortfolioItem, ReviewContents
@@ -72,7 +75,13 @@ ACTION_WIDTHS = [1.0, 4.6, 2.4, 1.7, 1.3, 1.1]
 PORTFOLIO_HEADER = ["Rank", "Initiative (status)", "Owner", "Customer value", "Mission value", "Time criticality",
                     "Risk reduction", "Cost of delay", "Job size", "WSJF"]
 PORTFOLIO_WIDTHS = [0.62, 2.9, 2.78, 0.95, 0.85, 1.05, 1.0, 0.8, 0.6, 0.6]
+BOTTOM_LINE_WIDTHS = [1.1, 2.6, 1.6, 0.75, 1.25, 1.75, 1.9, 2.6]
 SCORECARD_ROWS, OFF_TRACK_ROWS, ACTION_ROWS, PORTFOLIO_ROWS = 8, 8, 10, 10  # most rows on one slide
+BOTTOM_LINE_ROWS, BOTTOM_LINE_PT, BOTTOM_LINE_TAKEAWAY_PT = 12, 10, 14  # a long sentence, many rows
+# Status cells: the pages' tag colours (white or ink text at 6:1 or more), beside the icon and words.
+STATUS_FILL = {"on_track": (RGBColor(0x21, 0x6E, 0x1F), WHITE), "at_risk": (RGBColor(0xFF, 0xBE, 0x2E), INK),
+               "off_track": (RGBColor(0xB5, 0x09, 0x09), WHITE), "no_data": (RGBColor(0x5C, 0x5C, 0x5C), WHITE),
+               "no_target": (RGBColor(0x5C, 0x5C, 0x5C), WHITE)}
 
 TABLE_PT, TAKEAWAY_PT, FOOTER_PT, CHART_PT = 12, 16, 10, 12
 MARGIN = Inches(0.6)
@@ -107,7 +116,7 @@ def build_deck(contents: ReviewContents, template: str | Path | None = None,
 
 def _plan(c: ReviewContents) -> list[tuple[str, Callable[[_Deck], None]]]:
     """Every slide as (what is happening, how to make it), so progress can count them up front."""
-    steps = [("Title slide", _title_slide), ("At a glance", _glance_slide)]
+    steps = [("Title slide", _title_slide), ("Bottom line", _bottom_line_slides)]
     steps += [(f"Scorecard: {g.name}", lambda d, g=g: _scorecard_slides(d, g)) for g in c.goals]
     steps += [(f"Trend: {m.name}", lambda d, m=m: _measure_slide(d, m)) for m in measures_in_goal_order(c)]
     if c.journey is not None:
@@ -273,42 +282,49 @@ def status_counts(c: ReviewContents) -> list[tuple[str, int]]:
     return [(STATUS_WORDS[s].capitalize(), counts[s]) for s in ORDER]
 
 
-def _glance_slide(deck: _Deck) -> None:
+def previous_display(c: ReviewContents) -> str:
+    return FiscalQuarter.parse(c.quarter).previous().display
+
+
+def bottom_line_cards(c: ReviewContents) -> list[dict]:
+    """The measures as the scorecard's cards, for cxdash.presentation.bottom_line (the page's rows)."""
+    quarter = FiscalQuarter.parse(c.quarter).display
+    return [{**m.card(), "quarter_label": m.quarter_label or quarter} for m in c.measures]
+
+
+def bottom_line_sentence(c: ReviewContents) -> str:
+    return bottom_line.sentence(bottom_line_cards(c), FiscalQuarter.parse(c.quarter).display, previous_display(c))
+
+
+def bottom_line_table_rows(c: ReviewContents) -> list[dict]:
+    """The page's bottom-line rows, worst first (off track, at risk, on track, without data)."""
+    return bottom_line.rows(bottom_line_cards(c))
+
+
+def _bottom_line_slides(deck: _Deck) -> None:
+    """Slide 2: every measure, worst first, with value, target, gap, change, owner and the review's
+    why and what next; the status cell carries its icon and words on the status colour."""
     c = deck.contents
-    slide, top = deck.slide("At a glance")
-    top = _takeaway(slide, deck, top, c.status_takeaway)
-    counts = status_counts(c)
-    data = CategoryChartData(number_format="0")
-    data.categories = [words for words, _ in counts]
-    data.add_series("Measures", [n for _, n in counts])
-    frame = slide.shapes.add_chart(XL_CHART_TYPE.BAR_CLUSTERED, MARGIN, top, deck.inner_width,
-                                   deck.bottom - top, data)
-    frame.name = "Status chart"
-    _style_bar_chart(frame.chart)
-    listed = "; ".join(f"{words}: {n}" for words, n in counts)
-    set_alt_text(frame, f"{c.status_takeaway} Bar chart of the number of measures by status. {listed}.")
-
-
-def _style_bar_chart(chart) -> None:
-    _chart_text(chart)
-    chart.has_title = chart.has_legend = False
-    plot = chart.plots[0]
-    plot.gap_width = 60
-    plot.has_data_labels = True
-    plot.data_labels.number_format, plot.data_labels.number_format_is_linked = "0", False
-    plot.data_labels.position = XL_LABEL_POSITION.OUTSIDE_END
-    plot.data_labels.font.size = Pt(CHART_PT)
-    _solid_series(plot.series[0], PRIMARY)
-    chart.category_axis.reverse_order = True  # top to bottom in the pages' order
-    value_axis = chart.value_axis
-    # It crosses at the last category, which reversed is the bottom (python-pptx has no API for this side).
-    value_axis._element.find(qn("c:crosses")).set("val", "max")
-    value_axis.major_unit, value_axis.minimum_scale = 1, 0
-    value_axis.has_major_gridlines = False
-    value_axis.tick_labels.number_format, value_axis.tick_labels.number_format_is_linked = "0", False
-    value_axis.has_title = True
-    value_axis.axis_title.text_frame.text = "Number of measures"
-    value_axis.axis_title.text_frame.paragraphs[0].runs[0].font.size = Pt(CHART_PT)
+    rows = bottom_line_table_rows(c)
+    columns = list(zip(bottom_line.COLUMNS, BOTTOM_LINE_WIDTHS))
+    if all(row["note"] == MISSING for row in rows):  # no commentary yet: room for the rest
+        columns = [(column, width) for column, width in columns if column[0] != "note"]
+    cells = [[row[key] for (key, _header), _width in columns] for row in rows]
+    frames = _table_slides(deck, "Bottom line", bottom_line_sentence(c), [h for (_k, h), _w in columns],
+                           [w for _c, w in columns], cells, BOTTOM_LINE_ROWS, "Bottom line table",
+                           empty=f"No measures are in {_scope(deck)}.", size_pt=BOTTOM_LINE_PT,
+                           takeaway_pt=BOTTOM_LINE_TAKEAWAY_PT)
+    statuses = iter(row["status"] for row in rows)
+    for frame in frames:
+        table = frame.table
+        for i in range(1, len(table.rows)):
+            fill, ink = STATUS_FILL[next(statuses)]
+            cell = table.cell(i, 0)
+            cell.fill.solid()
+            cell.fill.fore_color.rgb = fill
+            for paragraph in cell.text_frame.paragraphs:
+                for run in paragraph.runs:
+                    run.font.color.rgb, run.font.bold = ink, True
 
 
 def _solid_series(series, colour: RGBColor) -> None:
@@ -330,12 +346,14 @@ def value_text(m: MeasureSlide) -> str:
 
 
 def change_text(m: MeasureSlide) -> str:
-    """As the scorecard table: the signed change, with its significance and p-value when tested."""
+    """The signed change since the previous quarter with its verdict in words ('clear change' or
+    'within normal variation'); p-values stay in the speaker notes (analyst detail)."""
     if m.suppressed:
         return MISSING
     text = format_change(m.change, m.unit)
-    if m.p_value is not None:
-        text += f" ({'significant' if m.significant else 'not significant'}, {format_p(m.p_value)})"
+    if m.change is not None and m.significant is not None:
+        line = bottom_line.change_line({**m.card(), "change_summary": None})
+        text += f" ({line.rsplit(': ', 1)[-1]})" if ": " in line else ""
     return text
 
 
@@ -359,13 +377,25 @@ def _scope(deck: _Deck) -> str:
 # --- one slide per measure ------------------------------------------------------------------
 
 def status_sentence(m: MeasureSlide) -> str:
-    """The card's status line in words, with the target it is judged against."""
+    """The card's status line in words, with the target it is judged against and the gap to it."""
     target = ""
     if m.target is not None:
         direction = {"higher": " or higher", "lower": " or lower"}[m.direction]
         target = f" (target {format_value(m.target, m.unit)}{direction})"
+        if m.value is not None and not m.suppressed:
+            target += f": {gap_in_words(m.value, m.target, m.unit)}"
+        elif m.last_value is not None:
+            target += f"; last known {format_value(m.last_value, m.unit)} in {m.last_label}, " \
+                      f"{gap_in_words(m.last_value, m.target, m.unit)}"
     suppressed = f"; this quarter's result is suppressed (n < {m.min_n})" if m.suppressed else ""
     return f"Status: {STATUS_WORDS[m.status]}{target}{suppressed}."
+
+
+def headline(m: MeasureSlide) -> str:
+    """A measure slide's message: its status against target with the gap, then the change since the
+    previous quarter with its verdict (one baseline; the six-quarter trend is in the notes)."""
+    change = bottom_line.change_line(m.card())
+    return f"{status_sentence(m)} {change}."
 
 
 def chart_values(m: MeasureSlide) -> list[float | None]:
@@ -382,7 +412,7 @@ def events_in(c: ReviewContents, labels: Sequence[str]) -> list[str]:
 
 def _measure_slide(deck: _Deck, m: MeasureSlide) -> None:
     slide, top = deck.slide(m.name)
-    takeaway = f"{m.trend_takeaway} {status_sentence(m)}".strip()
+    takeaway = headline(m)
     top = _takeaway(slide, deck, top, takeaway)
     events = events_in(deck.contents, [p.label for p in m.points])
     events_text = f"Events: {'; '.join(events)}" if events else ""
@@ -466,6 +496,12 @@ def speaker_notes(m: MeasureSlide) -> str:
     """What the presenter needs to hand: the commentary, then what the measure is and who owns it."""
     parts = [m.commentary.text()] if m.commentary and m.commentary.text() else []
     parts += [f"Definition: {m.definition}", f"Owner: {m.owner or MISSING}"]
+    if m.change is not None and m.p_value is not None and not m.suppressed:  # the analyst's detail
+        verdict = "significant" if m.significant else "not significant"
+        parts.append(f"Change since {m.prev_label or 'the previous quarter'}: {format_change(m.change, m.unit)} "
+                     f"({verdict}, {format_p(m.p_value)})")
+    if m.trend_takeaway:
+        parts.append(f"Trend: {m.trend_takeaway}")
     parts += [f"Question wording: {w}" for w in m.wordings]
     return "\n".join(parts)
 
@@ -629,7 +665,8 @@ def _maturity_slide(deck: _Deck) -> None:
 # --- shared pieces ----------------------------------------------------------------------------
 
 def _table_slides(deck: _Deck, title: str, takeaway: str, header: list[str], widths: list[float],
-                  rows: list[list[str]], most: int, name: str, empty: str) -> list:
+                  rows: list[list[str]], most: int, name: str, empty: str, size_pt: float = TABLE_PT,
+                  takeaway_pt: float = TAKEAWAY_PT) -> list:
     """The rows as native tables, split over as many slides as fit (title gets '(2 of 3)');
     a sentence instead of an empty table. Returns the tables' graphic frames."""
     if not rows:
@@ -637,13 +674,13 @@ def _table_slides(deck: _Deck, title: str, takeaway: str, header: list[str], wid
         _takeaway(slide, deck, top, empty)
         return []
     col_widths = _scaled(widths, deck.inner_width)
-    chunks = _chunks(rows, col_widths, most, deck.bottom - _table_top(deck, takeaway), header)
+    chunks = _chunks(rows, col_widths, most, deck.bottom - _table_top(deck, takeaway, takeaway_pt), header, size_pt)
     frames = []
     for number, chunk in enumerate(chunks, 1):
         part = f" ({number} of {len(chunks)})" if len(chunks) > 1 else ""
         slide, top = deck.slide(title + part)
-        top = _takeaway(slide, deck, top, takeaway) if takeaway else top
-        frame = _table(slide, header, chunk, col_widths, MARGIN, top)
+        top = _takeaway(slide, deck, top, takeaway, takeaway_pt) if takeaway else top
+        frame = _table(slide, header, chunk, col_widths, MARGIN, top, size_pt)
         frame.name = name
         set_alt_text(frame, f"{takeaway} {table_in_words(header, chunk)}")
         frames.append(frame)
@@ -656,9 +693,9 @@ def table_in_words(header: list[str], rows: list[list[str]]) -> str:
     return f"Table of {len(rows)} row{'s' if len(rows) != 1 else ''}. " + " | ".join(lines)
 
 
-def _table_top(deck: _Deck, takeaway: str) -> int:
+def _table_top(deck: _Deck, takeaway: str, size_pt: float = TAKEAWAY_PT) -> int:
     """Where a table starts under the title and this takeaway (to split rows before drawing)."""
-    return deck.content_top + (_text_height(takeaway, deck.inner_width, TAKEAWAY_PT) + GAP if takeaway else 0)
+    return deck.content_top + (_text_height(takeaway, deck.inner_width, size_pt) + GAP if takeaway else 0)
 
 
 def _scaled(widths: list[float], total: int) -> list[int]:
@@ -667,12 +704,12 @@ def _scaled(widths: list[float], total: int) -> list[int]:
 
 
 def _chunks(rows: list[list[str]], widths: list[int], most: int, room: int,
-            header: list[str]) -> list[list[list[str]]]:
+            header: list[str], size_pt: float = TABLE_PT) -> list[list[list[str]]]:
     """Rows in slide-sized groups: at most ``most`` rows, and no more than the height left."""
-    header_height = _row_height(header, widths)
+    header_height = _row_height(header, widths, size_pt)
     chunks, current, used = [], [], header_height
     for row in rows:
-        height = _row_height(row, widths)
+        height = _row_height(row, widths, size_pt)
         if current and (len(current) >= most or used + height > room):
             chunks.append(current)
             current, used = [], header_height
@@ -681,9 +718,9 @@ def _chunks(rows: list[list[str]], widths: list[int], most: int, room: int,
     return chunks + [current]
 
 
-def _row_height(row: Sequence[str], widths: Sequence[int]) -> int:
-    lines = max(_lines(text, width, TABLE_PT) for text, width in zip(row, widths))
-    return int(Pt(TABLE_PT * 1.2) * lines + Inches(0.12))
+def _row_height(row: Sequence[str], widths: Sequence[int], size_pt: float = TABLE_PT) -> int:
+    lines = max(_lines(text, width, size_pt) for text, width in zip(row, widths))
+    return int(Pt(size_pt * 1.2) * lines + Inches(0.12))
 
 
 def _lines(text: str, width: int, size_pt: float) -> int:
@@ -696,8 +733,9 @@ def _text_height(text: str, width: int, size_pt: float) -> int:
     return int(Pt(size_pt * 1.2) * _lines(text, width, size_pt) + Inches(0.15))
 
 
-def _table(slide, header: list[str], rows: list[list[str]], widths: list[int], x: int, y: int):
-    heights = [_row_height(header, widths)] + [_row_height(r, widths) for r in rows]
+def _table(slide, header: list[str], rows: list[list[str]], widths: list[int], x: int, y: int,
+           size_pt: float = TABLE_PT):
+    heights = [_row_height(header, widths, size_pt)] + [_row_height(r, widths, size_pt) for r in rows]
     frame = slide.shapes.add_table(len(rows) + 1, len(header), x, y, sum(widths), sum(heights))
     table = frame.table
     table.first_row, table.horz_banding = True, False
@@ -705,20 +743,20 @@ def _table(slide, header: list[str], rows: list[list[str]], widths: list[int], x
     for j, width in enumerate(widths):
         table.columns[j].width = width
     for i, row in enumerate([header, *rows]):
-        table.rows[i].height = _row_height([""], widths[:1])  # a minimum: rows grow to their text
+        table.rows[i].height = _row_height([""], widths[:1], size_pt)  # a minimum: rows grow to their text
         for j, text in enumerate(row):
-            _cell(table.cell(i, j), text, header=i == 0)
+            _cell(table.cell(i, j), text, header=i == 0, size_pt=size_pt)
     return frame
 
 
-def _cell(cell, text: str, header: bool) -> None:
+def _cell(cell, text: str, header: bool, size_pt: float = TABLE_PT) -> None:
     _rules(cell)
     cell.fill.solid()
     cell.fill.fore_color.rgb = HEADER_FILL if header else WHITE
     cell.margin_left = cell.margin_right = Inches(0.06)
     cell.margin_top = cell.margin_bottom = Inches(0.04)
     cell.vertical_anchor = MSO_ANCHOR.TOP
-    _fill(cell.text_frame, [text], TABLE_PT, bold=header)
+    _fill(cell.text_frame, [text], size_pt, bold=header)
 
 
 def _rules(cell) -> None:
@@ -732,10 +770,10 @@ def _rules(cell) -> None:
             etree.SubElement(etree.SubElement(line, qn("a:solidFill")), qn("a:srgbClr"), val=RULE)
 
 
-def _takeaway(slide, deck: _Deck, top: int, text: str) -> int:
+def _takeaway(slide, deck: _Deck, top: int, text: str, size_pt: float = TAKEAWAY_PT) -> int:
     """The slide's one-sentence message, above what it summarises; returns the next free top."""
-    height = _text_height(text, deck.inner_width, TAKEAWAY_PT)
-    box = _text_box(slide, MARGIN, top, deck.inner_width, height, [text], TAKEAWAY_PT)
+    height = _text_height(text, deck.inner_width, size_pt)
+    box = _text_box(slide, MARGIN, top, deck.inner_width, height, [text], size_pt)
     box.name = "Takeaway"
     return top + height + GAP
 

@@ -161,3 +161,49 @@ def scale_sentence(name: str, scale: str, other_n: int) -> str:
     return (f"{name} is asked in two forms in this scope; these figures count {SCALE_FORMS.get(scale, scale)} "
             f"only, the form with more responses ({other_n:,} answers in {SCALE_FORMS.get(other, other)} "
             "are not included).")
+
+
+def format_gap(gap, unit: str) -> str:
+    """The distance of a value from its target, in points, without a sign: percent 0.062 ->
+    '6.2 points'; points 0.05 -> '0.05 points'. Used as 'X points below target'."""
+    _check_unit(unit)
+    if is_missing(gap):
+        return MISSING
+    return f"{abs(gap) * 100:.1f} points" if unit == "percent" else f"{abs(gap):.2f} points"
+
+
+def gap_in_words(value, target, unit: str) -> str:
+    """'6.2 points below target', '0.4 points above target', 'at target'; '—' without both."""
+    _check_unit(unit)
+    if is_missing(value) or is_missing(target):
+        return MISSING
+    gap = value - target
+    size = format_gap(gap, unit)
+    if float(size.split()[0]) == 0:
+        return "at target"
+    return f"{size} {'below' if gap < 0 else 'above'} target"
+
+
+CLEAR_CHANGE, NORMAL_VARIATION = "clear change", "within normal variation"
+
+
+def change_verdict(change, significant, threshold: float) -> bool | None:
+    """True (a clear change) only when the change is statistically significant AND at least the
+    measure's practical threshold; False when tested and not both; None when not tested."""
+    if is_missing(change) or significant is None:
+        return None
+    return bool(significant) and abs(change) >= threshold - 1e-12
+
+
+def change_summary(change, unit: str, clear: bool | None, since: str | None) -> str:
+    """The one change line executives read: 'Up 2.1 points since FY2022 Q4: clear change';
+    'Down 0.3 points since FY2022 Q4: within normal variation'. No p-values here (they stay in
+    the analyst detail and the CSV)."""
+    words = change_in_words(change, unit)
+    if words == "no previous value":
+        return "No previous quarter to compare"
+    start = "No change" if words == "no change" else words[0].upper() + words[1:]
+    text = f"{start} since {since}" if since else f"{start} since the previous quarter"
+    if clear is None:
+        return text + " (not tested)"
+    return f"{text}: {CLEAR_CHANGE if clear else NORMAL_VARIATION}"

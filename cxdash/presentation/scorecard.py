@@ -17,6 +17,8 @@ from cxdash.metrics.fiscal import FiscalQuarter
 from cxdash.metrics.names import name_key, stored_name
 from cxdash.permissions import Scope
 from cxdash.presentation.formatting import (
+    change_summary,
+    change_verdict,
     format_change,
     format_interval,
     format_n,
@@ -194,6 +196,15 @@ def _card(measure: Measure, by_key: dict, quarter: FiscalQuarter, span: list[Fis
     target = measure.target_for(quarter.year)
     status = row.status if row is not None else "no_data"
     scale_note = _scale_note(measure, row)
+    change = _num(row.change) if row is not None else None
+    significant = None if row is None or row.significant is None or pd.isna(row.significant) else bool(row.significant)
+    prev_label = previous.display if row is not None and change is not None else None
+    clear = change_verdict(change, significant, measure.change_threshold)
+    prev_row = by_key.get((measure.id, previous.year, previous.quarter))
+    year_ago = quarter.previous(4)
+    year_row = by_key.get((measure.id, year_ago.year, year_ago.quarter))
+    last = None if has_value else _last_known(measure, by_key, quarter)
+    lag = dt.timedelta(days=catalogue.settings.report_lag_days)
     return {
         "measure_id": measure.id, "name": measure.name,
         "definition": f"{measure.definition} {scale_note}" if scale_note else measure.definition,
@@ -206,10 +217,25 @@ def _card(measure: Measure, by_key: dict, quarter: FiscalQuarter, span: list[Fis
         "suppressed": bool(row.suppressed) if row is not None else False,
         "min_n": catalogue.settings.min_n,
         "target": target, "status": status,
-        "change": _num(row.change) if row is not None else None,
+        "change": change,
         "p_value": _num(row.p_value) if row is not None else None,
-        "significant": None if row is None or row.significant is None or pd.isna(row.significant) else bool(row.significant),
-        "prev_label": previous.display if row is not None and _num(row.change) is not None else None,
+        "significant": significant,
+        "prev_label": prev_label,
+        # One baseline on executive surfaces: the previous quarter, called a clear change only when
+        # significant and at least the measure's practical threshold.
+        "practical_change": measure.change_threshold,
+        "change_clear": clear,
+        "change_summary": change_summary(change, measure.unit, clear, prev_label) if has_value else None,
+        "gap": float(row.value) - target if has_value and target is not None else None,
+        "prev_status": prev_row.status if prev_row is not None else None,
+        # The year-ago change is analyst detail, never beside the quarter's change.
+        "year_ago_label": year_ago.display,
+        "year_ago_change": (float(row.value) - float(year_row.value)
+                            if has_value and year_row is not None and _num(year_row.value) is not None else None),
+        "last_value": last[1] if last else None,
+        "last_label": last[0].display if last else None,
+        "next_label": quarter.next().display,
+        "next_due": (quarter.next().end + lag).isoformat(),
         "quarter_label": quarter.display,
         "sparkline": points,
         "trend_takeaway": trend_sentence(points, measure.unit, catalogue.settings.alpha),
@@ -217,6 +243,14 @@ def _card(measure: Measure, by_key: dict, quarter: FiscalQuarter, span: list[Fis
         "as_of": as_of.isoformat() if as_of else None,
         "wordings": [w for w in (row.wordings or "").split("\n") if w] if row is not None else [],
     }
+
+
+def _last_known(measure: Measure, by_key: dict, quarter: FiscalQuarter) -> tuple[FiscalQuarter, float] | None:
+    """The latest quarter before ``quarter`` with a value of the measure (not suppressed), and that value."""
+    known = [(FiscalQuarter(y, q), float(r.value)) for (m, y, q), r in by_key.items()
+             if m == measure.id and FiscalQuarter(y, q) < quarter and _num(r.value) is not None
+             and not bool(getattr(r, "suppressed", False))]
+    return max(known, key=lambda k: k[0].index) if known else None
 
 
 def _scale_note(measure: Measure, row) -> str | None:

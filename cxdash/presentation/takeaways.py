@@ -16,10 +16,15 @@ def status_summary(cards: list[dict], quarter_label: str) -> str:
     parts = [f"{counts[s]} {STATUS_WORDS[s]}" for s in ORDER if counts[s]]
     listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
     sentence = f"Of {len(cards)} measure{'s' if len(cards) != 1 else ''} in {quarter_label}, {listed}"
-    moved = [c for c in cards if c.get("significant")]
+    # A clear change: significant and at least the measure's practical threshold (the card's
+    # change_clear; the default threshold of its unit where a card does not say).
+    from cxdash.catalogue import DEFAULT_PRACTICAL_CHANGE
+    from cxdash.presentation.formatting import change_verdict
+    moved = [c for c in cards if (c["change_clear"] if c.get("change_clear") is not None else change_verdict(
+        c.get("change"), c.get("significant"), c.get("practical_change") or DEFAULT_PRACTICAL_CHANGE[c.get("unit", "percent")]))]
     worse = [c for c in moved if (c["change"] < 0) == (c.get("direction", "higher") == "higher")]
     if moved:
-        sentence += (f"; {len(moved)} changed significantly since the previous quarter"
+        sentence += (f"; {len(moved)} changed clearly since the previous quarter"
                      f" ({len(moved) - len(worse)} better, {len(worse)} worse)")
     return sentence + "."
 

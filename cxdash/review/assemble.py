@@ -130,6 +130,10 @@ def _measure(card: dict, section: dict, objective: dict, catalogue: Catalogue, n
         prev_label=card["prev_label"], points=[Point(**p) for p in card["sparkline"]],
         trend_takeaway=card["trend_takeaway"], wordings=card["wordings"],
         commentary=Commentary(**note) if note else None,
+        quarter_label=card["quarter_label"], practical_change=card["practical_change"],
+        change_clear=card["change_clear"], change_summary=card["change_summary"], prev_status=card["prev_status"],
+        last_value=card["last_value"], last_label=card["last_label"], next_label=card["next_label"],
+        next_due=card["next_due"],
     )
 
 

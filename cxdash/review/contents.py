@@ -99,6 +99,23 @@ class MeasureSlide(_Model):
     trend_takeaway: str
     wordings: list[str] = []
     commentary: Commentary | None = None
+    # The bottom line's fields (cxdash.presentation.bottom_line reads them as the page's cards);
+    # defaults keep snapshots frozen before they existed valid.
+    quarter_label: str | None = None  # e.g. "FY2023 Q1"
+    practical_change: float | None = None
+    change_clear: bool | None = None
+    change_summary: str | None = None
+    prev_status: str | None = None
+    last_value: float | None = None
+    last_label: str | None = None
+    next_label: str | None = None
+    next_due: dt.date | None = None
+
+    def card(self) -> dict:
+        """As the scorecard's card dict (the keys cxdash.presentation.bottom_line reads)."""
+        card = self.model_dump(mode="json")
+        card["next_due"] = self.next_due.isoformat() if self.next_due else None
+        return card
 
 
 class Goal(_Model):

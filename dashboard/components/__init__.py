@@ -6,6 +6,7 @@ USWDS) and assets/zz-cxdash/cxdash.css (ours, loads after USWDS).
 """
 
 from cxdash.dashboard.components.banner import gov_banner
+from cxdash.dashboard.components.bottom_line_table import bottom_line_table
 from cxdash.dashboard.components.chart_with_table import chart_with_table
 from cxdash.dashboard.components.data_table import data_table
 from cxdash.dashboard.components.filter_bar import dropdown, filter_bar, service_options
@@ -21,6 +22,7 @@ from cxdash.dashboard.components.status_tag import status_tag
 from cxdash.dashboard.components.takeaway import takeaway
 
 __all__ = [
+    "bottom_line_table",
     "chart_with_table",
     "data_table",
     "dropdown",

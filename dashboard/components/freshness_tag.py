@@ -1,4 +1,4 @@
-"""Freshness tag: is this panel's data fresh, late, missing or failed?"""
+"""Freshness tag: is this panel's data fresh, late, out of date, missing or failed?"""
 
 from dash import html
 
@@ -6,6 +6,7 @@ from dash import html
 FRESHNESS = {
     "fresh": ("on-track", "✓", "Fresh"),
     "late": ("at-risk", "▲", "Late"),
+    "out_of_date": ("off-track", "✕", "Out of date"),
     "missing": ("no-data", "–", "Missing"),
     "failed": ("off-track", "✕", "Failed"),
     "unknown": ("no-data", "○", "No cadence set"),
@@ -13,8 +14,9 @@ FRESHNESS = {
 
 
 def freshness_tag(state: str | None, label: str, detail: str | None = None) -> html.P:
-    """'Survey data: ✓ Fresh — detail', one line per panel, so a reader knows how current
-    each panel's numbers are. ``state`` None means no source feeds the panel."""
+    """'Survey data: ✕ Out of date — detail', one line per panel, so a reader knows how current
+    each panel's numbers are; the state is in words beside the icon (never colour alone), and
+    the detail names the data's as-of date. ``state`` None means no source feeds the panel."""
     state = state or "missing"
     if state not in FRESHNESS:
         raise ValueError(f"unknown freshness {state!r}; expected one of {sorted(FRESHNESS)}")

@@ -5,6 +5,7 @@ from dash import html
 from cxdash.dashboard.components.data_table import data_table
 from cxdash.dashboard.components.sparkline import sparkline
 from cxdash.dashboard.components.status_tag import status_tag
+from cxdash.presentation.bottom_line import change_line, commentary_line
 from cxdash.presentation.formatting import (
     change_in_words,
     format_change,
@@ -13,11 +14,9 @@ from cxdash.presentation.formatting import (
     format_n,
     format_p,
     format_value,
+    gap_in_words,
     is_missing,
 )
-
-_SR = "usa-sr-only"
-
 
 COMMENTARY_PARTS = (("what_happened", "What happened"), ("why", "Why"), ("what_next", "What next"))
 
@@ -31,6 +30,8 @@ def measure_card(card: dict) -> html.Div:
     `card` keys: measure_id, name, unit and status are required; definition,
     direction, value, ci_low, ci_high, n, suppressed, min_n, target, change,
     p_value, significant, prev_label, quarter_label, sparkline, owner, as_of,
+    practical_change, change_clear, change_summary, year_ago_change, year_ago_label,
+    last_value, last_label, next_label, next_due,
     wordings, commentary (the quarter's review commentary: what_happened, why, what_next, author)
     and href may be missing or None. A suppressed result (n below
     min_n) shows "Suppressed (n < min_n)" and no number at all, never a 0.
@@ -58,8 +59,8 @@ def measure_card(card: dict) -> html.Div:
         *_uncertainty_line(card, unit, has_value),
         _target_line(card, unit),
         _change_line(card, unit, suppressed, has_value),
-        *([html.P(card["trend_takeaway"], className="cx-takeaway cx-measure-card__trend")]
-          if card.get("trend_takeaway") else []),
+        *([html.P(commentary_line(card["commentary"]), className="cx-measure-card__why")]
+          if card.get("commentary") and commentary_line(card["commentary"]) else []),
         sparkline(
             card.get("sparkline") or [],
             unit,
@@ -82,11 +83,13 @@ def measure_card(card: dict) -> html.Div:
     )
     points = card.get("sparkline") or []
     if any(not is_missing(p.get("value")) for p in points):
-        # The sparkline's numbers for sighted readers too: no information needs hover.
+        # The sparkline's numbers for sighted readers too: no information needs hover; the
+        # analyst's detail (tests, p-values, the year-ago change) sits with them.
         footer.append(
             html.Details(
                 [
-                    html.Summary("Trend as table"),
+                    html.Summary("Trend and statistical detail"),
+                    *_analyst_detail(card, unit),
                     data_table(
                         [{"label": p["label"], "value": p.get("value")} for p in points],
                         [("label", "Quarter", None), ("value", "Value", lambda v: format_value(v, unit))],
@@ -139,6 +142,29 @@ def measure_card(card: dict) -> html.Div:
     )
 
 
+def _analyst_detail(card, unit) -> list:
+    """Sentences for analysts: the quarter's test, the practical threshold, the year-ago change,
+    and the trend over the sparkline's quarters (with its test)."""
+    lines = []
+    change, p = card.get("change"), card.get("p_value")
+    if card.get("suppressed") or is_missing(card.get("value")):
+        change = None  # nothing of a suppressed or missing quarter is shown, not even its change
+    if not is_missing(change) and not is_missing(p):
+        versus = card.get("prev_label") or "the previous quarter"
+        verdict = "significant" if card.get("significant") else "not significant"
+        lines.append(f"Change since {versus}: {format_change(change, unit)} ({verdict}, {format_p(p)}).")
+    if not is_missing(card.get("practical_change")):
+        size = (f"{card['practical_change'] * 100:.1f} points" if unit == "percent"
+                else f"{card['practical_change']:.2f} points")
+        lines.append(f"A clear change is significant and at least {size} (this measure's practical threshold).")
+    if not is_missing(card.get("year_ago_change")) and not is_missing(change):
+        lines.append(f"Change since {card.get('year_ago_label') or 'a year earlier'}: "
+                     f"{format_change(card['year_ago_change'], unit)}.")
+    if card.get("trend_takeaway"):
+        lines.append(card["trend_takeaway"])
+    return [html.P(line, className="cx-measure-card__detail") for line in lines]
+
+
 def _value_line(card, unit, suppressed, has_value) -> html.P:
     quarter = card.get("quarter_label")
     period = [html.Span(f" {quarter}", className="cx-measure-card__period")] if quarter else []
@@ -150,8 +176,17 @@ def _value_line(card, unit, suppressed, has_value) -> html.P:
             className="cx-measure-card__value",
         )
     if not has_value:
+        last = []
+        if not is_missing(card.get("last_value")):
+            last.append(html.Span(f"Last known: {format_value(card['last_value'], unit)} in {card['last_label']}",
+                                  className="cx-measure-card__last"))
+        if card.get("next_due"):
+            next_label = card.get("next_label") or "next quarter"
+            last.append(html.Span(f"Next figure ({next_label}) due by {format_date(card['next_due'])}",
+                                  className="cx-measure-card__due"))
         return html.P(
-            [html.Span("No data", className="cx-measure-card__nodata"), *period],
+            [html.Span("No data", className="cx-measure-card__nodata"), *period,
+             *[item for part in last for item in (html.Br(), part)]],
             className="cx-measure-card__value",
         )
     scale = [html.Span(" out of 5", className="cx-measure-card__scale")] if unit == "points" else []
@@ -187,7 +222,14 @@ def _target_line(card, unit) -> html.P:
     if is_missing(target):
         return html.P("No target set", className="cx-measure-card__target")
     direction = {"higher": " or higher", "lower": " or lower"}.get(card.get("direction"), "")
-    return html.P(f"Target {format_value(target, unit)}{direction}", className="cx-measure-card__target")
+    value = card.get("value") if not card.get("suppressed") else None
+    if not is_missing(value):
+        gap = f" · {gap_in_words(value, target, unit).capitalize()}"
+    elif not is_missing(card.get("last_value")):
+        gap = f" · Last known {gap_in_words(card['last_value'], target, unit)}"
+    else:
+        gap = ""
+    return html.P(f"Target {format_value(target, unit)}{direction}{gap}", className="cx-measure-card__target")
 
 
 def _change_line(card, unit, suppressed, has_value) -> html.P:
@@ -196,28 +238,16 @@ def _change_line(card, unit, suppressed, has_value) -> html.P:
     if suppressed or not has_value:
         return html.P("No comparison this quarter", className=cls)
     if is_missing(change):
-        return html.P("No previous quarter", className=cls)
+        return html.P("No previous quarter to compare", className=cls)
 
-    words = change_in_words(change, unit)
-    versus = f" vs {card['prev_label']}" if card.get("prev_label") else " vs previous quarter"
-    significant = card.get("significant")
-    if significant is True:
-        p = card.get("p_value")
-        note = f" (significant, {format_p(p)})" if not is_missing(p) else " (significant)"
-    elif significant is False:
-        note = " (not significant)"
-    else:
-        note = ""
-
-    if words == "no change":
-        return html.P([f"No change{versus}", note], className=cls)
+    # One baseline (the previous quarter) and a verdict in words; no p-value on the card's face.
+    summary = change_line(card)
+    clear = card.get("change_clear")
+    if change_in_words(change, unit) == "no change":
+        return html.P(summary, className=cls)
     arrow = "▲" if change > 0 else "▼"
     return html.P(
-        [
-            html.Span(f"{arrow} {format_change(change, unit)}", **{"aria-hidden": "true"}),
-            html.Span(words, className=_SR),
-            versus,
-            note,
-        ],
+        [html.Span(f"{arrow} ", **{"aria-hidden": "true"}), summary],
         className=cls,
+        **{"data-clear": "unknown" if clear is None else str(clear).lower()},
     )

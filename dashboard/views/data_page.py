@@ -10,15 +10,17 @@ from cxdash.dashboard.components import data_table, freshness_tag, takeaway
 from cxdash.dashboard.context import current
 from cxdash.db import queries
 from cxdash.health import PANEL_LABELS, panel_health, source_health, stored_quality
+from cxdash.metrics.freshness import SEVERITY, WORDS
 from cxdash.presentation.formatting import format_date, format_n
 
 CHECK_NAMES = {"completeness": "Completeness", "out_of_range": "Out-of-range values", "duplicates": "Duplicates",
                "missing_values": "Missing values", "quarter_gaps": "Gaps in quarters"}
 
 
-def health() -> pd.DataFrame:
+def health(shown_until: dt.date | None = None) -> pd.DataFrame:
+    """Every source's health; ``shown_until``: the last day of the quarter a page shows."""
     ctx = current()
-    return source_health(ctx.engine, ctx.sources)
+    return source_health(ctx.engine, ctx.sources, shown_until=shown_until)
 
 
 def _when(value) -> str:
@@ -29,22 +31,31 @@ def _when(value) -> str:
     return stamp.strftime("%Y-%m-%d %H:%M UTC")
 
 
-def panel_freshness(panel: str, frame: pd.DataFrame | None = None) -> html.P:
-    """One line saying how current a panel's data is, naming the stalest source and why."""
-    state, mine = panel_health(health() if frame is None else frame, panel)
+def panel_freshness(panel: str, frame: pd.DataFrame | None = None, shown_until: dt.date | None = None) -> html.P:
+    """One line saying how current a panel's data are: the stalest source's state in words beside
+    the date its data run to, what was expected, and (separately) when it was last loaded."""
+    state, mine = panel_health(health(shown_until) if frame is None else frame, panel)
     if mine.empty:
         return freshness_tag(None, PANEL_LABELS[panel], "no source of this kind is configured or loaded.")
-    order = {"failed": 0, "missing": 1, "late": 2, "unknown": 3, "fresh": 4}
-    worst = mine.sort_values("health", key=lambda s: s.map(order)).iloc[0]
+    worst = mine.sort_values("health", key=lambda s: -s.map(SEVERITY)).iloc[0]
     if worst["health"] == "failed":
         detail = f"source {worst['source']} failed: {_short(_text(worst['message']) or 'no reason recorded')}"
     elif worst["health"] == "missing":
         detail = f"source {worst['source']} has not loaded yet."
     else:
-        cadence = f" (expected {worst['cadence']})" if worst["cadence"] else ""
-        detail = (f"last new data {_when(worst['last_success'])}{cadence}; data as of "
-                  f"{format_date(worst['data_as_of'])}.")
+        detail = f"data as of {format_date(worst['data_as_of'])}{_expected(worst)}. Last loaded {_when(worst['last_success'])}."
     return freshness_tag(state, PANEL_LABELS[panel], detail)
+
+
+def _expected(row) -> str:
+    """'; quarterly, the next data were due by 17 May 2023' (or 'are due by'), when known."""
+    if not row["cadence"]:
+        return " (no cadence set)"
+    due = row["due_by"]
+    if due is None or pd.isna(due):
+        return f" ({row['cadence']})"
+    tense = "were" if row["health"] == "out_of_date" else "are"
+    return f"; {row['cadence']} source, the next data {tense} due by {format_date(due)}"
 
 
 def _text(value) -> str | None:
@@ -59,8 +70,9 @@ def summary_sentence(frame: pd.DataFrame) -> str:
     if frame.empty:
         return "No source is configured or loaded yet."
     counts = frame["health"].value_counts()
-    parts = [f"{counts[s]} {s}" for s in ("fresh", "late", "missing", "failed", "unknown") if s in counts]
-    sentence = f"{len(frame)} sources: " + ", ".join(parts).replace("unknown", "without a cadence") + "."
+    words = {**{s: w.lower() for s, w in WORDS.items()}, "unknown": "without a cadence or data date"}
+    parts = [f"{counts[s]} {words[s]}" for s in SEVERITY if s in counts]
+    sentence = f"{len(frame)} sources: " + ", ".join(parts) + "."
     failed = frame[frame["health"] == "failed"]
     if not failed.empty:
         sentence += " Failed: " + "; ".join(f"{r.source} ({_short(_text(r.message) or 'no reason recorded')})"
@@ -76,7 +88,9 @@ def _source_section(row, reasons: pd.DataFrame, checks: pd.DataFrame, runs: pd.D
     mine_reasons = reasons[reasons["source"] == row.source]
     mine_runs = runs[runs["source"] == row.source].head(10)
     parts = [html.H3(row.source, id=slug),
-             freshness_tag(row.health, "Health", _text(row.message) or f"last new data {_when(row.last_success)}")]
+             freshness_tag(row.health, "Freshness", _text(row.message) or
+                           f"data as of {format_date(row.data_as_of)}{_expected(row._asdict())}. "
+                           f"Last loaded {_when(row.last_success)}.")]
     parts.append(data_table(mine_checks, [("name", "Check", None), ("result", "Result", None),
                                           ("detail", "Detail", None)],
                             f"Quality checks for {row.source}", f"{slug}-checks"))
@@ -103,22 +117,26 @@ def layout(_query: dict | None = None) -> html.Div:
         reasons = queries.rejection_reasons(conn)
         runs = queries.job_runs(conn)
     table = frame.assign(
-        health_text=frame["health"].str.capitalize(), last_success_text=frame["last_success"].map(_when),
-        as_of_text=frame["data_as_of"].map(format_date), last_attempt_text=frame["last_attempt"].map(_when))
+        health_text=frame["health"].map(lambda s: WORDS.get(s, s)), last_success_text=frame["last_success"].map(_when),
+        as_of_text=frame["data_as_of"].map(format_date), due_text=frame["due_by"].map(format_date),
+        last_attempt_text=frame["last_attempt"].map(_when))
     checked_at = dt.datetime.now(dt.UTC)
     return html.Div([
         html.H1("Data sources and quality"),
-        html.P("Every source of the customer's voice: where it comes from, when it last brought new data, "
-               "what was rejected and why, and the quality checks. A source is late when no new data arrived "
-               "within its expected cadence (plus a grace period).", className="usa-intro"),
+        html.P("Every source of the customer's voice: where it comes from, how current its data are, when it "
+               "was last loaded, what was rejected and why, and the quality checks. Freshness is judged on the "
+               "date the data run to, not on when a file was loaded: a source is out of date when its data end "
+               "more than one cadence plus a grace period before today (a quarterly source with 45 days' grace "
+               "whose data end 31 Dec 2022 is out of date from 18 May 2023).", className="usa-intro"),
         takeaway(summary_sentence(frame), id="data-takeaway"),
         html.H2("Sources"),
-        data_table(table, [("source", "Source", None), ("kind", "Kind", None), ("health_text", "Health", None),
-                           ("last_success_text", "Last new data", None), ("as_of_text", "Data as of", None),
+        data_table(table, [("source", "Source", None), ("kind", "Kind", None), ("as_of_text", "Data as of", None),
+                           ("health_text", "Freshness", None), ("due_text", "Next data due by", None),
+                           ("last_success_text", "Last loaded", None),
                            ("rows_loaded", "Rows loaded", format_n), ("rows_rejected", "Rows rejected", format_n),
                            ("schedule", "Schedule (cron)", None), ("cadence", "Expected cadence", None),
                            ("last_attempt_text", "Last attempt", None), ("message", "Failure reason", None)],
-                   "Sources, their health and their latest loads", "sources"),
+                   "Sources, how current their data are and their latest loads", "sources"),
         html.H2("Each source"),
         *[_source_section(row, reasons, checks, runs) for row in frame.itertuples()],
         html.P(f"Checked {_when(checked_at)}.", className="cx-footnote"),

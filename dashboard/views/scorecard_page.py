@@ -6,11 +6,11 @@ from dash import dcc, html
 from cxdash.channels import ALL
 from cxdash.channels import label as channel_label
 from cxdash.dashboard import data
-from cxdash.dashboard.components import chart_with_table, data_table, filter_bar, measure_card, takeaway
+from cxdash.dashboard.components import bottom_line_table, chart_with_table, data_table, filter_bar, measure_card, takeaway
 from cxdash.dashboard.context import current
 from cxdash.dashboard.views import data_page
 from cxdash.metrics.fiscal import FiscalQuarter
-from cxdash.presentation import scorecard
+from cxdash.presentation import bottom_line, scorecard
 from cxdash.presentation.takeaways import status_summary
 
 
@@ -30,6 +30,12 @@ def content_for(filters: scorecard.Filters) -> list:
     return render_content(sections, filters)
 
 
+def survey_freshness(filters: scorecard.Filters) -> html.P:
+    """How current the survey data are for the quarter shown (judged on the data's as-of date)."""
+    shown_until = FiscalQuarter.parse(filters.quarter).end if filters.quarter else None
+    return data_page.panel_freshness("survey", shown_until=shown_until)
+
+
 def layout(query: dict) -> html.Div:
     filters, available = resolved_filters(query)
     ctx = current()
@@ -38,7 +44,7 @@ def layout(query: dict) -> html.Div:
         html.P(f"{ctx.catalogue.agency}: measures derived from mission goals, against their targets. "
                "Change the filters to see a provider, a service or a channel; the address bar keeps the view, "
                "so a link reproduces it.", className="usa-intro"),
-        data_page.panel_freshness("survey"),
+        html.Div(survey_freshness(filters), id="scorecard-freshness"),
         filter_bar(available, filters),
         html.Div(content_for(filters), id="scorecard-content", **{"aria-live": "polite"}),
         dcc.Store(id="scorecard-query"),
@@ -57,14 +63,14 @@ def render_content(sections: list[dict], filters: scorecard.Filters) -> list:
         None if filters.provider == ALL else filters.provider,
         None if filters.service == ALL else filters.service,
         channel_label(filters.channel)) if v)
+    previous = quarter.previous().display
     content = [
         html.P(f"Showing {quarter.display} · {scope}", className="cx-scope", id="scorecard-scope"),
-        chart_with_table(
-            scorecard.status_figure(cards),
-            data_table(scorecard.status_table_rows(cards), [("status", "Status", None), ("count", "Measures", None)],
-                       caption=f"Measures by status, {quarter.display}", id_prefix="status-table"),
-            summary, chart_id="scorecard-status", title="Where the measures stand against target",
-        ),
+        bottom_line_table(
+            bottom_line.rows(cards), bottom_line.sentence(cards, quarter.display, previous),
+            caption=f"Every measure in {quarter.display}, worst first: status, value, target, gap, change since "
+                    f"{previous}, owner and the review's why and what next",
+            id_prefix="bottom-line"),
     ]
     for section in sections:
         block = [html.H2(section["name"], id=f"goal-{section['id']}", className="cx-goal__title")]
@@ -74,6 +80,12 @@ def render_content(sections: list[dict], filters: scorecard.Filters) -> list:
             block.append(html.H3(f"Objective: {objective['name']}", className="cx-objective__title"))
             block.append(html.Div([measure_card(c) for c in objective["cards"]], className="cx-card-grid"))
         content.append(html.Section(block, className="cx-goal", **{"aria-labelledby": f"goal-{section['id']}"}))
+    content.append(chart_with_table(
+        scorecard.status_figure(cards),
+        data_table(scorecard.status_table_rows(cards), [("status", "Status", None), ("count", "Measures", None)],
+                   caption=f"Measures by status, {quarter.display}", id_prefix="status-table"),
+        summary, chart_id="scorecard-status", title="Where the measures stand against target",
+    ))
     content.append(html.Details([
         html.Summary("View all measures as a table"),
         data_table(scorecard.table_rows(cards), scorecard.TABLE_COLUMNS, caption=f"All measures, {quarter.display}",
