@@ -73,6 +73,8 @@ def test_audit_trail_is_append_only_and_grants_are_kept(engine):
 @pytest.fixture(scope="module")
 def db(tmp_path_factory, catalogue):
     eng = quarterly_sqlite(tmp_path_factory.mktemp("access") / "cx.db", catalogue, QUARTERLY)
+    from cxdash.initiatives import load_register, register_path, sync
+    assert sync(eng, load_register(register_path(None), catalogue)) > 1  # the Portfolio page has other providers'
     add_account(eng, "vee.viewer", name="Vee Viewer", role="viewer")
     add_account(eng, "cee.vha", name="Cee Contributor", role="contributor", grants=[(VHA, "all")])
     add_account(eng, "lee.vha", name="Lee Lead", role="review_lead", grants=[(VHA, "all")])
