@@ -155,6 +155,7 @@ def test_a_contributor_of_one_provider_sees_no_other_provider_anywhere(app, db, 
         assert data.scope() == Scope.of([(VHA, "all")])
         # Every page, opened plainly and with a link to another provider, a service of it, or everything.
         from cxdash.dashboard.views import (
+            data_page,
             equity_page,
             journey_page,
             maturity_page,
@@ -165,7 +166,7 @@ def test_a_contributor_of_one_provider_sees_no_other_provider_anywhere(app, db, 
             voice_page,
         )
         pages = [scorecard_page, journey_page, service_page, operations_page, voice_page, equity_page, review_page,
-                 portfolio_page, maturity_page]
+                 portfolio_page, maturity_page, data_page]
         for query in ({}, {"provider": VBA}, {"provider": "all"},
                       {"service": "Contacting the Benefits Administration contact center"}):
             for page in pages:

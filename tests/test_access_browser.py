@@ -84,7 +84,7 @@ def test_roles_and_grants_in_the_browser(dash_duo, engine, catalogue):
                          ("/voice", "voice"), ("/equity", "equity"), ("/review", "review")):
         dash_duo.driver.get(f"{dash_duo.server_url}{path}?provider=Internal+Revenue+Service")
         dash_duo.wait_for_element(f"#{prefix}-provider", timeout=30)
-        wait_until(lambda: VHA in dash_duo.find_element(f"#{prefix}-provider").text,
+        wait_until(lambda p=prefix: VHA in dash_duo.find_element(f"#{p}-provider").text,
                    f"{path} did not open on the granted provider", 30)
         assert _options(dash_duo, f"#{prefix}-provider") == [VHA], path
         body = dash_duo.find_element("body").text

@@ -192,7 +192,9 @@ def _commands_taking_catalogue(group: click.Group, prefix: tuple = ()):
 # port, so a command that skipped the check fails on the port instead of serving forever.
 REQUIRED = {("load",): ["--source", "sample-a11-quarterly"], ("review-freeze",): ["--quarter", "FY2023Q1"],
             ("demo",): ["--no-serve"], ("serve",): ["--port", "{busy}"], ("users", "add"): ["someone"],
-            ("users", "disable"): ["someone"]}
+            ("users", "disable"): ["someone"], ("users", "grant"): ["someone", "--all"],
+            ("users", "revoke"): ["someone", "--all"], ("users", "role"): ["someone", "viewer"],
+            ("review-reopen",): ["--quarter", "FY2023Q1", "--reason", "held by mistake"]}
 
 
 def test_every_command_with_catalogue_is_covered():

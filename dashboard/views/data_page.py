@@ -6,6 +6,7 @@ import datetime as dt
 import pandas as pd
 from dash import html
 
+from cxdash.dashboard import data
 from cxdash.dashboard.components import data_table, freshness_tag, takeaway
 from cxdash.dashboard.context import current
 from cxdash.db import queries
@@ -95,9 +96,14 @@ def _source_section(row, reasons: pd.DataFrame, checks: pd.DataFrame, runs: pd.D
     return html.Section(parts, className="cx-source", **{"aria-labelledby": slug})
 
 
+RESTRICTED = ("Rejected rows, quality checks and failure reasons cover every provider's data, so they are shown "
+              "only to people with a cross-agency grant.")
+
+
 def layout(_query: dict | None = None) -> html.Div:
     ctx = current()
     frame = health()
+    everything = data.scope().everything
     checks = stored_quality(ctx.engine, frame)  # stored at compute (or after a load), not scanned per view
     with ctx.engine.connect() as conn:
         reasons = queries.rejection_reasons(conn)
@@ -111,15 +117,16 @@ def layout(_query: dict | None = None) -> html.Div:
         html.P("Every source of the customer's voice: where it comes from, when it last brought new data, "
                "what was rejected and why, and the quality checks. A source is late when no new data arrived "
                "within its expected cadence (plus a grace period).", className="usa-intro"),
-        takeaway(summary_sentence(frame), id="data-takeaway"),
+        takeaway(summary_sentence(frame if everything else frame.assign(message=None)), id="data-takeaway"),
         html.H2("Sources"),
         data_table(table, [("source", "Source", None), ("kind", "Kind", None), ("health_text", "Health", None),
                            ("last_success_text", "Last new data", None), ("as_of_text", "Data as of", None),
                            ("rows_loaded", "Rows loaded", format_n), ("rows_rejected", "Rows rejected", format_n),
                            ("schedule", "Schedule (cron)", None), ("cadence", "Expected cadence", None),
-                           ("last_attempt_text", "Last attempt", None), ("message", "Failure reason", None)],
+                           ("last_attempt_text", "Last attempt", None)]
+                          + ([("message", "Failure reason", None)] if everything else []),
                    "Sources, their health and their latest loads", "sources"),
-        html.H2("Each source"),
-        *[_source_section(row, reasons, checks, runs) for row in frame.itertuples()],
+        *([html.H2("Each source"), *[_source_section(row, reasons, checks, runs) for row in frame.itertuples()]]
+          if everything else [html.P(RESTRICTED, id="data-restricted")]),
         html.P(f"Checked {_when(checked_at)}.", className="cx-footnote"),
     ], className="cx-data-page")
