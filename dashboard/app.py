@@ -72,6 +72,8 @@ def create_app(engine: Engine, catalogue: Catalogue, sources: Sources | None = N
     callbacks.register(app)
     callbacks.register_shell(app)
     callbacks.register_exports(app)
+    from cxdash.dashboard.views import audit_page
+    audit_page.install(app.server)
     secure(app)
     limits.install(app.server)  # before the sign-in guard
     install_sign_in(app.server, engine, sign_in if sign_in is not None else SignIn())  # after secure: its timer runs first

@@ -92,6 +92,26 @@ def register(app: Dash) -> None:
     register_review(app)
     register_portfolio(app)
     register_maturity(app)
+    register_audit(app)
+
+
+def register_audit(app: Dash) -> None:
+    """The audit trail page (administrators; each callback checks the role again on the server)."""
+    from cxdash.dashboard.views import audit_page
+
+    inputs = [Input(f"audit-{key}", "value") for key in ("user", "action", "since", "until")]
+
+    @app.callback(Output("audit-content", "children"), *inputs, prevent_initial_call=True)
+    def _audit(username, action, since, until):
+        return audit_page.update(username, action, since, until)
+
+    @app.callback(Output("audit-download", "data"), Input("audit-csv", "n_clicks"),
+                  *[State(f"audit-{key}", "value") for key in ("user", "action", "since", "until")],
+                  prevent_initial_call=True)
+    def _audit_csv(clicks, username, action, since, until):
+        if not clicks:
+            return no_update
+        return audit_page.csv_download(username, action, since, until)
 
 
 @data.cache.memoize()

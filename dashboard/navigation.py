@@ -7,4 +7,4 @@ other."""
 NAV = [("Scorecard", "/"), ("Journey", "/journey"), ("Service drivers", "/service"), ("Operations", "/operations"),
        ("Customer voice", "/voice"), ("Equity", "/equity"), ("Quarterly review", "/review"), ("Portfolio", "/portfolio"),
        ("Maturity", "/maturity"), ("Data sources", "/data")]  # About the data: in the footer
-FOOTER_LINKS = [("About the data", "/about"), ("Accessibility statement", "/accessibility")]
+FOOTER_LINKS = [("About the data", "/about"), ("Accessibility statement", "/accessibility"), ("Audit trail", "/audit")]

@@ -17,7 +17,8 @@ from cxdash.db.engine import make_engine
 
 from .conftest import CONFIG, SAMPLE
 
-SHIPPED = ["catalogue.yaml", "sources.yaml", "maturity.yaml", "initiatives.yaml", "mappings/touchpoints-form-a11.yaml",
+SHIPPED = ["catalogue.yaml", "sources.yaml", "maturity.yaml", "initiatives.yaml", "access.yaml",
+           "mappings/touchpoints-form-a11.yaml",
            "mappings/example-contact-centre.yaml", "templates/review-pack.pptx", "templates/README.md"]
 
 

@@ -6,6 +6,7 @@ import datetime as dt
 import pandas as pd
 from dash import html
 
+from cxdash.dashboard import data
 from cxdash.dashboard.components import data_table, freshness_tag, takeaway
 from cxdash.dashboard.context import current
 from cxdash.db import queries
@@ -109,9 +110,14 @@ def _source_section(row, reasons: pd.DataFrame, checks: pd.DataFrame, runs: pd.D
     return html.Section(parts, className="cx-source", **{"aria-labelledby": slug})
 
 
+RESTRICTED = ("Rejected rows, quality checks and failure reasons cover every provider's data, so they are shown "
+              "only to people with a cross-agency grant.")
+
+
 def layout(_query: dict | None = None) -> html.Div:
     ctx = current()
     frame = health()
+    everything = data.scope().everything
     checks = stored_quality(ctx.engine, frame)  # stored at compute (or after a load), not scanned per view
     with ctx.engine.connect() as conn:
         reasons = queries.rejection_reasons(conn)
@@ -128,16 +134,17 @@ def layout(_query: dict | None = None) -> html.Div:
                "date the data run to, not on when a file was loaded: a source is out of date when its data end "
                "more than one cadence plus a grace period before today (a quarterly source with 45 days' grace "
                "whose data end 31 Dec 2022 is out of date from 18 May 2023).", className="usa-intro"),
-        takeaway(summary_sentence(frame), id="data-takeaway"),
+        takeaway(summary_sentence(frame if everything else frame.assign(message=None)), id="data-takeaway"),
         html.H2("Sources"),
         data_table(table, [("source", "Source", None), ("kind", "Kind", None), ("as_of_text", "Data as of", None),
                            ("health_text", "Freshness", None), ("due_text", "Next data due by", None),
                            ("last_success_text", "Last loaded", None),
                            ("rows_loaded", "Rows loaded", format_n), ("rows_rejected", "Rows rejected", format_n),
                            ("schedule", "Schedule (cron)", None), ("cadence", "Expected cadence", None),
-                           ("last_attempt_text", "Last attempt", None), ("message", "Failure reason", None)],
+                           ("last_attempt_text", "Last attempt", None)]
+                          + ([("message", "Failure reason", None)] if everything else []),
                    "Sources, how current their data are and their latest loads", "sources"),
-        html.H2("Each source"),
-        *[_source_section(row, reasons, checks, runs) for row in frame.itertuples()],
+        *([html.H2("Each source"), *[_source_section(row, reasons, checks, runs) for row in frame.itertuples()]]
+          if everything else [html.P(RESTRICTED, id="data-restricted")]),
         html.P(f"Checked {_when(checked_at)}.", className="cx-footnote"),
     ], className="cx-data-page")

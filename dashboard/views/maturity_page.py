@@ -12,6 +12,7 @@ from sqlalchemy.exc import OperationalError
 
 from cxdash import audit, permissions
 from cxdash import maturity as cx_maturity
+from cxdash.dashboard import data
 from cxdash.dashboard.components import chart_with_table, data_table, dropdown, saved_as, takeaway
 from cxdash.dashboard.context import current
 from cxdash.dashboard.sign_in import required_principal, signed_in_name
@@ -155,8 +156,15 @@ def _dimensions(p: Maturity, ratings: list[dict]) -> html.Section:
 
 def _measurement(year: int) -> html.Section:
     ctx = current()
-    evidence = cx_maturity.measurement_evidence(ctx.engine, ctx.catalogue, year)
     m = model()
+    if not data.scope().everything:  # agency-wide evidence names every service: cross-agency grants only
+        dimension = m.dimension_names.get(m.measurement_dimension or "", "Measurement")
+        return html.Section([
+            html.H2(f"{dimension}: what the data says", id="maturity-measurement-title"),
+            html.P("This evidence covers every provider's services, so it is shown only to people with a "
+                   "cross-agency grant.", id="maturity-measurement-restricted"),
+        ], className="cx-maturity-section", **{"aria-labelledby": "maturity-measurement-title"})
+    evidence = cx_maturity.measurement_evidence(ctx.engine, ctx.catalogue, year)
     dimension = m.dimension_names.get(m.measurement_dimension or "", "Measurement")
     return html.Section([
         html.H2(f"{dimension}: what the data says", id="maturity-measurement-title"),

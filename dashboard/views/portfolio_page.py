@@ -4,8 +4,11 @@
 dashboard/views/portfolio.py; scoring from cxdash/initiatives.py."""
 from __future__ import annotations
 
+import dataclasses
+
 from dash import dcc, html
 
+from cxdash.dashboard import data
 from cxdash.dashboard.components import chart_with_table, data_table, takeaway
 from cxdash.dashboard.context import current
 from cxdash.dashboard.views import portfolio
@@ -28,7 +31,37 @@ def quarter_of(query: dict) -> FiscalQuarter | None:
 
 def read(query: dict) -> Portfolio:
     ctx = current()
-    return assess(ctx.engine, ctx.catalogue, quarter_of(query))
+    return visible(assess(ctx.engine, ctx.catalogue, quarter_of(query)))
+
+
+def visible(p: Portfolio) -> Portfolio:
+    """The portfolio within the person's grants: initiatives whose services and measures are all
+    granted, off-track measures and finished initiatives likewise (ranked among what is shown)."""
+    scope = data.scope()
+    if scope.everything:
+        return p
+    catalogue = current().catalogue
+
+    def service_ok(service_id: str) -> bool:
+        try:
+            s = catalogue.service(service_id)
+        except StopIteration:
+            return False
+        return scope.allows(s.provider, " ".join(s.name.split()))
+
+    def measure_ok(measure_id: str) -> bool:
+        try:
+            services = catalogue.measure(measure_id).services
+        except KeyError:
+            return False
+        return bool(services) and all(service_ok(s) for s in services)
+
+    initiatives = [i for i in p.initiatives if i["services"] and all(service_ok(s) for s in i["services"])
+                   and all(measure_ok(m["measure_id"]) for m in i["measures"])]
+    shown = {i["id"] for i in initiatives}
+    return dataclasses.replace(p, initiatives=initiatives,
+                               off_track=[o for o in p.off_track if measure_ok(o["measure_id"])],
+                               finished=[f for f in p.finished if f["id"] in shown])
 
 
 # --- pieces -----------------------------------------------------------------------------------
