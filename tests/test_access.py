@@ -26,6 +26,7 @@ from cxdash.dashboard.sign_in import OidcSettings, SignIn
 from cxdash.dashboard.views import audit_page, maturity_page, review_page
 from cxdash.db import access_queries, review_queries
 from cxdash.permissions import EVERYTHING, Principal, Scope
+from cxdash.presentation.scorecard import NOTHING_GRANTED
 
 from .conftest import QUARTERLY, quarterly_sqlite
 from .signing import add_account, signed_in_client
@@ -365,4 +366,7 @@ def test_oidc_groups_map_to_role_and_providers_from_access_yaml(db, catalogue, t
     with client:
         _acting(client)
         assert data.scope().nothing
-        assert callbacks.scorecard_update("FY2023Q1", "all", None, None)[0] != "all"
+        nothing = callbacks.scorecard_update("FY2023Q1", "all", None, None)
+        assert nothing[0] == NOTHING_GRANTED and nothing[4] == ""  # no roll-up; nothing in the address
+        assert "You have not been granted any provider" in to_json_plotly(nothing[3])
+        assert _leaks(nothing, _others(catalogue) + [VHA]) == []
