@@ -26,6 +26,7 @@ from cxdash.dashboard.sign_in import OidcSettings, SignIn
 from cxdash.dashboard.views import audit_page, maturity_page, review_page
 from cxdash.db import access_queries, review_queries
 from cxdash.permissions import EVERYTHING, Principal, Scope
+from cxdash.presentation.scorecard import NOTHING_GRANTED
 
 from .conftest import QUARTERLY, quarterly_sqlite
 from .signing import add_account, signed_in_client
@@ -365,4 +366,33 @@ def test_oidc_groups_map_to_role_and_providers_from_access_yaml(db, catalogue, t
     with client:
         _acting(client)
         assert data.scope().nothing
-        assert callbacks.scorecard_update("FY2023Q1", "all", None, None)[0] != "all"
+        nothing = callbacks.scorecard_update("FY2023Q1", "all", None, None)
+        assert nothing[0] == NOTHING_GRANTED and nothing[4] == ""  # no roll-up; nothing in the address
+        assert "You have not been granted any provider" in to_json_plotly(nothing[3])
+        assert _leaks(nothing, _others(catalogue) + [VHA]) == []
+
+
+# --- loads: the CLI as the operating-system user, the scheduler as 'scheduler' ----------------------
+
+def test_loads_are_attributed_to_the_os_user_or_the_scheduler(tmp_path, catalogue):
+    import getpass
+
+    from cxdash import paths
+    from cxdash.db.engine import make_engine
+    from cxdash.scheduler import run_source_job
+    url = f"sqlite:///{tmp_path / 'loads.db'}"
+    runner = CliRunner()
+    assert runner.invoke(main, ["init", "--db", url]).exit_code == 0
+    loaded = runner.invoke(main, ["load", "a11-quarterly", str(QUARTERLY), "--no-compute", "--db", url])
+    assert loaded.exit_code == 0, loaded.output
+    status = run_source_job(url, str(paths.catalogue_path()), str(paths.sources_path()), "sample-a11-quarterly")
+    assert status in ("succeeded", "unchanged")
+    engine = make_engine(url)
+    try:
+        trail = list(reversed(audit.events(engine)))
+    finally:
+        engine.dispose()
+    assert [(e["action"], e["username"], e["via"]) for e in trail] == [
+        ("file.load", getpass.getuser(), "cli"), ("source.load", "scheduler", "scheduler")]
+    assert trail[0]["target"] == str(QUARTERLY) and json.loads(trail[0]["details"])["rows_loaded"] > 0
+    assert json.loads(trail[1]["details"])["status"] == status

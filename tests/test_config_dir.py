@@ -60,7 +60,7 @@ def test_config_init_never_overwrites_without_force(tmp_path):
     result = run("config", "init", folder, ok=False)
     assert result.exit_code == 1 and "Traceback" not in result.output
     there = [name for name in paths.default_config_files() if name != "maturity.yaml"]
-    assert there[0] == "catalogue.yaml"
+    assert there[:2] == ["access.yaml", "catalogue.yaml"]
     assert result.output.strip().splitlines() == [
         f"Error: {folder}: already holds {', '.join(there[:3])} and {len(there) - 3} more; "
         "nothing written (--force overwrites them)"]

@@ -279,8 +279,13 @@ def test_sign_in_page_in_the_browser(dash_duo, db, catalogue):
 
 
 @pytest.mark.browser
-def test_sign_in_through_the_real_openid_connect_provider(dash_duo, db, catalogue, oidc_provider):
+def test_sign_in_through_the_real_openid_connect_provider(dash_duo, db, catalogue, oidc_provider, tmp_path,
+                                                          monkeypatch):
     port = oidc_provider["app_port"]
+    # The provider's groups claim, mapped in the agency's access.yaml: the test user is in vha-contributors.
+    (tmp_path / "access.yaml").write_text("groups:\n  vha-contributors:\n    role: contributor\n"
+                                          "    providers: [Veterans Health Administration]\n", encoding="utf-8")
+    monkeypatch.setenv("CXDASH_CONFIG_DIR", str(tmp_path))
     settings = SignIn(oidc=OidcSettings(issuer=oidc_provider["issuer"], client_id=oidc_provider["client_id"],
                                         client_secret=oidc_provider["client_secret"]))
     app = create_app(db, catalogue, sign_in=settings)
@@ -303,7 +308,10 @@ def test_sign_in_through_the_real_openid_connect_provider(dash_duo, db, catalogu
     dash_duo.wait_for_text_to_equal("#signed-in-as", user["name"], timeout=30)
     assert driver.current_url == f"http://localhost:{port}/journey"
     dash_duo.wait_for_element("#journey-scope", timeout=30)  # the page it asked for, drawn
-    # The session keeps who it is and the provider's groups (for the roles to come).
+    # Their groups grant VHA only (access.yaml): the page opens on it, never on every provider.
+    assert "Veterans Health Administration" in dash_duo.find_element("#journey-scope").text
+    assert "All providers" not in dash_duo.find_element("#journey-provider").text
+    # The session keeps who it is and the provider's groups (mapped to a role and providers on each request).
     cookie = driver.get_cookie("cxdash_session")
     assert cookie["httpOnly"] and cookie["sameSite"] == "Lax"
     session = app.server.session_interface.get_signing_serializer(app.server).loads(cookie["value"])

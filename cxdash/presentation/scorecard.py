@@ -52,7 +52,7 @@ class Filters:
 
     def query_string(self) -> str:
         """Only what differs from the defaults, so a shared link stays short."""
-        items = {k: v for k, v in asdict(self).items() if v and v != ALL}
+        items = {k: v for k, v in asdict(self).items() if v and v not in (ALL, NOTHING_GRANTED)}
         return "?" + urllib.parse.urlencode(items) if items else ""
 
 

@@ -51,7 +51,7 @@ def table(rows: list[dict]):
     if not shown:
         return html.P("No change matches these filters.", id="audit-empty")
     return data_table(shown, [(k, label, None) for k, label in audit.COLUMNS],
-                      f"Changes, newest first (at most {SHOWN} shown; the CSV has them all)", "audit-table")
+                      f"Changes, newest first (at most {SHOWN} shown; the CSV has them all)", "audit")
 
 
 def update(username=None, action=None, since=None, until=None):

@@ -20,6 +20,9 @@ def resolved_filters(query: dict) -> tuple[scorecard.Filters, scorecard.Choices]
 
 def content_for(filters: scorecard.Filters) -> list:
     ctx = current()
+    if filters.provider == scorecard.NOTHING_GRANTED:
+        return [html.P("You have not been granted any provider or service with results yet: ask an administrator "
+                       "to grant you the providers you work on.", className="usa-alert__text", id="scorecard-no-grant")]
     if not filters.quarter:
         return [html.P("No computed results yet: load data and run 'cxdash compute'.", className="usa-alert__text")]
     results = data.scope_results(filters.provider, filters.service, filters.channel)
