@@ -24,7 +24,7 @@ CHART = "scorecard-status"  # the scorecard's status chart: its downloads are on
 
 @pytest.fixture(scope="module")
 def db(computed_sqlite):
-    add_account(computed_sqlite)
+    add_account(computed_sqlite, role="review_lead")  # builds packs (the pack-request limit)
     add_account(computed_sqlite, "second.analyst", name="Second Analyst")
     return computed_sqlite
 
