@@ -26,6 +26,7 @@ import json
 import os
 import platform
 import re
+import resource
 import secrets
 import shutil
 import signal
@@ -121,6 +122,8 @@ def generate(folder: Path, responses: int, cases: int, n_services: int, n_quarte
     base = {s["id"]: rng.normal(0.3, 0.5) for s in generated}
     offered = {s["id"]: rng.random(len(DRIVER_COLUMNS)) < 0.75 for s in generated}
     for (service, (fy, fq), channel), n in zip(uploads, sizes):
+        if not n:  # an upload with no responses is not a file anyone sends (and a load refuses it)
+            continue
         latent = base[service["id"]] + 0.05 * (fy * 4 + fq - FIRST_FY * 4) + rng.normal(0, 1, n)
         if service["trust_scale"] == "thumbs":
             trust = (latent + rng.normal(0, 0.5, n) > 0).astype(int).astype(str)
@@ -833,11 +836,17 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, help="keep the data and database here (default: a temporary folder)")
     parser.add_argument("--json", type=Path, help="also write the report as JSON here")
     parser.add_argument("--no-serve", action="store_true")
+    parser.add_argument("--baseline-memory", type=float, default=16.0,
+                        help="GiB the naive pandas baseline may address; past it the baseline fails with "
+                             "MemoryError instead of waking the kernel's OOM killer (0: no cap)")
     parser.add_argument("--step", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.step:
         folder = args.workdir
         db_url = f"sqlite:///{folder / 'cxdash.db'}"
+        if args.step == "pandas" and args.baseline_memory:
+            cap = int(args.baseline_memory * 2**30)
+            resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
         run = {"load": lambda: step_load(folder, db_url), "load-last": lambda: step_load(folder, db_url, "last"),
                "duckdb": lambda: step_duckdb(folder),
                "pandas": lambda: step_pandas(folder)}[args.step]
@@ -860,11 +869,12 @@ def main() -> None:
             steps["generate"] = {"ok": False, "error": traceback.format_exc(limit=3)}
             print(f"generate failed: {exc}", flush=True)
         common = ["--db", db_url, "--catalogue", info.get("catalogue", "")]
+        cap = ["--baseline-memory", str(args.baseline_memory)]
         plan = [("init", [CXDASH, "init", *common]), ("load", self_step("load", folder)),
                 ("compute-first", [CXDASH, "compute", *common]), ("load-new-quarter", self_step("load-last", folder)),
                 ("compute-new-quarter", [CXDASH, "compute", *common]),
                 ("compute", [CXDASH, "compute", "--full", *common]), ("duckdb", self_step("duckdb", folder)),
-                ("pandas", self_step("pandas", folder))]
+                ("pandas", self_step("pandas", folder, *cap))]
         for name, command in plan if info else []:
             print(f"running {name} ...", flush=True)
             try:
