@@ -24,7 +24,12 @@ def stored_ids(conn: Connection, model, rows: Iterable[dict], columns: Sequence[
     row-value IN may not use the index at all.
     """
     columns = list(columns or model.NATURAL_KEY)
-    wanted = {tuple(r[c] for c in columns) for r in rows}
+    return stored_ids_of(conn, model, {tuple(r[c] for c in columns) for r in rows}, columns)
+
+
+def stored_ids_of(conn: Connection, model, wanted: set[tuple], columns: Sequence[str] | None = None) -> list[int]:
+    """``stored_ids`` for keys given as tuples of ``columns`` (default: the natural key)."""
+    columns = list(columns or model.NATURAL_KEY)
     firsts = sorted({key[0] for key in wanted})
     selected = [getattr(model, c) for c in columns]
     ids = []
