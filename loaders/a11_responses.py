@@ -14,21 +14,23 @@ personal data.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from itertools import islice, repeat
 from pathlib import Path
 
+import numpy as np
 from sqlalchemy import Engine
 
 from cxdash.catalogue import Catalogue
 from cxdash.channels import TOUCHPOINTS_CHANNELS, normalise_channel
 from cxdash.errors import UserError
 from cxdash.loaders.csv_reader import iter_records, read_header
-from cxdash.loaders.responses_store import KEY_LENGTH, write_responses
+from cxdash.loaders.responses_store import CELL_KEY, KEY_LENGTH, ResponseBatch, write_responses
 from cxdash.loaders.runner import Chunk, LoadReport, Rejection, run_load
 from cxdash.metrics.a11_scores import BINARY, LIKERT
 from cxdash.metrics.fiscal import FiscalQuarter
 
 KIND = "a11-responses"
-CHUNK_ROWS = 5000
+CHUNK_ROWS = 20000
 TRUST = "question_1"
 FREE_TEXT = "question_4"
 DRIVER_OPTIONS = ("effectiveness", "ease", "efficiency", "transparency", "humanity", "employee", "other")
@@ -43,6 +45,10 @@ DRIVER_VALUES = {"0": 0, "1": 1}
 
 
 _DRIVER_CELLS = {"0": (0, None), "1": (1, None), "": (None, None), "null": (None, None), "NULL": (None, None)}
+# Read as columns: the answer columns in stored order, each cell as a small integer code.
+ANSWERED = (TRUST, *DRIVER_COLUMNS)
+UNREAD, NOT_ANSWERED = -2, -1  # a spelling left to parse_row; no answer row (not offered)
+DRIVER_CODES = {cell: NOT_ANSWERED if value is None else value for cell, (value, _) in _DRIVER_CELLS.items()}
 
 
 def _driver(value: str) -> tuple[int | None, str | None]:
@@ -157,32 +163,74 @@ def parse_row(line: int, header: list[str], values: list[str], trust_scale: str,
     return {**common, "response_key": key, "line": line, "answers": answers}, []
 
 
+def _codes(column, codes: dict) -> np.ndarray:
+    """A column's cells as small integers through ``codes``; UNREAD for any other spelling."""
+    return np.fromiter(map(codes.get, column, repeat(UNREAD)), dtype=np.int8, count=len(column))
+
+
+def _chunk(records: list[tuple[int, list[str]]], header: list[str], trust_scale: str, common: dict,
+           first_seen: dict[str, int]) -> tuple[Chunk, np.ndarray, np.ndarray, list[str]]:
+    """Validate a slice of records as columns: the chunk with its rejections, and which rows are
+    good, their answer codes (one column per ANSWERED, NOT_ANSWERED where no answer is stored)
+    and keys. Cells in their usual spelling (trust and driver codes, a key of allowed length)
+    are read by lookup; a row with any other cell, or of the wrong width, goes through
+    ``parse_row``, which accepts it or names its line and field exactly as row by row."""
+    n, width = len(records), len(header)
+    chunk = Chunk(rows_read=n)
+    key_index = header.index("external_id")
+    keys = [values[key_index].strip() if key_index < len(values) else "" for _, values in records]
+    duplicate_of = {}
+    for i, ((line, _), key) in enumerate(zip(records, keys)):  # in file order, across chunks
+        if key and first_seen.setdefault(key, line) != line:
+            duplicate_of[i] = first_seen[key]
+    codes = np.full((n, len(ANSWERED)), UNREAD, dtype=np.int8)
+    aligned = np.fromiter((len(values) == width for _, values in records), dtype=bool, count=n)
+    if aligned.any():
+        columns = list(zip(*(values for _, values in records if len(values) == width)))
+        trust = TRUST_VALUES["thumbs" if trust_scale == "thumbs" else "likert"]
+        codes[aligned] = np.column_stack([_codes(columns[header.index(c)], trust if c == TRUST else DRIVER_CODES)
+                                          for c in ANSWERED])
+    lengths = np.fromiter(map(len, keys), dtype=np.int64, count=n)
+    good = (codes[:, 0] >= 0) & (codes >= NOT_ANSWERED).all(axis=1) & (lengths > 0) & (lengths <= KEY_LENGTH)
+    for i in sorted(set(np.flatnonzero(~good).tolist()) | duplicate_of.keys()):  # the rows to read one by one
+        line, values = records[i]
+        good[i] = False
+        if i in duplicate_of:
+            chunk.rejections.append(Rejection(line, "external_id", f"duplicate external_id {keys[i]!r}, first on line "
+                                              f"{duplicate_of[i]}", _safe_raw(header, values)))
+            continue
+        row, rejections = parse_row(line, header, values, trust_scale, common)
+        chunk.rejections.extend(rejections)
+        if row:
+            good[i] = True
+            codes[i] = NOT_ANSWERED
+            for answer in row["answers"]:
+                codes[i, ANSWERED.index(TRUST if answer["question"] == "trust" else answer["question"])] = answer["value"]
+    return chunk, good, codes, keys
+
+
 def chunks(path: Path, trust_scale: str, common: dict, as_of) -> Iterator[Chunk]:
     header = read_header(path)
     check_header(path, header)
     if trust_scale == "auto":
         trust_scale = detect_trust_scale(path, header)
-    key_index = header.index("external_id")
+    cell = tuple(common[c] for c in CELL_KEY)
+    questions = [("trust", BINARY if trust_scale == "thumbs" else LIKERT, ""), *((c, BINARY, "") for c in DRIVER_COLUMNS)]
     first_seen: dict[str, int] = {}
-    chunk = Chunk()
-    for line, values in iter_records(path):
-        chunk.rows_read += 1
-        row, rejections = parse_row(line, header, values, trust_scale, common)
-        key = values[key_index].strip() if key_index < len(values) else ""
-        if key and key in first_seen:
-            rejections = [Rejection(line, "external_id", f"duplicate external_id {key!r}, first on line {first_seen[key]}",
-                                    _safe_raw(header, values))]
-            row = None
-        elif key:
-            first_seen[key] = line
-        if row:
-            chunk.rows.append(row)
+    records = iter_records(path)
+    while part := list(islice(records, CHUNK_ROWS)):
+        chunk, good, codes, keys = _chunk(part, header, trust_scale, common, first_seen)
+        rows = np.flatnonzero(good)
+        if len(rows):
+            answered = codes[rows]
+            owner, column = np.nonzero(answered >= 0)  # by response, then column: the stored order
+            chunk.rows = ResponseBatch(keys=[keys[i] for i in rows.tolist()],
+                                       lines=np.array([part[i][0] for i in rows.tolist()], dtype=np.int64),
+                                       cells=[cell], cell_index=np.zeros(len(rows), dtype=np.int64),
+                                       questions=questions, answer_response=owner, answer_question=column,
+                                       answer_value=answered[owner, column].astype(np.int64))
             chunk.as_of = as_of
-        chunk.rejections.extend(rejections)
-        if chunk.rows_read >= CHUNK_ROWS:
-            yield chunk
-            chunk = Chunk()
-    yield chunk
+        yield chunk
 
 
 def resolve_target(catalogue: Catalogue, provider: str, service: str, channel: str,

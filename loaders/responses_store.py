@@ -28,6 +28,7 @@ RESPONSE_COLUMNS = ("response_key", "line", "submitted_at", "fiscal_year", "fisc
 KEY_LENGTH = SurveyResponse.__table__.c.response_key.type.length
 SEGMENT_LENGTH = SurveySegment.__table__.c.value.type.length
 BATCH = natural_keys.BATCH
+CELL_KEY = SurveyCell.KEY
 ANSWER_COLUMNS = ("cell_id", "response_id", "question_id", "value")
 # Each stored response row: its id, run, source, key, line and time, then its cell's columns.
 _STORED = ("id", "load_run_id", "source", "response_key", "line", "submitted_at", "cell_id", *SurveyCell.KEY)

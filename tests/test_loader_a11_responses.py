@@ -6,7 +6,7 @@ import datetime as dt
 import json
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from cxdash.catalogue import Catalogue
 from cxdash.db.models import LoadRun, RejectedRow, SurveyAnswer, SurveyResponse
@@ -250,19 +250,24 @@ def test_wrong_header_fails_the_run_and_stores_nothing(engine, tmp_path):
 
 
 def test_a_failed_run_leaves_no_half_load(engine, tmp_path, monkeypatch):
-    """One transaction: an error in a later chunk undoes the earlier chunks."""
+    """One transaction: an error in a later chunk undoes the earlier chunks. The database
+    itself refuses the third chunk's response (a trigger), as a full disk would."""
     monkeypatch.setattr(a11_responses, "CHUNK_ROWS", 2)
-    original = a11_responses.parse_row
-
-    def exploding(line, *args):
-        if line == 6:
-            raise RuntimeError("disk on fire")
-        return original(line, *args)
-
-    monkeypatch.setattr(a11_responses, "parse_row", exploding)
-    with pytest.raises(RuntimeError):
+    refuse = "CREATE TRIGGER refuse_r4 BEFORE INSERT ON survey_response FOR EACH ROW "
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("CREATE FUNCTION refuse_r4() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                              "IF NEW.response_key = 'r4' THEN RAISE EXCEPTION 'disk on fire'; END IF; "
+                              "RETURN NEW; END $$"))
+            conn.execute(text(refuse + "EXECUTE FUNCTION refuse_r4()"))
+        else:
+            conn.execute(text(refuse + "WHEN NEW.response_key = 'r4' BEGIN SELECT RAISE(ABORT, 'disk on fire'); END"))
+    with pytest.raises(Exception, match="disk on fire"):
         load(engine, write(tmp_path / "x.csv", [row(f"r{i}", "1") for i in range(6)]), trust_scale="thumbs")
-    assert count(engine, SurveyResponse) == count(engine, SurveyAnswer) == 0
+    assert count(engine, SurveyResponse) == count(engine, SurveyAnswer) == count(engine, RejectedRow) == 0
+    with engine.connect() as conn:
+        run = conn.execute(select(LoadRun)).one()
+    assert run.status == "failed" and "disk on fire" in run.message and run.rows_loaded == 0
 
 
 def test_caller_arguments_are_checked_before_loading(engine, tmp_path):
