@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import pandas as pd
-from sqlalchemy import BigInteger, Connection, case, delete, func, insert, literal, select, tuple_, update
+from sqlalchemy import BigInteger, Connection, case, delete, func, insert, literal, select, update
 
 from cxdash.db.models import SurveyAnswer, SurveyCell, SurveyCellCount, SurveyCellMoment, SurveyPattern, SurveyQuestion
 from cxdash.db.queries import _frame
@@ -143,17 +143,23 @@ def _moments_statement(cells: list[int], names: list[str], ids: dict[str, list[i
 
 def dimension_ids(conn: Connection, model, columns: tuple, keys: set[tuple], extra: dict | None = None) -> dict:
     """Ids of small dimension rows (cells, questions, patterns) by their full key, adding the
-    missing ones; a call names a few."""
-    selected = [getattr(model, c) for c in columns]
+    missing ones; a call names a few. One prepared lookup per key on the driver's own cursor:
+    a chunk of a load asks for a cell and a dozen questions, and building a row-value IN
+    expression for them cost more than all the lookups."""
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    where = " AND ".join(f"{c} = {mark}" for c in columns)
+    statement = f"SELECT id FROM {model.__tablename__} WHERE {where}"
+    cursor = conn.connection.driver_connection.cursor()
     ids: dict[tuple, int] = {}
-    wanted = list(keys)
-    for start in range(0, len(wanted), 500):
-        batch = wanted[start:start + 500]
-        where = (selected[0].in_([k[0] for k in batch]) if len(selected) == 1
-                 else tuple_(*selected).in_(batch))
-        found = conn.execute(select(model.id, *selected).where(where))
-        ids.update({tuple(row[1:]): row[0] for row in found})
-    missing = [k for k in wanted if k not in ids]
+    try:
+        for key in keys:
+            cursor.execute(statement, key)
+            found = cursor.fetchone()
+            if found is not None:
+                ids[key] = found[0]
+    finally:
+        cursor.close()
+    missing = [k for k in keys if k not in ids]
     if missing:
         conn.execute(insert(model), [{**dict(zip(columns, k)), **(extra or {})} for k in missing])
         return dimension_ids(conn, model, columns, keys, extra)
