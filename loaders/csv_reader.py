@@ -42,7 +42,7 @@ def iter_records(path: Path) -> Iterator[tuple[int, list[str]]]:
             raise UserError(f"{path}: empty file (no header row)") from None
         start = reader.line_num + 1
         for values in reader:
-            if any(v.strip() for v in values):
+            if any(map(str.strip, values)):
                 yield start, values
             start = reader.line_num + 1
 

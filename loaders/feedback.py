@@ -10,6 +10,7 @@ comments are normal (optional survey comments).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine
@@ -33,6 +34,7 @@ from cxdash.metrics.fiscal import FiscalQuarter
 
 KIND = "feedback"
 CHUNK_ROWS = 2000
+REPEATED_TEXTS = 4096  # distinct texts a load keeps redacted
 
 
 def parse_row(mapping: FeedbackMapping, line: int, values: dict, text: redaction.Redacted) -> dict:
@@ -63,12 +65,15 @@ def parse_row(mapping: FeedbackMapping, line: int, values: dict, text: redaction
 
 def chunks(path: Path, mapping: FeedbackMapping) -> Iterator[Chunk]:
     current = {}  # the row being read: its text, redacted once (parse follows prepare row by row)
+    # Each distinct text is redacted once a load: the same function of the same text, and an
+    # export's texts are often a few repeated ones ("N/A", "Thank you").
+    redact = lru_cache(maxsize=REPEATED_TEXTS)(redaction.redact)
 
     def prepare(raw: dict, width_ok: bool) -> dict:
         """Redact before anything else: a row and a rejection only ever hold redacted text."""
         if not width_ok:  # shifted cells: any of them may hold part of the text
-            return {c: redaction.redact(v).text for c, v in raw.items()}
-        current["text"] = redaction.redact(raw.get(mapping.text))
+            return {c: redact(v).text for c, v in raw.items()}
+        current["text"] = redact(raw.get(mapping.text))
         return {**raw, mapping.text: current["text"].text} if mapping.text in raw else raw
 
     return keyed_chunks(path, mapping.read_columns(), lambda line, raw: parse_row(mapping, line, raw, current["text"]),

@@ -10,56 +10,24 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import Column, Connection, Integer, String, delete, insert, select
+from sqlalchemy import Column, Connection, delete, insert
+
+from cxdash.db.key_ids import stored_key_ids
 
 BATCH = 500
-FEW = 10  # groups of keys looked up apart (stored_ids_of)
 INSERT_BATCH = 5000
 
 
 def stored_ids(conn: Connection, model, rows: Iterable[dict], columns: Sequence[str] | None = None) -> list[int]:
-    """Ids of the stored rows whose ``columns`` (default: the model's natural key) equal a row's.
-
-    Looked up by the first column, which leads the natural key's unique index, and compared on
-    the rest here: an indexed IN list plans the same on SQLite and PostgreSQL, whereas a
-    row-value IN may not use the index at all.
-    """
+    """Ids of the stored rows whose ``columns`` (default: the model's natural key) equal a row's
+    (``cxdash.db.key_ids.stored_key_ids``)."""
     columns = list(columns or model.NATURAL_KEY)
     return stored_ids_of(conn, model, {tuple(r[c] for c in columns) for r in rows}, columns)
 
 
 def stored_ids_of(conn: Connection, model, wanted: set[tuple], columns: Sequence[str] | None = None) -> list[int]:
-    """``stored_ids`` for keys given as tuples of ``columns`` (default: the natural key).
-
-    Where the keys share a few values of the other columns (a response upload: one provider
-    and service), those are compared in the statement too, so a key used by other services
-    (form ids such as '1', '2' ...) does not bring back their rows.
-    """
-    columns = list(columns or model.NATURAL_KEY)
-    selected = [getattr(model, c) for c in columns]
-    groups: dict[tuple, list] = {}
-    for key in wanted:
-        groups.setdefault(key[1:], []).append(key[0])
-    if len(groups) > FEW:
-        groups = {None: [key[0] for key in wanted]}
-    plain = all(isinstance(c.type, (String, Integer)) for c in selected)  # bound and read back as they are
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    ids = []
-    for rest, firsts in groups.items():
-        firsts = sorted(set(firsts))
-        same = [] if rest is None else list(rest)
-        for start in range(0, len(firsts), BATCH):
-            part = firsts[start:start + BATCH]
-            if plain:  # straight to the driver: a statement of 500 keys costs SQLAlchemy more than the database
-                where = f"{columns[0]} IN ({', '.join([mark] * len(part))})" + "".join(
-                    f" AND {c} = {mark}" for c in columns[1:len(same) + 1])
-                found = conn.exec_driver_sql(f"SELECT id, {', '.join(columns)} FROM {model.__tablename__} WHERE {where}",
-                                             (*part, *same))
-            else:
-                found = conn.execute(select(model.id, *selected).where(
-                    selected[0].in_(part), *[c == v for c, v in zip(selected[1:], same)]))
-            ids += [row[0] for row in found if tuple(row[1:]) in wanted]
-    return ids
+    """``stored_ids`` for keys given as tuples of ``columns`` (default: the natural key)."""
+    return list(stored_key_ids(conn, model, wanted, columns or model.NATURAL_KEY).values())
 
 
 def delete_ids(conn: Connection, model, ids: Sequence[int], dependants: Sequence[Column] = ()) -> None:

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 import pandas as pd
 from sqlalchemy import BigInteger, Connection, case, delete, func, insert, literal, select, update
 
+from cxdash.db.key_ids import stored_key_ids
 from cxdash.db.models import SurveyAnswer, SurveyCell, SurveyCellCount, SurveyCellMoment, SurveyPattern, SurveyQuestion
 from cxdash.db.queries import _frame
 from cxdash.metrics.a11_scores import DRIVERS
@@ -143,22 +144,8 @@ def _moments_statement(cells: list[int], names: list[str], ids: dict[str, list[i
 
 def dimension_ids(conn: Connection, model, columns: tuple, keys: set[tuple], extra: dict | None = None) -> dict:
     """Ids of small dimension rows (cells, questions, patterns) by their full key, adding the
-    missing ones; a call names a few. One prepared lookup per key on the driver's own cursor:
-    a chunk of a load asks for a cell and a dozen questions, and building a row-value IN
-    expression for them cost more than all the lookups."""
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    where = " AND ".join(f"{c} = {mark}" for c in columns)
-    statement = f"SELECT id FROM {model.__tablename__} WHERE {where}"
-    cursor = conn.connection.driver_connection.cursor()
-    ids: dict[tuple, int] = {}
-    try:
-        for key in keys:
-            cursor.execute(statement, key)
-            found = cursor.fetchone()
-            if found is not None:
-                ids[key] = found[0]
-    finally:
-        cursor.close()
+    missing ones; a call names a few."""
+    ids = stored_key_ids(conn, model, keys, columns)
     missing = [k for k in keys if k not in ids]
     if missing:
         conn.execute(insert(model), [{**dict(zip(columns, k)), **(extra or {})} for k in missing])
