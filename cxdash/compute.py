@@ -18,6 +18,7 @@ from cxdash.channels import ALL
 from cxdash.db import analysis_queries, cell_aggregates, queries
 from cxdash.health import refresh_quality
 from cxdash.indicators import indicator_rows
+from cxdash.indicators import inputs as indicator_fingerprint
 from cxdash.metrics.a11_scores import COUNT_COLUMNS, rollup, score_counts
 from cxdash.metrics.measures import quarterly_series
 from cxdash.metrics.names import name_key
@@ -33,11 +34,14 @@ class ComputeReport:
     segments: int = 0
     trends: int = 0
     recounted: int = 0
+    indicators_kept: bool = False  # no case, contact, feedback, employee or published load since the last compute
 
     def summary(self) -> str:
+        operational = (f"kept {self.indicators} operational indicators (nothing under them changed)"
+                       if self.indicators_kept else f"{self.indicators} operational indicators")
         return (f"recounted {self.recounted} changed survey cells; "
                 f"computed {self.cells} score cells, {self.measure_rows} measure results, "
-                f"{self.indicators} operational indicators, {self.drivers} driver estimates, "
+                f"{operational}, {self.drivers} driver estimates, "
                 f"{self.segments} segment comparisons and {self.trends} trend points")
 
 
@@ -148,21 +152,25 @@ def _compute(engine: Engine, catalogue: Catalogue, full: bool) -> ComputeReport:
         recounted = cell_aggregates.refresh(conn, everything=full)
     with engine.connect() as conn:
         counts = attach_wordings(queries.survey_counts(conn), queries.survey_wordings(conn))
+        # read before the indicators are: a load landing after this makes the next compute redo them
+        indicator_inputs = indicator_fingerprint(conn)
+        kept = not full and queries.computed_input(conn, "indicators") == indicator_inputs
     cells = score_cells(counts, settings.min_n, settings.alpha) if not counts.empty else pd.DataFrame()
     score_rows = [
         {**{k: _clean(v) for k, v in row.items() if k in _SCORE_FIELDS}, "computed_at": now}
         for row in cells.to_dict("records")
     ]
     result_rows = [row for m in catalogue.measures for row in measure_rows(m, catalogue, counts, now)]
-    indicators = indicator_rows(engine, now)
+    indicators = queries.stored_indicators(engine) if kept else indicator_rows(engine, now)
     drivers, segments, trends = analysis_rows(engine, cells, indicators, settings.min_n, settings.alpha, now)
     with engine.begin() as conn:
-        queries.replace_computed(conn, score_rows, result_rows, indicators)
+        queries.replace_computed(conn, score_rows, result_rows, None if kept else indicators)
+        queries.save_computed_input(conn, "indicators", indicator_inputs, now)
         analysis_queries.replace_analyses(conn, drivers, segments, trends)
         queries.bump_data_version(conn, now)  # the pages' cached reads: a new computation shows at once
     refresh_quality(engine)  # the Data page's checks, current with the loads this computation saw
     return ComputeReport(len(score_rows), len(result_rows), len(indicators), len(drivers), len(segments), len(trends),
-                         recounted)
+                         recounted, indicators_kept=kept)
 
 
 _SCORE_FIELDS = {"fiscal_year", "fiscal_quarter", "provider", "service", "channel", "stage", "question", "scale",

@@ -250,6 +250,16 @@ class SurveySegment(Base):
     value: Mapped[str] = mapped_column(String(200))
 
 
+class ComputeInput(Base):
+    """What a part of the last committed computation was computed from (a fingerprint of its
+    inputs), so the next compute can keep that part when nothing under it changed."""
+
+    __tablename__ = "compute_input"
+    part: Mapped[str] = mapped_column(String(50), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(Text)
+    computed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
 class ScoreCell(Base):
     """Computed A-11 scores per quarter, provider, service, channel, stage and question.
 
