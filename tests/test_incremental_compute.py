@@ -79,7 +79,9 @@ def test_a_new_quarter_recomputes_only_its_cells_and_equals_a_full_compute(engin
                                   SurveyCell.fiscal_quarter == 1)))).scalar_one()
     with engine.begin() as conn:
         assert cell_aggregates.refresh(conn) == 1
-    compute(engine, CATALOGUE)
+    report = compute(engine, CATALOGUE)
+    # the rolling years ending in FY2024 Q1 (overall, the provider, each service) hold no new cell
+    assert report.driver_windows_kept >= 3 and "unchanged rolling years kept" in report.summary()
     incremental = results(engine)
     with engine.connect() as conn:  # the untouched quarter's aggregates were left as they were
         after = conn.execute(select(func.count()).select_from(SurveyCellMoment)
@@ -123,6 +125,36 @@ def test_a_compute_that_dies_part_way_leaves_its_cells_for_the_next(engine, tmp_
     assert dirty(engine) == set()
     assert {(r[4], r[5]) for r in results(engine)["measure_result"]} == {(2024, 1), (2024, 2)}
     assert from_scratch(engine) == results(engine)
+
+
+def test_a_compute_killed_after_recounting_leaves_its_windows_to_be_refitted(engine, tmp_path, monkeypatch):
+    """The recount commits before the results do: a computation killed in between leaves cells
+    recounted by a run that never committed, and the next refits every window holding them."""
+    load(engine, tmp_path, "q1", "FY2024Q1", seed=1)
+    compute(engine, CATALOGUE)
+    load(engine, tmp_path, "q2", "FY2024Q2", seed=2)
+
+    def dies(*_args, **_kwargs):
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patched:
+        patched.setattr(queries, "replace_computed", dies)
+        with pytest.raises(KeyboardInterrupt):
+            compute(engine, CATALOGUE)
+    assert dirty(engine) == set()  # recounted and committed, but no results from it
+    assert {(r[2], r[3]) for r in results(engine)["driver_result"]} == {(2024, 1)}  # year, quarter
+    report = compute(engine, CATALOGUE)
+    assert report.recounted == 0 and report.driver_windows_kept > 0
+    assert {(r[2], r[3]) for r in results(engine)["driver_result"]} == {(2024, 1), (2024, 2)}
+    assert from_scratch(engine) == results(engine)
+
+
+def test_changed_settings_refit_every_window(engine, tmp_path):
+    load(engine, tmp_path, "q1", "FY2024Q1", seed=1)
+    compute(engine, CATALOGUE)
+    assert compute(engine, CATALOGUE).driver_windows_kept > 0  # nothing changed: every window kept
+    stricter = CATALOGUE.model_copy(update={"settings": CATALOGUE.settings.model_copy(update={"alpha": 0.01})})
+    assert compute(engine, stricter).driver_windows_kept == 0
 
 
 # --- operational indicators: kept while nothing under them changes --------------------------------

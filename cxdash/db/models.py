@@ -170,6 +170,7 @@ class SurveyCell(Base):
     channel: Mapped[str] = mapped_column(String(50))
     stage: Mapped[str] = mapped_column(String(100))
     dirty: Mapped[bool] = mapped_column(Boolean, default=True)
+    recounted_in: Mapped[int | None] = mapped_column(Integer)  # the compute_run that last recounted it
 
 
 class SurveyQuestion(Base):

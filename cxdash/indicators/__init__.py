@@ -4,13 +4,11 @@ roll-up level. Compute calls them all, in one place."""
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import importlib
-from pathlib import Path
 
 from sqlalchemy import Connection, Engine
 
-from cxdash import redaction
+from cxdash import fingerprints, redaction
 from cxdash.db import queries
 
 # The loads the indicators are computed from.
@@ -32,8 +30,5 @@ def inputs(conn: Connection | Engine) -> str:
     """What the indicators would be computed from, as a fingerprint: the successful loads of
     their kinds, the redaction rules (feedback themes read redacted text) and the code that
     computes them. Equal fingerprints mean the stored indicators are still the answer."""
-    code = hashlib.sha256()
-    for name in CODE:
-        code.update(Path(importlib.import_module(name).__file__).read_bytes())
     return (f"loads {queries.loads_fingerprint(conn, KINDS)}; redaction {redaction.VERSION}; "
-            f"code {code.hexdigest()[:16]}")
+            f"code {fingerprints.code(*CODE)}")
