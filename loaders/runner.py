@@ -33,7 +33,8 @@ class Rejection:
 
 @dataclass
 class Chunk:
-    """A slice of a file: rows that passed validation and rows kept aside."""
+    """A slice of a file: rows that passed validation and rows kept aside. ``rows`` is whatever
+    the loader's write takes and counts with len(): row dicts, or columns (a ResponseBatch)."""
 
     rows: list[dict] = field(default_factory=list)
     rejections: list[Rejection] = field(default_factory=list)
