@@ -18,6 +18,7 @@ from cxdash.channels import ALL
 from cxdash.db import analysis_queries, cell_aggregates, queries
 from cxdash.health import refresh_quality
 from cxdash.indicators import indicator_rows
+from cxdash.loaders.fields import DateWindow
 from cxdash.metrics.a11_scores import COUNT_COLUMNS, rollup, score_counts
 from cxdash.metrics.measures import quarterly_series
 from cxdash.metrics.names import name_key
@@ -154,7 +155,7 @@ def _compute(engine: Engine, catalogue: Catalogue, full: bool) -> ComputeReport:
         for row in cells.to_dict("records")
     ]
     result_rows = [row for m in catalogue.measures for row in measure_rows(m, catalogue, counts, now)]
-    indicators = indicator_rows(engine, now)
+    indicators = indicator_rows(engine, now, DateWindow.from_settings(settings, now.date()))
     drivers, segments, trends = analysis_rows(engine, cells, indicators, settings.min_n, settings.alpha, now)
     with engine.begin() as conn:
         queries.replace_computed(conn, score_rows, result_rows, indicators)

@@ -8,6 +8,8 @@ import datetime as dt
 from sqlalchemy import Engine
 
 
-def indicator_rows(engine: Engine, now: dt.datetime) -> list[dict]:
+def indicator_rows(engine: Engine, now: dt.datetime, window=None) -> list[dict]:
+    """``window`` (a loaders.fields.DateWindow) bounds the quarters computed one by one."""
     from cxdash.indicators import cases, contacts, employee, feedback, published
-    return [row for module in (cases, contacts, feedback, employee, published) for row in module.rows(engine, now)]
+    return [*cases.rows(engine, now, window),
+            *[row for module in (contacts, feedback, employee, published) for row in module.rows(engine, now)]]
