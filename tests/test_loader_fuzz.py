@@ -117,7 +117,7 @@ class Kind:
 
 def _in(column, keys):
     keys = list(keys)
-    return column.in_(keys) if keys else column.in_(["\u0000never"])
+    return column.in_(keys) if keys else column.in_(["(no key)"])
 
 
 # --- cases (baltimore-311) ------------------------------------------------------------------------
