@@ -36,6 +36,7 @@ from cxdash.metrics.fiscal import FiscalQuarter
 KIND = "contacts"
 KEY_SEPARATOR = "|"
 CHUNK_ROWS = 5000
+MAX_SECONDS = 1e9  # an answer time (or a total) past 30 years is a broken cell
 
 
 def _count(values: dict, column: str, required: bool = True) -> int | None:
@@ -88,7 +89,7 @@ def _answer_seconds(values: dict, spec: AnswerTime | None, answered: int) -> flo
     except ValueError as exc:
         raise RowProblem(spec.column, str(exc)) from None
     total = seconds * answered if spec.measure == "average" else seconds
-    if not math.isfinite(total) or total > 1e15:  # far beyond any real queue: a broken cell, not a time
+    if seconds > MAX_SECONDS or total > MAX_SECONDS * 1e6:  # beyond any real queue: a broken cell, not a time
         raise RowProblem(spec.column, f"answer time {raw!r} is too large")
     return total
 

@@ -74,31 +74,6 @@ def read_header(path: Path) -> list[str]:
     return header
 
 
-class _Lines:
-    """The file's lines as the csv reader takes them, keeping those of the record being read."""
-
-    def __init__(self, handle):
-        self._lines = iter(handle)
-        self.record: list[str] = []
-        self.ended = False
-
-    def __iter__(self):
-        return self
-
-    def __next__(self) -> str:
-        try:
-            line = next(self._lines)
-        except StopIteration:
-            self.ended = True
-            raise
-        self.record.append(line)
-        return line
-
-    def take(self) -> str:
-        text, self.record = "".join(self.record), []
-        return text
-
-
 def _cut_inside_quotes(text: str) -> bool:
     """Whether a record's text ends inside a quoted value (the file was cut off there)."""
     if '"' not in text:
@@ -134,14 +109,21 @@ def iter_records(path: Path) -> Iterator[tuple[int, list[str]]]:
     """(line where the record starts, its values as the file has them) for every non-blank row.
 
     A record that cannot be used comes as an Unreadable (empty, with field and reason)."""
+    record: list[str | None] = []  # the lines of the record being read; None: the file ended inside it
+
+    def tracked(handle):
+        for line in handle:
+            record.append(line)
+            yield line
+        record.append(None)
+
     with _open(path) as handle:
-        lines = _Lines(handle)
-        reader = csv.reader(lines)
+        reader = csv.reader(tracked(handle))
         try:
             header = [h.strip() for h in next(reader)]
         except StopIteration:
             raise UserError(f"{path}: empty file (no header row)") from None
-        lines.take()
+        record.clear()
         start = reader.line_num + 1
         while True:
             try:
@@ -152,7 +134,11 @@ def iter_records(path: Path) -> Iterator[tuple[int, list[str]]]:
                 raise UserError(f"{path}: line {start}: {exc}; the file cannot be read past this line") from None
             except UnicodeDecodeError as exc:
                 raise UserError(f"{path}: line {start}: not valid text in the file's encoding ({exc.reason})") from None
-            problem = record_problem(lines.take(), values, header, lines.ended)
+            ended = bool(record) and record[-1] is None
+            text = record[0] if len(record) == 1 else "".join(line for line in record if line is not None)
+            record.clear()
+            problem = record_problem(text, values, header, ended) if (
+                ended or len(text) > MAX_FIELD or "\x00" in text) else None
             if problem is not None:
                 yield start, problem
             elif any(v.strip() for v in values):
