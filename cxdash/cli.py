@@ -253,8 +253,13 @@ def _sources(sources_file):
 
 
 def _load_source(ctx: Context, name: str, sources_file, recompute: bool) -> None:
+    _run_source(ctx, _sources(sources_file), name, recompute, ctx.ready_engine())
+
+
+def _run_source(ctx: Context, sources, name: str, recompute: bool, engine) -> None:
+    """Run one configured source, say how it went, and record it in the audit trail."""
     from cxdash.sources import run_source
-    outcome = run_source(ctx.ready_engine(), ctx.catalogue, _sources(sources_file), name, recompute=recompute)
+    outcome = run_source(engine, ctx.catalogue, sources, name, recompute=recompute)
     _audit(ctx, "source.load", name, status=outcome.status, files=outcome.files, rows_loaded=outcome.rows_loaded,
            rows_rejected=outcome.rows_rejected, job_run_id=outcome.job_run_id)
     click.echo(outcome.summary())
@@ -743,7 +748,6 @@ def demo(do_serve, host, port, sources_file, db, catalogue):
     why) and the others still load."""
     from cxdash.compute import compute as run_compute
     from cxdash.db.engine import upgrade
-    from cxdash.sources import run_source
     ctx = Context(db, catalogue)
     if do_serve:
         _check_port(host, port)  # before minutes of loading, not after
@@ -751,7 +755,7 @@ def demo(do_serve, host, port, sources_file, db, catalogue):
     with _new_database_removed_on_failure(ctx):
         upgrade(ctx.engine)
     for source in sources:
-        click.echo(run_source(ctx.engine, ctx.catalogue, sources, source.name, recompute=False).summary())
+        _run_source(ctx, sources, source.name, False, ctx.engine)
     click.echo(run_compute(ctx.engine, ctx.catalogue).summary())
     _sync_register(ctx, catalogue)
     _demo_account(ctx)

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from cxdash.catalogue import Catalogue
 from cxdash.channels import ALL
@@ -38,13 +38,14 @@ def request(engine: Engine, quarter: FiscalQuarter, fmt: str, trigger: str, prov
 
 
 def request_or_existing(engine: Engine, quarter: FiscalQuarter, fmt: str, trigger: str, provider: str = ALL,
-                        service: str = ALL, template: str | None = None,
-                        requested_by: str | None = None) -> tuple[int, bool]:
-    """(build id, True when newly queued; False: the identical open build's id)."""
+                        service: str = ALL, template: str | None = None, requested_by: str | None = None, *,
+                        within: Connection | None = None) -> tuple[int, bool]:
+    """(build id, True when newly queued; False: the identical open build's id); with ``within``,
+    queued in that transaction (the one that records who asked)."""
     if fmt not in FORMATS:
         raise UserError(f"format: {fmt!r}; expected one of {', '.join(FORMATS)}")
     fail_stalled(engine)
-    return review_queries.request_pack(engine, fiscal_year=quarter.year, fiscal_quarter=quarter.quarter,
+    return review_queries.request_pack(within or engine, fiscal_year=quarter.year, fiscal_quarter=quarter.quarter,
                                        provider=provider, service=service, fmt=fmt, trigger=trigger,
                                        template=template, requested_by=requested_by)
 
