@@ -20,6 +20,7 @@ from cxdash.db import analysis_queries, cell_aggregates, queries
 from cxdash.health import refresh_quality
 from cxdash.indicators import indicator_rows
 from cxdash.indicators import inputs as indicator_fingerprint
+from cxdash.loaders.fields import DateWindow
 from cxdash.metrics.a11_scores import COUNT_COLUMNS, rollup, score_counts
 from cxdash.metrics.measures import quarterly_series
 from cxdash.metrics.names import name_key
@@ -160,7 +161,8 @@ def _compute(engine: Engine, catalogue: Catalogue, full: bool, run_id: int) -> C
     with engine.connect() as conn:
         counts = attach_wordings(queries.survey_counts(conn), queries.survey_wordings(conn))
         # read before the indicators are: a load landing after this makes the next compute redo them
-        indicator_inputs = indicator_fingerprint(conn)
+        window = DateWindow.from_settings(settings, now.date())  # bounds the quarters computed one by one
+        indicator_inputs = f"{indicator_fingerprint(conn)}; dates {window.settings}"
         kept = not full and queries.computed_input(conn, "indicators") == indicator_inputs
         windows = None if full else _kept_windows(conn, queries.computed_input(conn, "drivers"), drivers_inputs)
     cells = score_cells(counts, settings.min_n, settings.alpha) if not counts.empty else pd.DataFrame()
@@ -169,7 +171,7 @@ def _compute(engine: Engine, catalogue: Catalogue, full: bool, run_id: int) -> C
         for row in cells.to_dict("records")
     ]
     result_rows = [row for m in catalogue.measures for row in measure_rows(m, catalogue, counts, now)]
-    indicators = queries.stored_indicators(engine) if kept else indicator_rows(engine, now)
+    indicators = queries.stored_indicators(engine) if kept else indicator_rows(engine, now, window)
     drivers, segments, trends = analysis_rows(engine, cells, indicators, settings.min_n, settings.alpha, now,
                                               windows)
     with engine.begin() as conn:
