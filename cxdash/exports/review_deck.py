@@ -395,7 +395,7 @@ def _bottom_line_slides(deck: _Deck) -> None:
         return
     frames = _table_slides(deck, "Bottom line", bottom_line_sentence(c), [h for _k, h in columns], cells,
                            BOTTOM_LINE_ROWS, "Bottom line table", size_pt=BOTTOM_LINE_PT,
-                           takeaway_pt=BOTTOM_LINE_TAKEAWAY_PT)
+                           takeaway_pt=BOTTOM_LINE_TAKEAWAY_PT, bold_columns=frozenset({0}))
     _status_cells(frames, 0, [row["status"] for row in rows], STATUS_FILL)
 
 
@@ -440,7 +440,8 @@ def _scorecard_slides(deck: _Deck, goal: Goal) -> None:
     measures = [known[i] for i in goal.measure_ids if i in known]
     every = [scorecard_row(m) for m in measures_in_goal_order(deck.contents)]  # one layout for every goal
     frames = _table_slides(deck, f"Scorecard: {goal.name}", goal.takeaway, SCORECARD_HEADER,
-                           [scorecard_row(m) for m in measures], SCORECARD_ROWS, "Scorecard table", fit_rows=every)
+                           [scorecard_row(m) for m in measures], SCORECARD_ROWS, "Scorecard table", fit_rows=every,
+                           bold_columns=frozenset({SCORECARD_HEADER.index("Status")}))
     _status_cells(frames, SCORECARD_HEADER.index("Status"), [m.status for m in measures], STATUS_FILL)
 
 
@@ -623,7 +624,7 @@ def speaker_notes(m: MeasureSlide) -> str:
 # --- journey --------------------------------------------------------------------------------
 
 def journey_header(c: ReviewContents) -> list[str]:
-    return ["Stage"] + [" ".join(name.replace("<br>", " ").split()) for name in c.journey.indicators]
+    return ["Stage"] + [" ".join(name.replace("-<br>", "").replace("<br>", " ").split()) for name in c.journey.indicators]
 
 
 def journey_rows(c: ReviewContents) -> list[list[str]]:
@@ -678,7 +679,8 @@ def actions_sentence(actions: Sequence[Action]) -> str:
 def _action_slides(deck: _Deck) -> None:
     actions = deck.contents.actions
     frames = _table_slides(deck, "Decisions and actions", actions_sentence(actions), ACTION_HEADER,
-                           [action_row(a) for a in actions], ACTION_ROWS, "Actions table")
+                           [action_row(a) for a in actions], ACTION_ROWS, "Actions table",
+                           bold_columns=frozenset({ACTION_HEADER.index("State")}))
     _status_cells(frames, ACTION_HEADER.index("State"), [a.state for a in actions], STATE_FILL)
 
 
@@ -748,40 +750,43 @@ class _Fit:
     size_pt: float
     widths: list[int]
     font: str
+    bold_columns: frozenset[int] = frozenset()
 
     def lines(self, text: str, width: int, bold: bool = False) -> int:
         return text_fit.wrapped_lines(text, width - text_fit.CELL_PADDING, self.font, self.size_pt, bold)
 
     def row_height(self, row: Sequence[str], bold: bool = False) -> int:
-        lines = max(self.lines(text, width, bold) for text, width in zip(row, self.widths))
+        lines = max(self.lines(text, width, bold or j in self.bold_columns)
+                    for j, (text, width) in enumerate(zip(row, self.widths)))
         return int(Pt(self.size_pt * 1.2) * lines + CELL_MARGIN_Y * 2 + Inches(0.04))
 
 
-def fit_table(deck: _Deck, header: list[str], rows: list[list[str]], size_pt: float = TABLE_PT) -> _Fit:
+def fit_table(deck: _Deck, header: list[str], rows: list[list[str]], size_pt: float = TABLE_PT,
+              bold_columns: frozenset[int] = frozenset()) -> _Fit:
     """Columns sized from their longest content in the template's body font at the largest size
     (from ``size_pt`` down) at which no word or number has to break; at the smallest size, the
     widths that break fewest."""
     size = size_pt
     while True:
-        widths = text_fit.column_widths(header, rows, deck.inner_width, deck.body_font, size)
+        widths = text_fit.column_widths(header, rows, deck.inner_width, deck.body_font, size, bold_columns)
         if widths is not None or size <= SMALLEST_TABLE_PT:
             break
         size -= 0.5
     if widths is None:  # words too long for the slide even at the smallest size: share by need
         need = [max(text_fit.longest_word(c, deck.body_font, size) for c in col) + 1 for col in zip(header, *rows)]
         widths = [deck.inner_width * n // sum(need) for n in need]
-    return _Fit(size, widths, deck.body_font)
+    return _Fit(size, widths, deck.body_font, bold_columns)
 
 
 def _table_slides(deck: _Deck, title: str, takeaway: str, header: list[str], rows: list[list[str]], most: int,
                   name: str, size_pt: float = TABLE_PT, takeaway_pt: float = TAKEAWAY_PT,
-                  fit_rows: list[list[str]] | None = None) -> list:
+                  fit_rows: list[list[str]] | None = None, bold_columns: frozenset[int] = frozenset()) -> list:
     """The rows as native tables, split over as many slides as fit (title gets '(2 of 3)'), columns
     sized for ``fit_rows`` (default: these rows). Returns the tables' graphic frames (none without
     rows: the caller leaves such a slide out)."""
     if not rows:
         return []
-    fit = fit_table(deck, header, fit_rows or rows, size_pt)
+    fit = fit_table(deck, header, fit_rows or rows, size_pt, bold_columns)
     chunks = _chunks(rows, fit, most, deck.bottom - _table_top(deck, takeaway, takeaway_pt), header)
     frames = []
     for number, chunk in enumerate(chunks, 1):

@@ -47,6 +47,7 @@ def _font(family: str, bold: bool):
         return None
 
 
+@functools.lru_cache(maxsize=65536)
 def text_width(text: str, family: str, size_pt: float, bold: bool = False) -> int:
     """The width of one line of ``text`` in EMU, with the safety margin."""
     font = _font(family, bold)
@@ -84,22 +85,61 @@ def wrapped_lines(text: str, width: int, family: str, size_pt: float, bold: bool
 
 
 def column_widths(header: Sequence[str], rows: Sequence[Sequence[str]], total: int, family: str,
-                  size_pt: float) -> list[int] | None:
-    """Widths summing to ``total`` in which no word of any cell (header bold) is broken, each
-    column given room in proportion to what it needs beyond that; None when even the words do
-    not fit side by side at this size (the caller tries a smaller one)."""
-    columns = list(zip(header, *rows))
-    least = [max(longest_word(c, family, size_pt, bold=i == 0) for i, c in enumerate(col)) + CELL_PADDING
-             for col in columns]
-    want = [max(max(longest_line(c, family, size_pt, bold=i == 0) for i, c in enumerate(col)) + CELL_PADDING, low)
-            for col, low in zip(columns, least)]
+                  size_pt: float, bold_columns: frozenset[int] = frozenset()) -> list[int] | None:
+    """Widths summing to ``total`` in which no word of any cell (header and ``bold_columns`` bold)
+    is broken, and the table is about as short as it can be made; None when even the words do not
+    fit side by side at this size (the caller tries a smaller one).
+
+    From each column's widest word, room goes to the column that saves the most lines of table
+    height per inch given (a row is as tall as its tallest cell), until no widening saves a line;
+    what is left is shared in proportion to the widths."""
+    table = [list(header), *[list(r) for r in rows]]
+    columns = list(zip(*table))
+
+    def bold(i: int, j: int) -> bool:
+        return i == 0 or j in bold_columns
+
+    least = [max(longest_word(c, family, size_pt, bold(i, j)) for i, c in enumerate(col)) + CELL_PADDING
+             for j, col in enumerate(columns)]
+    want = [max(max(longest_line(c, family, size_pt, bold(i, j)) for i, c in enumerate(col)) + CELL_PADDING, low)
+            for j, (col, low) in enumerate(zip(columns, least))]
     if sum(least) > total:
         return None
     if sum(want) <= total:  # everything on one line: share the rest out by need
-        spare = total - sum(want)
-        widths = [w + spare * w // sum(want) for w in want]
-    else:
-        room, extra = total - sum(least), [w - low for w, low in zip(want, least)]
-        widths = [low + room * e // sum(extra) for low, e in zip(least, extra)]
-    widths[-1] += total - sum(widths)  # rounding
-    return widths
+        return _shared(want, total)
+
+    @functools.cache  # widths tried are the same few steps again and again
+    def lines(i: int, j: int, width: int) -> int:
+        return wrapped_lines(table[i][j], width - CELL_PADDING, family, size_pt, bold(i, j))
+
+    widths = list(least)
+    grid = [[lines(i, j, widths[j]) for j in range(len(widths))] for i in range(len(table))]
+    step = max(total // 400, 1)
+    while True:
+        spare, height = total - sum(widths), sum(max(row) for row in grid)
+        best = None  # (lines saved per step, column, steps, its cells' lines)
+        for j in range(len(widths)):
+            for k in range(1, min(spare, want[j] - widths[j]) // step + 2):
+                width = min(widths[j] + k * step, want[j])
+                if width - widths[j] > spare:
+                    break
+                column = [lines(i, j, width) for i in range(len(table))]
+                saved = height - sum(max(max(row[:j] + row[j + 1:], default=0), c) for row, c in zip(grid, column))
+                if saved > 0:
+                    if best is None or saved / k > best[0]:
+                        best = (saved / k, j, width, column)
+                    break
+        if best is None:
+            return _shared(widths, total)
+        _, j, width, column = best
+        widths[j] = width
+        for row, c in zip(grid, column):
+            row[j] = c
+
+
+def _shared(widths: list[int], total: int) -> list[int]:
+    """The widths grown in proportion to reach ``total`` exactly."""
+    spare = total - sum(widths)
+    grown = [w + spare * w // sum(widths) for w in widths]
+    grown[-1] += total - sum(grown)  # rounding
+    return grown
