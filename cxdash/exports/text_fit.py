@@ -91,8 +91,8 @@ def column_widths(header: Sequence[str], rows: Sequence[Sequence[str]], total: i
     fit side by side at this size (the caller tries a smaller one).
 
     From each column's widest word, room goes to the column that saves the most lines of table
-    height per inch given (a row is as tall as its tallest cell), until no widening saves a line;
-    what is left is shared in proportion to the widths."""
+    height per inch given (a row is as tall as its tallest cell), until no widening of one column
+    saves a line; what is left goes by each column's unmet need (its one-line width minus its width)."""
     table = [list(header), *[list(r) for r in rows]]
     columns = list(zip(*table))
 
@@ -129,7 +129,9 @@ def column_widths(header: Sequence[str], rows: Sequence[Sequence[str]], total: i
                     if best is None or saved / k > best[0]:
                         best = (saved / k, j, width, column)
                     break
-        if best is None:
+        if best is None:  # no one column saves a line (rows set by several at once): room by unmet need
+            need = [w - x for w, x in zip(want, widths)]
+            widths = [x + (total - sum(widths)) * n // sum(need) for x, n in zip(widths, need)]
             return _shared(widths, total)
         _, j, width, column = best
         widths[j] = width
