@@ -479,7 +479,10 @@ def review_pack(quarter, fmt, template, out_dir, provider, service, job_id, db, 
     the journey view, measures off track, decisions and actions, commentary in the notes.
 
     A review that was held (cxdash review-freeze) is built from its frozen numbers."""
+    import logging
+
     from cxdash.review import packs
+    logging.getLogger("cxdash.exports.review_deck").addHandler(logging.NullHandler())  # its warnings: printed below
     ctx = Context(db, catalogue)
     engine = ctx.ready_engine()
     if job_id is not None:
@@ -502,7 +505,10 @@ def review_pack(quarter, fmt, template, out_dir, provider, service, job_id, db, 
     path = Path(out_dir) / name
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(content)
-    click.echo(f"{path} ({built['message']}; build {pack_id})")
+    message, *warnings = (built["message"] or "").split(packs.WARNING_SEPARATOR)
+    click.echo(f"{path} ({message}; build {pack_id})")
+    for warning in warnings:  # what the review still lacks, e.g. an off-track measure without commentary
+        click.echo(f"Warning: {warning}.", err=True)
 
 
 @main.group()
