@@ -39,8 +39,9 @@ FOOTER = ("Source: OMB A-11 Section 280 survey (Touchpoints); cxdash · Data as 
           "Filters: FY2023 Q1 · All providers · All services")
 
 
-def _points(values, n=1800):
-    return [Point(label=q, value=v, n=None if v is None else n) for q, v in zip(QUARTERS, values)]
+def _points(values, n=1800, targets=None):
+    targets = targets or [None] * len(QUARTERS)
+    return [Point(label=q, value=v, n=None if v is None else n, target=t) for q, v, t in zip(QUARTERS, values, targets)]
 
 
 def _measure(measure_id, name, goal, unit, values, status, **extra):
@@ -55,7 +56,7 @@ def _measure(measure_id, name, goal, unit, values, status, **extra):
 def sample_contents(**changes) -> ReviewContents:
     trust = _measure("trust", "Trust after the interaction", "trust", "percent",
                      [0.781, 0.774, None, 0.763, 0.742], "off_track", ci_low=0.721, ci_high=0.763, n=1843,
-                     target=0.8, change=-0.021, p_value=0.012, significant=True,
+                     target=0.8, points=_points([0.781, 0.774, None, 0.763, 0.742], targets=[0.78] * 4 + [0.8]), change=-0.021, p_value=0.012, significant=True,
                      commentary=Commentary(what_happened="Trust fell 2.1 points.", why="Longer waits after the "
                                            "portal outage.", what_next="Add call-back staff by March.",
                                            author="A. Rivera"))
@@ -190,10 +191,15 @@ def test_trend_charts_hold_the_input_values(built):
         scale = 100 if measure.unit == "percent" else 1
         series = {s.name: list(s.values) for s in plot.series}
         assert series[measure.name] == [None if p.value is None else p.value * scale for p in measure.points]
-        if measure.target is None:
+        if measure.target is None and all(p.target is None for p in measure.points):
             assert list(series) == [measure.name]
-        else:
+        elif all(p.target is None for p in measure.points):  # a review held before points had targets
             assert series["Target"] == [measure.target * scale] * len(QUARTERS)
+        else:  # each quarter's own fiscal year's target
+            assert series["Target"] == [None if p.target is None else p.target * scale for p in measure.points]
+        if measure.unit == "percent":
+            axis = chart.value_axis
+            assert axis.maximum_scale - axis.minimum_scale >= 20  # the pages' y-axis policy
     trust, = _charts(_slide(prs, "Trust after the interaction"))
     assert trust.plots[0].series[0].values[2] is None  # a gap, not zero
     assert trust._chartSpace.xpath(".//c:dispBlanksAs")[0].get("val") == "gap"

@@ -44,6 +44,7 @@ from cxdash.errors import UserError
 from cxdash.exports import text_fit
 from cxdash.metrics.fiscal import FiscalQuarter
 from cxdash.presentation import bottom_line
+from cxdash.presentation.charts import percent_axis
 from cxdash.presentation.formatting import (
     MISSING,
     format_change,
@@ -549,12 +550,25 @@ def _line_chart(slide, m: MeasureSlide, x: int, y: int, cx: int, cy: int):
     data = CategoryChartData(number_format='0.0"%"' if percent else "0.00")
     data.categories = [p.label for p in m.points]
     data.add_series(m.name, chart_values(m))
-    if m.target is not None:
-        data.add_series("Target", [m.target * (100 if percent else 1)] * len(m.points))
+    targets = target_values(m)
+    if any(t is not None for t in targets):
+        data.add_series("Target", targets)
     frame = slide.shapes.add_chart(XL_CHART_TYPE.LINE_MARKERS, x, y, cx, cy, data)
     frame.name = "Trend chart"
     _style_line_chart(frame.chart, percent)
+    if percent:  # the pages' one y-axis policy for percentage trends
+        axis = frame.chart.value_axis
+        axis.minimum_scale, axis.maximum_scale = percent_axis([*chart_values(m), *targets])
     return frame
+
+
+def target_values(m: MeasureSlide) -> list[float | None]:
+    """Each quarter's own fiscal year's target, as the chart plots it (a held review stored before
+    points carried targets: the current target)."""
+    scale = 100 if m.unit == "percent" else 1
+    if all(p.target is None for p in m.points):
+        return [None if m.target is None else m.target * scale for _ in m.points]
+    return [None if p.target is None else p.target * scale for p in m.points]
 
 
 def _style_line_chart(chart, percent: bool) -> None:
@@ -571,10 +585,13 @@ def _style_line_chart(chart, percent: bool) -> None:
     labels.number_format, labels.number_format_is_linked = ('0.0"%"' if percent else "0.00"), False
     labels.position, labels.show_value = XL_LABEL_POSITION.ABOVE, True
     labels.font.size = Pt(11)
-    for series in target:
+    for series in target:  # a short dash at every quarter marks that quarter's own target
         _line(series, TARGET, Pt(2))
         series.format.line.dash_style = MSO_LINE.DASH
-        series.marker.style = XL_MARKER_STYLE.NONE
+        series.marker.style, series.marker.size = XL_MARKER_STYLE.DASH, 12
+        series.marker.format.fill.solid()
+        series.marker.format.fill.fore_color.rgb = TARGET
+        series.marker.format.line.color.rgb = TARGET
     axis = chart.value_axis
     axis.tick_labels.number_format = '0.0"%"' if percent else "0.00"  # narrow ranges: no repeated labels
     axis.tick_labels.number_format_is_linked = False
