@@ -107,7 +107,7 @@ def test_actions_follow_up_into_the_next_quarters_pack(tmp_path, catalogue, real
     with pytest.raises(UserError, match="due date: '31/12/2022' is not a date"):
         records.add_action(eng, catalogue, PREVIOUS, description="x", due_date="31/12/2022")
     late = records.add_action(eng, catalogue, PREVIOUS, description="Fix the callback queue", measure_id=TRUST,
-                              owner="VBA contact centre", due_date="2022-12-15")
+                              owner="VBA contact center", due_date="2022-12-15")
     done = records.add_action(eng, catalogue, PREVIOUS, description="Publish wait times", owner="VHA",
                               due_date="2023-03-31")
     old = records.add_action(eng, catalogue, FiscalQuarter(2022, 2), description="Long closed", kind="decision")

@@ -56,7 +56,8 @@ def _measure(measure_id, name, goal, unit, values, status, **extra):
 def sample_contents(**changes) -> ReviewContents:
     trust = _measure("trust", "Trust after the interaction", "trust", "percent",
                      [0.781, 0.774, None, 0.763, 0.742], "off_track", ci_low=0.721, ci_high=0.763, n=1843,
-                     target=0.8, points=_points([0.781, 0.774, None, 0.763, 0.742], targets=[0.78] * 4 + [0.8]), change=-0.021, p_value=0.012, significant=True,
+                     target=0.8, points=_points([0.781, 0.774, None, 0.763, 0.742], targets=[0.78] * 4 + [0.8]),
+                     change=-0.021, p_value=0.012, significant=True,
                      commentary=Commentary(what_happened="Trust fell 2.1 points.", why="Longer waits after the "
                                            "portal outage.", what_next="Add call-back staff by March.",
                                            author="A. Rivera"))
