@@ -510,11 +510,12 @@ def serve_step(folder: Path, info: dict, db_url: str, users: int, requests_each:
     log = open(folder / "serve.log", "w")
     rss_file = folder / "serve.maxrss"
     password = secrets.token_urlsafe(16)
-    subprocess.run([CXDASH, "users", "add", "bench-viewer", "--name", "Bench viewer", "--password-stdin",
+    viewer = f"bench-viewer-{secrets.token_hex(3)}"  # a new account each round (--serve-only runs again)
+    subprocess.run([CXDASH, "users", "add", viewer, "--name", "Bench viewer", "--password-stdin",
                     "--db", db_url, "--catalogue", info["catalogue"]], input=password + "\n", text=True, check=True,
                    cwd=folder, stdout=subprocess.DEVNULL)
     # a viewer of every provider (an account granted nothing sees no data, and would time empty pages)
-    subprocess.run([CXDASH, "users", "grant", "bench-viewer", "--all", "--db", db_url, "--catalogue", info["catalogue"]],
+    subprocess.run([CXDASH, "users", "grant", viewer, "--all", "--db", db_url, "--catalogue", info["catalogue"]],
                    check=True, cwd=folder, stdout=subprocess.DEVNULL)
     env = {**os.environ, "CXDASH_SECRET_KEY": secrets.token_hex(32)}
     proc = subprocess.Popen(timed([CXDASH, "serve", "--port", str(port), "--threads", "8", "--db", db_url,
@@ -561,7 +562,7 @@ def serve_step(folder: Path, info: dict, db_url: str, users: int, requests_each:
         def user(number: int, count: int = requests_each, pause: float = 0.0) -> None:
             rng = np.random.default_rng(seed * 1000 + number)
             client = Client(base, deps)
-            client.sign_in("bench-viewer", password)
+            client.sign_in(viewer, password)
             for k in range(count):
                 if pause:
                     time.sleep(rng.exponential(pause))
