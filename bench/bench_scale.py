@@ -535,7 +535,7 @@ def serve_step(folder: Path, info: dict, db_url: str, users: int, requests_each:
                 time.sleep(0.3)
         result["startup_seconds"] = time.perf_counter() - started
         probe = Client(base, [])
-        probe.sign_in("bench-viewer", password)
+        probe.sign_in(viewer, password)
         deps = probe.session.get(base + "/_dash-dependencies", timeout=30).json()
         probe.dependencies = deps
         loads, trees = {}, {}
