@@ -15,7 +15,7 @@ from cxdash.catalogue import Catalogue, Measure
 from cxdash.cells import clean as _clean
 from cxdash.cells import rolled, rollup_levels
 from cxdash.channels import ALL
-from cxdash.db import analysis_queries, cell_aggregates, queries
+from cxdash.db import analysis_queries, cell_aggregates, feedback_queries, queries
 from cxdash.health import refresh_quality
 from cxdash.indicators import indicator_rows
 from cxdash.metrics.a11_scores import COUNT_COLUMNS, rollup, score_counts
@@ -144,6 +144,8 @@ def compute(engine: Engine, catalogue: Catalogue, full: bool = False) -> Compute
 def _compute(engine: Engine, catalogue: Catalogue, full: bool) -> ComputeReport:
     settings = catalogue.settings
     now = dt.datetime.now(dt.UTC)
+    with engine.begin() as conn:  # text stored under older redaction rules, before themes are found in it
+        feedback_queries.redact_again(conn)
     with engine.begin() as conn:  # the changed cells' aggregates, committed with their marks cleared
         recounted = cell_aggregates.refresh(conn, everything=full)
     with engine.connect() as conn:
