@@ -103,7 +103,8 @@ def lexicon() -> Lexicon:
 
     first = {n.lower() for n in _read_list("first_names.txt") if len(n) > 1}
     surnames = {n.lower() for n in _read_list("surnames.txt") if len(n) > 1}
-    stop = (set(ENGLISH_STOP_WORDS) - {"bill", "mill", "fire", "con", "de"}) | {"i'm", "im", "i've", "i'd", "i'll", "it's", "don't", "didn't", "can't", "won't"}
+    stop = (set(ENGLISH_STOP_WORDS) - {"bill", "mill", "fire", "con", "de"}) | {
+        "i'm", "im", "i've", "i'd", "i'll", "it's", "don't", "didn't", "can't", "won't"}
     words = _read_list("english_words.txt") | stop | set(_MONTHS_DAYS.split()) | set(_SERVICE_WORDS.split())
     words |= {w for w in SentimentIntensityAnalyzer().lexicon if w.isalpha()}
     places = {w.lower() for w in _PLACES.split()}
@@ -201,6 +202,8 @@ def _person_spans(text: str) -> list[tuple[int, int]]:
             return False
         if not (cap(i) or lower_ok):
             return False
+        if not cap(i):  # lower-case: only a word no dictionary knows ("good" is a surname too)
+            return not common(i)
         return known(i) or not common(i)
 
     def extend(i: int, lower_ok: bool, limit: int = 4) -> int:
@@ -219,6 +222,21 @@ def _person_spans(text: str) -> list[tuple[int, int]]:
                 break
         return j
 
+    def sentence_start(i: int) -> bool:
+        return i == 0 or text[words[i - 1][1]:words[i][0]].strip()[-1:] in (".", "!", "?", ":", "\n") \
+            or "\n" in text[words[i - 1][1]:words[i][0]]
+
+    def _person_follows(i: int) -> bool:
+        """At a sentence's start a capitalised word may be a typo ("Youprogram keeps ..."): a name
+        there is followed by another name, a comma, or a verb people are the subject of."""
+        after = text[words[i][1]:words[i][1] + 2]
+        if after[:1] in (",", ")") or after == "" or after.strip() == "":
+            return after[:1] == "," or not after.strip()
+        nxt = i + 1
+        if nxt + 1 < len(words) and low(nxt) == "and" and cap(nxt + 1) and not common(nxt + 1):
+            return True  # "Priyanka and Rahul helped"
+        return nxt < len(words) and adjacent(i) and (low(nxt) in _REPORTING or name_like(nxt, False))
+
     spans: list[tuple[int, int]] = []
     i = 0
     while i < len(words):
@@ -235,7 +253,9 @@ def _person_spans(text: str) -> list[tuple[int, int]]:
             joined = _JOIN_CUE.search(before)
             if joined and not (spans and text[spans[-1][1]:start].strip(" ,").lower() in ("and", "&")):
                 pass  # "and" joins a name only to a name just before it
-            elif name_like(i, lower_ok=True) or (_STRONG_CUE.search(before) and cap(i) and (
+            elif name_like(i, lower_ok=True) or (lower_ok and low(i) in lex.first and i + 1 < len(words)
+                                                 and adjacent(i) and name_like(i + 1, True)) \
+                    or (_STRONG_CUE.search(before) and cap(i) and (
                     low(i) in lex.first or (i + 1 < len(words) and adjacent(i) and name_like(i + 1, False)))):
                 end_index = extend(i, lower_ok)
         if end_index is None and cap(i) and not stop(i) and not (low(i) in _TITLES and i + 1 < len(words)):
@@ -247,7 +267,8 @@ def _person_spans(text: str) -> list[tuple[int, int]]:
                     and text[words[i - 1][1]:start].strip() not in (".", "!", "?", ":") \
                     and re.match(r"\s*(?:[.,!?;)]|$)", text[words[i][1]:]):
                 end_index = i  # "... the kind one was Precious.": an ordinary word would not be capitalised here
-            elif not common(i) and w not in lex.proper and (len(word) > 1 and not (word.isupper() and not shouting)):
+            elif not common(i) and w not in lex.proper and (len(word) > 1 and not (word.isupper() and not shouting)) \
+                    and (not sentence_start(i) or _person_follows(i)):
                 end_index = extend(i, False)  # a capitalised word no dictionary knows: "Hodan", "Xiong"
             elif w in lex.surnames and not common(i) and w not in lex.proper and i + 1 < len(words) and low(i + 1) in _REPORTING \
                     and not (i == 0 or text[words[i - 1][1]:start].strip() in (".", "!", "?")):
@@ -267,7 +288,8 @@ _SUFFIX = (r"(?:(?:Street|Avenue|Road|Boulevard|Lane|Drive|Court|Way|Place|Terra
            r"Trail|Pike|Alley|Loop|Plaza|Row|Crescent|Close|Mews|Gardens|Walk|Estate|Expressway)\b|"
            r"(?:St|Ave|Av|Rd|Blvd|Ln|Dr|Ct|Pl|Ter|Pkwy|Hwy|Cir|Sq|Trl|Cres)\b(?:\.(?=,|\s+[A-Za-z0-9#]))?)")
 _DIRECTION = r"(?:(?:N|S|E|W|NE|NW|SE|SW|North|South|East|West|north|south|east|west|n|s|e|w)\.?\s+)"
-_STREET_WORD = r"(?:[A-Z][A-Za-zÀ-ÿ'\-]*|\d{1,3}(?:st|nd|rd|th)|Jr\.?|(?:de|la|du|des|del|di|da|van|von|le|los|las|el)(?=\s+(?:(?:la|le|los|las)\s+)?[A-Z]))"
+_STREET_WORD = (r"(?:[A-Z][A-Za-zÀ-ÿ'\-]*|\d{1,3}(?:st|nd|rd|th)|Jr\.?"
+                r"|(?:de|la|du|des|del|di|da|van|von|le|los|las|el)(?=\s+(?:(?:la|le|los|las)\s+)?[A-Z]))")
 _UNIT = r"(?:,?\s*(?:(?i:Apt|Apartment|Unit|Suite|Ste|Floor|Fl|Room|Rm|Flat)\b\.?|#)\s*#?\s*[A-Za-z0-9\-]*\d[A-Za-z0-9\-]*)?"
 _NOT_PLACE = r"(?!(?:The|And|But|My|We|He|She|They|It|This|That|Please|Thanks|Then|So|If|When|I|Since|Until|Now)\b)"
 _PLACE_WORD = _NOT_PLACE + r"[A-Z][A-Za-zÀ-ÿ'\-]+"

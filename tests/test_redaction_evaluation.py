@@ -12,7 +12,6 @@ import re
 import runpy
 from pathlib import Path
 
-import pytest
 from sqlalchemy import text as sql
 
 from cxdash import redaction
