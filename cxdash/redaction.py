@@ -132,7 +132,7 @@ _CUE = re.compile(
     r"i am|i'm|im|this is|it's|it is|"
     r"spoke (?:to|with)|speak (?:to|with)|talked (?:to|with)|talk (?:to|with)|spoke to a|"
     r"helped by|assisted by|served by|seen by|told by|answered by|"
-    r"thanks|thank you|thanks to|thank|ask for|asked for|ask|asked|tell|told|for|"
+    r"thanks|thank you|thank u|thanks to|thank|thx|ty|ask for|asked for|ask|asked|tell|told|for|"
     r"sincerely|regards|respectfully|cheers|best|love|"
     r"my (?:husband|wife|son|daughter|sister|brother|mother|mom|mum|father|dad|neighbou?r|friend|"
     r"caseworker|case worker|worker|agent|rep|representative|counsel(?:l)?or|advocate|landlord|aunt|uncle|"
@@ -157,6 +157,7 @@ def _person_spans(text: str) -> list[tuple[int, int]]:
     lex = lexicon()
     letters = [c for c in text if c.isalpha()]
     shouting = len(letters) >= 8 and sum(c.isupper() for c in letters) >= 0.8 * len(letters)
+    whispering = not any(c.isupper() for c in text)  # someone who never capitalises: names are lower-case too
     words = []
     for m in _WORD.finditer(text):
         word = m.group()
@@ -216,6 +217,9 @@ def _person_spans(text: str) -> list[tuple[int, int]]:
                 j = k  # an initial
             elif low(k) in _PARTICLES and k + 1 < len(words) and adjacent(k) and cap(k + 1) and not common(k + 1):
                 j = k  # "van", "de la": only inside a name
+            elif stop(k) or (common(k) and k + 1 < len(words) and adjacent(k) and words[k + 1][2][0].islower()
+                             and not stop(k + 1) and low(k + 1) not in _REPORTING):
+                break  # "Sincerely, Jennifer Okafor My refund", "Thanks, Angela Long lines": the next sentence
             elif name_like(k, lower_ok) and (cap(k) or not words[k][2][0].isupper()):
                 j = k
             else:
@@ -273,6 +277,9 @@ def _person_spans(text: str) -> list[tuple[int, int]]:
             elif w in lex.surnames and not common(i) and w not in lex.proper and i + 1 < len(words) and low(i + 1) in _REPORTING \
                     and not (i == 0 or text[words[i - 1][1]:start].strip() in (".", "!", "?")):
                 end_index = i  # "... Johnson said"
+        if end_index is None and whispering and low(i) in lex.first and not common(i) and low(i) not in lex.proper \
+                and i + 1 < len(words) and adjacent(i) and low(i + 1) in lex.surnames and not common(i + 1):
+            end_index = extend(i, True)  # "darnell whitaker": first name and surname, in text never capitalised
         if end_index is None:
             i += 1
             continue
@@ -334,7 +341,7 @@ def _address_spans(text: str) -> list[tuple[int, int]]:
 # --- emails, phones, dates of birth, numbers -------------------------------------------------
 
 _AT = r"(?:\s*[\(\[\{<]\s*(?:at|@)\s*[\)\]\}>]\s*|\s+at\s+|\s*@\s*)"
-_DOT = r"(?:\s*[\(\[\{<]\s*(?:dot|\.)\s*[\)\]\}>]\s*|\s+dot\s+|\.)"
+_DOT = r"(?:\s*[\(\[\{<]\s*(?:dot|\.)\s*[\)\]\}>]\s*|\s+dot\s+|\s*\.\s*)"
 _TLD = r"(?:com|org|net|gov|edu|mil|us|uk|co|ca|ng|gh|ke|za|in|io|info|biz|me|de|fr|mx|ph|au|ie|nz)"
 _PROVIDERS = (r"(?:gmail|googlemail|yahoo|ymail|hotmail|outlook|live|msn|aol|icloud|me|mac|protonmail|proton|gmx|zoho|"
               r"yandex|mail|email|comcast|verizon|att|sbcglobal|bellsouth|cox|charter|earthlink|rocketmail)")
@@ -348,13 +355,14 @@ _SSN_CUED = re.compile(r"\b(?:ssn|ss#|social security(?: number| no\.?| #)?|last
                        r"(?: security)?(?: number)?)\W{0,3}(?:(?:[a-z]+|\d)\W+){0,4}?"
                        r"(\d{3}[- .]?\d{2}[- .]?\d{4}|\d{4})\b", re.IGNORECASE)
 _NANP = re.compile(r"(?<![\w\-])(?:\+?1[\s.\-]?)?(?:\(\d{3}\)\s?|\d{3}[\s.\-])\d{3}[\s.\-][\dOo]{4}(?![\w\-])")
+_INTERNATIONAL = re.compile(r"(?<![\w+])\+\d{1,3}(?:[\s.\-]?\(?\d{1,5}\)?){2,5}(?![\w\-])")  # "+44 7700 900456"
 _SEVEN = re.compile(r"(?<![\w\-$.,/:])\d{3}[-.\s]\d{4}(?![\w\-/]|[.,]\d)")
 _DIGIT_WORD = r"(?:zero|oh|o|one|two|three|four|five|six|seven|eight|nine|double|triple)"
 _SPELLED_PHONE = re.compile(r"(?i)\b" + _DIGIT_WORD + r"(?:[\s,\-]+" + _DIGIT_WORD + r"){6,}\b")
 _MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|"
           r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?")
 _DATE = (r"(?:\d{1,2}[/\-.]\d{1,2}[/\-.]\d{2,4}|\d{4}-\d{1,2}-\d{1,2}|" + _MONTH + r"\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}"
-         r"|\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?" + _MONTH + r",?\s+\d{4})")
+         r"|(?:the\s+)?\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+)?" + _MONTH + r",?\s+\d{4})")
 _BIRTH_DATE = re.compile(r"(?i)\b(?:date of birth|birth ?date|d\.?o\.?b\.?|born(?: on| in)?|birthday(?: is)?|"
                          r"b\. ?)\s*(?:is|was)?\s*[:\-]?\s*(" + _DATE + r")"
                          r"|\b(?:born(?: in)?|year of birth|birth year)\s*:?\s*((?:19|20)\d{2})\b(?![/\-.]\d)")
@@ -364,7 +372,11 @@ _CUED_NUMBER = re.compile(
     r"receipt|record|file|license|licence|driver'?s? licen[cs]e|passport|id|identification|medicare|medicaid|"
     r"customer|client|beneficiary|registration|permit|certificate|voucher|invoice|order|alien|a-number|uscis)"
     r"(?:\s+(?:number|no\.?|num|#|id))?\s*(?:is\s+|was\s+|:\s*|#\s*)?([A-Z0-9][A-Z0-9\-]{3,})\b", re.IGNORECASE)
-_ENDING_IN = re.compile(r"(?i)\b(?:ending|ends|ended)\s+(?:in|with)\s+(\d{4,})\b")
+_ENDING_IN = re.compile(r"(?i)\b(?:ending|ends|ended)\s+(?:(?:in|with)\s+)?(\d{4,})\b")
+
+
+def _digits(text: str) -> int:
+    return sum(c.isdigit() for c in text)
 
 
 def _group_spans(pattern: re.Pattern, text: str, group: int = 0, need_digit: bool = False) -> list[tuple[int, int]]:
@@ -380,7 +392,8 @@ _RULES = {  # entity -> spans of one text
     "PERSON": _person_spans,
     "ADDRESS": _address_spans,
     "US_SSN": lambda t: _group_spans(_SSN, t) + _group_spans(_SSN_CUED, t, 1),
-    "PHONE_NUMBER": lambda t: _group_spans(_NANP, t) + _group_spans(_SEVEN, t) + _group_spans(_SPELLED_PHONE, t),
+    "PHONE_NUMBER": lambda t: (_group_spans(_NANP, t) + _group_spans(_SEVEN, t) + _group_spans(_SPELLED_PHONE, t)
+                               + [s for s in _group_spans(_INTERNATIONAL, t) if _digits(t[s[0]:s[1]]) >= 8]),
     "ID_NUMBER": lambda t: (_group_spans(_LONG_NUMBER, t) + _group_spans(_CUED_NUMBER, t, 1, need_digit=True)
                             + _group_spans(_ENDING_IN, t, 1)),
     "EMAIL_ADDRESS": lambda t: _group_spans(_OBFUSCATED_EMAIL, t),

@@ -43,7 +43,7 @@ def test_the_jsonl_is_built_from_the_marked_up_source_and_is_large_enough():
     for row in ROWS:
         for d in row["details"]:
             assert row["text"][d["start"]:d["end"]] == d["detail"] and d["detail"] == d["detail"].strip()
-    assert {r["split"] for r in ROWS} == {"dev", "heldout", "fresh"}
+    assert {r["split"] for r in ROWS} == {"dev", "heldout", "fresh", "fresh2"}
 
 
 def test_recall_is_at_least_99_percent_and_look_alikes_survive():
@@ -76,9 +76,20 @@ def _complaints_csv(path: Path) -> Path:
     return path
 
 
+def _word_in(word: str, text: str) -> bool:
+    return re.search(rf"(?<!\w){re.escape(word)}(?!\w)", text, re.IGNORECASE) is not None
+
+
+# The set's text outside its labels: a name part that is also written there as an ordinary word or
+# a place ("the Jackson office") may rightly survive.
+UNLABELLED = "\n".join("".join(c for i, c in enumerate(r["text"])
+                                if not any(d["start"] <= i < d["end"] for d in r["details"])) for r in ROWS)
+
+
 def _leaks(texts: list[str], categories: tuple[str, ...] | None = None) -> list[tuple[str, str]]:
     """Labelled details (of the categories given) found in any of the texts: the whole detail, and
-    for names each part of three letters or more as a whole word, in any case."""
+    for names each part of three letters or more as a whole word, in any case (unless the set also
+    uses that word outside a name)."""
     joined = "\n".join(texts)
     found = []
     for row in ROWS:
@@ -89,7 +100,7 @@ def _leaks(texts: list[str], categories: tuple[str, ...] | None = None) -> list[
                 found.append((d["category"], d["detail"]))
             if d["category"] == "name":
                 for part in re.split(r"[\s\-']+", d["detail"]):
-                    if len(part) >= 3 and re.search(rf"(?<!\w){re.escape(part)}(?!\w)", joined, re.IGNORECASE):
+                    if len(part) >= 3 and _word_in(part, joined) and not _word_in(part, UNLABELLED):
                         found.append(("name part", part))
     return found
 

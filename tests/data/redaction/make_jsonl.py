@@ -1,7 +1,7 @@
 """Build evaluation.jsonl from the marked-up evaluation.txt: each text with its personal details
 as character spans and categories, and its split (a fixed quarter, chosen by a hash of the text,
-is held out from rule development; the texts after "# split: fresh" were written after the rules
-were frozen, a second held-out part). Run: python tests/data/redaction/make_jsonl.py"""
+is held out from rule development; the texts after a line "# split: NAME" were written after the
+rules were frozen, later held-out parts). Run: python tests/data/redaction/make_jsonl.py"""
 from __future__ import annotations
 
 import hashlib
@@ -35,14 +35,14 @@ def split_of(text: str) -> str:
 
 
 def records(source: Path = HERE / "evaluation.txt") -> list[dict]:
-    out, fresh = [], False
+    out, later = [], None
     for line in source.read_text(encoding="utf-8").splitlines():
-        if line.strip() == "# split: fresh":
-            fresh = True  # written after the rules were frozen: a second, later held-out part
+        if line.startswith("# split: "):
+            later = line.split(":", 1)[1].strip()  # written after the rules were frozen: a later held-out part
         if not line.strip() or line.startswith("#"):
             continue
         text, details = parse(line)
-        out.append({"id": f"r{len(out) + 1:03d}", "split": "fresh" if fresh else split_of(text), "text": text,
+        out.append({"id": f"r{len(out) + 1:03d}", "split": later or split_of(text), "text": text,
                     "details": details})
     return out
 
