@@ -1,23 +1,35 @@
 """Personal-information redaction of free text, before anything is stored or shown.
 
-Built on Microsoft Presidio (presidio-analyzer finds, presidio-anonymizer replaces) with its
-NoOpNlpEngine: no spaCy model is needed or ever downloaded, so every recognizer is a pattern or
-a rule. Presidio's own recognizers cover email addresses (domains checked against tldextract's
-bundled public-suffix snapshot, never fetched), phone numbers (Google's phonenumbers), credit
-cards (Luhn-checked) and IP addresses; rules here add what a pattern library cannot know:
+Built on Microsoft Presidio (presidio-analyzer finds, presidio-anonymizer's placeholders) with its
+NoOpNlpEngine: no spaCy model is needed or ever downloaded, so every recognizer is a pattern or a
+rule. Presidio's own recognizers cover email addresses (domains checked against tldextract's
+bundled public-suffix snapshot, never fetched), phone numbers (Google's phonenumbers, in the
+national formats of the regions in _PHONE_REGIONS), credit cards (Luhn-checked) and IP addresses;
+rules here add what a pattern library cannot know, with the word lists shipped in
+cxdash/wordlists (see its PROVENANCE.md), never another package's private data:
 
-* names: a title (Mr, Ms, Dr, Officer ...) before capitalised words; a cue ("my name is",
-  "I am", "thanks,", "sincerely,") before a name; or a first name from Faker's name lists
-  (installed from PyPI) with any following surname. First names that are also ordinary words
-  or places (Grace, Bill, May, Virginia ...) count only beside a surname or after a cue.
-* US street addresses (house number, street words, suffix, unit, city, state, ZIP) and PO boxes;
-* anything shaped like an SSN (3-2-4 digits), valid or not: a mistyped SSN is still someone's;
-* NANP phone numbers however written, even ones phonenumbers deems unassigned (555-...);
-* account, case, claim, licence or passport numbers after such a word, and any run of seven or
-  more digits ("[number]"): they lead back to one person's records.
+* names: after a title (Mr, Officer, Judge ...), in any case; after a cue ("my name is", "i am",
+  "spoke to", "thanks,", "my caseworker", "the lady named" ...), a first name from the lists or
+  any word no dictionary knows, lower-case too; a first name from the lists with what follows;
+  any capitalised word that is in no dictionary and no list of places (so a name in no list is
+  found: "Hodan", "Xiong"), at a sentence's start only before a comma, another name or a verb;
+  ALL CAPS names in text written in capitals. First names that are ordinary words or places
+  (Grace, Bill, May, Virginia) count only beside a surname, after a cue, or capitalised at the end
+  of a clause; names of institutions ("the Enoch Pratt library") are not people.
+* addresses: US, Canadian, British and Nigerian street addresses (house number or plot, street
+  words, suffix, unit, city, state or province, ZIP or postcode), lower-case ones ("77 west 3rd
+  street"), PO boxes, rural routes and highway-contract boxes, "apartment 12C";
+* emails written out or disguised ("jane dot doe at gmail dot com", "tom(at)yahoo(dot)com");
+* phones: NANP however written (even 555 numbers phonenumbers deems unassigned), seven digits
+  ("555-0142"), digits spelled as words, "+44 ..." international numbers;
+* dates of birth after a cue ("DOB", "born", "date of birth"); other dates stay;
+* anything shaped like an SSN (3-2-4 digits), valid or not, and the last four after a cue;
+* account, case, claim, Medicare, licence or receipt numbers after such a word, "ending in 4432",
+  and any run of seven or more digits ("[number]"): they lead back to one person's records.
 
-Surnames standing alone ("Johnson said ...") and lower-case names without a cue are not found;
-over-redaction of a rare capitalised word beside a first name is the accepted cost.
+Measured on tests/data/redaction (bench/bench_redaction.py; README "Personal details in free
+text" has the figures and what is not removed). Over-redaction of a rare capitalised word (a
+brand, a misspelling) is the accepted cost of finding names that are in no list.
 """
 from __future__ import annotations
 
