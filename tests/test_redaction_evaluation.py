@@ -158,3 +158,14 @@ def test_text_stored_under_older_rules_is_redacted_again_by_compute(engine, tmp_
     assert rows["A"] == ("i am [name] and my refund is late", 1, redaction.VERSION)
     assert rows["B"] == ("Call me at [phone] please", 1, redaction.VERSION)
     assert rows["C"] == ("Spoke to Delacroix today", 0, redaction.VERSION)
+
+
+def test_what_is_redacted_depends_on_the_shipped_word_lists_not_on_faker():
+    """The word lists ship with cxdash (cxdash/wordlists): Faker is neither imported nor needed."""
+    import subprocess
+    import sys
+    script = ("import sys; from cxdash.redaction import redact, lexicon; "
+              "print(redact('i am bob kowalski, call 555-0142').text); "
+              "print(len(lexicon().first) > 20000, any(m.split('.')[0] == 'faker' for m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", script], check=True, capture_output=True, text=True, timeout=120)
+    assert done.stdout.splitlines() == ["i am [name], call [phone]", "True False"]
