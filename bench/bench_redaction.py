@@ -89,12 +89,33 @@ def report(name: str, result: dict) -> list[str]:
     return lines
 
 
+# Shapes that make a careless pattern quadratic (each start position scanning to the end).
+HOSTILE = {"a-a-a": "a-", "a.a.a": "a.", "a dot a dot": "a dot ", "x at x at": "x at ", "Aaa Aaa": "Aaa ",
+           "1 1 1": "1 ", "five five": "five ", "prose": "the office was slow and Nobody called Kevin back "}
+
+
+def hostile(find, chars: int = 20_000) -> list[str]:
+    """Time of one text of each shape at ``chars`` and at ten times that: the ratio is about 10 when
+    the time grows linearly with the text."""
+    lines = [f"long texts ({chars:,} and {10 * chars:,} characters; ratio about 10 = linear)"]
+    for name, unit in HOSTILE.items():
+        times = []
+        for size in (chars, 10 * chars):
+            text = unit * (size // len(unit))
+            started = time.perf_counter()
+            find(text)
+            times.append(time.perf_counter() - started)
+        lines.append(f"    {name:<12} {times[0]:6.2f} s  {times[1]:7.2f} s  ratio {times[1] / max(times[0], 1e-9):5.1f}")
+    return lines
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--split", default=None,
                         help="one part only: dev, heldout, fresh, fresh2 or all (default: each, then all)")
     parser.add_argument("--misses", action="store_true", help="list each detail that survives and each span replaced wrongly")
     parser.add_argument("--json", type=Path, help="write the figures as JSON")
+    parser.add_argument("--long", action="store_true", help="also time long texts of hostile shapes (a few minutes)")
     args = parser.parse_args(argv)
     sys.path.insert(0, str(EVALUATION.parents[3]))
     from cxdash import redaction
@@ -115,6 +136,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.misses:
             out += [f"    MISSED {i} {c}: {d!r} in {t!r}" for i, c, d, t in result["misses"]]
             out += [f"    WRONGLY {i} {k}: {d!r} in {t!r}" for i, k, d, t in result["false_spans"]]
+    if args.long:
+        out += hostile(redaction.find)
     print("\n".join(out))
     if args.json:
         args.json.write_text(json.dumps({part: {k: v for k, v in r.items()} for part, r in results.items()},

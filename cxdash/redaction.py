@@ -264,7 +264,7 @@ def _person_spans(text: str) -> list[tuple[int, int]]:
     i = 0
     while i < len(words):
         start, _, word = words[i]
-        before = text[max(0, start - 60):start]
+        before = text[words[max(0, i - 5)][0]:start] if i else text[:start]  # a cue is at most five words
         lower_ok = not word[0].isupper()
         end_index = None
         title = i > 0 and low(i - 1) in _TITLES and text[words[i - 1][1]:start] in (" ", ". ", ".")
@@ -367,11 +367,13 @@ _DOT = r"(?:\s*[\(\[\{<]\s*(?:dot|\.)\s*[\)\]\}>]\s*|\s+dot\s+|\s*\.\s*)"
 _TLD = r"(?:com|org|net|gov|edu|mil|us|uk|co|ca|ng|gh|ke|za|in|io|info|biz|me|de|fr|mx|ph|au|ie|nz)"
 _PROVIDERS = (r"(?:gmail|googlemail|yahoo|ymail|hotmail|outlook|live|msn|aol|icloud|me|mac|protonmail|proton|gmx|zoho|"
               r"yandex|mail|email|comcast|verizon|att|sbcglobal|bellsouth|cox|charter|earthlink|rocketmail)")
-_LOCAL = r"(?<![\w.])[a-z0-9_%+\-]+(?:" + _DOT + r"[a-z0-9_%+\-]+)*"
+# Bounded repeats (RFC 5321: 64 characters a local part, 63 a label): a long run of "a-a-a-..." stays linear.
+_LOCAL = r"(?<![\w.])[a-z0-9_%+\-]{1,64}(?:" + _DOT + r"[a-z0-9_%+\-]{1,64}){0,4}"
+_LABEL = r"[a-z0-9\-]{1,63}"
 _OBFUSCATED_EMAIL = re.compile(  # "(at)", "[at]", "@": any domain; " at ": a mail provider's or a spelled-out one
-    r"(?i)" + _LOCAL + r"(?:" + _AT.replace(r"|\s+at\s+", "") + r"[a-z0-9\-]+(?:" + _DOT + r"[a-z0-9\-]+)*"
-    r"|\s+at\s+(?:" + _PROVIDERS + r"(?:" + _DOT + r"[a-z0-9\-]+)*|[a-z0-9\-]+(?:" + _DOT + r"[a-z0-9\-]+)*\s+dot\s+[a-z0-9\-]+"
-    r"(?:" + _DOT + r"[a-z0-9\-]+)*))" + _DOT + _TLD + r"\b")
+    r"(?i)" + _LOCAL + r"(?:" + _AT.replace(r"|\s+at\s+", "") + _LABEL + r"(?:" + _DOT + _LABEL + r"){0,4}"
+    r"|\s+at\s+(?:" + _PROVIDERS + r"(?:" + _DOT + _LABEL + r"){0,4}|" + _LABEL + r"(?:" + _DOT + _LABEL + r"){0,4}\s+dot\s+"
+    + _LABEL + r"(?:" + _DOT + _LABEL + r"){0,4}))" + _DOT + _TLD + r"\b")
 _SSN = re.compile(r"(?<![\d\-])\d{3}([- .])\d{2}\1\d{4}(?![\d\-])")
 _SSN_CUED = re.compile(r"\b(?:ssn|ss#|social security(?: number| no\.?| #)?|last four(?: digits)? of my social"
                        r"(?: security)?(?: number)?)\W{0,3}(?:(?:[a-z]+|\d)\W+){0,4}?"
