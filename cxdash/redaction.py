@@ -165,6 +165,7 @@ _INSTITUTIONS = frozenset(["library", "building", "center", "centre", "hospital"
                            "foundation", "institute", "museum", "park", "bridge", "memorial", "office", "station",
                            "airport", "courthouse", "hall", "tower", "plaza", "county", "city", "street", "avenue",
                            "road", "boulevard", "annex", "campus", "field", "medical", "elementary", "high", "branch"])
+_CLAUSE_END = re.compile(r"\s*(?:[.,!?;)]|$)")
 _PARTICLES = frozenset(["van", "von", "de", "del", "della", "der", "den", "da", "dos", "das", "du", "la", "le", "bin",
                         "binti", "ibn", "al", "el", "ben", "st", "mac", "ter"])
 
@@ -288,7 +289,7 @@ def _person_spans(text: str) -> list[tuple[int, int]]:
                 end_index = extend(i, False)  # "Kevin", "Maria Lopez"; "Grace" only as "Grace Okafor"
             elif w in lex.first and w not in lex.proper and w not in _MONTHS_DAYS.split() and i > 0 \
                     and text[words[i - 1][1]:start].strip() not in (".", "!", "?", ":") \
-                    and re.match(r"\s*(?:[.,!?;)]|$)", text[words[i][1]:]):
+                    and _CLAUSE_END.match(text, words[i][1]):
                 end_index = i  # "... the kind one was Precious.": an ordinary word would not be capitalised here
             elif not common(i) and w not in lex.proper and (len(word) > 1 and not (word.isupper() and not shouting)) \
                     and (not sentence_start(i) or _person_follows(i)):
