@@ -121,7 +121,10 @@ def lexicon() -> Lexicon:
     words |= {w for w in SentimentIntensityAnalyzer().lexicon if w.isalpha()} | _read_list("service_words.txt")
     places = {w.lower() for w in _PLACES.split()}
     proper = _read_list("proper_nouns.txt") | places
-    ambiguous = {n for n in first if n in words or n in places} | {w.lower() for w in _WORDISH_NAMES.split()}
+    # "Grace", "Hope", "May": first names that are frequent words; not "Maria" or "John", rare as words
+    frequent = _read_list("frequent_words.txt") | stop | set(_MONTHS_DAYS.split()) | set(_SERVICE_WORDS.split())
+    frequent |= {w for w in SentimentIntensityAnalyzer().lexicon if w.isalpha()}
+    ambiguous = {n for n in first if n in frequent or n in places} | {w.lower() for w in _WORDISH_NAMES.split()}
     return Lexicon(frozenset(first), frozenset(surnames), frozenset(words), frozenset(proper), frozenset(ambiguous),
                    frozenset(stop))
 
@@ -162,6 +165,8 @@ _REPORTING = frozenset(["said", "says", "told", "tells", "was", "is", "has", "ha
                         "called", "promised", "explained", "sent", "never", "did", "would", "will", "who", "at", "in",
                         "from", "refused", "gave", "asked", "wrote", "emailed", "denied", "approved"])
 _INSTITUTIONS = frozenset(["library", "building", "center", "centre", "hospital", "clinic", "school", "university", "college",
+                           "playground", "pool", "rink", "garden", "gardens", "square", "stadium", "arena", "church",
+                           "cemetery", "beach", "pier", "wharf", "way", "park", "field", "bridge", "highway",
                            "foundation", "institute", "museum", "park", "bridge", "memorial", "office", "station",
                            "airport", "courthouse", "hall", "tower", "plaza", "county", "city", "street", "avenue",
                            "road", "boulevard", "annex", "campus", "field", "medical", "elementary", "high", "branch"])
@@ -173,7 +178,7 @@ _PARTICLES = frozenset(["van", "von", "de", "del", "della", "der", "den", "da", 
 def _person_spans(text: str) -> list[tuple[int, int]]:
     lex = lexicon()
     letters = [c for c in text if c.isalpha()]
-    shouting = len(letters) >= 8 and sum(c.isupper() for c in letters) >= 0.8 * len(letters)
+    shouting = len(letters) >= 8 and sum(c.isupper() for c in letters) >= 0.8 * len(letters) and len(text.split()) >= 3
     whispering = not any(c.isupper() for c in text)  # someone who never capitalises: names are lower-case too
     words = []
     for m in _WORD.finditer(text):
@@ -242,6 +247,10 @@ def _person_spans(text: str) -> list[tuple[int, int]]:
                 break  # "Sincerely, Jennifer Okafor My refund", "Thanks, Angela Long lines": the next sentence
             elif name_like(k, lower_ok) and (cap(k) or not words[k][2][0].isupper()):
                 j = k
+            elif cap(k) and words[k][2][0].isupper() and not words[k][2].isupper() and not lower_ok \
+                    and low(k) not in _MONTHS_DAYS.split() \
+                    and low(k) not in _INSTITUTIONS and low(k) not in lex.proper:
+                j = k  # "Titus Sparrow": a capitalised word after a first name is a surname, even an ordinary word
             else:
                 break
         return j
@@ -300,9 +309,11 @@ def _person_spans(text: str) -> list[tuple[int, int]]:
         if end_index is None and whispering and low(i) in lex.first and not common(i) and low(i) not in lex.proper \
                 and i + 1 < len(words) and adjacent(i) and low(i + 1) in lex.surnames and not common(i + 1):
             end_index = extend(i, True)  # "darnell whitaker": first name and surname, in text never capitalised
-        if end_index is not None and not title and not _CUE.search(before) and end_index + 1 < len(words) \
-                and low(end_index + 1) in _INSTITUTIONS and adjacent(end_index):
-            end_index = None  # "the Enoch Pratt library", "the Jackson office": named after someone, not someone
+        if end_index is not None and not title and not _CUE.search(before):
+            k = next((k for k in range(i, min(end_index + 3, len(words))) if low(k) in _INSTITUTIONS
+                      and all(adjacent(j) and (j == k - 1 or cap(j + 1)) for j in range(i, k))), None)
+            if k is not None and not (k + 1 < len(words) and low(k + 1) in _REPORTING - {"at", "in", "from"}):
+                end_index = None  # "the Enoch Pratt library", "Titus Sparrow Park": named after someone, not someone
         if end_index is None:
             i += 1
             continue
@@ -315,8 +326,10 @@ def _person_spans(text: str) -> list[tuple[int, int]]:
 
 # An abbreviation's full stop belongs to the address only when more of the address follows.
 _SUFFIX = (r"(?:(?:Street|Avenue|Road|Boulevard|Lane|Drive|Court|Way|Place|Terrace|Parkway|Highway|Circle|Square|"
-           r"Trail|Pike|Alley|Loop|Plaza|Row|Crescent|Close|Mews|Gardens|Walk|Estate|Expressway)\b|"
-           r"(?:St|Ave|Av|Rd|Blvd|Ln|Dr|Ct|Pl|Ter|Pkwy|Hwy|Cir|Sq|Trl|Cres)\b(?:\.(?=,|\s+[A-Za-z0-9#]))?)")
+           r"Trail|Pike|Alley|Loop|Plaza|Row|Crescent|Close|Mews|Gardens|Walk|Estate|Expressway|Park|Green|Wharf|"
+           r"Pier|Path|Point|Heights|Crossing|Commons|Cove|Landing|Ridge|Hollow|Terr|Turnpike|Mall)\b|"
+           r"(?:St|Ave|Av|Rd|Blvd|Ln|Dr|Ct|Pl|Ter|Pkwy|Hwy|Cir|Sq|Trl|Cres|Plz|Grn|Pt|Hts|Xing|Tpke|Whf)\b"
+           r"(?:\.(?=,|\s+[A-Za-z0-9#]))?)")
 _DIRECTION = r"(?:(?:N|S|E|W|NE|NW|SE|SW|North|South|East|West|north|south|east|west|n|s|e|w)\.?\s+)"
 _STREET_WORD = (r"(?:[A-Z][A-Za-zÀ-ÿ'\-]*|\d{1,3}(?:st|nd|rd|th)|Jr\.?"
                 r"|(?:de|la|du|des|del|di|da|van|von|le|los|las|el)(?=\s+(?:(?:la|le|los|las)\s+)?[A-Z]))")
@@ -330,10 +343,12 @@ _CITY_TAIL = (r"(?:,?\s+" + _PLACE_WORD + r"(?:\s+" + _PLACE_WORD + r"){0,2},?\s
               r"|(?:,\s*" + _PLACE_WORD + r"(?:\s+" + _PLACE_WORD + r"){0,2}){1,3})?")
 _PREFIX = r"(?:(?i:Flat|Apt\.?|Apartment|Unit|House|Lot|Space|Trailer)\s*#?\s*\d\w{0,4},?\s+)?(?:(?i:No\.?|Number)\s*)?"
 _ADDRESS = re.compile(
-    r"\b(?:" + _PREFIX + r"\d{1,6}[A-Za-z]?(?:-\d{1,5})?|(?i:Plot|Block|Compound)\s*\d{1,5}[A-Za-z]?),?\s+" + _DIRECTION + r"?"
-    r"(?:" + _STREET_WORD + r"(?:\s+" + _STREET_WORD + r"){0,3}\s+(?i:" + _SUFFIX + r")"
+    r"\b(?:" + _PREFIX + r"\d{1,6}[A-Za-z]?(?:-\d{1,6}[A-Za-z]?)?|(?i:Plot|Block|Compound)\s*\d{1,5}[A-Za-z]?),?\s+"
+    + _DIRECTION + r"?"
+    r"(?:" + _STREET_WORD + r"(?:\s+(?:" + _STREET_WORD + r"|[A-Z]\.|\d{1,4})){0,4}\s+(?i:" + _SUFFIX + r")"
     r"|(?i:Rue|Avenue|Boulevard|Calle|Avenida|Chemin)\s+" + _STREET_WORD + r"(?:\s+" + _STREET_WORD + r"){0,3}"
-    r"|(?i:Highway|Hwy|Route|Rte|County Road|County Rd|State Route|State Road|Farm Road|FM|CR|SR|US)\s+\d{1,4}[A-Z]?\b)"
+    r"|(?i:Highway|Hwy|Route|Rte|County Road|County Rd|State Route|State Road|Farm Road|FM|CR|SR|US)\s+\d{1,4}[A-Z]?\b"
+    r"|[A-Z][a-z]+way\b)"
     r"(?:\s+" + _DIRECTION.replace(r"\s+", "") + r"\b)?" + _UNIT + _CITY_TAIL)
 # "77 west 3rd street": a lower-case street name, no ordinary quantity ("3 hours on the road").
 _LOWER_SUFFIX = (r"(?:street|avenue|boulevard|road|lane|drive|place|court|terrace|circle|parkway|way|"
@@ -352,8 +367,13 @@ _QUANTITY_WORDS = frozenset(["hour", "hours", "minute", "minutes", "day", "days"
                              "in", "to", "and", "my", "your", "our"])
 
 
+_YEAR_BEFORE = re.compile(r"(?i)\b(?:in|since|by|of|from|until|before|after|during|year)\s+$")
+
+
 def _address_spans(text: str) -> list[tuple[int, int]]:
     spans = [m.span() for pattern in (_ADDRESS, _PO_BOX, _RURAL, _APARTMENT) for m in pattern.finditer(text)]
+    spans = [(s, e) for s, e in spans  # "in 2019 Central Park was closed": a year, not a house number
+             if not (re.match(r"(?:19|20)\d\d\s", text[s:s + 5]) and _YEAR_BEFORE.search(text[max(0, s - 12):s]))]
     for m in _ADDRESS_LOWER.finditer(text):
         if not any(w in _QUANTITY_WORDS for w in m.group(1).split()):
             spans.append(m.span())

@@ -1,5 +1,5 @@
 """Build the word lists cxdash.redaction ships (cxdash/wordlists/), once, by hand: the names from
-Faker's person providers (MIT licence), the English words and proper nouns from SCOWL through
+Faker's person providers and its English lorem word list (MIT licence), the English words and proper nouns from SCOWL through
 Debian's wamerican package (/usr/share/dict/american-english; permissive licence). Re-running it
 changes the lists, so raise cxdash.redaction.VERSION with it.
 
@@ -14,6 +14,7 @@ from pathlib import Path
 
 import faker
 import faker.providers.person as person
+from faker.providers.lorem.en_US import Provider as Lorem
 
 OUT = Path(__file__).resolve().parent.parent / "cxdash" / "wordlists"
 DICTIONARY = Path("/usr/share/dict/american-english")
@@ -53,6 +54,10 @@ def main() -> None:
     (OUT / "surnames.txt").write_text(
         header.format(what="Surnames", source=f"Faker {faker.VERSION}, locales {' '.join(locales)}")
         + "".join(f"{n}\n" for n in sorted(last)), encoding="utf-8")
+    (OUT / "frequent_words.txt").write_text(
+        header.format(what="Frequent English words (a first name that is one of these is ambiguous)",
+                      source=f"Faker {faker.VERSION}, faker/providers/lorem/en_US word_list")
+        + "".join(f"{w}\n" for w in sorted({w.lower() for w in Lorem.word_list})), encoding="utf-8")
     (OUT / "english_words.txt").write_text(
         header.format(what="English words (lower-case entries, no possessives)", source="SCOWL via Debian wamerican")
         + "".join(f"{w}\n" for w in sorted(words)), encoding="utf-8")
