@@ -6,6 +6,7 @@ once per compute; pages only read the stored results, so a filter change stays f
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -52,14 +53,46 @@ def _asked(window: pd.DataFrame) -> set[str]:
     return {q for p in window.loc[window["n"] > 0, "pattern"] if p for q in p.split(PATTERN_SEPARATOR)}
 
 
-def driver_rows(moments: pd.DataFrame, min_n: int, alpha: float, now: dt.datetime) -> list[dict]:
+@dataclass
+class KeptWindows:
+    """Key-driver windows that keep their stored estimates: those none of whose quarterly cells
+    changed since the computation that stored ``rows`` (``changed``: provider, service,
+    fiscal_year, fiscal_quarter of the cells recounted since). A window's estimates are a
+    function of its cells' sums alone, so an unchanged window would be fitted to the same rows."""
+    changed: pd.DataFrame
+    rows: list[dict]
+    kept: int = 0  # windows kept by this computation
+    _touched: set = field(default_factory=set)
+    _stored: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for r in self.changed.itertuples(index=False):
+            index = r.fiscal_year * 4 + r.fiscal_quarter - 1
+            for provider, service in ((ALL, ALL), (r.provider, ALL), (r.provider, r.service)):
+                self._touched.add((provider, service, index))
+        for row in self.rows:
+            self._stored.setdefault((row["provider"], row["service"], row["fiscal_year"], row["fiscal_quarter"]),
+                                    []).append(row)
+
+    def stored(self, provider: str, service: str, end: int) -> list[dict] | None:
+        """The window's stored rows, or None when one of its quarters changed."""
+        if any((provider, service, index) in self._touched for index in range(end - WINDOW_QUARTERS + 1, end + 1)):
+            return None
+        self.kept += 1
+        last = FiscalQuarter.from_index(int(end))
+        return self._stored.get((provider, service, last.year, last.quarter), [])
+
+
+def driver_rows(moments: pd.DataFrame, min_n: int, alpha: float, now: dt.datetime,
+                kept: KeptWindows | None = None) -> list[dict]:
     """Key drivers of trust and satisfaction for every scope and every quarter with responses,
     over the rolling year of responses that ends in that quarter.
 
     ``moments`` holds the sufficient statistics per quarterly cell and answer pattern
     (``analysis_queries.driver_moments``): a scope's rolling year is the sum of its cells with
     the same pattern, so no answer is read twice. Thumbs (binary) and Likert (5pt) answers of an
-    outcome are separate models (``scale`` on each row), never pooled."""
+    outcome are separate models (``scale`` on each row), never pooled. With ``kept``, a window
+    whose cells did not change keeps its stored rows instead of being fitted again."""
     if moments.empty:
         return []
     values = [c for c in moments if c not in (*_DRIVER_CELL, "pattern")]
@@ -68,6 +101,10 @@ def driver_rows(moments: pd.DataFrame, min_n: int, alpha: float, now: dt.datetim
     for (provider, service), scope in _scoped(cells).groupby(["provider", "service"], sort=True):
         quarterly = scope.groupby(["index", "pattern"], as_index=False, sort=True)[values].sum()
         for end in sorted(quarterly["index"].unique()):
+            stored = kept.stored(provider, service, int(end)) if kept is not None else None
+            if stored is not None:
+                rows.extend(stored)
+                continue
             in_window = quarterly[(quarterly["index"] > end - WINDOW_QUARTERS) & (quarterly["index"] <= end)]
             first = FiscalQuarter.from_index(int(in_window["index"].min()))
             last = FiscalQuarter.from_index(int(end))
@@ -135,9 +172,10 @@ def trend_rows(cells: pd.DataFrame, min_n: int, alpha: float, now: dt.datetime) 
 
 
 def analysis_rows(engine, cells: pd.DataFrame, indicators: list[dict], min_n: int, alpha: float,
-                  now: dt.datetime) -> tuple[list[dict], list[dict], list[dict]]:
+                  now: dt.datetime, kept: KeptWindows | None = None) -> tuple[list[dict], list[dict], list[dict]]:
     with engine.connect() as conn:
         moments = analysis_queries.driver_moments(conn)
         segments = analysis_queries.segment_counts(conn)
-    return (driver_rows(moments, min_n, alpha, now), segment_rows(segments, cells, indicators, min_n, alpha, now),
+    return (driver_rows(moments, min_n, alpha, now, kept),
+            segment_rows(segments, cells, indicators, min_n, alpha, now),
             trend_rows(cells, min_n, alpha, now))

@@ -6,6 +6,7 @@ with the file, the key path and what was expected.
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import functools
 import re
 from functools import cached_property
@@ -39,6 +40,11 @@ class Settings(_Strict):
     report_lag_days: int = Field(45, ge=0, le=365, description=(
         "A quarter's survey figures are due this many days after it closes (A-11 quarterly reporting: 45); "
         "a measure without this quarter's figure says when the next one is due."))
+    earliest_date: dt.date = Field(dt.date(1990, 1, 1), description=(
+        "Loaders reject a row dated before this day (a typo or a placeholder such as 1900-01-01)."))
+    latest_years_after_load: int = Field(1, ge=0, le=50, description=(
+        "Loaders reject a row dated later than the load date plus this many years (a placeholder such as "
+        "9999-01-01); computations by quarter stop there too, so one such date cannot stretch them."))
 
 
 class Service(_Strict):

@@ -137,6 +137,30 @@ def config_init(folder: Path, force: bool):
                "point them at your own files.")
 
 
+@main.group("mapping")
+def mapping_group() -> None:
+    """Mappings: how an export's columns become cxdash's fields (config/mappings)."""
+
+
+@mapping_group.command("check")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--mapping", "mapping_name", required=True, help="A mapping name in config/mappings, or a YAML file.")
+@_friendly
+def mapping_check(file: Path, mapping_name: str):
+    """Show what MAPPING makes of FILE before anything is stored: each column read as which field,
+    ignored, or used by nothing; columns missing; and a dry run of every row's validation. Exits
+    non-zero when the file lacks a column the mapping reads or one it lists under ignore."""
+    from cxdash.catalogue import load_catalogue
+    from cxdash.loaders.fields import DateWindow
+    from cxdash.loaders.mapping_check import check
+    window = DateWindow.from_settings(load_catalogue(paths.catalogue_path()).settings)
+    report = check(file, mapping_name, window)
+    for line in report.lines():
+        click.echo(line)
+    if not report.ok:
+        raise click.ClickException("the mapping does not fit this file")
+
+
 @contextlib.contextmanager
 def _new_database_removed_on_failure(ctx: Context):
     """A SQLite file (and folders) this block creates is removed again if it fails, so a failed
@@ -253,8 +277,13 @@ def _sources(sources_file):
 
 
 def _load_source(ctx: Context, name: str, sources_file, recompute: bool) -> None:
+    _run_source(ctx, _sources(sources_file), name, recompute, ctx.ready_engine())
+
+
+def _run_source(ctx: Context, sources, name: str, recompute: bool, engine) -> None:
+    """Run one configured source, say how it went, and record it in the audit trail."""
     from cxdash.sources import run_source
-    outcome = run_source(ctx.ready_engine(), ctx.catalogue, _sources(sources_file), name, recompute=recompute)
+    outcome = run_source(engine, ctx.catalogue, sources, name, recompute=recompute)
     _audit(ctx, "source.load", name, status=outcome.status, files=outcome.files, rows_loaded=outcome.rows_loaded,
            rows_rejected=outcome.rows_rejected, job_run_id=outcome.job_run_id)
     click.echo(outcome.summary())
@@ -474,7 +503,10 @@ def review_pack(quarter, fmt, template, out_dir, provider, service, job_id, db, 
     the journey view, measures off track, decisions and actions, commentary in the notes.
 
     A review that was held (cxdash review-freeze) is built from its frozen numbers."""
+    import logging
+
     from cxdash.review import packs
+    logging.getLogger("cxdash.exports.review_deck").addHandler(logging.NullHandler())  # its warnings: printed below
     ctx = Context(db, catalogue)
     engine = ctx.ready_engine()
     if job_id is not None:
@@ -497,7 +529,10 @@ def review_pack(quarter, fmt, template, out_dir, provider, service, job_id, db, 
     path = Path(out_dir) / name
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(content)
-    click.echo(f"{path} ({built['message']}; build {pack_id})")
+    message, *warnings = (built["message"] or "").split(packs.WARNING_SEPARATOR)
+    click.echo(f"{path} ({message}; build {pack_id})")
+    for warning in warnings:  # what the review still lacks, e.g. an off-track measure without commentary
+        click.echo(f"Warning: {warning}.", err=True)
 
 
 @main.group()
@@ -743,7 +778,6 @@ def demo(do_serve, host, port, sources_file, db, catalogue):
     why) and the others still load."""
     from cxdash.compute import compute as run_compute
     from cxdash.db.engine import upgrade
-    from cxdash.sources import run_source
     ctx = Context(db, catalogue)
     if do_serve:
         _check_port(host, port)  # before minutes of loading, not after
@@ -751,7 +785,7 @@ def demo(do_serve, host, port, sources_file, db, catalogue):
     with _new_database_removed_on_failure(ctx):
         upgrade(ctx.engine)
     for source in sources:
-        click.echo(run_source(ctx.engine, ctx.catalogue, sources, source.name, recompute=False).summary())
+        _run_source(ctx, sources, source.name, False, ctx.engine)
     click.echo(run_compute(ctx.engine, ctx.catalogue).summary())
     _sync_register(ctx, catalogue)
     _demo_account(ctx)

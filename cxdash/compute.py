@@ -10,7 +10,8 @@ from dataclasses import dataclass
 import pandas as pd
 from sqlalchemy import Engine
 
-from cxdash.analyses import analysis_rows
+from cxdash import fingerprints
+from cxdash.analyses import KeptWindows, analysis_rows
 from cxdash.catalogue import Catalogue, Measure
 from cxdash.cells import clean as _clean
 from cxdash.cells import rolled, rollup_levels
@@ -18,6 +19,8 @@ from cxdash.channels import ALL
 from cxdash.db import analysis_queries, cell_aggregates, feedback_queries, queries
 from cxdash.health import refresh_quality
 from cxdash.indicators import indicator_rows
+from cxdash.indicators import inputs as indicator_fingerprint
+from cxdash.loaders.fields import DateWindow
 from cxdash.metrics.a11_scores import COUNT_COLUMNS, rollup, score_counts
 from cxdash.metrics.measures import quarterly_series
 from cxdash.metrics.names import name_key
@@ -33,12 +36,19 @@ class ComputeReport:
     segments: int = 0
     trends: int = 0
     recounted: int = 0
+    indicators_kept: bool = False  # no case, contact, feedback, employee or published load since the last compute
+    driver_windows_kept: int = 0  # key-driver windows none of whose cells changed
 
     def summary(self) -> str:
+        operational = (f"kept {self.indicators} operational indicators (nothing under them changed)"
+                       if self.indicators_kept else f"{self.indicators} operational indicators")
         return (f"recounted {self.recounted} changed survey cells; "
                 f"computed {self.cells} score cells, {self.measure_rows} measure results, "
-                f"{self.indicators} operational indicators, {self.drivers} driver estimates, "
+                f"{operational}, {self.drivers} driver estimates{self._windows()}, "
                 f"{self.segments} segment comparisons and {self.trends} trend points")
+
+    def _windows(self) -> str:
+        return f" ({self.driver_windows_kept} unchanged rolling years kept)" if self.driver_windows_kept else ""
 
 
 def attach_wordings(counts: pd.DataFrame, wordings: pd.DataFrame) -> pd.DataFrame:
@@ -133,7 +143,7 @@ def compute(engine: Engine, catalogue: Catalogue, full: bool = False) -> Compute
     next; until the last transaction commits, pages keep the previous results."""
     run_id = queries.start_compute_run(engine, full)
     try:
-        report = _compute(engine, catalogue, full)
+        report = _compute(engine, catalogue, full, run_id)
     except BaseException as exc:
         queries.finish_compute_run(engine, run_id, "failed", f"{type(exc).__name__}: {exc}"[:4000])
         raise
@@ -141,30 +151,57 @@ def compute(engine: Engine, catalogue: Catalogue, full: bool = False) -> Compute
     return report
 
 
-def _compute(engine: Engine, catalogue: Catalogue, full: bool) -> ComputeReport:
+def _compute(engine: Engine, catalogue: Catalogue, full: bool, run_id: int) -> ComputeReport:
     settings = catalogue.settings
     now = dt.datetime.now(dt.UTC)
     with engine.begin() as conn:  # text stored under older redaction rules, before themes are found in it
-        feedback_queries.redact_again(conn)
+        redacted_again = feedback_queries.redact_again(conn)
     with engine.begin() as conn:  # the changed cells' aggregates, committed with their marks cleared
-        recounted = cell_aggregates.refresh(conn, everything=full)
+        recounted = cell_aggregates.refresh(conn, everything=full, run_id=run_id)
+    drivers_inputs = (f"min_n {settings.min_n}; alpha {settings.alpha}; "
+                      f"code {fingerprints.code(*DRIVER_CODE)}")
     with engine.connect() as conn:
         counts = attach_wordings(queries.survey_counts(conn), queries.survey_wordings(conn))
+        # read before the indicators are: a load landing after this makes the next compute redo them
+        window = DateWindow.from_settings(settings, now.date())  # bounds the quarters computed one by one
+        indicator_inputs = f"{indicator_fingerprint(conn)}; dates {window.settings}"
+        kept = not full and not redacted_again and queries.computed_input(conn, "indicators") == indicator_inputs
+        windows = None if full else _kept_windows(conn, queries.computed_input(conn, "drivers"), drivers_inputs)
     cells = score_cells(counts, settings.min_n, settings.alpha) if not counts.empty else pd.DataFrame()
     score_rows = [
         {**{k: _clean(v) for k, v in row.items() if k in _SCORE_FIELDS}, "computed_at": now}
         for row in cells.to_dict("records")
     ]
     result_rows = [row for m in catalogue.measures for row in measure_rows(m, catalogue, counts, now)]
-    indicators = indicator_rows(engine, now)
-    drivers, segments, trends = analysis_rows(engine, cells, indicators, settings.min_n, settings.alpha, now)
+    indicators = queries.stored_indicators(engine) if kept else indicator_rows(engine, now, window)
+    drivers, segments, trends = analysis_rows(engine, cells, indicators, settings.min_n, settings.alpha, now,
+                                              windows)
     with engine.begin() as conn:
-        queries.replace_computed(conn, score_rows, result_rows, indicators)
+        queries.replace_computed(conn, score_rows, result_rows, None if kept else indicators)
+        queries.save_computed_input(conn, "indicators", indicator_inputs, now)
+        queries.save_computed_input(conn, "drivers", f"run {run_id}|{drivers_inputs}", now)
         analysis_queries.replace_analyses(conn, drivers, segments, trends)
         queries.bump_data_version(conn, now)  # the pages' cached reads: a new computation shows at once
     refresh_quality(engine)  # the Data page's checks, current with the loads this computation saw
     return ComputeReport(len(score_rows), len(result_rows), len(indicators), len(drivers), len(segments), len(trends),
-                         recounted)
+                         recounted, indicators_kept=kept, driver_windows_kept=windows.kept if windows else 0)
+
+
+# The code behind the key-driver estimates: a stored window is kept only while it is unchanged.
+DRIVER_CODE = ("cxdash.analyses", "cxdash.metrics.drivers", "cxdash.db.analysis_queries", "cxdash.db.cell_aggregates")
+
+
+def _kept_windows(conn, stored: str | None, inputs: str) -> KeptWindows | None:
+    """The driver windows this computation may keep: those of the last committed computation
+    (``stored``: "run ID|inputs") when it used the same settings and code, less every window
+    with a cell recounted since that run (by this computation or one killed after recounting)."""
+    if not stored or "|" not in stored:
+        return None
+    run, _, then = stored.partition("|")
+    if then != inputs:
+        return None
+    last_run = int(run.removeprefix("run "))
+    return KeptWindows(cell_aggregates.recounted_since(conn, last_run), analysis_queries.stored_drivers(conn))
 
 
 _SCORE_FIELDS = {"fiscal_year", "fiscal_quarter", "provider", "service", "channel", "stage", "question", "scale",

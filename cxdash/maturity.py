@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from cxdash import paths
 from cxdash.catalogue import Catalogue, load_yaml_as
@@ -168,11 +168,11 @@ def checked_rating(model: MaturityModel, fiscal_year, dimension, level, status, 
             "evidence": text, "assessed_by": who, "source": source}
 
 
-def record_rating(engine: Engine, model: MaturityModel, fiscal_year, dimension, level, status, evidence="",
+def record_rating(bind: Connection | Engine, model: MaturityModel, fiscal_year, dimension, level, status, evidence="",
                   assessed_by="", source: str = "page") -> dict:
     """Store one rating (replacing the same year, dimension and level); returns what was stored."""
     values = checked_rating(model, fiscal_year, dimension, level, status, evidence, assessed_by, source)
-    maturity_queries.save_rating(engine, **values)
+    maturity_queries.save_rating(bind, **values)
     return values
 
 

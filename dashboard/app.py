@@ -121,7 +121,7 @@ def shell() -> html.Div:
         gov_banner(),
         *who_is_signed_in(),
         html.Div(id="shell-header", children=site_header([(label, href, False) for label, href in NAV])),
-        html.Main(dash.page_container, id="main-content", className="grid-container cx-main", tabIndex="-1"),
+        html.Main(dash.page_container, id="main-content", className="grid-container-widescreen cx-main", tabIndex="-1"),
         identifier(links=FOOTER_LINKS),
     ])
 

@@ -57,10 +57,15 @@ def _cached_scorecard(version: str, scope_key: str, quarter, provider, service, 
                  scorecard_page.survey_freshness(filters)))
 
 
+# A filter change adds a history entry (pushState), so Back and Forward step through the views;
+# dcc.Location hears the popstate and the page router lays the page out from that address.
 _SYNC_URL = """function(query) {
     if (query === undefined || query === null) { return window.dash_clientside.no_update; }
+    if (query === window.location.search || (query === '' && window.location.search === '?')) {
+        return window.dash_clientside.no_update;
+    }
     var url = window.location.pathname + query + window.location.hash;
-    window.history.replaceState(window.history.state, '', url);
+    window.history.pushState(window.history.state, '', url);
     return window.dash_clientside.no_update;
 }"""
 
@@ -82,8 +87,9 @@ def register(app: Dash) -> None:
     def _scorecard(quarter, provider, service, channel):
         return scorecard_update(quarter, provider, service, channel)
 
-    # Keep the address bar in step without a page reload (history.replaceState), so a copied
-    # link reproduces the view and the page router does not re-render under the user's focus.
+    # Keep the address bar in step without a page reload (history.pushState), so a copied link
+    # reproduces the view, Back returns to the one before, and the page router does not re-render
+    # under the user's focus.
     app.clientside_callback(_SYNC_URL, Output("scorecard-query-synced", "data"), Input("scorecard-query", "data"),
                             prevent_initial_call=True)
 

@@ -464,7 +464,7 @@ def _page(sign_in: SignIn, target: str, *, error: str = "", username: str = "", 
         '<a class="usa-skipnav" href="#main-content">Skip to main content</a>'
         '<header class="usa-header usa-header--basic"><div class="usa-nav-container"><div class="usa-navbar">'
         '<div class="usa-logo"><em class="usa-logo__text">cxdash — CX performance</em></div></div></div></header>'
-        '<main id="main-content" class="grid-container cx-main" tabindex="-1">'
+        '<main id="main-content" class="grid-container-widescreen cx-main" tabindex="-1">'
         '<div class="grid-row"><div class="grid-col-12 tablet:grid-col-8 desktop:grid-col-6">'
         '<h1>Sign in</h1>{alert}{oidc}{form}</div></div></main></body></html>').format(
         alert=alert, oidc=oidc, form=form)

@@ -17,8 +17,9 @@ from cxdash.catalogue import UNASSIGNED_STAGE, Catalogue
 from cxdash.channels import CHANNELS, NOT_REPORTED, normalise_channel
 from cxdash.db.models import A11QuarterlyCount
 from cxdash.loaders import natural_keys
-from cxdash.loaders.csv_reader import iter_rows, read_header, require_columns, row_width_problem
-from cxdash.loaders.fields import blank_to_none, whole_number
+from cxdash.loaders.csv_reader import iter_rows, read_header, require_columns, row_problem_field, row_width_problem
+from cxdash.loaders.fields import DateWindow, blank_to_none, whole_number
+from cxdash.loaders.mapped_rows import RowProblem, fitted, window_parameters
 from cxdash.loaders.runner import Chunk, LoadReport, Rejection, run_load
 from cxdash.metrics.a11_scores import POINTS, question_name
 from cxdash.metrics.fiscal import FiscalQuarter
@@ -107,15 +108,18 @@ def _column_for(q: int | None, loc: tuple) -> str:
     return f"{PREFIX}q{q}_{name.removeprefix('n_')}" if name.startswith("n_") else f"{PREFIX}q{q}_{name}"
 
 
-def parse_row(line: int, row: dict[str, str], catalogue: Catalogue | None) -> tuple[list[dict], list[Rejection]]:
+def parse_row(line: int, row: dict[str, str], catalogue: Catalogue | None,
+              window: DateWindow | None = None) -> tuple[list[dict], list[Rejection]]:
     """Validate one CSV row; return its question rows, or the reasons it was kept aside.
 
-    A valid collection with no responses (every count 0) yields no rows and no rejection.
+    A valid collection with no responses (every count 0) yields no rows and no rejection; one
+    whose quarter lies outside ``window`` (default DateWindow()) is rejected.
     """
     problems: list[Rejection] = []
     problem = row_width_problem(row)
     if problem:
-        return [], [Rejection(line, "(row)", problem, row)]
+        field = row_problem_field(row)
+        return [], [Rejection(line, field, problem, {} if field != "(row)" else row)]
     try:
         record = QuarterlyRecord.model_validate(row)
     except ValidationError as exc:
@@ -133,6 +137,9 @@ def parse_row(line: int, row: dict[str, str], catalogue: Catalogue | None) -> tu
         return [], problems
 
     quarter = FiscalQuarter(record.attributes_collection_year, record.attributes_collection_quarter)
+    outside = (window or DateWindow()).quarter_problem(quarter.start, quarter.end)
+    if outside:
+        return [], [Rejection(line, f"{PREFIX}collection_year", f"{quarter.label}: {outside}", row)]
     provider = record.attributes_service_provider_name
     service = record.attributes_service_name
     entry = catalogue.find_service(provider, service) if catalogue else None
@@ -146,6 +153,11 @@ def parse_row(line: int, row: dict[str, str], catalogue: Catalogue | None) -> tu
         "volume_offered": record.attributes_volume_of_customers_provided_survey_opportunity,
         "volume_respondents": record.attributes_volume_of_respondents,
     }
+    try:
+        fitted(common, A11QuarterlyCount, {"record_key": "id", "provider": f"{PREFIX}service_provider_name",
+                                           "service": f"{PREFIX}service_name", "agency": f"{PREFIX}organization_abbreviation"})
+    except RowProblem as problem:
+        return [], [Rejection(line, problem.column, problem.reason, row)]
     out = []
     for q, counts in questions:
         if counts.n_1 + counts.n_2 + counts.n_3 + counts.n_4 + counts.n_5 == 0:
@@ -156,13 +168,13 @@ def parse_row(line: int, row: dict[str, str], catalogue: Catalogue | None) -> tu
     return out, []
 
 
-def chunks(path: Path, catalogue: Catalogue | None) -> Iterator[Chunk]:
+def chunks(path: Path, catalogue: Catalogue | None, window: DateWindow | None = None) -> Iterator[Chunk]:
     require_columns(path, read_header(path), REQUIRED)
     chunk = Chunk()
     first_seen: dict[str, int] = {}
     for line, row in iter_rows(path):
         chunk.rows_read += 1
-        rows, rejections = parse_row(line, row, catalogue)
+        rows, rejections = parse_row(line, row, catalogue, window)
         if rows:
             key = rows[0]["record_key"]
             if key in first_seen:
@@ -193,7 +205,8 @@ def write(conn: Connection, source: str, run_id: int, rows: list[dict]) -> int:
 
 def load(engine: Engine, path: Path, catalogue: Catalogue | None, source: str = KIND) -> LoadReport:
     """Load one quarterly export. rows_loaded counts collections (CSV rows), not questions."""
-    parameters = {"stages": catalogue.stage_fingerprint() if catalogue else None}
+    window = DateWindow.from_settings(catalogue.settings) if catalogue else DateWindow()
+    parameters = {"stages": catalogue.stage_fingerprint() if catalogue else None, **window_parameters(window)}
     return run_load(engine, source=source, kind=KIND, path=Path(path), parameters=parameters,
-                    chunks=lambda p: chunks(p, catalogue),
+                    chunks=lambda p: chunks(p, catalogue, window),
                     write=lambda conn, run_id, rows: write(conn, source, run_id, rows))

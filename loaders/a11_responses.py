@@ -21,7 +21,7 @@ from sqlalchemy import Engine
 from cxdash.catalogue import Catalogue
 from cxdash.channels import TOUCHPOINTS_CHANNELS, normalise_channel
 from cxdash.errors import UserError
-from cxdash.loaders.csv_reader import iter_records, read_header
+from cxdash.loaders.csv_reader import Unreadable, delimiter_hint, iter_records, read_header
 from cxdash.loaders.responses_store import KEY_LENGTH, write_responses
 from cxdash.loaders.runner import Chunk, LoadReport, Rejection, run_load
 from cxdash.metrics.a11_scores import BINARY, LIKERT
@@ -94,7 +94,7 @@ def check_header(path: Path, header: list[str]) -> None:
         if doubled:
             problems.append(f"column(s) named twice: {', '.join(doubled)}")
         raise UserError(f"{path}: not a Touchpoints A-11 v2 response upload: {'; '.join(problems)} "
-                        f"(expected exactly the 17 columns {', '.join(COLUMNS)})")
+                        f"(expected exactly the 17 columns {', '.join(COLUMNS)}){delimiter_hint(path)}")
 
 
 def detect_trust_scale(path: Path, header: list[str]) -> str:
@@ -133,6 +133,8 @@ def parse_row(line: int, header: list[str], values: list[str], trust_scale: str,
     """Validate one record; return the response with its answers, or why it was kept aside
     (one rejection per refused cell, in column order). Plain lookups, not a model per row: a
     large agency's uploads run to millions of rows."""
+    if isinstance(values, Unreadable):  # a huge value, a NUL byte, a cut-off last row: nothing of it is kept
+        return None, [Rejection(line, values.field, values.reason, {})]
     if len(values) != len(header):
         return None, [Rejection(line, "(row)", f"expected {len(header)} values, got {len(values)}",
                                 _safe_raw(header, values))]

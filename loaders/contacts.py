@@ -5,7 +5,8 @@ columns. Only mapped columns are read. Counts are whole numbers, possibly printe
 thousands separators. The answer time is stored as a total (seconds summed over answered
 contacts), whatever the export prints, so every roll-up of the average speed of answer is
 exact. A row is rejected, naming its line, column and reason, when its key or start time is
-missing or unreadable, a count is negative or not whole, answered + abandoned exceeds offered,
+missing, unreadable or outside the plausible dates (fields.DateWindow), a count is negative,
+not whole or too large, a value is too long for its column, answered + abandoned exceeds offered,
 more contacts were resolved at first contact than have a known resolution, or its channel or
 stage value is not in the mapping.
 """
@@ -20,9 +21,10 @@ from sqlalchemy import Connection, Engine
 from cxdash.channels import normalise_channel
 from cxdash.db.models import ContactInterval
 from cxdash.loaders import natural_keys
-from cxdash.loaders.fields import local_time, whole_number
+from cxdash.loaders.fields import DateWindow, local_time, whole_number
 from cxdash.loaders.mapped_rows import (
     RowProblem,
+    fitted,
     keyed_chunks,
     load_mapped,
     mapped_value,
@@ -34,14 +36,15 @@ from cxdash.metrics.fiscal import FiscalQuarter
 KIND = "contacts"
 KEY_SEPARATOR = "|"
 CHUNK_ROWS = 5000
+MAX_SECONDS = 1e9  # an answer time (or a total) past 30 years is a broken cell
 
 
 def _count(values: dict, column: str, required: bool = True) -> int | None:
     raw = values.get(column, "")
     try:
         number = whole_number(raw)
-    except ValueError:
-        raise RowProblem(column, f"expected a whole number, got {raw.strip()!r}") from None
+    except ValueError as exc:
+        raise RowProblem(column, str(exc)) from None
     if number is None:
         if required:
             raise RowProblem(column, "missing count")
@@ -85,10 +88,13 @@ def _answer_seconds(values: dict, spec: AnswerTime | None, answered: int) -> flo
         seconds = duration_seconds(raw, spec.unit)
     except ValueError as exc:
         raise RowProblem(spec.column, str(exc)) from None
-    return seconds * answered if spec.measure == "average" else seconds
+    total = seconds * answered if spec.measure == "average" else seconds
+    if seconds > MAX_SECONDS or total > MAX_SECONDS * 1e6:  # beyond any real queue: a broken cell, not a time
+        raise RowProblem(spec.column, f"answer time {raw!r} is too large")
+    return total
 
 
-def parse_row(mapping: ContactMapping, line: int, values: dict) -> dict:
+def parse_row(mapping: ContactMapping, line: int, values: dict, window: DateWindow | None = None) -> dict:
     key_parts = []
     for column in mapping.interval_key:
         part = values.get(column, "").strip()
@@ -100,7 +106,7 @@ def parse_row(mapping: ContactMapping, line: int, values: dict) -> dict:
     if not raw_start:
         raise RowProblem(spec.column, "missing: every interval needs its start time")
     try:
-        start, local_date = local_time(raw_start, spec.date_format, spec.timezone, spec.input_timezone)
+        start, local_date = local_time(raw_start, spec.date_format, spec.timezone, spec.input_timezone, window)
     except ValueError as exc:
         raise RowProblem(spec.column, str(exc)) from None
     offered, answered, abandoned = (_count(values, c) for c in (mapping.offered, mapping.answered, mapping.abandoned))
@@ -121,7 +127,7 @@ def parse_row(mapping: ContactMapping, line: int, values: dict) -> dict:
         raise RowProblem(mapping.channel.column or "channel", "not a Touchpoints channel")
     quarter = FiscalQuarter.of_date(local_date)
     queue = " ".join(values.get(mapping.queue, "").split()) or None if mapping.queue else None
-    return {
+    return fitted({
         "interval_key": KEY_SEPARATOR.join(key_parts), "line": line,
         "provider": mapped_value(values, mapping.provider, "provider"), "service": mapped_value(values, mapping.service, "service"),
         "channel": channel, "stage": mapped_value(values, mapping.stage, "stage"), "queue": queue,
@@ -130,11 +136,12 @@ def parse_row(mapping: ContactMapping, line: int, values: dict) -> dict:
         "offered": offered, "answered": answered, "abandoned": abandoned,
         "answer_seconds": _answer_seconds(values, mapping.answer_time, answered),
         "resolved_first_contact": resolved, "resolution_known": known,
-    }
+    }, ContactInterval, {"interval_key": " + ".join(mapping.interval_key), "provider": mapping.provider.column,
+                         "service": mapping.service.column, "stage": mapping.stage.column, "queue": mapping.queue})
 
 
-def chunks(path: Path, mapping: ContactMapping) -> Iterator[Chunk]:
-    return keyed_chunks(path, mapping.read_columns(), lambda line, raw: parse_row(mapping, line, raw),
+def chunks(path: Path, mapping: ContactMapping, window: DateWindow | None = None) -> Iterator[Chunk]:
+    return keyed_chunks(path, mapping.read_columns(), lambda line, raw: parse_row(mapping, line, raw, window),
                         key="interval_key", key_field=" + ".join(mapping.interval_key), chunk_rows=CHUNK_ROWS,
                         as_of=lambda row: row["interval_date"])
 
@@ -144,6 +151,8 @@ def write(conn: Connection, source: str, run_id: int, rows: list[dict], _mapping
     return natural_keys.replace(conn, ContactInterval, source, run_id, rows)
 
 
-def load(engine: Engine, path: Path, mapping: ContactMapping | str | Path, source: str | None = None) -> LoadReport:
-    return load_mapped(engine, path, mapping, ContactMapping, kind=KIND, chunks=chunks, write=write, source=source)
+def load(engine: Engine, path: Path, mapping: ContactMapping | str | Path, source: str | None = None,
+         window: DateWindow | None = None) -> LoadReport:
+    return load_mapped(engine, path, mapping, ContactMapping, kind=KIND, chunks=chunks, write=write, source=source,
+                       window=window)
 

@@ -23,9 +23,10 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine
 
 from cxdash.db.models import EmployeeIndex
+from cxdash.errors import UserError
 from cxdash.loaders import natural_keys
-from cxdash.loaders.csv_reader import iter_records, read_header, require_columns
-from cxdash.loaders.fields import whole_number
+from cxdash.loaders.csv_reader import Unreadable, iter_records, read_header, require_columns
+from cxdash.loaders.fields import DateWindow, whole_number
 from cxdash.loaders.mapped_rows import RowProblem, load_mapped
 from cxdash.loaders.runner import Chunk, LoadReport, Rejection
 from cxdash.mappings import EmployeeMapping
@@ -122,7 +123,13 @@ def parse_row(mapping: EmployeeMapping, line: int, values: dict) -> tuple[dict, 
     return {"unit_code": code, "line": line, "records": records}, problems
 
 
-def chunks(path: Path, mapping: EmployeeMapping) -> Iterator[Chunk]:
+def chunks(path: Path, mapping: EmployeeMapping, window: DateWindow | None = None) -> Iterator[Chunk]:
+    window = window or DateWindow()
+    for year in mapping.years:  # the survey years come from the mapping: a wrong one is the mapping's error
+        quarter = FiscalQuarter(year, mapping.fielded_quarter)
+        problem = window.quarter_problem(quarter.start, quarter.end)
+        if problem:
+            raise UserError(f"mapping {mapping.name!r}: survey year {year}: {problem}")
     header = read_header(path)
     columns = mapping.read_columns()
     require_columns(path, header, columns)
@@ -132,7 +139,9 @@ def chunks(path: Path, mapping: EmployeeMapping) -> Iterator[Chunk]:
     for line, cells in iter_records(path):
         chunk.rows_read += 1
         raw = {c: v for c, v in zip(header, cells) if c in kept}  # only mapped columns, even in a rejection
-        if len(cells) != len(header):
+        if isinstance(cells, Unreadable):  # a huge value, a NUL byte, a cut-off last row
+            chunk.rejections.append(Rejection(line, cells.field, cells.reason, {}))
+        elif len(cells) != len(header):
             chunk.rejections.append(Rejection(line, "(row)", f"expected {len(header)} values, got {len(cells)}", raw))
         else:
             try:
@@ -171,5 +180,7 @@ def write(conn: Connection, source: str, run_id: int, units: list[dict], mapping
     return len(units)
 
 
-def load(engine: Engine, path: Path, mapping: EmployeeMapping | str | Path, source: str | None = None) -> LoadReport:
-    return load_mapped(engine, path, mapping, EmployeeMapping, kind=KIND, chunks=chunks, write=write, source=source)
+def load(engine: Engine, path: Path, mapping: EmployeeMapping | str | Path, source: str | None = None,
+         window: DateWindow | None = None) -> LoadReport:
+    return load_mapped(engine, path, mapping, EmployeeMapping, kind=KIND, chunks=chunks, write=write, source=source,
+                       window=window)

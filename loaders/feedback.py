@@ -18,9 +18,11 @@ from cxdash import redaction
 from cxdash.channels import normalise_channel
 from cxdash.db.models import FeedbackItem, FeedbackItemTheme
 from cxdash.loaders import natural_keys
+from cxdash.loaders.fields import DateWindow
 from cxdash.loaders.mapped_rows import (
     NothingToStore,
     RowProblem,
+    fitted,
     keyed_chunks,
     load_mapped,
     mapped_time,
@@ -35,7 +37,8 @@ KIND = "feedback"
 CHUNK_ROWS = 2000
 
 
-def parse_row(mapping: FeedbackMapping, line: int, values: dict, text: redaction.Redacted) -> dict:
+def parse_row(mapping: FeedbackMapping, line: int, values: dict, text: redaction.Redacted,
+              window: DateWindow | None = None) -> dict:
     """A feedback_item row from a row's mapped values and its already redacted text."""
     key = values.get(mapping.item_key, "").strip()
     if not key:
@@ -44,13 +47,13 @@ def parse_row(mapping: FeedbackMapping, line: int, values: dict, text: redaction
         if mapping.blank_text == "skip":
             raise NothingToStore
         raise RowProblem(mapping.text, "no text")
-    received_at, received = mapped_time(values, mapping.received_at, required=True)
+    received_at, received = mapped_time(values, mapping.received_at, required=True, window=window)
     channel = normalise_channel(mapped_value(values, mapping.channel, "channel"))
     if channel is None:
         raise RowProblem(mapping.channel.column or "channel", "not a Touchpoints channel")
     quarter = FiscalQuarter.of_date(received)
     score, label = sentiment.score(text.text)
-    return {
+    return fitted({
         "item_key": key, "line": line, "kind": mapped_value(values, mapping.feedback_kind, "feedback kind"),
         "received_at": received_at, "received_date": received,
         "fiscal_year": quarter.year, "fiscal_quarter": quarter.quarter,
@@ -59,10 +62,11 @@ def parse_row(mapping: FeedbackMapping, line: int, values: dict, text: redaction
         "channel": channel, "stage": mapped_value(values, mapping.stage, "stage"),
         "text_redacted": text.text.strip(), "redactions": text.count,
         "redaction_version": redaction.VERSION, "sentiment": score, "sentiment_label": label,
-    }
+    }, FeedbackItem, {"item_key": mapping.item_key, "kind": mapping.feedback_kind.column, "provider": mapping.provider.column,
+                      "service": mapping.service.column, "stage": mapping.stage.column})
 
 
-def chunks(path: Path, mapping: FeedbackMapping) -> Iterator[Chunk]:
+def chunks(path: Path, mapping: FeedbackMapping, window: DateWindow | None = None) -> Iterator[Chunk]:
     current = {}  # the row being read: its text, redacted once (parse follows prepare row by row)
 
     def prepare(raw: dict, width_ok: bool) -> dict:
@@ -72,7 +76,7 @@ def chunks(path: Path, mapping: FeedbackMapping) -> Iterator[Chunk]:
         current["text"] = redaction.redact(raw.get(mapping.text))
         return {**raw, mapping.text: current["text"].text} if mapping.text in raw else raw
 
-    return keyed_chunks(path, mapping.read_columns(), lambda line, raw: parse_row(mapping, line, raw, current["text"]),
+    return keyed_chunks(path, mapping.read_columns(), lambda line, raw: parse_row(mapping, line, raw, current["text"], window),
                         key="item_key", key_field=mapping.item_key, chunk_rows=CHUNK_ROWS,
                         as_of=lambda row: row["received_date"], prepare=prepare)
 
@@ -83,7 +87,9 @@ def write(conn: Connection, source: str, run_id: int, rows: list[dict], _mapping
     return natural_keys.replace(conn, FeedbackItem, source, run_id, rows, dependants=[FeedbackItemTheme.feedback_item_id])
 
 
-def load(engine: Engine, path: Path, mapping: FeedbackMapping | str | Path, source: str | None = None) -> LoadReport:
+def load(engine: Engine, path: Path, mapping: FeedbackMapping | str | Path, source: str | None = None,
+         window: DateWindow | None = None) -> LoadReport:
     return load_mapped(engine, path, mapping, FeedbackMapping, kind=KIND, chunks=chunks, write=write, source=source,
+                       window=window,
                        # the redaction rules shape the stored text: new rules make a re-load re-redact
                        parameters={"redaction": redaction.VERSION})

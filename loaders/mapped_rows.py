@@ -10,8 +10,8 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from cxdash.errors import UserError
-from cxdash.loaders.csv_reader import iter_records, read_header, require_columns
-from cxdash.loaders.fields import local_time
+from cxdash.loaders.csv_reader import Unreadable, iter_records, read_header, require_columns
+from cxdash.loaders.fields import DateWindow, local_time
 from cxdash.loaders.runner import Chunk, LoadReport, Rejection, run_load
 from cxdash.mappings import Source, SubmittedAt, load_any_mapping
 
@@ -38,8 +38,9 @@ def mapped_value(values: dict, source: Source, what: str) -> str:
     return source.values[raw]
 
 
-def mapped_time(values: dict, spec: SubmittedAt | None, required: bool) -> tuple[dt.datetime | None, dt.date | None]:
-    """(UTC time, local date) of a mapped timestamp cell."""
+def mapped_time(values: dict, spec: SubmittedAt | None, required: bool,
+                window: DateWindow | None = None) -> tuple[dt.datetime | None, dt.date | None]:
+    """(UTC time, local date) of a mapped timestamp cell; the date must lie in ``window``."""
     if spec is None:
         return None, None
     raw = values.get(spec.column, "").strip()
@@ -48,9 +49,24 @@ def mapped_time(values: dict, spec: SubmittedAt | None, required: bool) -> tuple
             raise RowProblem(spec.column, "missing: every row needs this time")
         return None, None
     try:
-        return local_time(raw, spec.date_format, spec.timezone, spec.input_timezone)
+        return local_time(raw, spec.date_format, spec.timezone, spec.input_timezone, window)
     except ValueError as exc:
         raise RowProblem(spec.column, str(exc)) from None
+
+
+def fitted(row: dict, model, columns: dict[str, str | None]) -> dict:
+    """``row`` if every text value fits its column of ``model``; else a RowProblem naming the
+    file's column (``columns``: stored column -> file column). A value too long for its column
+    is the row's error, never a database error that stops the whole file (PostgreSQL enforces
+    lengths, SQLite does not)."""
+    table = model.__table__.c
+    for name, value in row.items():
+        if isinstance(value, str) and name in table:
+            limit = getattr(table[name].type, "length", None)
+            if limit is not None and len(value) > limit:
+                raise RowProblem(columns.get(name) or name,
+                                 f"{name.replace('_', ' ')} longer than {limit} characters ({len(value):,})")
+    return row
 
 
 class NothingToStore(Exception):
@@ -69,32 +85,39 @@ def keyed_chunks(path: Path, columns: list[str], parse: Callable[[int, dict], di
     kept = set(columns)
     first_seen: dict[str, int] = {}
     chunk = Chunk()
-    for line, cells in iter_records(path):
-        chunk.rows_read += 1
+
+    def take(line: int, cells: list[str]) -> None:
+        if isinstance(cells, Unreadable):  # a huge value, a NUL byte, a cut-off last row: nothing of it is kept
+            chunk.rejections.append(Rejection(line, cells.field, cells.reason, {}))
+            return
         raw = {c: v for c, v in zip(header, cells) if c in kept}
         width_ok = len(cells) == len(header)
         if prepare is not None:
             raw = prepare(raw, width_ok)
         if not width_ok:
             chunk.rejections.append(Rejection(line, "(row)", f"expected {len(header)} values, got {len(cells)}", raw))
-        else:
-            try:
-                row = parse(line, raw)
-            except NothingToStore:
-                chunk.accepted_without_data += 1
-            except RowProblem as problem:
-                chunk.rejections.append(Rejection(line, problem.column, problem.reason, raw))
-            else:
-                value = row[key]
-                if value in first_seen:
-                    chunk.rejections.append(Rejection(
-                        line, key_field, f"duplicate {key.replace('_', ' ')} {value!r}, first on line {first_seen[value]}",
-                        raw))
-                else:
-                    first_seen[value] = line
-                    chunk.rows.append(row)
-                    latest = as_of(row)
-                    chunk.as_of = max(chunk.as_of or latest, latest)
+            return
+        try:
+            row = parse(line, raw)
+        except NothingToStore:
+            chunk.accepted_without_data += 1
+            return
+        except RowProblem as problem:
+            chunk.rejections.append(Rejection(line, problem.column, problem.reason, raw))
+            return
+        value = row[key]
+        if value in first_seen:
+            chunk.rejections.append(Rejection(
+                line, key_field, f"duplicate {key.replace('_', ' ')} {value!r}, first on line {first_seen[value]}", raw))
+            return
+        first_seen[value] = line
+        chunk.rows.append(row)
+        latest = as_of(row)
+        chunk.as_of = max(chunk.as_of or latest, latest)
+
+    for line, cells in iter_records(path):
+        chunk.rows_read += 1
+        take(line, cells)
         if chunk.rows_read >= chunk_rows:
             yield chunk
             chunk = Chunk()
@@ -102,18 +125,41 @@ def keyed_chunks(path: Path, columns: list[str], parse: Callable[[int, dict], di
 
 
 def load_mapped(engine: Engine, path: Path, mapping, model: type, *, kind: str, chunks, write,
-                source: str | None = None, parameters: dict | None = None) -> LoadReport:
+                source: str | None = None, parameters: dict | None = None,
+                window: DateWindow | None = None) -> LoadReport:
     """Load one file of a mapped kind: the mapping (a model, a name in config/mappings or a YAML
-    path) must be of ``model``'s kind; the run is 'unchanged' only for the same bytes, mapping and
-    ``parameters``. ``chunks(path, mapping)`` reads; ``write(conn, source, run_id, rows, mapping)``
-    stores, replacing by natural key whoever delivered the rows before."""
+    path) must be of ``model``'s kind; the run is 'unchanged' only for the same bytes, mapping,
+    ``parameters`` and date window settings. ``chunks(path, mapping, window)`` reads (dates
+    outside ``window``, default DateWindow(), reject their rows); ``write(conn, source, run_id,
+    rows, mapping)`` stores, replacing by natural key whoever delivered the rows before."""
     if not isinstance(mapping, model):
         name = mapping
         mapping = load_any_mapping(name)
         if not isinstance(mapping, model):
             raise UserError(f"mapping {str(name)!r} is of kind {mapping.kind!r}, not {kind!r}")
     source = source or mapping.key_source
+    window = window or DateWindow()
+    _check_ignore(Path(path), mapping)
     return run_load(engine, source=source, kind=kind, path=Path(path),
-                    parameters={"mapping": mapping.model_dump(mode="json"), **(parameters or {})},
-                    chunks=lambda p: chunks(p, mapping),
+                    parameters={"mapping": mapping.model_dump(mode="json"), **window_parameters(window),
+                                **(parameters or {})},
+                    chunks=lambda p: chunks(p, mapping, window),
                     write=lambda conn, run_id, rows: write(conn, source, run_id, rows, mapping))
+
+
+def _check_ignore(path: Path, mapping) -> None:
+    """``ignore`` says which columns of this export are deliberately dropped: one the file does not
+    have means the mapping is not this export's (a renamed column, another layout)."""
+    if not path.is_file() or not mapping.ignore:
+        return
+    absent = [c for c in mapping.ignore if c not in read_header(path)]
+    if absent:
+        raise UserError(f"{path}: mapping {mapping.name!r} lists under ignore column(s) the file does not have: "
+                        f"{', '.join(absent)}; see what the mapping makes of the file with "
+                        f"'cxdash mapping check {path} --mapping {mapping.name}'")
+
+
+def window_parameters(window: DateWindow) -> dict:
+    """The window's settings when they are not the defaults (so a re-load after widening them is
+    not 'unchanged'; loads under the defaults keep the parameters they always had)."""
+    return {} if window.settings == DateWindow().settings else {"dates": window.settings}

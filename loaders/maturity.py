@@ -19,7 +19,9 @@ from sqlalchemy import Connection, Engine
 
 from cxdash.db import maturity_queries
 from cxdash.errors import FieldError
-from cxdash.loaders.csv_reader import iter_rows, read_header, require_columns, row_width_problem
+from cxdash.loaders.csv_reader import iter_rows, read_header, require_columns, row_problem_field, row_width_problem
+from cxdash.loaders.fields import DateWindow
+from cxdash.loaders.mapped_rows import window_parameters
 from cxdash.loaders.runner import Chunk, LoadReport, Rejection, run_load
 from cxdash.maturity import MaturityModel, checked_rating, load_model
 from cxdash.metrics.fiscal import FiscalQuarter
@@ -38,8 +40,10 @@ def _raw(row: dict) -> dict:
     return raw
 
 
-def chunks(path: Path, model: MaturityModel) -> Iterator[Chunk]:
-    """One chunk: a self-assessment is a few dozen rows."""
+def chunks(path: Path, model: MaturityModel, window: DateWindow | None = None) -> Iterator[Chunk]:
+    """One chunk: a self-assessment is a few dozen rows. A fiscal year wholly outside ``window``
+    (default DateWindow()) rejects its row."""
+    window = window or DateWindow()
     require_columns(path, read_header(path), REQUIRED)
     chunk = Chunk()
     first_seen: dict[tuple, int] = {}
@@ -47,13 +51,19 @@ def chunks(path: Path, model: MaturityModel) -> Iterator[Chunk]:
         chunk.rows_read += 1
         width = row_width_problem(row)
         if width:
-            chunk.rejections.append(Rejection(line, "(row)", width, _raw(row)))
+            field = row_problem_field(row)
+            chunk.rejections.append(Rejection(line, field, width, _raw(row) if field == "(row)" else {}))
             continue
         try:
             values = checked_rating(model, row.get("fiscal_year"), row.get("dimension"), row.get("level"),
                                     row.get("status"), row.get("evidence"), row.get("assessed_by"), source="file")
         except FieldError as problem:
             chunk.rejections.append(Rejection(line, problem.field, problem.reason, _raw(row)))
+            continue
+        outside = window.quarter_problem(FiscalQuarter(values["fiscal_year"], 1).start,
+                                         FiscalQuarter(values["fiscal_year"], 4).end)
+        if outside:
+            chunk.rejections.append(Rejection(line, "fiscal_year", f"FY{values['fiscal_year']}: {outside}", _raw(row)))
             continue
         key = (values["fiscal_year"], values["dimension"], values["level"])
         if key in first_seen:
@@ -73,9 +83,11 @@ def write(conn: Connection, rows: list[dict]) -> int:
     return len(rows)
 
 
-def load(engine: Engine, path: Path, model: MaturityModel | None = None, source: str | None = None) -> LoadReport:
+def load(engine: Engine, path: Path, model: MaturityModel | None = None, source: str | None = None,
+         window: DateWindow | None = None) -> LoadReport:
     """Load a self-assessment file against ``model`` (default: config/maturity.yaml)."""
     model = model or load_model()
+    window = window or DateWindow()
     return run_load(engine, source=source or KIND, kind=KIND, path=Path(path),
-                    parameters={"model": model.model_dump(mode="json")},
-                    chunks=lambda p: chunks(p, model), write=lambda conn, _run_id, rows: write(conn, rows))
+                    parameters={"model": model.model_dump(mode="json"), **window_parameters(window)},
+                    chunks=lambda p: chunks(p, model, window), write=lambda conn, _run_id, rows: write(conn, rows))

@@ -5,8 +5,9 @@ Wide files give one indicator per column; long files give one indicator per row 
 column and a value column, optionally the statement's wording). Only mapped columns are read.
 A value cell that is blank or a missing marker ("No Data") stores nothing and is not an error.
 A row is rejected, naming its line, column and reason, when its fiscal year or quarter is not
-readable, a value is not a number, a percentage is outside 0-100, a mean in points is outside
-1-5, a count is negative or not whole, a long row names a figure the mapping does not list, or
+readable or lies outside the plausible dates (fields.DateWindow), a text value is too long for
+its column, a value is not a number, a percentage is outside 0-100, a mean in points is outside
+1-5, a count is negative, not whole or too large, a long row names a figure the mapping does not list, or
 the same figure appears twice for one quarter and cell. The values are stored as published:
 without counts, means of different cells cannot be combined.
 """
@@ -21,15 +22,15 @@ from sqlalchemy import Connection, Engine
 from cxdash.channels import ALL, TOUCHPOINTS_CHANNELS
 from cxdash.db.models import PublishedValue
 from cxdash.loaders import natural_keys
-from cxdash.loaders.csv_reader import iter_records, read_header, require_columns
-from cxdash.loaders.mapped_rows import RowProblem, load_mapped, mapped_value
+from cxdash.loaders.csv_reader import Unreadable, iter_records, read_header, require_columns
+from cxdash.loaders.fields import MAX_WHOLE, DateWindow
+from cxdash.loaders.mapped_rows import RowProblem, fitted, load_mapped, mapped_value
 from cxdash.loaders.runner import Chunk, LoadReport, Rejection
 from cxdash.mappings import PublishedMapping
 from cxdash.metrics.fiscal import FiscalQuarter
 
 KIND = "published"
 KEY_SEPARATOR = "|"
-YEARS = range(1990, 2101)
 
 
 def _missing(raw: str, mapping: PublishedMapping) -> bool:
@@ -57,26 +58,28 @@ def read_value(raw: str, unit: str, column: str) -> float:
         return number
     if number < 0 or not number.is_integer():
         raise RowProblem(column, f"expected a whole, non-negative count of people, got {text!r}")
+    if number > MAX_WHOLE:
+        raise RowProblem(column, f"count {text!r} is too large (at most {MAX_WHOLE:,})")
     return number
 
 
-def _period(values: dict, mapping: PublishedMapping) -> FiscalQuarter:
+def _period(values: dict, mapping: PublishedMapping, window: DateWindow) -> FiscalQuarter:
     year_raw, quarter_raw = values.get(mapping.fiscal_year, "").strip(), values.get(mapping.fiscal_quarter, "").strip()
-    try:
-        year = int(year_raw)
-    except ValueError:
-        year = None
-    if year not in YEARS:
+    if not (year_raw.isascii() and year_raw.isdigit() and len(year_raw) == 4):
         raise RowProblem(mapping.fiscal_year, f"expected a fiscal year such as 2020, got {year_raw!r}")
     quarter = quarter_raw[1:] if quarter_raw[:1] in ("Q", "q") else quarter_raw
     if quarter not in ("1", "2", "3", "4"):
         raise RowProblem(mapping.fiscal_quarter, f"expected a fiscal quarter 1-4, got {quarter_raw!r}")
-    return FiscalQuarter(year, int(quarter))
+    period = FiscalQuarter(int(year_raw), int(quarter))
+    problem = window.quarter_problem(period.start, period.end)
+    if problem:
+        raise RowProblem(mapping.fiscal_year, f"FY{period.year} Q{period.quarter}: {problem}")
+    return period
 
 
-def parse_row(mapping: PublishedMapping, line: int, values: dict) -> list[dict]:
+def parse_row(mapping: PublishedMapping, line: int, values: dict, window: DateWindow | None = None) -> list[dict]:
     """The stored values of one row (none when every value cell is missing)."""
-    period = _period(values, mapping)
+    period = _period(values, mapping, window or DateWindow())
     channel = mapped_value(values, mapping.channel, "channel")
     if channel not in (*TOUCHPOINTS_CHANNELS, ALL):
         raise RowProblem(mapping.channel.column or "channel", f"{channel!r} is neither a Touchpoints channel nor 'all'")
@@ -101,10 +104,12 @@ def parse_row(mapping: PublishedMapping, line: int, values: dict) -> list[dict]:
         if not _missing(raw, mapping):
             out.append({**base, "indicator": indicator, "value": read_value(raw, unit, column), "unit": unit,
                         "wording": wording})
-    return out
+    columns = {"provider": mapping.provider.column, "service": mapping.service.column, "stage": mapping.stage.column,
+               "record_key": mapping.provider.column or mapping.service.column or mapping.stage.column}
+    return [fitted(r, PublishedValue, columns) for r in out]
 
 
-def chunks(path: Path, mapping: PublishedMapping) -> Iterator[Chunk]:
+def chunks(path: Path, mapping: PublishedMapping, window: DateWindow | None = None) -> Iterator[Chunk]:
     """One chunk: published files are small, and one quarter's figures must be replaced together."""
     header = read_header(path)
     require_columns(path, header, mapping.read_columns())
@@ -114,11 +119,14 @@ def chunks(path: Path, mapping: PublishedMapping) -> Iterator[Chunk]:
     for line, cells in iter_records(path):
         chunk.rows_read += 1
         raw = {c: v for c, v in zip(header, cells) if c in kept}  # only mapped columns, even in a rejection
+        if isinstance(cells, Unreadable):  # a huge value, a NUL byte, a cut-off last row
+            chunk.rejections.append(Rejection(line, cells.field, cells.reason, {}))
+            continue
         if len(cells) != len(header):
             chunk.rejections.append(Rejection(line, "(row)", f"expected {len(header)} values, got {len(cells)}", raw))
             continue
         try:
-            stored = parse_row(mapping, line, raw)
+            stored = parse_row(mapping, line, raw, window)
         except RowProblem as problem:
             chunk.rejections.append(Rejection(line, problem.column, problem.reason, raw))
             continue
@@ -155,5 +163,7 @@ def write(conn: Connection, source: str, run_id: int, rows: list[dict], mapping:
     return len(rows)
 
 
-def load(engine: Engine, path: Path, mapping: PublishedMapping | str | Path, source: str | None = None) -> LoadReport:
-    return load_mapped(engine, path, mapping, PublishedMapping, kind=KIND, chunks=chunks, write=write, source=source)
+def load(engine: Engine, path: Path, mapping: PublishedMapping | str | Path, source: str | None = None,
+         window: DateWindow | None = None) -> LoadReport:
+    return load_mapped(engine, path, mapping, PublishedMapping, kind=KIND, chunks=chunks, write=write, source=source,
+                       window=window)

@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 
 from cxdash.catalogue import Catalogue
 from cxdash.errors import UserError
+from cxdash.loaders.fields import DateWindow
 from cxdash.loaders.runner import LoadReport
 from cxdash.mappings import load_any_mapping
 
@@ -25,7 +26,11 @@ def file_loader(kind: str, engine: Engine, catalogue: Catalogue, *, source: str 
                 mapping: str | Path | None = None, provider: str | None = None, service: str | None = None,
                 channel: str | None = None, quarter: str | None = None, stage: str | None = None,
                 trust_scale: str = "auto") -> Callable[[Path], LoadReport]:
-    """Check the options once (a mistake is named before any file is read); return path -> LoadReport."""
+    """Check the options once (a mistake is named before any file is read); return path -> LoadReport.
+
+    Rows dated outside the catalogue's plausible window (settings earliest_date and
+    latest_years_after_load, from the load date) are rejected."""
+    window = DateWindow.from_settings(catalogue.settings)
     if kind == "a11-quarterly":
         from cxdash.loaders import a11_quarterly
         return lambda path: a11_quarterly.load(engine, path, catalogue, source=source or kind)
@@ -40,6 +45,9 @@ def file_loader(kind: str, engine: Engine, catalogue: Catalogue, *, source: str 
             fq = FiscalQuarter.parse(quarter)
         except ValueError as exc:
             raise UserError(str(exc)) from None
+        outside = window.quarter_problem(fq.start, fq.end)
+        if outside:
+            raise UserError(f"quarter {fq.label}: {outside}")
         return lambda path: a11_responses.load(
             engine, path, catalogue, provider=provider, service=service, channel=channel, quarter=fq,
             stage=stage, source=source or kind, trust_scale=trust_scale)
@@ -47,7 +55,7 @@ def file_loader(kind: str, engine: Engine, catalogue: Catalogue, *, source: str 
         from cxdash.loaders import maturity
         from cxdash.maturity import load_model
         model = load_model()  # config/maturity.yaml (CXDASH_CONFIG_DIR): checked before any file is read
-        return lambda path: maturity.load(engine, path, model, source=source or kind)
+        return lambda path: maturity.load(engine, path, model, source=source or kind, window=window)
     if not mapping:
         raise UserError(f"{kind} needs a mapping (a file in config/mappings, e.g. baltimore-311)")
     chosen = load_any_mapping(mapping)
@@ -56,8 +64,8 @@ def file_loader(kind: str, engine: Engine, catalogue: Catalogue, *, source: str 
     if kind == "survey-responses":
         from cxdash.loaders import survey_responses
         return lambda path: survey_responses.load(engine, path, catalogue, chosen, provider=provider, service=service,
-                                                  channel=channel, stage=stage, source=source)
+                                                  channel=channel, stage=stage, source=source, window=window)
     if kind not in MAPPED_LOADERS:
         raise UserError(f"unknown kind {kind!r}")
     module = importlib.import_module(MAPPED_LOADERS[kind])
-    return lambda path: module.load(engine, path, chosen, source=source)
+    return lambda path: module.load(engine, path, chosen, source=source, window=window)

@@ -135,7 +135,7 @@ def run_load(
                 rows_loaded=report.rows_loaded, rows_rejected=report.rows_rejected,
                 data_as_of=report.data_as_of, message=report.message))
     except Exception as exc:  # the transaction rolled back: record why, leave no half
-        message = str(exc) if isinstance(exc, UserError) else f"{type(exc).__name__}: {exc}"
+        message = storable(str(exc) if isinstance(exc, UserError) else f"{type(exc).__name__}: {exc}")
         with engine.begin() as conn:
             report.run_id = conn.execute(insert(LoadRun).values(
                 **run, started_at=started, status="failed", finished_at=_now(),
@@ -155,9 +155,18 @@ def _nothing_good(report: LoadReport) -> str:
             f"{first.field}: {first.reason}")[:4000]
 
 
+def storable(text: str) -> str:
+    """Text any database stores: PostgreSQL refuses NUL in text, so it is written out."""
+    return text.replace("\x00", "\\x00")
+
+
+FIELD_LENGTH = RejectedRow.__table__.c.field.type.length
+
+
 def _store_rejections(conn: Connection, run_id: int, file_name: str, rejections: Iterable[Rejection]) -> None:
+    """Rejected rows as they came; a column name longer than the field column is cut (it is a file's header)."""
     conn.execute(insert(RejectedRow), [
-        {"load_run_id": run_id, "file_name": file_name, "line": r.line, "field": r.field,
-         "reason": r.reason, "raw": json.dumps(r.raw, default=str, ensure_ascii=False)[:20000]}
+        {"load_run_id": run_id, "file_name": file_name, "line": r.line, "field": storable(r.field)[:FIELD_LENGTH],
+         "reason": storable(r.reason), "raw": json.dumps(r.raw, default=str, ensure_ascii=False)[:20000]}
         for r in rejections
     ])

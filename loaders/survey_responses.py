@@ -18,8 +18,9 @@ from sqlalchemy import Engine
 from cxdash.catalogue import Catalogue, Service
 from cxdash.channels import normalise_channel
 from cxdash.errors import UserError
-from cxdash.loaders.csv_reader import iter_records, read_header
-from cxdash.loaders.fields import local_time
+from cxdash.loaders.csv_reader import Unreadable, delimiter_hint, iter_records, read_header
+from cxdash.loaders.fields import DateWindow, local_time
+from cxdash.loaders.mapped_rows import window_parameters
 from cxdash.loaders.responses_store import KEY_LENGTH, SEGMENT_LENGTH, write_responses
 from cxdash.loaders.runner import Chunk, LoadReport, Rejection, run_load
 from cxdash.mappings import KIND, Mapping, Question, Source, load_mapping
@@ -51,6 +52,7 @@ class Plan:
     index: dict[str, int]
     width: int
     missing: frozenset[str]
+    window: DateWindow = DateWindow()
 
     def cell(self, values: list[str], column: str) -> str:
         return values[self.index[column]].strip()
@@ -110,7 +112,7 @@ def _submitted(plan: Plan, values: list[str]) -> tuple[dt.datetime, dt.date]:
     if not raw:
         raise RowProblem(spec.column, "missing submission time")
     try:
-        return local_time(raw, spec.date_format, spec.timezone, spec.input_timezone)
+        return local_time(raw, spec.date_format, spec.timezone, spec.input_timezone, plan.window)
     except ValueError as exc:
         raise RowProblem(spec.column, str(exc).replace("cannot read ", "cannot read submission time ", 1)) from None
 
@@ -171,6 +173,8 @@ def _segment(plan: Plan, values: list[str], column: str) -> dict | None:
 
 def parse_row(plan: Plan, line: int, values: list[str]) -> tuple[dict | None, dt.date | None, list[Rejection]]:
     """Validate one record; return the response with its answers and local date, or why not."""
+    if isinstance(values, Unreadable):  # a huge value, a NUL byte, a cut-off last row: nothing of it is kept
+        return None, None, [Rejection(line, values.field, values.reason, {})]
     raw = _safe_raw(plan, values)
     if len(values) != plan.width:
         return None, None, [Rejection(line, "(row)", f"expected {plan.width} values, got {len(values)}", raw)]
@@ -201,22 +205,24 @@ def parse_row(plan: Plan, line: int, values: list[str]) -> tuple[dict | None, dt
     return row, local_date, []
 
 
-def make_plan(path: Path, mapping: Mapping, catalogue: Catalogue, header: list[str], overrides: dict) -> Plan:
+def make_plan(path: Path, mapping: Mapping, catalogue: Catalogue, header: list[str], overrides: dict,
+              window: DateWindow | None = None) -> Plan:
     missing = [c for c in mapping.required_columns() if c not in header]
     if missing:
         raise UserError(f"{path}: missing column(s) {', '.join(repr(c) for c in missing)} named by mapping "
-                        f"{mapping.name!r}; is this the right mapping for this file?")
+                        f"{mapping.name!r}; is this the right mapping for this file?{delimiter_hint(path)}")
     doubled = sorted({c for c in mapping.required_columns() if header.count(c) > 1})
     if doubled:
         raise UserError(f"{path}: column(s) {', '.join(doubled)} appear more than once in the header")
     return Plan(mapping=mapping, catalogue=catalogue, provider=overrides["provider"], service=overrides["service"],
                 channel=overrides["channel"], stage=overrides["stage"],
                 index={c: header.index(c) for c in mapping.read_columns()}, width=len(header),
-                missing=frozenset(m.casefold() for m in mapping.missing_values))
+                missing=frozenset(m.casefold() for m in mapping.missing_values), window=window or DateWindow())
 
 
-def chunks(path: Path, mapping: Mapping, catalogue: Catalogue, overrides: dict) -> Iterator[Chunk]:
-    plan = make_plan(path, mapping, catalogue, read_header(path), overrides)
+def chunks(path: Path, mapping: Mapping, catalogue: Catalogue, overrides: dict,
+           window: DateWindow | None = None) -> Iterator[Chunk]:
+    plan = make_plan(path, mapping, catalogue, read_header(path), overrides, window)
     key_index = plan.index[mapping.response_key]
     first_seen: dict[str, int] = {}
     chunk = Chunk()
@@ -271,7 +277,7 @@ def resolve_sources(mapping: Mapping, catalogue: Catalogue, provider: str | None
 
 def load(engine: Engine, path: Path, catalogue: Catalogue, mapping: Mapping | str | Path, *,
          provider: str | None = None, service: str | None = None, channel: str | None = None,
-         stage: str | None = None, source: str | None = None) -> LoadReport:
+         stage: str | None = None, source: str | None = None, window: DateWindow | None = None) -> LoadReport:
     """Load one export through a mapping (a Mapping, or a mapping name or YAML path).
 
     ``source`` defaults to the mapping's source (or its name) and records who delivered the
@@ -282,8 +288,9 @@ def load(engine: Engine, path: Path, catalogue: Catalogue, mapping: Mapping | st
         mapping = load_mapping(mapping)
     overrides = resolve_sources(mapping, catalogue, provider, service, channel, stage)
     source = source or mapping.key_source
+    window = window or DateWindow.from_settings(catalogue.settings)
     parameters = {"mapping": mapping.model_dump(mode="json"), "overrides": [provider, service, channel, stage],
-                  "stages": catalogue.stage_fingerprint()}
+                  "stages": catalogue.stage_fingerprint(), **window_parameters(window)}
     return run_load(engine, source=source, kind=KIND, path=Path(path), parameters=parameters,
-                    chunks=lambda p: chunks(p, mapping, catalogue, overrides),
+                    chunks=lambda p: chunks(p, mapping, catalogue, overrides, window),
                     write=lambda conn, run_id, rows: write_responses(conn, source, run_id, rows))

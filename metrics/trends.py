@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from statsmodels.stats.contingency_tables import Table
+from scipy.stats import norm
 
 from cxdash.metrics.fiscal import FiscalQuarter
 from cxdash.metrics.proportions import two_proportion_tests
@@ -111,24 +111,28 @@ def _trends(group, index, agree, n, suppressed, min_quarters: int) -> dict[str, 
 
 
 def _prefix_tests(t, agree, n, min_quarters: int) -> dict[str, np.ndarray]:
-    """Cochran-Armitage test (statsmodels' linear-by-linear association with the quarter index as
-    scores) and n-weighted least-squares slope, for the first m quarters, m = min_quarters.. ."""
-    count = len(n)
-    result = {"slope": np.full(count, np.nan), "p": np.full(count, np.nan), "z": np.full(count, np.nan)}
-    table = np.column_stack([n - agree, agree]).astype(float)
-    value = agree / n
-    scores = t.astype(float)
-    agree_total, n_total = np.cumsum(agree), np.cumsum(n)
-    for m in range(min_quarters, count + 1):
-        result["slope"][m - 1] = np.polyfit(scores[:m], value[:m], 1, w=np.sqrt(n[:m]))[0]
-        if agree_total[m - 1] in (0, n_total[m - 1]):
-            result["p"][m - 1], result["z"][m - 1] = 1.0, 0.0  # all agree or none: nothing can trend
-            continue
-        # shift_zeros=False: the default would add 0.5 to every cell of a table with a zero in it
-        test = Table(table[:m], shift_zeros=False).test_ordinal_association(
-            row_scores=scores[:m], col_scores=np.array([0.0, 1.0]))
-        result["p"][m - 1], result["z"][m - 1] = float(test.pvalue), float(test.zscore)
-    return result
+    """Cochran-Armitage test (the linear-by-linear association statsmodels' ``Table`` computes,
+    with the quarter index as row scores and 0/1 as column scores, so the exact permutation
+    variance with N - 1) and the n-weighted least-squares slope, for the first m quarters,
+    m = min_quarters.. . Every prefix at once from running sums: a trend over many series costs
+    array arithmetic, not one test object per prefix."""
+    scores, agree, n = (np.asarray(a, dtype=float) for a in (t, agree, n))
+    big_n, total_agree = np.cumsum(n), np.cumsum(agree)
+    sum_t, sum_tt = np.cumsum(n * scores), np.cumsum(n * scores * scores)
+    sum_ta, sum_value_n = np.cumsum(scores * agree), total_agree  # sum n_i * (agree_i / n_i)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # weighted least squares of agree/n on t with weights n
+        slope = (big_n * sum_ta - sum_t * sum_value_n) / (big_n * sum_tt - sum_t ** 2)
+        row_variance = sum_tt - sum_t ** 2 / big_n
+        column_variance = total_agree - total_agree ** 2 / big_n
+        z = (sum_ta - sum_t * total_agree / big_n) / np.sqrt(row_variance * column_variance / (big_n - 1))
+    p = 2 * norm.sf(np.abs(z))
+    nothing = (total_agree == 0) | (total_agree == big_n)  # all agree or none: nothing can trend
+    p[nothing], z[nothing] = 1.0, 0.0
+    early = np.arange(len(n)) < min_quarters - 1
+    for values in (slope, p, z):
+        values[early] = np.nan
+    return {"slope": slope, "p": p, "z": z}
 
 
 def change_sentence(row: dict | pd.Series, measure_label: str, unit: str = "percent", *, min_n: int = 30) -> str:

@@ -56,6 +56,8 @@ def test_bottom_line_is_first_sorted_names_the_off_track_and_never_clips(dash_du
     dash_duo.wait_for_element(".cx-sparkline .main-svg", timeout=15)  # the page has finished drawing
     driver = dash_duo.driver
     assert driver.execute_script("return window.innerWidth") <= width
+    if width >= 1440:  # the USWDS wide container: the content uses the screen, not a 1024 px column
+        assert driver.execute_script("return document.getElementById('main-content').clientWidth") >= 1300
 
     # Above the first goal section; on a phone also above the filter controls.
     assert _top(driver, "#bottom-line") < _top(driver, ".cx-goal")

@@ -126,6 +126,15 @@ def test_demo_without_serving_loads_the_sample(db_url):
     # ...and says how to open what it loaded, with the same database
     assert f"to open the dashboard: run 'cxdash serve --db {db_url}', then open http://127.0.0.1:8050/" in output
     assert "sign in as 'demo' with the password " in output and "CXDASH_SECRET_KEY" in output
+    # every load the demo made is in the audit trail, attributed to whoever ran it
+    from cxdash import audit
+    from cxdash.sources import load_sources
+    engine = make_engine(db_url)
+    loads = audit.events(engine, action="source.load", limit=None)
+    assert sorted(e["target"] for e in loads) == sorted(s.name for s in load_sources(paths.sources_path()))
+    assert {(e["username"], e["via"]) for e in loads} == {(audit.cli_principal().username, "cli")}
+    assert {json.loads(e["details"])["status"] for e in loads} == {"succeeded"}
+    engine.dispose()
 
 
 def test_initiatives_sync_checks_the_register_and_replaces_it(db_url, tmp_path):

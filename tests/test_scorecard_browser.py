@@ -39,6 +39,17 @@ def test_filter_change_updates_cards_and_url(dash_duo, computed_sqlite, catalogu
     assert "quarter=FY2022Q2" in dash_duo.driver.current_url
     assert [e for e in dash_duo.get_logs() or [] if e["level"] == "SEVERE"] == []
 
+    # Back returns to the view before each filter change, within the app; Forward comes again
+    dash_duo.driver.back()
+    dash_duo.wait_for_contains_text("#scorecard-status-takeaway", "Of 1 measure in FY2023 Q1")
+    dash_duo.wait_for_contains_text("#card-vha-outpatient-trust", format_value(vha.value, "percent"))
+    assert "quarter=FY2022Q2" not in dash_duo.driver.current_url
+    dash_duo.driver.back()
+    dash_duo.wait_for_contains_text("#scorecard-status-takeaway", "Of 10 measures in FY2023 Q1")
+    assert dash_duo.driver.current_url.startswith(dash_duo.server_url)
+    dash_duo.driver.forward()
+    dash_duo.wait_for_contains_text("#scorecard-status-takeaway", "Of 1 measure in FY2023 Q1")
+
 
 def test_a_link_with_filters_reproduces_the_view(dash_duo, computed_sqlite, catalogue):
     dash_duo.start_server(create_app(computed_sqlite, catalogue, sign_in=SIGN_IN_OFF))

@@ -153,10 +153,27 @@ def test_trend_figure_draws_the_target_step_and_names_every_significant_change(e
     rows = service.trend_rows(analysis_queries.trend_results(engine, *VBA, "all", ["trust"]), "trust", quarter,
                               service.matching_measures(catalogue, *VBA, "trust"))
     fig = service.trend_figure(rows, "trust", MIN_N)
-    target = next(t for t in fig.data if t.name == "Target")
-    assert target.line.dash == "dash" and target.line.shape == "hv"
-    assert list(target.y) == pytest.approx([_vba_target(FiscalQuarter.parse(q).year) * 100 for q in rows["quarter"]])
-    assert any(a.text == "Target" for a in fig.layout.annotations)
+    target = next(t for t in fig.data if t.name == "Target")  # the hover values, quarter by quarter
+    expected_targets = [_vba_target(FiscalQuarter.parse(q).year) * 100 for q in rows["quarter"]]
+    assert list(target.y) == pytest.approx(expected_targets)
+    # each fiscal year's target drawn across that year's quarters only: a step between years,
+    # half a category either side of the quarters it covers (not a tick at the last point)
+    years = [FiscalQuarter.parse(q).year for q in rows["quarter"]]
+    expected_steps = []
+    for year in dict.fromkeys(years):
+        where = [i for i, y in enumerate(years) if y == year]
+        if expected_steps and expected_steps[-1][2] == _vba_target(year) * 100:  # the same target runs on
+            expected_steps[-1] = (expected_steps[-1][0], where[-1] + 0.5, expected_steps[-1][2])
+        else:
+            expected_steps.append((where[0] - 0.5, where[-1] + 0.5, _vba_target(year) * 100))
+    drawn = [(s.x0, s.x1, s.y0) for s in fig.layout.shapes if s.line.dash == "dash"]
+    assert [(a, b) for a, b, _ in drawn] == [(a, b) for a, b, _ in expected_steps]
+    assert [y for _, _, y in drawn] == pytest.approx([y for _, _, y in expected_steps])
+    assert len({y for _, _, y in drawn}) > 1  # the demo's VBA target changes between fiscal years
+    last = _vba_target(years[-1]) * 100
+    assert any(a.text == f"Target<br>{round(last, 1):g}%" for a in fig.layout.annotations)
+    low, high = fig.layout.yaxis.range
+    assert high - low >= 20  # the one y-axis policy for percentage trends
 
     # Every quarter whose change on the one before is significant by the z test written out here.
     ordered = sorted((FiscalQuarter(int(y), int(q)), a, n) for (y, q), (a, n) in direct.iterrows())

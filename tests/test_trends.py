@@ -273,3 +273,24 @@ def test_sentence_for_missing_comparisons_suppression_and_too_few_quarters():
     suppressed = {**no_history, "value": float("nan"), "n": 12, "suppressed": True}
     assert change_sentence(suppressed, "Trust") == "Trust in FY2023 Q1 is suppressed (n < 30)."
     assert "63.2" not in change_sentence({**suppressed, "value": 0.632}, "Trust")
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_every_prefix_matches_statsmodels_linear_by_linear_association(seed):
+    """The running-sum computation against statsmodels' own test, prefix by prefix, on random
+    series with small and large n (zeros included)."""
+    from statsmodels.stats.contingency_tables import Table
+    rng = np.random.default_rng(seed)
+    quarters = [f"FY{2019 + i // 4}Q{i % 4 + 1}" for i in range(12)]
+    n = rng.integers(1, 5000, len(quarters))
+    agree = rng.binomial(n, rng.uniform(0.2, 0.9))
+    agree[0] = 0
+    out = trend_table(series(quarters, list(agree), list(n), service="s"), ["service"], min_n=1)
+    t = np.arange(len(quarters), dtype=float)
+    for m in range(3, len(quarters) + 1):
+        table = np.column_stack([n[:m] - agree[:m], agree[:m]]).astype(float)
+        expected = Table(table, shift_zeros=False).test_ordinal_association(row_scores=t[:m],
+                                                                             col_scores=np.array([0.0, 1.0]))
+        row = out.iloc[m - 1]
+        assert row.trend_p == pytest.approx(expected.pvalue, rel=1e-9, abs=1e-300)
+        assert row.trend_slope == pytest.approx(wls_slope(t[:m], agree[:m], n[:m]), rel=1e-9)

@@ -85,6 +85,11 @@ def replace_analyses(conn: Connection, drivers: list[dict], segments: list[dict]
             conn.execute(insert(table), rows[start:start + 5000])
 
 
+def stored_drivers(conn: Connection) -> list[dict]:
+    """The stored key-driver rows as compute made them (to keep those whose window is unchanged)."""
+    return [dict(r._mapping) for r in conn.execute(select(*_columns(DriverResult, skip=("id",))))]
+
+
 def _columns(table, skip=("id", "computed_at")):
     return [c for c in table.__table__.c if c.name not in skip]
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import pandas as pd
-from sqlalchemy import BigInteger, Connection, case, delete, func, insert, literal, select, tuple_, update
+from sqlalchemy import BigInteger, Connection, case, delete, func, insert, literal, or_, select, tuple_, update
 
 from cxdash.db.models import SurveyAnswer, SurveyCell, SurveyCellCount, SurveyCellMoment, SurveyPattern, SurveyQuestion
 from cxdash.db.queries import _frame
@@ -56,9 +56,9 @@ def dirty_cells(conn: Connection) -> list[int]:
     return [row[0] for row in conn.execute(select(t.id).where(t.dirty.is_(True)).order_by(t.id))]
 
 
-def refresh(conn: Connection, everything: bool = False) -> int:
+def refresh(conn: Connection, everything: bool = False, run_id: int | None = None) -> int:
     """Recompute the aggregates of every dirty cell (``everything``: of every cell) in the
-    caller's transaction; returns how many."""
+    caller's transaction, stamping them with the computation ``run_id``; returns how many."""
     if everything:
         conn.execute(update(SurveyCell).values(dirty=True))
     # A no-op write to the dirty cells first. On PostgreSQL it waits for any load still writing
@@ -73,8 +73,16 @@ def refresh(conn: Connection, everything: bool = False) -> int:
         conn.execute(delete(SurveyCellMoment).where(SurveyCellMoment.cell_id.in_(batch)))
         _store_counts(conn, batch)
         _store_moments(conn, batch)
-        conn.execute(update(SurveyCell).where(SurveyCell.id.in_(batch)).values(dirty=False))
+        conn.execute(update(SurveyCell).where(SurveyCell.id.in_(batch)).values(dirty=False, recounted_in=run_id))
     return len(cells)
+
+
+def recounted_since(conn: Connection, run_id: int | None) -> pd.DataFrame:
+    """(provider, service, fiscal_year, fiscal_quarter) of the cells recounted by a computation
+    after ``run_id`` (the last committed one), or never stamped: what changed since its results."""
+    c = SurveyCell
+    changed = c.recounted_in.is_(None) if run_id is None else or_(c.recounted_in.is_(None), c.recounted_in > run_id)
+    return _frame(conn, select(c.provider, c.service, c.fiscal_year, c.fiscal_quarter).where(changed).distinct())
 
 
 def _store_counts(conn: Connection, cells: list[int]) -> None:

@@ -1,11 +1,13 @@
 """Engines and schema upgrades. Every command goes through here, so --db works everywhere."""
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
@@ -32,6 +34,20 @@ def sqlite_file(url: str | URL) -> Path | None:
     if parsed.database.startswith("file:"):  # a SQLite URI (?uri=true): the path is before any query
         return Path(parsed.database[len("file:"):].split("?", 1)[0])
     return Path(parsed.database)
+
+
+@contextmanager
+def transaction(bind: Connection | Engine) -> Iterator[Connection]:
+    """A write's transaction: its own on an Engine; on a Connection, the caller's (begun if need be).
+    So a change and the audit event that attributes it commit together or not at all."""
+    if isinstance(bind, Engine):
+        with bind.begin() as conn:
+            yield conn
+    elif bind.in_transaction():
+        yield bind
+    else:
+        with bind.begin():
+            yield bind
 
 
 def make_engine(url: str) -> Engine:

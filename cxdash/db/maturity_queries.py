@@ -8,6 +8,7 @@ import pandas as pd
 from sqlalchemy import Connection, Engine, insert, select, update
 
 from cxdash.channels import ALL
+from cxdash.db.engine import transaction
 from cxdash.db.models import MaturityRating, ScoreCell
 from cxdash.db.queries import _frame, _ints
 
@@ -29,8 +30,8 @@ def upsert_rating(conn: Connection, *, fiscal_year: int, dimension: str, level: 
         conn.execute(insert(t).values(fiscal_year=fiscal_year, dimension=dimension, level=level, **values))
 
 
-def save_rating(engine: Engine, **values) -> None:
-    with engine.begin() as conn:
+def save_rating(bind: Connection | Engine, **values) -> None:
+    with transaction(bind) as conn:
         upsert_rating(conn, **values)
 
 

@@ -170,6 +170,7 @@ class SurveyCell(Base):
     channel: Mapped[str] = mapped_column(String(50))
     stage: Mapped[str] = mapped_column(String(100))
     dirty: Mapped[bool] = mapped_column(Boolean, default=True)
+    recounted_in: Mapped[int | None] = mapped_column(Integer)  # the compute_run that last recounted it
 
 
 class SurveyQuestion(Base):
@@ -248,6 +249,16 @@ class SurveySegment(Base):
     response_id: Mapped[int] = mapped_column(ForeignKey("survey_response.id", ondelete="CASCADE"), primary_key=True)
     segment: Mapped[str] = mapped_column(String(100), primary_key=True)
     value: Mapped[str] = mapped_column(String(200))
+
+
+class ComputeInput(Base):
+    """What a part of the last committed computation was computed from (a fingerprint of its
+    inputs), so the next compute can keep that part when nothing under it changed."""
+
+    __tablename__ = "compute_input"
+    part: Mapped[str] = mapped_column(String(50), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(Text)
+    computed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
 
 
 class ScoreCell(Base):

@@ -6,6 +6,7 @@ SQLite, PostgreSQL or a warehouse; only the per-cell counts come back to Python.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 
 import pandas as pd
 from sqlalchemy import Connection, Engine, and_, case, delete, func, insert, literal, or_, select, union_all, update
@@ -13,6 +14,7 @@ from sqlalchemy import Connection, Engine, and_, case, delete, func, insert, lit
 from cxdash.db.models import (
     A11QuarterlyCount,
     CaseRecord,
+    ComputeInput,
     ComputeRun,
     ContactInterval,
     DataVersion,
@@ -156,14 +158,49 @@ def data_as_of(conn: Connection | Engine, kinds) -> dt.date | None:
 # --- computed tables ----------------------------------------------------------------------
 
 def replace_computed(conn: Connection, score_rows: list[dict], measure_rows: list[dict],
-                     indicator_rows: list[dict] = ()) -> None:
-    """Swap in a whole new computation in the caller's transaction: readers never see half."""
-    conn.execute(delete(ScoreCell))
-    conn.execute(delete(MeasureResult))
-    conn.execute(delete(IndicatorValue))
-    for table, rows in ((ScoreCell, score_rows), (MeasureResult, measure_rows), (IndicatorValue, list(indicator_rows))):
+                     indicator_rows: list[dict] | None = ()) -> None:
+    """Swap in a whole new computation in the caller's transaction: readers never see half.
+    ``indicator_rows`` None keeps the stored indicators (their inputs did not change)."""
+    tables = [(ScoreCell, score_rows), (MeasureResult, measure_rows)]
+    if indicator_rows is not None:
+        tables.append((IndicatorValue, list(indicator_rows)))
+    for table, rows in tables:
+        conn.execute(delete(table))
         for start in range(0, len(rows), 5000):
             conn.execute(insert(table), rows[start:start + 5000])
+
+
+def loads_fingerprint(conn: Connection | Engine, kinds: Iterable[str]) -> str:
+    """The successful loads of these kinds, in one short string: any new one changes it (their
+    count and largest id; a load still running when this is read raises the count when it lands)."""
+    t = LoadRun
+    statement = select(func.count(), func.max(t.id), func.sum(t.id)).where(t.status == "succeeded",
+                                                                          t.kind.in_(sorted(kinds)))
+    if isinstance(conn, Engine):
+        with conn.connect() as c:
+            return ":".join(str(v) for v in c.execute(statement).one())
+    return ":".join(str(v) for v in conn.execute(statement).one())
+
+
+def computed_input(conn: Connection, part: str) -> str | None:
+    """The fingerprint of what ``part`` of the last committed computation was computed from."""
+    return conn.execute(select(ComputeInput.fingerprint).where(ComputeInput.part == part)).scalar()
+
+
+def save_computed_input(conn: Connection, part: str, fingerprint: str, now: dt.datetime) -> None:
+    """In the computation's final transaction, beside the results it describes."""
+    conn.execute(delete(ComputeInput).where(ComputeInput.part == part))
+    conn.execute(insert(ComputeInput).values(part=part, fingerprint=fingerprint, computed_at=now))
+
+
+def stored_indicators(conn: Connection | Engine) -> list[dict]:
+    """The stored indicator rows as compute made them (to keep them and analyse them again)."""
+    t = IndicatorValue
+    statement = select(*[getattr(t, c) for c in INDICATOR_COLUMNS], t.computed_at).order_by(t.id)
+    if isinstance(conn, Engine):
+        with conn.connect() as c:
+            return [dict(r._mapping) for r in c.execute(statement)]
+    return [dict(r._mapping) for r in conn.execute(statement)]
 
 
 SCORE_COLUMNS = ["fiscal_year", "fiscal_quarter", "provider", "service", "channel", "stage", "question", "scale",

@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import Connection, Engine, delete, func, insert, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects import postgresql, sqlite
 
+from cxdash.db.engine import transaction
 from cxdash.db.models import Annotation, ReviewAction, ReviewCommentary, ReviewPack, ReviewSnapshot
 from cxdash.errors import UserError
 
@@ -24,14 +25,14 @@ def _rows(conn: Connection | Engine, statement) -> list[dict]:
 
 # --- commentary ---------------------------------------------------------------------------
 
-def save_commentary(engine: Engine, measure_id: str, fiscal_year: int, fiscal_quarter: int, *, what_happened: str,
+def save_commentary(bind: Connection | Engine, measure_id: str, fiscal_year: int, fiscal_quarter: int, *, what_happened: str,
                     why: str, what_next: str, author: str) -> None:
     """One commentary per measure and quarter: saving again replaces it."""
     t = ReviewCommentary
     values = {"what_happened": what_happened, "why": why, "what_next": what_next, "author": author,
               "updated_at": _now()}
     key = (t.measure_id == measure_id, t.fiscal_year == fiscal_year, t.fiscal_quarter == fiscal_quarter)
-    with engine.begin() as conn:
+    with transaction(bind) as conn:
         if conn.execute(update(t).where(*key).values(**values)).rowcount == 0:
             conn.execute(insert(t).values(measure_id=measure_id, fiscal_year=fiscal_year,
                                           fiscal_quarter=fiscal_quarter, **values))
@@ -47,20 +48,20 @@ def commentary(conn: Connection | Engine, fiscal_year: int, fiscal_quarter: int)
 
 # --- decisions and actions ----------------------------------------------------------------
 
-def add_action(engine: Engine, *, measure_id: str | None, fiscal_year: int, fiscal_quarter: int, kind: str,
+def add_action(bind: Connection | Engine, *, measure_id: str | None, fiscal_year: int, fiscal_quarter: int, kind: str,
                description: str, owner: str, due_date: dt.date | None) -> int:
-    with engine.begin() as conn:
+    with transaction(bind) as conn:
         return conn.execute(insert(ReviewAction).values(
             measure_id=measure_id, fiscal_year=fiscal_year, fiscal_quarter=fiscal_quarter, kind=kind,
             description=description, owner=owner, due_date=due_date, status="open", created_at=_now(),
             updated_at=_now()).returning(ReviewAction.id)).scalar_one()
 
 
-def set_action_status(engine: Engine, action_id: int, status: str, on: dt.date | None = None) -> None:
+def set_action_status(bind: Connection | Engine, action_id: int, status: str, on: dt.date | None = None) -> None:
     """Mark an action done (on a day) or open again."""
     if status not in ("open", "done"):
         raise UserError(f"action status must be 'open' or 'done', not {status!r}")
-    with engine.begin() as conn:
+    with transaction(bind) as conn:
         changed = conn.execute(update(ReviewAction).where(ReviewAction.id == action_id).values(
             status=status, completed_on=(on or dt.date.today()) if status == "done" else None,
             updated_at=_now())).rowcount
@@ -89,9 +90,9 @@ def actions(conn: Connection | Engine, fiscal_year: int, fiscal_quarter: int, si
 
 # --- annotations --------------------------------------------------------------------------
 
-def add_annotation(engine: Engine, *, event_date: dt.date, label: str, description: str = "", provider: str = "all",
+def add_annotation(bind: Connection | Engine, *, event_date: dt.date, label: str, description: str = "", provider: str = "all",
                    service: str = "all") -> int:
-    with engine.begin() as conn:
+    with transaction(bind) as conn:
         return conn.execute(insert(Annotation).values(
             event_date=event_date, label=label, description=description, provider=provider, service=service,
             created_at=_now()).returning(Annotation.id)).scalar_one()
@@ -104,8 +105,8 @@ def annotation(conn: Connection | Engine, annotation_id: int) -> dict | None:
     return rows[0] if rows else None
 
 
-def delete_annotation(engine: Engine, annotation_id: int) -> None:
-    with engine.begin() as conn:
+def delete_annotation(bind: Connection | Engine, annotation_id: int) -> None:
+    with transaction(bind) as conn:
         conn.execute(delete(Annotation).where(Annotation.id == annotation_id))
 
 
@@ -130,10 +131,10 @@ def _snapshot_key(fiscal_year: int, fiscal_quarter: int, provider: str, service:
             t.service == service)
 
 
-def save_snapshot(engine: Engine, fiscal_year: int, fiscal_quarter: int, provider: str, service: str,
+def save_snapshot(bind: Connection | Engine, fiscal_year: int, fiscal_quarter: int, provider: str, service: str,
                   held_on: dt.date, contents: str) -> int:
     """Freeze a review. A held review stays as it was: freezing it twice is refused."""
-    with engine.begin() as conn:
+    with transaction(bind) as conn:
         existing = conn.execute(select(ReviewSnapshot.held_on).where(
             *_snapshot_key(fiscal_year, fiscal_quarter, provider, service))).first()
         if existing:
@@ -144,10 +145,10 @@ def save_snapshot(engine: Engine, fiscal_year: int, fiscal_quarter: int, provide
             held_on=held_on, contents=contents, created_at=_now()).returning(ReviewSnapshot.id)).scalar_one()
 
 
-def delete_snapshot(engine: Engine, snapshot_id: int) -> bool:
+def delete_snapshot(bind: Connection | Engine, snapshot_id: int) -> bool:
     """Reopen a held review: its snapshot goes (packs built from it keep their files; the audit
     trail keeps the freeze, the reopening with its reason, and the frozen contents)."""
-    with engine.begin() as conn:
+    with transaction(bind) as conn:
         return conn.execute(delete(ReviewSnapshot).where(ReviewSnapshot.id == snapshot_id)).rowcount > 0
 
 
@@ -188,24 +189,29 @@ def _first(conn, statement):
     return conn.execute(statement).scalars().first()
 
 
-def request_pack(engine: Engine, *, fiscal_year: int, fiscal_quarter: int, provider: str, service: str, fmt: str,
-                 trigger: str, template: str | None = None, requested_by: str | None = None) -> tuple[int, bool]:
+def request_pack(bind: Connection | Engine, *, fiscal_year: int, fiscal_quarter: int, provider: str, service: str,
+                 fmt: str, trigger: str, template: str | None = None,
+                 requested_by: str | None = None) -> tuple[int, bool]:
     """Queue a build: (its id, True), or (the id of the identical build already queued or running,
     False). The partial unique index ux_review_pack_open makes this hold between processes too."""
     key = (fiscal_year, fiscal_quarter, provider, service, fmt, template)
-    found = _open_pack(engine, *key)
-    if found is not None:
-        return found, False
-    try:
-        with engine.begin() as conn:
-            return conn.execute(insert(ReviewPack).values(
-                fiscal_year=fiscal_year, fiscal_quarter=fiscal_quarter, provider=provider, service=service, format=fmt,
-                template=template, trigger=trigger, status="queued", progress=0.0, step="Waiting to start",
-                requested_at=_now(), requested_by=requested_by).returning(ReviewPack.id)).scalar_one(), True
-    except IntegrityError:  # an identical request was queued between our look and our insert
-        found = _open_pack(engine, *key)
+    with transaction(bind) as conn:
+        found = _open_pack(conn, *key)
+        if found is not None:
+            return found, False
+        # ON CONFLICT DO NOTHING, not a caught IntegrityError: losing the race to an identical
+        # request must leave the caller's transaction (the audit event's) usable on PostgreSQL
+        dialect_insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[conn.dialect.name]
+        made = conn.execute(dialect_insert(ReviewPack).values(
+            fiscal_year=fiscal_year, fiscal_quarter=fiscal_quarter, provider=provider, service=service, format=fmt,
+            template=template, trigger=trigger, status="queued", progress=0.0, step="Waiting to start",
+            requested_at=_now(), requested_by=requested_by).on_conflict_do_nothing().returning(ReviewPack.id)
+        ).scalar()
+        if made is not None:
+            return made, True
+        found = _open_pack(conn, *key)
         if found is None:
-            raise
+            raise UserError("the build request conflicted with another and was not queued; please try again")
         return found, False
 
 

@@ -9,12 +9,18 @@ from sqlalchemy import Engine
 from cxdash.cells import ROLLED, rolled, rollup_levels
 from cxdash.db import queries
 from cxdash.indicators.common import KEYS, records
+from cxdash.loaders.fields import DateWindow
 from cxdash.metrics import operations
 from cxdash.metrics.fiscal import FiscalQuarter
 
 
-def rows(engine: Engine, now: dt.datetime) -> list[dict]:
-    """Operational indicators from case records, per fiscal quarter and every roll-up level."""
+def rows(engine: Engine, now: dt.datetime, window: DateWindow | None = None) -> list[dict]:
+    """Operational indicators from case records, per fiscal quarter and every roll-up level.
+
+    The backlog's quarter ends run from the first case's quarter to the data's latest, within
+    ``window`` (default: the plausible dates as of ``now``): a stored date the loaders would now
+    reject (9999-01-01) cannot stretch the computation to thousands of quarters."""
+    window = window or DateWindow(today=now.date())
     keys = KEYS
     rows: list[dict] = []
 
@@ -27,7 +33,8 @@ def rows(engine: Engine, now: dt.datetime) -> list[dict]:
         first, last = queries.case_date_range(conn)
         quarters = []  # every quarter from the first case's to the data's latest date
         if first is not None:
-            quarter, final = FiscalQuarter.of_date(first), FiscalQuarter.of_date(last)
+            quarter = FiscalQuarter.of_date(max(first, window.earliest))
+            final = FiscalQuarter.of_date(min(last, window.latest))
             while quarter <= final:
                 quarters.append(quarter)
                 quarter = quarter.next()

@@ -192,7 +192,8 @@ def _card(measure: Measure, by_key: dict, quarter: FiscalQuarter, span: list[Fis
     for q in span:
         r = by_key.get((measure.id, q.year, q.quarter))
         value = None if r is None or r.value is None or pd.isna(r.value) else float(r.value)
-        points.append({"label": q.display, "value": value, "n": int(r.n) if value is not None else None})
+        points.append({"label": q.display, "value": value, "n": int(r.n) if value is not None else None,
+                       "target": measure.target_for(q.year)})
     target = measure.target_for(quarter.year)
     status = row.status if row is not None else "no_data"
     scale_note = _scale_note(measure, row)

@@ -26,6 +26,7 @@ class Point(_Model):
     label: str  # e.g. "FY2023 Q1"
     value: float | None
     n: int | None = None
+    target: float | None = None  # that fiscal year's target (charts draw it as a step)
 
 
 class Commentary(_Model):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from cxdash.catalogue import Catalogue
 from cxdash.db import review_queries
@@ -53,35 +53,35 @@ def _measure(catalogue: Catalogue, measure_id: str | None, required: bool = True
         raise UserError(f"measure: {measure_id!r} is not in the catalogue") from None
 
 
-def save_commentary(engine: Engine, catalogue: Catalogue, measure_id: str, quarter: FiscalQuarter, *,
+def save_commentary(bind: Connection | Engine, catalogue: Catalogue, measure_id: str, quarter: FiscalQuarter, *,
                     what_happened: str = "", why: str = "", what_next: str = "", author: str = "") -> None:
     parts = {"what_happened": _text("what happened", what_happened), "why": _text("why", why),
              "what_next": _text("what next", what_next)}
     if not any(parts.values()):
         raise UserError("commentary: write at least one of what happened, why, what next")
-    review_queries.save_commentary(engine, _measure(catalogue, measure_id), quarter.year, quarter.quarter,
+    review_queries.save_commentary(bind, _measure(catalogue, measure_id), quarter.year, quarter.quarter,
                                    **parts, author=_staff("author", author))
 
 
-def add_action(engine: Engine, catalogue: Catalogue, quarter: FiscalQuarter, *, description: str,
+def add_action(bind: Connection | Engine, catalogue: Catalogue, quarter: FiscalQuarter, *, description: str,
                measure_id: str | None = None, kind: str = "action", owner: str = "", due_date=None) -> int:
     if kind not in KINDS:
         raise UserError(f"kind: {kind!r}; expected one of {', '.join(KINDS)}")
     return review_queries.add_action(
-        engine, measure_id=_measure(catalogue, measure_id, required=False), fiscal_year=quarter.year,
+        bind, measure_id=_measure(catalogue, measure_id, required=False), fiscal_year=quarter.year,
         fiscal_quarter=quarter.quarter, kind=kind, description=_text("description", description, required=True),
         owner=checked_text("owner", owner, MAX_SHORT, redacted=False), due_date=_date("due date", due_date))
 
 
-def set_action_status(engine: Engine, action_id: int, status: str, on=None) -> None:
-    review_queries.set_action_status(engine, int(action_id), status, _date("completed on", on))
+def set_action_status(bind: Connection | Engine, action_id: int, status: str, on=None) -> None:
+    review_queries.set_action_status(bind, int(action_id), status, _date("completed on", on))
 
 
-def add_annotation(engine: Engine, *, event_date, label: str, description: str = "", provider: str = "all",
+def add_annotation(bind: Connection | Engine, *, event_date, label: str, description: str = "", provider: str = "all",
                    service: str = "all") -> int:
     day = _date("event date", event_date)
     if day is None:
         raise UserError("event date: required")
-    return review_queries.add_annotation(engine, event_date=day, label=_short("label", label, required=True),
+    return review_queries.add_annotation(bind, event_date=day, label=_short("label", label, required=True),
                                          description=_text("description", description), provider=provider or "all",
                                          service=service or "all")

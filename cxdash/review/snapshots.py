@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from cxdash.catalogue import Catalogue
 from cxdash.db import review_queries
+from cxdash.db.engine import transaction
 from cxdash.errors import UserError
 from cxdash.metrics.fiscal import FiscalQuarter
 from cxdash.review.assemble import assemble
@@ -18,12 +19,13 @@ COMPARED = (("value", "Value"), ("n", "Responses (n)"), ("target", "Target"), ("
 
 
 def freeze(engine: Engine, catalogue: Catalogue, quarter: FiscalQuarter, provider: str, service: str,
-           held_on: dt.date | None = None) -> ReviewContents:
-    """Store today's contents as the held review (refused if it was already held)."""
+           held_on: dt.date | None = None, *, within: Connection | None = None) -> ReviewContents:
+    """Store today's contents as the held review (refused if it was already held); with
+    ``within``, in that transaction (the one that records who froze it)."""
     held_on = held_on or dt.date.today()
     contents = assemble(engine, catalogue, quarter, provider, service, review_date=held_on)
     contents = contents.model_copy(update={"frozen_on": held_on})
-    review_queries.save_snapshot(engine, quarter.year, quarter.quarter, provider, service, held_on,
+    review_queries.save_snapshot(within or engine, quarter.year, quarter.quarter, provider, service, held_on,
                                  contents.model_dump_json())
     return contents
 
@@ -68,7 +70,7 @@ def _same(a, b) -> bool:
     return a == b
 
 
-def reopen(engine: Engine, quarter: FiscalQuarter, provider: str, service: str, reason: str) -> dict:
+def reopen(bind: Connection | Engine, quarter: FiscalQuarter, provider: str, service: str, reason: str) -> dict:
     """Undo a held review (a wrongful freeze): the snapshot goes, so the review can be held again.
     Returns what was frozen (id, held_on, contents) for the audit trail, which keeps the freeze and
     the reopening side by side. A reason is required."""
@@ -77,8 +79,9 @@ def reopen(engine: Engine, quarter: FiscalQuarter, provider: str, service: str, 
         raise UserError("reason: say why the held review is reopened (at least 5 characters)")
     if len(reason) > 1000:
         raise UserError("reason: at most 1,000 characters")
-    row = review_queries.snapshot(engine, quarter.year, quarter.quarter, provider, service)
-    if row is None:
-        raise UserError(f"the {quarter.display} review of this scope is not held; there is nothing to reopen")
-    review_queries.delete_snapshot(engine, row["id"])
+    with transaction(bind) as conn:
+        row = review_queries.snapshot(conn, quarter.year, quarter.quarter, provider, service)
+        if row is None:
+            raise UserError(f"the {quarter.display} review of this scope is not held; there is nothing to reopen")
+        review_queries.delete_snapshot(conn, row["id"])
     return {"snapshot_id": row["id"], "held_on": row["held_on"], "reason": reason, "contents": row["contents"]}

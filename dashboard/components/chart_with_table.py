@@ -35,8 +35,8 @@ def chart_with_table(
                 dcc.Graph(
                     id=chart_id,
                     figure=figure,
-                    config={"displaylogo": False, "responsive": True,
-                            "modeBarButtonsToRemove": ["select2d", "lasso2d", "sendDataToCloud"]},
+                    # no mode bar: the downloads below are real buttons, and a toolbar over every chart is clutter
+                    config={"displaylogo": False, "responsive": True, "displayModeBar": False},
                     responsive=True,
                     # A responsive graph fills its container; keep the height the figure asks for.
                     style={"height": f"{figure.layout.height}px"} if getattr(figure.layout, "height", None) else None,

@@ -3,6 +3,7 @@
 import plotly.graph_objects as go
 from dash import dcc, html
 
+from cxdash.presentation.charts import add_target_steps, percent_axis
 from cxdash.presentation.formatting import format_value, is_missing
 
 INK = "#454545"  # USWDS gray-70
@@ -18,8 +19,9 @@ def sparkline_figure(points, unit: str, target=None) -> go.Figure:
 
     points: [{"label": "FY2022 Q1", "value": 0.81 or None}, ...] oldest first.
     None leaves a gap (a missing quarter is not a zero). The last point is
-    labelled with its value and an optional dashed line marks the target, so
-    the figure reads with staticPlot (no hover).
+    labelled with its value and a dashed line marks the target (each fiscal
+    year's, where points carry "target"; else ``target`` across), so the figure
+    reads with staticPlot (no hover). Percentages follow charts.percent_axis.
     """
     labels = [p["label"] for p in points]
     values = [None if is_missing(p.get("value")) else float(p["value"]) for p in points]
@@ -56,12 +58,20 @@ def sparkline_figure(points, unit: str, target=None) -> go.Figure:
         )
 
     lows_highs = [v for v in values if v is not None]
-    if target is not None and not is_missing(target):
+    targets = [p.get("target") for p in points]
+    if any(t is not None and not is_missing(t) for t in targets):  # each fiscal year's target, as a step
+        add_target_steps(fig, [None if t is None or is_missing(t) else float(t) for t in targets],
+                         color=TARGET, width=1)
+        lows_highs += [float(t) for t in targets if t is not None and not is_missing(t)]
+    elif target is not None and not is_missing(target):
         lows_highs.append(float(target))
         fig.add_hline(y=float(target), line={"color": TARGET, "width": 1, "dash": "dash"})
-    if lows_highs:
+    if lows_highs and unit == "percent":  # the one policy for percentage trends (charts.percent_axis)
+        lo, hi = percent_axis(v * 100 for v in lows_highs)
+        fig.update_yaxes(range=[lo / 100, hi / 100])
+    elif lows_highs:
         lo, hi = min(lows_highs), max(lows_highs)
-        pad = (hi - lo) * 0.15 or (0.01 if unit == "percent" else 0.05)
+        pad = (hi - lo) * 0.15 or 0.05
         fig.update_yaxes(range=[lo - pad, hi + pad])
     fig.update_xaxes(range=[-0.2, max(len(labels) - 1, 0) + 0.2])
     fig.update_xaxes(visible=False, fixedrange=True, type="category")

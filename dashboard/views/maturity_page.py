@@ -8,7 +8,7 @@ import datetime as dt
 from pathlib import Path
 
 from dash import dcc, html, no_update
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError
 
 from cxdash import audit, permissions
 from cxdash import maturity as cx_maturity
@@ -70,12 +70,13 @@ def record(year, values: dict) -> dict:
         if chosen is None:
             raise UserError(f"fiscal year: {year!r} is not a fiscal year")
         fields = maturity.parse_form({**values, "assessed_by": who.shown_as}, chosen)
-        stored = cx_maturity.record_rating(current().engine, model(), **fields)
-        audit.record(current().engine, who, "maturity.rate", f"FY{chosen} {fields.get('dimension')} level "
-                     f"{fields.get('level')}", details={"status": fields.get("status")})
+        with current().engine.begin() as conn:  # the rating and who made it commit together
+            stored = cx_maturity.record_rating(conn, model(), **fields)
+            audit.record(conn, who, "maturity.rate", f"FY{chosen} {fields.get('dimension')} level "
+                         f"{fields.get('level')}", details={"status": fields.get("status")})
     except UserError as exc:
         return maturity.notice("error", f"Not saved: {exc}")
-    except OperationalError as exc:
+    except DBAPIError as exc:
         return maturity.notice("error", f"Not saved: {not_written(exc, 'maturity rating')}")
     return maturity.notice("success", maturity.saved_text(model(), stored))
 

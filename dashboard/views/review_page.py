@@ -9,7 +9,8 @@ import datetime as dt
 from dataclasses import dataclass
 
 from dash import dcc, html, no_update
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import Connection
+from sqlalchemy.exc import DBAPIError
 
 from cxdash import audit, permissions
 from cxdash.dashboard import data
@@ -88,9 +89,10 @@ def _measure_name(measure_id: str) -> str:
         return measure_id
 
 
-def _record(who: permissions.Principal, action: str, target: str = "", provider: str = "all", service: str = "all",
-            **details) -> None:
-    audit.record(current().engine, who, action, target, provider=provider, service=service, details=details)
+def _record(conn: Connection, who: permissions.Principal, action: str, target: str = "", provider: str = "all",
+            service: str = "all", **details) -> None:
+    """The audit event of a change, in the change's own transaction: both commit or neither does."""
+    audit.record(conn, who, action, target, provider=provider, service=service, details=details)
 
 
 def save_commentary(query: dict, measure_id: str, values: dict) -> dict:
@@ -100,13 +102,14 @@ def save_commentary(query: dict, measure_id: str, values: dict) -> dict:
         ctx = current()
         who = permissions.check_measure(required_principal(), "commentary", ctx.catalogue, measure_id)
         fields = review.parse_commentary({**values, "author": who.shown_as})
-        records.save_commentary(ctx.engine, ctx.catalogue, measure_id, quarter, **fields)
-        # the text itself stays in review_commentary (redacted there); the trail says who wrote which parts
-        _record(who, "commentary.save", measure_id, provider, service, quarter=quarter.label,
-                fields=[k for k in ("what_happened", "why", "what_next") if fields.get(k)])
+        with ctx.engine.begin() as conn:
+            records.save_commentary(conn, ctx.catalogue, measure_id, quarter, **fields)
+            # the text itself stays in review_commentary (redacted there); the trail says who wrote which parts
+            _record(conn, who, "commentary.save", measure_id, provider, service, quarter=quarter.label,
+                    fields=[k for k in ("what_happened", "why", "what_next") if fields.get(k)])
     except UserError as exc:
         return review.notice("error", f"Not saved: {exc}", where)
-    except OperationalError as exc:
+    except DBAPIError as exc:
         return review.notice("error", f"Not saved: {not_written(exc, 'commentary')}", where)
     return review.notice("success", f"Commentary saved for {_measure_name(measure_id)}.", where)
 
@@ -117,12 +120,13 @@ def add_action(query: dict, values: dict) -> dict:
         ctx = current()
         fields = review.parse_action(values)
         who = permissions.check_measure(required_principal(), "action", ctx.catalogue, fields.get("measure_id"))
-        action_id = records.add_action(ctx.engine, ctx.catalogue, quarter, **fields)
-        _record(who, f"{fields['kind']}.add", str(action_id or ""), provider, service, quarter=quarter.label,
-                measure_id=fields.get("measure_id"), due_date=fields.get("due_date"))
+        with ctx.engine.begin() as conn:
+            action_id = records.add_action(conn, ctx.catalogue, quarter, **fields)
+            _record(conn, who, f"{fields['kind']}.add", str(action_id or ""), provider, service,
+                    quarter=quarter.label, measure_id=fields.get("measure_id"), due_date=fields.get("due_date"))
     except UserError as exc:
         return review.notice("error", f"Not recorded: {exc}", "action-form")
-    except OperationalError as exc:
+    except DBAPIError as exc:
         return review.notice("error", f"Not recorded: {not_written(exc, 'action')}", "action-form")
     kind = review.KIND_WORDS.get(fields["kind"], "Action")
     return review.notice("success", f"{kind} recorded: {fields['description'][:80]}", "action-form")
@@ -135,12 +139,13 @@ def set_action_status(action_id: int, status: str) -> dict:
         if row is None:
             raise UserError(f"no action with id {action_id}")
         who = permissions.check_measure(required_principal(), "action", ctx.catalogue, row["measure_id"])
-        records.set_action_status(ctx.engine, int(action_id), status)
-        _record(who, f"action.{'done' if status == 'done' else 'reopen'}", str(action_id),
-                measure_id=row["measure_id"], status=status)
+        with ctx.engine.begin() as conn:
+            records.set_action_status(conn, int(action_id), status)
+            _record(conn, who, f"action.{'done' if status == 'done' else 'reopen'}", str(action_id),
+                    measure_id=row["measure_id"], status=status)
     except UserError as exc:
         return review.notice("error", f"Not changed: {exc}", "actions")
-    except OperationalError as exc:
+    except DBAPIError as exc:
         return review.notice("error", f"Not changed: {not_written(exc, 'action status')}", "actions")
     return review.notice("success", "Marked done." if status == "done" else "Reopened.", "actions")
 
@@ -150,11 +155,12 @@ def add_annotation(query: dict, values: dict) -> dict:
         _, provider, service = scope(query)
         who = permissions.check(required_principal(), "event", provider, service)
         fields = review.parse_annotation(values, provider, service)
-        event_id = records.add_annotation(current().engine, **fields)
-        _record(who, "event.add", str(event_id or ""), provider, service, event_date=fields["event_date"])
+        with current().engine.begin() as conn:
+            event_id = records.add_annotation(conn, **fields)
+            _record(conn, who, "event.add", str(event_id or ""), provider, service, event_date=fields["event_date"])
     except UserError as exc:
         return review.notice("error", f"Not added: {exc}", "annotation-form")
-    except OperationalError as exc:
+    except DBAPIError as exc:
         return review.notice("error", f"Not added: {not_written(exc, 'event')}", "annotation-form")
     return review.notice("success", f"Event added: {fields['label']} on {format_date(fields['event_date'])}.",
                          "annotation-form")
@@ -167,12 +173,13 @@ def delete_annotation(annotation_id: int) -> dict:
         if row is None:
             raise UserError(f"no event with id {annotation_id}")
         who = permissions.check(required_principal(), "event", row["provider"], row["service"])
-        review_queries.delete_annotation(engine, int(annotation_id))
-        _record(who, "event.delete", str(annotation_id), row["provider"], row["service"],
-                event_date=row["event_date"])
+        with engine.begin() as conn:
+            review_queries.delete_annotation(conn, int(annotation_id))
+            _record(conn, who, "event.delete", str(annotation_id), row["provider"], row["service"],
+                    event_date=row["event_date"])
     except UserError as exc:
         return review.notice("error", f"Not deleted: {exc}", "annotations")
-    except OperationalError as exc:
+    except DBAPIError as exc:
         return review.notice("error", f"Not deleted: {not_written(exc, 'event deletion')}", "annotations")
     return review.notice("success", "Event deleted.", "annotations")
 
@@ -183,11 +190,12 @@ def freeze(query: dict, held_on) -> dict:
         who = permissions.check(required_principal(), "freeze", provider, service)
         day = review.parse_date("day the review was held", held_on) or dt.date.today()
         ctx = current()
-        snapshots.freeze(ctx.engine, ctx.catalogue, quarter, provider, service, day)
-        _record(who, "review.freeze", quarter.label, provider, service, held_on=day)
+        with ctx.engine.begin() as conn:
+            snapshots.freeze(ctx.engine, ctx.catalogue, quarter, provider, service, day, within=conn)
+            _record(conn, who, "review.freeze", quarter.label, provider, service, held_on=day)
     except UserError as exc:
         return review.notice("error", f"Not marked as held: {exc}", "freeze")
-    except OperationalError as exc:
+    except DBAPIError as exc:
         return review.notice("error", f"Not marked as held: {not_written(exc, 'review freeze')}", "freeze")
     return review.notice("success", f"The review is marked as held on {format_date(day)}; its numbers are frozen.",
                          "freeze")
@@ -200,10 +208,13 @@ def reopen(query: dict, reason) -> dict:
         quarter, provider, service = scope(query)
         who = permissions.check(required_principal(), "reopen", provider, service)
         ctx = current()
-        undone = snapshots.reopen(ctx.engine, quarter, provider, service, reason or "")
-        _record(who, "review.reopen", quarter.label, provider, service, **undone)
+        with ctx.engine.begin() as conn:
+            undone = snapshots.reopen(conn, quarter, provider, service, reason or "")
+            _record(conn, who, "review.reopen", quarter.label, provider, service, **undone)
     except UserError as exc:
         return review.notice("error", f"Not reopened: {exc}", "freeze")
+    except DBAPIError as exc:
+        return review.notice("error", f"Not reopened: {not_written(exc, 'review reopening')}", "freeze")
     return review.notice("success", f"The review is reopened (it was held on {format_date(undone['held_on'])}): "
                          "its numbers are today's again, and it can be marked as held again.", "freeze")
 
@@ -235,10 +246,13 @@ def build(query: dict, fmt: str) -> tuple[int, bool]:
     (its id, True), or the identical build already queued or running and False."""
     quarter, provider, service = scope(query)
     who = permissions.check(required_principal(), "build_pack", provider, service)
-    pack_id, new = packs.request_or_existing(current().engine, quarter, fmt or "pptx", "page", provider, service,
-                                             requested_by=who.shown_as)
-    if new:
-        _record(who, "pack.build", str(pack_id), provider, service, quarter=quarter.label, format=fmt or "pptx")
+    engine = current().engine
+    with engine.begin() as conn:
+        pack_id, new = packs.request_or_existing(engine, quarter, fmt or "pptx", "page", provider, service,
+                                                 requested_by=who.shown_as, within=conn)
+        if new:
+            _record(conn, who, "pack.build", str(pack_id), provider, service, quarter=quarter.label,
+                    format=fmt or "pptx")
     return pack_id, new
 
 
@@ -263,8 +277,9 @@ def start_build(query: dict, fmt: str) -> tuple:
             no_update
     try:
         pack_id, new = build(query, fmt)
-    except UserError as exc:
-        return no_update, True, [], [alert(review.notice("error", f"Not queued: {exc}", "pack"), live=False)], \
+    except (UserError, DBAPIError) as exc:
+        said = not_written(exc, "pack request") if isinstance(exc, DBAPIError) else exc
+        return no_update, True, [], [alert(review.notice("error", f"Not queued: {said}", "pack"), live=False)], \
             no_update
     pack = review_queries.pack(current().engine, pack_id)
     status = build_status(pack)

@@ -24,7 +24,7 @@ from cxdash.metrics.fiscal import FiscalQuarter
 from cxdash.metrics.names import same_name
 from cxdash.metrics.proportions import wilson_interval
 from cxdash.metrics.trends import change_sentence
-from cxdash.presentation.charts import BETTER, INK, MUTED, PRIMARY, WORSE, style
+from cxdash.presentation.charts import BETTER, INK, MUTED, PRIMARY, WORSE, add_target_steps, percent_axis, style
 from cxdash.presentation.formatting import (
     MISSING,
     format_change,
@@ -242,12 +242,7 @@ def _value_label_positions(shown: pd.DataFrame, y_range: tuple[float, float]) ->
 
 
 def _y_range(shown: pd.DataFrame, targets: pd.DataFrame) -> tuple[float, float]:
-    low = [*(shown["ci_low"] * 100), *(targets["target"].astype(float) * 100)]
-    high = [*(shown["ci_high"] * 100), *(targets["target"].astype(float) * 100)]
-    if not low:
-        return 0.0, 100.0
-    span = max(max(high) - min(low), 4.0)
-    return max(0.0, min(low) - 0.35 * span), min(100.0, max(high) + 0.35 * span)
+    return percent_axis([*(shown["ci_low"] * 100), *(shown["ci_high"] * 100), *(targets["target"].astype(float) * 100)])
 
 
 def trend_figure(rows: pd.DataFrame, outcome: str, min_n: int, events: dict[str, list[str]] | None = None) -> go.Figure:
@@ -269,12 +264,17 @@ def trend_figure(rows: pd.DataFrame, outcome: str, min_n: int, events: dict[str,
         hovertemplate="%{x}: %{y:.1f}% agree<extra></extra>",
     )
     if not targets.empty:
-        fig.add_scatter(x=rows["display"], y=rows["target"].astype(float) * 100, mode="lines", name="Target",
-                        line={"color": INK, "width": 2, "dash": "dash", "shape": "hv"}, connectgaps=False,
+        # each fiscal year's target across its own quarters (hover and legend from the invisible trace)
+        add_target_steps(fig, [None if is_missing(t) else float(t) for t in rows["target"]], scale=100)
+        fig.add_scatter(x=rows["display"], y=rows["target"].astype(float) * 100, mode="markers", name="Target",
+                        marker={"color": INK, "size": 1, "opacity": 0}, showlegend=False,
                         hovertemplate="%{x}: target %{y:.1f}%<extra></extra>")
+        fig.add_scatter(x=[None], y=[None], mode="lines", name="Target (each fiscal year's)",
+                        line={"color": INK, "width": 2, "dash": "dash"}, hoverinfo="skip")
         end = targets.iloc[-1]
-        fig.add_annotation(x=1, xref="paper", y=float(end["target"]) * 100, text="Target", showarrow=False,
-                           xanchor="left", xshift=4, font={"color": INK})
+        fig.add_annotation(x=1, xref="paper", y=float(end["target"]) * 100, showarrow=False,
+                           text=f"Target<br>{round(float(end['target']) * 100, 1):g}%", xanchor="left", xshift=4,
+                           font={"color": INK})
     # Significant changes in words (▲/▼ alone would rest on a shape): above a rise, below a fall.
     for r, position in zip(shown.to_dict("records"), positions):
         if _true(r["qoq_significant"]) and not is_missing(r["qoq_change"]) and r["qoq_change"] != 0:

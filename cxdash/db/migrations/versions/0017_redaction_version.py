@@ -1,7 +1,7 @@
 """feedback items record the redaction rules their stored text went through
 
-Revision ID: 0016
-Revises: 0015
+Revision ID: 0017
+Revises: 0016
 Create Date: 2026-12-06 09:00:00.000000
 
 ``feedback_item.redaction_version`` is ``cxdash.redaction.VERSION`` when the text was redacted.
@@ -12,8 +12,8 @@ redacted text is what is redacted again).
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0016'
-down_revision = '0015'
+revision = '0017'
+down_revision = '0016'
 branch_labels = None
 depends_on = None
 
