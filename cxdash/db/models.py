@@ -577,6 +577,8 @@ class FeedbackItem(Base):
     stage: Mapped[str] = mapped_column(String(100))
     text_redacted: Mapped[str] = mapped_column(Text)
     redactions: Mapped[int] = mapped_column(Integer)  # how many personal details were removed
+    # cxdash.redaction.VERSION of the rules the text went through; older (or NULL) is redacted again at compute
+    redaction_version: Mapped[str | None] = mapped_column(String(20))
     sentiment: Mapped[float] = mapped_column(Float)  # -1 (most negative) .. +1
     sentiment_label: Mapped[str] = mapped_column(String(10))  # negative, neutral, positive
 
