@@ -152,7 +152,10 @@ def _check_ignore(path: Path, mapping) -> None:
     have means the mapping is not this export's (a renamed column, another layout)."""
     if not path.is_file() or not mapping.ignore:
         return
-    absent = [c for c in mapping.ignore if c not in read_header(path)]
+    header = read_header(path)
+    if any(c not in header for c in mapping.read_columns()):
+        return  # the load says which columns are missing (and whether the delimiter is another)
+    absent = [c for c in mapping.ignore if c not in header]
     if absent:
         raise UserError(f"{path}: mapping {mapping.name!r} lists under ignore column(s) the file does not have: "
                         f"{', '.join(absent)}; see what the mapping makes of the file with "
