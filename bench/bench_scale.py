@@ -514,9 +514,13 @@ def serve_step(folder: Path, info: dict, db_url: str, users: int, requests_each:
     log = open(folder / "serve.log", "w")
     rss_file = folder / "serve.maxrss"
     password = secrets.token_urlsafe(16)
-    subprocess.run([CXDASH, "users", "add", "bench-viewer", "--name", "Bench viewer", "--password-stdin",
+    viewer = f"bench-viewer-{secrets.token_hex(3)}"  # a new account each round (--serve-only runs again)
+    subprocess.run([CXDASH, "users", "add", viewer, "--name", "Bench viewer", "--password-stdin",
                     "--db", db_url, "--catalogue", info["catalogue"]], input=password + "\n", text=True, check=True,
                    cwd=folder, stdout=subprocess.DEVNULL)
+    # a viewer of every provider (an account granted nothing sees no data, and would time empty pages)
+    subprocess.run([CXDASH, "users", "grant", viewer, "--all", "--db", db_url, "--catalogue", info["catalogue"]],
+                   check=True, cwd=folder, stdout=subprocess.DEVNULL)
     env = {**os.environ, "CXDASH_SECRET_KEY": secrets.token_hex(32)}
     proc = subprocess.Popen(timed([CXDASH, "serve", "--port", str(port), "--threads", "8", "--db", db_url,
                                    "--catalogue", info["catalogue"]], rss_file),
@@ -535,7 +539,7 @@ def serve_step(folder: Path, info: dict, db_url: str, users: int, requests_each:
                 time.sleep(0.3)
         result["startup_seconds"] = time.perf_counter() - started
         probe = Client(base, [])
-        probe.sign_in("bench-viewer", password)
+        probe.sign_in(viewer, password)
         deps = probe.session.get(base + "/_dash-dependencies", timeout=30).json()
         probe.dependencies = deps
         loads, trees = {}, {}
@@ -562,7 +566,7 @@ def serve_step(folder: Path, info: dict, db_url: str, users: int, requests_each:
         def user(number: int, count: int = requests_each, pause: float = 0.0) -> None:
             rng = np.random.default_rng(seed * 1000 + number)
             client = Client(base, deps)
-            client.sign_in("bench-viewer", password)
+            client.sign_in(viewer, password)
             for k in range(count):
                 if pause:
                     time.sleep(rng.exponential(pause))
@@ -589,6 +593,8 @@ def serve_step(folder: Path, info: dict, db_url: str, users: int, requests_each:
                     answer = client.callback(part, values, changed)
                     if "response" not in answer:
                         raise RuntimeError(f"no rendered response: {str(answer)[:200]}")
+                    if "not been granted" in json.dumps(answer) or "(no provider granted)" in json.dumps(answer):
+                        raise RuntimeError("the bench viewer sees nothing: an account without grants")
                 except Exception as exc:  # noqa: BLE001 (counted and shown, the run goes on)
                     with lock:
                         errors.append(f"{page}: {exc}")
@@ -842,6 +848,8 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, help="keep the data and database here (default: a temporary folder)")
     parser.add_argument("--json", type=Path, help="also write the report as JSON here")
     parser.add_argument("--no-serve", action="store_true")
+    parser.add_argument("--serve-only", action="store_true",
+                        help="only the serving round, against the database a run left in --workdir")
     parser.add_argument("--baseline-memory", type=float, default=16.0,
                         help="GiB the naive pandas baseline may address; past it the baseline fails with "
                              "MemoryError instead of waking the kernel's OOM killer (0: no cap)")
@@ -857,6 +865,15 @@ def main() -> None:
                "duckdb": lambda: step_duckdb(folder),
                "pandas": lambda: step_pandas(folder)}[args.step]
         print("BENCH-RESULT " + json.dumps(run()), flush=True)
+        return
+    if args.serve_only:
+        if not args.workdir or not (args.workdir / "manifest.json").is_file():
+            parser.error("--serve-only needs --workdir of an earlier run")
+        info = json.loads((args.workdir / "manifest.json").read_text())
+        serve = serve_step(args.workdir, info, f"sqlite:///{args.workdir / 'cxdash.db'}", args.users, args.requests,
+                           args.seed, args.timeout, args.think)
+        text, _ = report(args, info, {}, serve, {}, {})
+        print(text)
         return
     folder = args.workdir or Path(tempfile.mkdtemp(prefix="cxdash-bench-"))
     folder.mkdir(parents=True, exist_ok=True)

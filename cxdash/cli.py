@@ -137,6 +137,30 @@ def config_init(folder: Path, force: bool):
                "point them at your own files.")
 
 
+@main.group("mapping")
+def mapping_group() -> None:
+    """Mappings: how an export's columns become cxdash's fields (config/mappings)."""
+
+
+@mapping_group.command("check")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--mapping", "mapping_name", required=True, help="A mapping name in config/mappings, or a YAML file.")
+@_friendly
+def mapping_check(file: Path, mapping_name: str):
+    """Show what MAPPING makes of FILE before anything is stored: each column read as which field,
+    ignored, or used by nothing; columns missing; and a dry run of every row's validation. Exits
+    non-zero when the file lacks a column the mapping reads or one it lists under ignore."""
+    from cxdash.catalogue import load_catalogue
+    from cxdash.loaders.fields import DateWindow
+    from cxdash.loaders.mapping_check import check
+    window = DateWindow.from_settings(load_catalogue(paths.catalogue_path()).settings)
+    report = check(file, mapping_name, window)
+    for line in report.lines():
+        click.echo(line)
+    if not report.ok:
+        raise click.ClickException("the mapping does not fit this file")
+
+
 @contextlib.contextmanager
 def _new_database_removed_on_failure(ctx: Context):
     """A SQLite file (and folders) this block creates is removed again if it fails, so a failed
@@ -479,7 +503,10 @@ def review_pack(quarter, fmt, template, out_dir, provider, service, job_id, db, 
     the journey view, measures off track, decisions and actions, commentary in the notes.
 
     A review that was held (cxdash review-freeze) is built from its frozen numbers."""
+    import logging
+
     from cxdash.review import packs
+    logging.getLogger("cxdash.exports.review_deck").addHandler(logging.NullHandler())  # its warnings: printed below
     ctx = Context(db, catalogue)
     engine = ctx.ready_engine()
     if job_id is not None:
@@ -502,7 +529,10 @@ def review_pack(quarter, fmt, template, out_dir, provider, service, job_id, db, 
     path = Path(out_dir) / name
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(content)
-    click.echo(f"{path} ({built['message']}; build {pack_id})")
+    message, *warnings = (built["message"] or "").split(packs.WARNING_SEPARATOR)
+    click.echo(f"{path} ({message}; build {pack_id})")
+    for warning in warnings:  # what the review still lacks, e.g. an off-track measure without commentary
+        click.echo(f"Warning: {warning}.", err=True)
 
 
 @main.group()

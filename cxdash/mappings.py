@@ -232,7 +232,7 @@ class AnswerTime(_Strict):
 
 
 class ContactMapping(_ExportMapping):
-    """How a contact-centre interval export becomes contact intervals (kind: contacts).
+    """How a contact-center interval export becomes contact intervals (kind: contacts).
 
     One row is one queue's interval (half hour, day, ...). Counts may carry thousands
     separators. First-contact resolution is a count of contacts resolved at first contact
@@ -303,7 +303,7 @@ EMPLOYEE_KIND = "employee"
 
 
 class UnitServices(_Strict):
-    """The provider an organisational unit is, and the services it delivers (none: all of them)."""
+    """The provider an organizational unit is, and the services it delivers (none: all of them)."""
 
     provider: str = Field(min_length=1)
     services: list[str] = Field(default_factory=list)

@@ -62,7 +62,8 @@ def parse_row(mapping: FeedbackMapping, line: int, values: dict, text: redaction
         "provider": mapped_value(values, mapping.provider, "provider"),
         "service": mapped_value(values, mapping.service, "service"),
         "channel": channel, "stage": mapped_value(values, mapping.stage, "stage"),
-        "text_redacted": text.text.strip(), "redactions": text.count, "sentiment": score, "sentiment_label": label,
+        "text_redacted": text.text.strip(), "redactions": text.count,
+        "redaction_version": redaction.VERSION, "sentiment": score, "sentiment_label": label,
     }, FeedbackItem, {"item_key": mapping.item_key, "kind": mapping.feedback_kind.column, "provider": mapping.provider.column,
                       "service": mapping.service.column, "stage": mapping.stage.column})
 

@@ -139,11 +139,27 @@ def load_mapped(engine: Engine, path: Path, mapping, model: type, *, kind: str, 
             raise UserError(f"mapping {str(name)!r} is of kind {mapping.kind!r}, not {kind!r}")
     source = source or mapping.key_source
     window = window or DateWindow()
+    _check_ignore(Path(path), mapping)
     return run_load(engine, source=source, kind=kind, path=Path(path),
                     parameters={"mapping": mapping.model_dump(mode="json"), **window_parameters(window),
                                 **(parameters or {})},
                     chunks=lambda p: chunks(p, mapping, window),
                     write=lambda conn, run_id, rows: write(conn, source, run_id, rows, mapping))
+
+
+def _check_ignore(path: Path, mapping) -> None:
+    """``ignore`` says which columns of this export are deliberately dropped: one the file does not
+    have means the mapping is not this export's (a renamed column, another layout)."""
+    if not path.is_file() or not mapping.ignore:
+        return
+    header = read_header(path)
+    if any(c not in header for c in mapping.read_columns()):
+        return  # the load says which columns are missing (and whether the delimiter is another)
+    absent = [c for c in mapping.ignore if c not in header]
+    if absent:
+        raise UserError(f"{path}: mapping {mapping.name!r} lists under ignore column(s) the file does not have: "
+                        f"{', '.join(absent)}; see what the mapping makes of the file with "
+                        f"'cxdash mapping check {path} --mapping {mapping.name}'")
 
 
 def window_parameters(window: DateWindow) -> dict:

@@ -1,4 +1,4 @@
-"""Contact-centre indicators from summed interval counts: volume, abandonment, speed of answer,
+"""Contact-center indicators from summed interval counts: volume, abandonment, speed of answer,
 first-contact resolution.
 
 Inputs are sums (never averages), so a roll-up is the sum of its parts and every ratio is

@@ -4,7 +4,7 @@ since last year, and the sentence that says it.
 The rule: a level counts only when it and every level below it are fully met. A dimension's level
 is therefore the highest L such that levels 1..L are all "met"; a "partial", "not_met" or missing
 rating stops the count (0: level 1 is not fully met). The overall level is the lowest dimension
-level, for the same reason one level up: the organisation is at level L only when every dimension
+level, for the same reason one level up: the organization is at level L only when every dimension
 is, so averaging would let a strong dimension hide a weak one.
 """
 from __future__ import annotations
@@ -34,7 +34,7 @@ def dimension_levels(ratings: Iterable[Mapping], dimensions: Sequence[str], top:
 
 
 def overall_level(levels: Mapping[str, int]) -> int:
-    """The lowest dimension level: where the organisation meets a level in every dimension."""
+    """The lowest dimension level: where the organization meets a level in every dimension."""
     return min(levels.values()) if levels else 0
 
 
@@ -88,15 +88,15 @@ def _movement(moves: Mapping[str, int | None], previous_year: int) -> str:
 
 def takeaway(fiscal_year: int, levels: Mapping[str, int], dim_names: Mapping[str, str], names: Mapping[int, str],
              previous: Mapping[str, int] | None = None) -> str:
-    """E.g. 'In FY2023 the organisation is at level 2, Tactical, overall; Measurement reached
+    """E.g. 'In FY2023 the organization is at level 2, Tactical, overall; Measurement reached
     Strategic; Service Design is the weakest at Reactive; 2 dimensions improved since FY2022.'"""
     if not levels:
         return f"No CX maturity dimension is configured for FY{fiscal_year}."
     overall = overall_level(levels)
     if overall >= 1:
-        head = f"In FY{fiscal_year} the organisation is at level {overall}, {names[overall]}, overall"
+        head = f"In FY{fiscal_year} the organization is at level {overall}, {names[overall]}, overall"
     else:
-        head = f"In FY{fiscal_year} the organisation is not yet at level 1, {names[1]}, in every dimension"
+        head = f"In FY{fiscal_year} the organization is not yet at level 1, {names[1]}, in every dimension"
     parts = [head, _extremes(levels, dim_names, names)]
     if previous is not None:
         parts.append(_movement(changes(levels, previous), fiscal_year - 1))

@@ -22,7 +22,7 @@ MEASURE = "vba-contact-trust"
 COMMENTARY = {"what_happened": "Trust fell after the phone migration.", "why": "Hold times doubled.",
               "what_next": "Callbacks at peak hours."}
 ACTION = {"kind": "action", "measure_id": MEASURE, "description": "Add callbacks at peak hours",
-          "owner": "Contact centre lead", "due_date": "2023-06-30"}
+          "owner": "Contact center lead", "due_date": "2023-06-30"}
 EVENT = {"date": "2023-01-15", "label": "Phone system migration", "description": ""}
 RATING = {"dimension": "measurement", "level": 2, "status": "met", "evidence": "Quarterly A-11 survey"}
 

@@ -10,7 +10,7 @@ from .independent import two_proportion_p
 
 
 def test_two_proportion_z_test_matches_the_pooled_formula():
-    x1, n1, x2, n2 = 9696, 15333, 6941, 12405  # VBA contact centre trust, FY2023 Q1 vs FY2022 Q4
+    x1, n1, x2, n2 = 9696, 15333, 6941, 12405  # VBA contact center trust, FY2023 Q1 vs FY2022 Q4
     change, p_value = proportion_change(x1, n1, x2, n2)
     assert change == pytest.approx(x1 / n1 - x2 / n2)
     assert p_value == pytest.approx(two_proportion_p(x1, n1, x2, n2), rel=1e-9)

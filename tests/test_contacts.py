@@ -1,4 +1,4 @@
-"""Contact-centre intervals (synthetic samples) and their indicators, checked against pandas run
+"""Contact-center intervals (synthetic samples) and their indicators, checked against pandas run
 directly on the raw files."""
 from __future__ import annotations
 

@@ -42,7 +42,7 @@ def loaded(tmp_path_factory, catalogue):
 
 @pytest.fixture(scope="module")
 def journey_loaded(tmp_path_factory, catalogue):
-    """Real A-11 quarterly and 311 data with the synthetic contact centre and complaints, whose
+    """Real A-11 quarterly and 311 data with the synthetic contact center and complaints, whose
     service has start, process and end stages: loaded as configured sources, computed once."""
     folder = tmp_path_factory.mktemp("journey-stages")
     sample = SAMPLE
@@ -125,7 +125,7 @@ def test_journey_heat_map_and_stage_drill_down(dash_duo, journey_loaded, catalog
     dash_duo.driver.get(dash_duo.server_url + "/journey?" + scope)
     dash_duo.wait_for_element("#journey-stages-table", timeout=20)
 
-    # Abandoned calls per stage from the raw contact-centre file (pandas): values and standing.
+    # Abandoned calls per stage from the raw contact-center file (pandas): values and standing.
     raw = _sample_frame()
     raw = raw[raw["valid"] & (raw["fiscal_year"] == 2022) & (raw["fiscal_quarter"] == 2)]
     abandoned = {stage: _expected(frame)["abandonment_rate"][0] for stage, frame in raw.groupby("stage")}

@@ -2,7 +2,7 @@
 catalogue's targets (read straight from the YAML and judged by the rule written out here) or
 against the other stages (lower is better for time, backlog, waiting and negative feedback), the
 heat-map component, and the overview and stage drill-down built on the real A-11 quarterly file
-and the synthetic contact-centre sample, checked against pandas run on the raw files."""
+and the synthetic contact-center sample, checked against pandas run on the raw files."""
 from __future__ import annotations
 
 import math
@@ -35,7 +35,7 @@ SYNTHETIC = ("Synthetic example provider", "Example web contact form (synthetic)
 
 @pytest.fixture(scope="module")
 def loaded(tmp_path_factory, catalogue):
-    """The real A-11 quarterly file and the synthetic contact-centre sample, loaded as
+    """The real A-11 quarterly file and the synthetic contact-center sample, loaded as
     configured sources and computed once."""
     folder = tmp_path_factory.mktemp("journey-view")
     engine, sources = configured_sources(folder, catalogue, [
@@ -274,7 +274,7 @@ def test_heat_map_prints_every_cell_in_figure_and_table():
 # --- the page's content ---------------------------------------------------------------------------
 
 def test_overview_cell_matches_the_raw_file_and_links_each_stage(context, quarterly):
-    """Trust at the Wait stage of the VBA contact centre, FY2022 Q2, against pandas on the raw file."""
+    """Trust at the Wait stage of the VBA contact center, FY2022 Q2, against pandas on the raw file."""
     content = journey_page.content_for(scorecard.Filters("FY2022Q2", *VBA))
     x, n = agree(quarterly, VBA[1], 2022, 2, 2)
     rows = _rows(_find(content, "journey-stages-table"))
@@ -314,7 +314,7 @@ def test_drill_down_shows_questions_with_intervals_channels_and_onward_links(con
 
 
 def test_drill_down_splits_the_stage_by_channel(context):
-    """The synthetic contact centre answers by phone only: one channel row with the stage's rates."""
+    """The synthetic contact center answers by phone only: one channel row with the stage's rates."""
     raw = _sample_frame()
     raw = raw[raw["valid"] & (raw["fiscal_year"] == 2022) & (raw["fiscal_quarter"] == 3) & (raw["stage"] == "end")]
     expected = _expected(raw)

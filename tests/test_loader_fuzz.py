@@ -370,7 +370,7 @@ def _kinds(catalogue) -> dict[str, Kind]:
         return [d.strftime(fmt) for d in FAR_DATES]
 
     return {k.name: k for k in [
-        Kind("cases", list(CASE.read_columns()), "ServiceRequestNum", _good_case,
+        Kind("cases", [*CASE.read_columns(), *CASE.ignore], "ServiceRequestNum", _good_case,
              {"CreatedDate": [*far(CASE_FMT), "yesterday"], "MethodReceived": ["Pigeon"],
               "CloseDate": [lambda cells: (dt.datetime.strptime(cells["CreatedDate"], CASE_FMT)
                                            - dt.timedelta(days=3)).strftime(CASE_FMT)]},
@@ -383,7 +383,8 @@ def _kinds(catalogue) -> dict[str, Kind]:
              via_registry("contacts", mapping="example-contact-centre"), lambda c: f"{c['Interval Start']}|{c['Queue']}",
              _stored_contacts, lambda c: tuple(int(c[k].replace(",", "")) for k in ("Offered", "Answered", "Abandoned")),
              ["AHT (seconds)"]),
-        Kind("feedback", ["Complaint ID", "Date Received", "Channel", "Topic", "Type", "Customer Name", "Comments"],
+        Kind("feedback", ["Complaint ID", "Date Received", "Channel", "Topic", "Type", "Customer Name", "Comments",
+                          "Customer Email", "Customer Phone"],  # the export's columns: read, and ignored
              "Complaint ID", _good_complaint,
              {"Date Received": far("%m/%d/%Y %H:%M"), "Comments": ["", "   "], "Type": ["Rant"]},
              via_registry("feedback", mapping="example-complaints"), lambda c: c["Complaint ID"], _stored_feedback,

@@ -98,20 +98,20 @@ def test_takeaway_sentences():
     now = {"measurement": 3, "governance": 2, "organization-culture": 2, "customer-research": 2, "service-design": 1}
     before = {"measurement": 2, "governance": 1, "organization-culture": 1, "customer-research": 2, "service-design": 1}
     assert levels.takeaway(2023, now, DIMS, NAMES, before) == (
-        "In FY2023 the organisation is at level 1, Reactive, overall; Measurement reached Strategic; "
+        "In FY2023 the organization is at level 1, Reactive, overall; Measurement reached Strategic; "
         "Service Design is the weakest at Reactive; 3 dimensions improved since FY2022.")
     tied = {"measurement": 3, "governance": 3, "organization-culture": 2, "customer-research": 2,
             "service-design": 2}
     assert levels.takeaway(2023, tied, DIMS, NAMES, {**tied, "measurement": 4}) == (
-        "In FY2023 the organisation is at level 2, Tactical, overall; Measurement and Governance reached Strategic; "
+        "In FY2023 the organization is at level 2, Tactical, overall; Measurement and Governance reached Strategic; "
         "Organization & Culture, Customer Research and Service Design are the weakest at Tactical; "
         "1 dimension fell back since FY2022.")
     flat = dict.fromkeys(DIMS, 2)
     assert levels.takeaway(2022, flat, DIMS, NAMES) == (
-        "In FY2022 the organisation is at level 2, Tactical, overall; every dimension is at Tactical.")
+        "In FY2022 the organization is at level 2, Tactical, overall; every dimension is at Tactical.")
     zero = {**flat, "service-design": 0}
     assert levels.takeaway(2022, zero, DIMS, NAMES, flat) == (
-        "In FY2022 the organisation is not yet at level 1, Reactive, in every dimension; Measurement, Governance, "
+        "In FY2022 the organization is not yet at level 1, Reactive, in every dimension; Measurement, Governance, "
         "Organization & Culture and Customer Research reached Tactical; Service Design is the weakest below Reactive "
         "(level 1 not fully met); 1 dimension fell back since FY2021.")
     assert levels.takeaway(2022, flat, DIMS, NAMES, flat).endswith("no dimension changed level since FY2021.")
@@ -217,7 +217,7 @@ def test_profile_of_the_sample_worked_by_hand(sqlite_engine, model):
         ("organization-culture", 2, "Tactical", 1), ("customer-research", 2, "Tactical", 2),
         ("service-design", 1, "Reactive", 1)]
     assert (p.fiscal_year, p.overall, p.overall_name) == (2023, 1, "Reactive")
-    assert p.takeaway == ("In FY2023 the organisation is at level 1, Reactive, overall; Measurement reached Strategic; "
+    assert p.takeaway == ("In FY2023 the organization is at level 1, Reactive, overall; Measurement reached Strategic; "
                           "Service Design is the weakest at Reactive; 3 dimensions improved since FY2022.")
     assert p.dimensions[0].evidence.startswith("Every catalogue measure has a target")  # level 3's evidence
     first = maturity_profile(sqlite_engine, model, 2022)

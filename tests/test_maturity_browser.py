@@ -18,7 +18,7 @@ pytestmark = pytest.mark.browser
 
 MATURITY_CSV = SAMPLE / "maturity_self_assessment_SYNTHETIC.csv"
 QUARTERLY_SAMPLE = SAMPLE / "hisp_a11_quarterly_fy2021_fy2023q1.csv"
-TAKEAWAY = ("In FY2023 the organisation is at level 1, Reactive, overall; Measurement reached Strategic; "
+TAKEAWAY = ("In FY2023 the organization is at level 1, Reactive, overall; Measurement reached Strategic; "
             "Service Design is the weakest at Reactive; 3 dimensions improved since FY2022.")
 EVIDENCE = "Every new service is usability-tested with customers before launch since March."
 

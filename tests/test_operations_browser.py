@@ -1,5 +1,5 @@
 """The operations page in a real headless Chromium: a link with filters opens the quarter's case and
-contact-centre indicators (the shipped Boston 311 sample and the synthetic contact centre), a filter
+contact-center indicators (the shipped Boston 311 sample and the synthetic contact center), a filter
 change updates the content and the address bar, and axe-core finds nothing serious."""
 from __future__ import annotations
 
@@ -83,7 +83,7 @@ def test_operations_shows_the_quarter_and_follows_the_filters(dash_duo, loaded, 
     assert {label for label, cells in rows.items() if cells[0] == "By channel"} == set(expected)
     for label, cells in expected.items():  # median, 90th percentile, cases closed, completed on time
         assert rows[label][2:6] == cells, label
-    assert "No contact-centre data for FY2019 Q3" in dash_duo.find_element("#operations-contacts-takeaway").text
+    assert "No contact-center data for FY2019 Q3" in dash_duo.find_element("#operations-contacts-takeaway").text
     dash_duo.wait_for_element("#operations-backlog .main-svg", timeout=20)  # charts drawn
     assert axe_violations(dash_duo.driver) == []
 

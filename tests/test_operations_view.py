@@ -1,5 +1,5 @@
 """The operations page without a browser: headline, time-to-complete, backlog and contact-centre
-figures from the real Boston 311 sample shipped with cxdash and the synthetic contact-centre sample,
+figures from the real Boston 311 sample shipped with cxdash and the synthetic contact-center sample,
 checked against pandas and numpy run directly on the raw files; suppression, changes in words and
 empty states. A second real city's export (Baltimore 311, not shipped) runs the same checks as an
 extra check where that file is present."""
@@ -48,7 +48,7 @@ class City:
     path: Path
     mapping: str
     read: Callable[[], pd.DataFrame]
-    provider: str          # a provider with enough closed cases in the quarter, and no contact centre
+    provider: str          # a provider with enough closed cases in the quarter, and no contact center
     backlog_provider: str  # a provider whose backlog moves from quarter to quarter
     quarter: FiscalQuarter
     shown: str             # the quarter and the one before it, as the page writes them
@@ -74,7 +74,7 @@ def city(request) -> City:
 
 @pytest.fixture(scope="module")
 def loaded(city, tmp_path_factory, catalogue):
-    """Real 311 cases and synthetic contact-centre intervals, loaded as configured sources and computed."""
+    """Real 311 cases and synthetic contact-center intervals, loaded as configured sources and computed."""
     folder = tmp_path_factory.mktemp("operations")
     engine, sources = configured_sources(folder, catalogue, [
         {"name": "311", "kind": "cases", "mapping": city.mapping, "cadence": "daily",
@@ -154,7 +154,7 @@ def test_headline_matches_the_raw_cases_and_says_change_not_significance(loaded,
     assert backlog["change_text"] == f"{'Up' if change > 0 else 'Down'} {abs(change):,} cases from {city.before} " \
                                      f"({'worse' if change > 0 else 'better'})"
     assert all("significant" not in (c["change_text"] or "") for c in cards.values())
-    assert {c["group"] for c in cards.values()} == {"cases"}  # the provider has no contact centre
+    assert {c["group"] for c in cards.values()} == {"cases"}  # the provider has no contact center
 
 
 @pytest.mark.parametrize("scope", ["provider", "all, previous quarter"])
@@ -313,7 +313,7 @@ def test_no_data_sentences_name_the_quarters_that_have_data():
         "No case data for FY2023 Q1 in this scope; case data cover FY2018 Q1 to FY2019 Q2.")
     assert operations.coverage(frame, operations.CONTACT, "all") is None
     assert operations.contact_takeaway(operations.breakdown(frame, Q3, "all", operations.CONTACT_KEYS), "FY2018 Q3",
-                                       MIN_N) == "No contact-centre data for FY2018 Q3 in this scope."
+                                       MIN_N) == "No contact-center data for FY2018 Q3 in this scope."
 
 
 # --- the glue: filters, query string, content ----------------------------------------------------
@@ -337,7 +337,7 @@ def test_update_keeps_every_filter_in_the_query_and_says_what_is_missing(app, lo
     backlog = row[(row.indicator == "backlog") & (row.provider == city.provider) & (row.service == "all")
                   & (row.channel == "phone") & (row.stage == "all")].iloc[0]
     assert f"{_were_open(int(backlog.value))}" in text
-    assert f"No contact-centre data for {city.shown} in this scope." in text
+    assert f"No contact-center data for {city.shown} in this scope." in text
     assert f"Showing {city.shown} · {city.provider}, all services, Phone" in text
     assert "Phone (selected)" in text  # the channel rows compare the chosen channel with the others
     # Each provider's services, from the raw file, are what its service filter offers.

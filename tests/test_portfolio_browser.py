@@ -18,7 +18,7 @@ from .waiting import wait_until
 pytestmark = pytest.mark.browser
 
 PASSPORT = "Passport application status alerts"
-VBA = "Callback at peak hours in the VBA contact centre"
+VBA = "Callback at peak hours in the VBA contact center"
 WEIGHTS = ["customer_value", "mission_value", "time_criticality", "risk_reduction"]
 
 

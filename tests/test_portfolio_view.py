@@ -175,7 +175,7 @@ def test_portfolio_items_for_the_review_pack(synced, catalogue):
         20.0, True, ["Visitors trust the IRS after using IRS.gov"], ["start"])
     assert takeaway == (
         "Passport application status alerts ranks first by weighted shortest job first (WSJF 6.3: cost of delay 19 "
-        "for a job size of 3), ahead of Callback at peak hours in the VBA contact centre (5.8), of 5 open "
+        "for a job size of 3), ahead of Callback at peak hours in the VBA contact center (5.8), of 5 open "
         "initiatives. 1 measure off track in FY2023 Q1 has no open initiative: Federal job applicants get it done "
         "in a reasonable time.")
     # Weights as a dict: time criticality 0 puts the VBA callback first (21/5 = 4.2 vs passport 11/3 = 3.67).
@@ -189,7 +189,7 @@ def test_view_rows_and_links(synced, catalogue):
     rows = portfolio.ranked(base, wsjf.DEFAULT_WEIGHTS)
     assert [r["id"] for r in rows] == ORDER
     vba = rows[1]
-    assert vba["measures"] == [{"id": "vba-contact-trust", "label": "Veterans trust VA after contacting the benefits contact centre",
+    assert vba["measures"] == [{"id": "vba-contact-trust", "label": "Veterans trust VA after contacting the benefits contact center",
                                 "href": "/service?quarter=FY2023Q1&provider=Veterans+Benefits+Administration&service="
                                         "Contacting+the+Benefits+Administration+contact+center&outcome=trust"}]
     assert vba["stages"] == [{"label": "Wait", "href": "/journey?quarter=FY2023Q1&provider=Veterans+Benefits+"
@@ -216,7 +216,7 @@ def test_off_track_measures_link_to_their_initiatives_or_are_flagged(synced, cat
     assert sorted(rows) == ["irs-gov-trust", "passport-employee", "usajobs-efficiency", "vba-contact-trust"]
     assert rows["usajobs-efficiency"]["flag"] and rows["usajobs-efficiency"]["initiatives"] == []
     assert rows["vba-contact-trust"]["initiatives"] == [
-        {"id": "vba-peak-callback", "name": "Callback at peak hours in the VBA contact centre", "status": "Active"}]
+        {"id": "vba-peak-callback", "name": "Callback at peak hours in the VBA contact center", "status": "Active"}]
     assert not rows["vba-contact-trust"]["flag"]
     assert (rows["irs-gov-trust"]["value"], rows["irs-gov-trust"]["target"]) == ("38.1%", "50.0%")
     assert portfolio.off_track_sentence(list(rows.values()), Q.display) == (
@@ -285,8 +285,8 @@ def test_layout_what_if_and_reset(app_context):
     assert _first_row_name(section) == "Passport application status alerts"
     assert sentence == "With these weights the order is unchanged: Passport application status alerts stays first."
     section, _chart, sentence = portfolio_page.what_if([1, 1, 0, 1], store, defaults)
-    assert _first_row_name(section) == "Callback at peak hours in the VBA contact centre"
-    assert sentence == ("With these weights, Callback at peak hours in the VBA contact centre moves from 2nd to 1st; "
+    assert _first_row_name(section) == "Callback at peak hours in the VBA contact center"
+    assert sentence == ("With these weights, Callback at peak hours in the VBA contact center moves from 2nd to 1st; "
                         "4 initiatives change place.")
     assert portfolio_page.reset(defaults) == [1.0, 1.0, 1.0, 1.0]
 

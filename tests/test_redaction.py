@@ -109,6 +109,12 @@ TABLE = [
      "I logged in from [IP address], see [link]"),
     ("Maria Lopez (maria.lopez@example.com, SSN 512-44-9021) at 2210 Willow Way.",
      "[name] ([email], SSN [SSN]) at [address]."),
+    # version 2: names that are rare words, an ordinary word as a surname, places and years left alone
+    ("I met Maria today and John was rude.", "I met [name] today and [name] was rude."),
+    ("Titus Sparrow was rude, the kind one was Precious.", "[name] was rude, the kind one was [name]."),
+    ("Ground Maintenance: Titus Sparrow Park - BPRD", "Ground Maintenance: Titus Sparrow Park - BPRD"),
+    ("In 2019 Central Park closed early, now 280 Fenway is.", "In 2019 Central Park closed early, now [address] is."),
+    ("Sincerely, Jennifer Okafor My refund has not arrived.", "Sincerely, [name] My refund has not arrived."),
 ]
 
 

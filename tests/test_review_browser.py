@@ -28,7 +28,7 @@ HAPPENED = "Trust fell after the phone system migration in November."
 WHY = "Hold times doubled while the new queues were tuned."
 NEXT = "Add callback at peak hours before the next quarter."
 AUTHOR = NAME  # who signed in: the commentary form has no author field
-ACTION = "Publish the revised contact centre staffing plan"
+ACTION = "Publish the revised contact center staffing plan"
 
 
 @pytest.fixture(scope="module")
@@ -103,16 +103,16 @@ def test_review_page_records_builds_a_pack_and_freezes(dash_duo, engine, catalog
 
     # (b) An action with an owner, due in the past: Late; marked done: Done.
     dash_duo.select_dcc_dropdown("#review-action-measure", value="Veterans trust VA after contacting the benefits "
-                                                                 "contact centre")
+                                                                 "contact center")
     _type(dash_duo, "#review-action-description", ACTION)
-    _type(dash_duo, "#review-action-owner", "Director, VBA Contact Centre Operations")
+    _type(dash_duo, "#review-action-owner", "Director, VBA Contact Center Operations")
     dash_duo.find_element("#review-action-due").send_keys("01152020")  # the date input, typed as a person does
     dash_duo.find_element("#review-action-add").click()
     dash_duo.wait_for_element("#review-actions-table", timeout=15)
     _wait_row_state(dash_duo, ACTION, "Late")
     cells = [td.text for td in _row_with(dash_duo, "review-actions-table", ACTION).find_elements(By.TAG_NAME, "td")]
-    assert cells[:6] == ["Action", ACTION, "Veterans trust VA after contacting the benefits contact centre",
-                         "Director, VBA Contact Centre Operations", "15 Jan 2020", "Late"]
+    assert cells[:6] == ["Action", ACTION, "Veterans trust VA after contacting the benefits contact center",
+                         "Director, VBA Contact Center Operations", "15 Jan 2020", "Late"]
     _row_with(dash_duo, "review-actions-table", ACTION).find_element(By.TAG_NAME, "button").click()
     _wait_row_state(dash_duo, ACTION, "Done")
     assert "Reopen" in _row_with(dash_duo, "review-actions-table", ACTION).text
@@ -120,7 +120,7 @@ def test_review_page_records_builds_a_pack_and_freezes(dash_duo, engine, catalog
     # (c) An event for the trend charts: listed with its date and scope.
     dash_duo.find_element("#review-annotation-date").send_keys("11012022")
     _type(dash_duo, "#review-annotation-label", "Phone system migration")
-    _type(dash_duo, "#review-annotation-description", "New contact centre queues went live.")
+    _type(dash_duo, "#review-annotation-description", "New contact center queues went live.")
     dash_duo.find_element("#review-annotation-add").click()
     dash_duo.wait_for_element("#review-annotations-table", timeout=15)
     event = _row_with(dash_duo, "review-annotations-table", "Phone system migration").text

@@ -39,8 +39,9 @@ FOOTER = ("Source: OMB A-11 Section 280 survey (Touchpoints); cxdash · Data as 
           "Filters: FY2023 Q1 · All providers · All services")
 
 
-def _points(values, n=1800):
-    return [Point(label=q, value=v, n=None if v is None else n) for q, v in zip(QUARTERS, values)]
+def _points(values, n=1800, targets=None):
+    targets = targets or [None] * len(QUARTERS)
+    return [Point(label=q, value=v, n=None if v is None else n, target=t) for q, v, t in zip(QUARTERS, values, targets)]
 
 
 def _measure(measure_id, name, goal, unit, values, status, **extra):
@@ -55,7 +56,8 @@ def _measure(measure_id, name, goal, unit, values, status, **extra):
 def sample_contents(**changes) -> ReviewContents:
     trust = _measure("trust", "Trust after the interaction", "trust", "percent",
                      [0.781, 0.774, None, 0.763, 0.742], "off_track", ci_low=0.721, ci_high=0.763, n=1843,
-                     target=0.8, change=-0.021, p_value=0.012, significant=True,
+                     target=0.8, points=_points([0.781, 0.774, None, 0.763, 0.742], targets=[0.78] * 4 + [0.8]),
+                     change=-0.021, p_value=0.012, significant=True,
                      commentary=Commentary(what_happened="Trust fell 2.1 points.", why="Longer waits after the "
                                            "portal outage.", what_next="Add call-back staff by March.",
                                            author="A. Rivera"))
@@ -107,8 +109,10 @@ def _base(*measures) -> dict:
 
 EXPECTED_TITLES = [
     "Veterans Benefits Administration: quarterly CX review", "Bottom line", "Scorecard: Customers trust us",
-    "Scorecard: Services are easy", "Trust after the interaction", "Satisfaction score", "Ease of the process",
-    "Effectiveness", "Journey view", "Measures off track", "Decisions and actions"]
+    "Scorecard: Services are easy", "Trust after the interaction: off track, 5.8 points below its 80.0% target",
+    "Satisfaction score: on track, 0.12 points above its 4.00 target",
+    "Ease of the process: without data this quarter (target 75.0%)", "Effectiveness: no target set, 68.1%",
+    "Measures off track", "Decisions and actions"]  # no journey: the sample pools every service
 
 
 @pytest.fixture(scope="module")
@@ -123,7 +127,8 @@ def _titles(prs):
 
 
 def _slide(prs, title):
-    return next(s for s in prs.slides if s.shapes.title.text == title)
+    """The slide with this title, or headlined '<title>: ...' (a measure slide)."""
+    return next(s for s in prs.slides if s.shapes.title.text == title or s.shapes.title.text.startswith(f"{title}:"))
 
 
 def _charts(slide):
@@ -144,7 +149,7 @@ def test_slides_in_order_on_a_16_9_default_template(built):
     assert (prs.slide_width, prs.slide_height) == (12192000, 6858000)  # 13.333 in x 7.5 in
     fractions = [f for f, _ in steps]
     assert fractions == sorted(fractions) and fractions[0] == 0 and fractions[-1] == 1.0
-    assert any("journey" in step.lower() for _, step in steps)
+    assert not any("journey" in step.lower() for _, step in steps)
 
 
 def test_title_slide_says_quarter_scope_as_of_and_draft(built):
@@ -187,10 +192,15 @@ def test_trend_charts_hold_the_input_values(built):
         scale = 100 if measure.unit == "percent" else 1
         series = {s.name: list(s.values) for s in plot.series}
         assert series[measure.name] == [None if p.value is None else p.value * scale for p in measure.points]
-        if measure.target is None:
+        if measure.target is None and all(p.target is None for p in measure.points):
             assert list(series) == [measure.name]
-        else:
+        elif all(p.target is None for p in measure.points):  # a review held before points had targets
             assert series["Target"] == [measure.target * scale] * len(QUARTERS)
+        else:  # each quarter's own fiscal year's target
+            assert series["Target"] == [None if p.target is None else p.target * scale for p in measure.points]
+        if measure.unit == "percent":
+            axis = chart.value_axis
+            assert axis.maximum_scale - axis.minimum_scale >= 20  # the pages' y-axis policy
     trust, = _charts(_slide(prs, "Trust after the interaction"))
     assert trust.plots[0].series[0].values[2] is None  # a gap, not zero
     assert trust._chartSpace.xpath(".//c:dispBlanksAs")[0].get("val") == "gap"
@@ -206,12 +216,12 @@ def test_scorecard_table_is_formatted_as_the_pages_format_it(built):
                        "Change vs previous quarter", "Owner"]
     assert rows[1] == ["Trust after the interaction", format_value(0.742, "percent"),
                        format_interval(0.721, 0.763, "percent"), format_n(1843), format_value(0.8, "percent"),
-                       "Off track", f"{format_change(-0.021, 'percent')} (clear change)",
+                       "✕ Off track", f"{format_change(-0.021, 'percent')} (clear change)",
                        "Office of CX"]
-    assert rows[2][:6] == ["Satisfaction score", "4.12", "4.05–4.19", "1,811", "4.00", "On track"]
+    assert rows[2][:6] == ["Satisfaction score", "4.12", "4.05–4.19", "1,811", "4.00", "✓ On track"]
     easy = _table(_slide(prs, "Scorecard: Services are easy"))
-    assert easy[1][:6] == ["Ease of the process", "Suppressed (n < 30)", MISSING, "18", "75.0%", "Without data"]
-    assert easy[2][4:6] == [MISSING, "Without a target"]
+    assert easy[1][:6] == ["Ease of the process", "Suppressed (n < 30)", MISSING, "18", "75.0%", "– Without data"]
+    assert easy[2][4:6] == [MISSING, "○ Without a target"]
     assert "Neither measure can be judged" in " ".join(_texts(_slide(prs, "Scorecard: Services are easy")))
 
 
@@ -220,10 +230,18 @@ def test_measure_slides_have_takeaway_events_and_notes(built):
     trust = _slide(prs, "Trust after the interaction")
     text = " ".join(_texts(trust))
     # headlined by the status against target with its gap, then one change baseline and its verdict
-    assert "Status: off track (target 80.0% or higher): 5.8 points below target." in text
-    assert "Down 2.1 points since FY2022 Q4: clear change." in text
+    assert trust.shapes.title.text == "Trust after the interaction: off track, 5.8 points below its 80.0% target"
+    assert "Down 2.1 points since FY2022 Q4: clear change. Target 80.0% or higher." in text
     assert "p = " not in text and "moved over the last five quarters" not in text
     assert "Events: Portal outage (12 Apr 2022)" in text and "Old launch" not in text
+    # the commentary on the slide itself, each part headed in bold, beside the chart
+    commentary = next(s for s in trust.shapes if s.name == "Commentary")
+    assert [p.text for p in commentary.text_frame.paragraphs] == [
+        "What happened: Trust fell 2.1 points.", "Why: Longer waits after the portal outage.",
+        "What next: Add call-back staff by March."]
+    assert all(p.runs[0].font.bold and not p.runs[1].font.bold for p in commentary.text_frame.paragraphs)
+    chart = next(s for s in trust.shapes if s.has_chart)
+    assert chart.left + chart.width <= commentary.left
     notes = trust.notes_slide.notes_text_frame.text
     assert "What next: Add call-back staff by March." in notes and "(A. Rivera)" in notes
     assert f"(significant, {format_p(0.012)})" in notes  # the analyst's detail stays in the notes
@@ -232,18 +250,25 @@ def test_measure_slides_have_takeaway_events_and_notes(built):
     satisfaction = _slide(prs, "Satisfaction score").notes_slide.notes_text_frame.text
     assert "How satisfied are you with the service you received?" in satisfaction
     assert "What happened" not in satisfaction
-    ease = " ".join(_texts(_slide(prs, "Ease of the process")))
-    assert "suppressed (n < 30)" in ease and "Events:" in ease
+    ease = _slide(prs, "Ease of the process")
+    assert "suppressed (fewer than 30 responses)" in " ".join(_texts(ease)) and "Events:" in " ".join(_texts(ease))
+    assert not any(s.name == "Commentary" for s in ease.shapes)  # nothing written: no empty panel
 
 
-def test_journey_slide_is_a_picture_with_its_takeaway(built):
-    _, prs, _ = built
-    slide = _slide(prs, "Journey view")
-    pictures = [s for s in slide.shapes if s.shape_type == 13]  # MSO_SHAPE_TYPE.PICTURE
-    assert len(pictures) == 1 and pictures[0].image.blob[:8] == b"\x89PNG\r\n\x1a\n"
+def test_journey_is_one_services_native_table_and_a_pooled_one_is_left_out():
+    service = sample_contents(provider="Veterans Benefits Administration", service="Disability claims")
+    prs = Presentation(io.BytesIO(build_deck(service)))
+    slide = _slide(prs, "Journey: Disability claims")
+    assert not [s for s in slide.shapes if s.shape_type == 13]  # no picture
+    rows = _table(slide)
+    assert rows[0] == ["Stage", "Trust (% agree)", "Ease (% agree)", "Time to complete (median)", "Calls abandoned"]
+    assert rows[1] == ["Apply", "70.0%", "71.0%", "72.0%", "73.0%"]
+    assert rows[2][3] == "Suppressed (n < 30)" and rows[3][1] == "76.0% ▲ strongest"
     assert "Waiting for a decision is the weakest stage on ease." in _texts(slide)
-    descr = pictures[0]._element.xpath("./*[1]/p:cNvPr")[0].get("descr")
-    assert "Wait for a decision" in descr and "Suppressed (n < 30)" in descr
+    descr = next(s for s in slide.shapes if s.has_table)._element.xpath("./*[1]/p:cNvPr")[0].get("descr")
+    assert "Stage: Wait for a decision" in descr
+    pooled = Presentation(io.BytesIO(build_deck(sample_contents())))  # every service: no journey slide
+    assert not any(t.startswith("Journey") for t in _titles(pooled))
 
 
 def test_off_track_and_action_tables(built):
@@ -253,12 +278,11 @@ def test_off_track_and_action_tables(built):
     actions_slide = _slide(prs, "Decisions and actions")
     actions = _table(actions_slide)
     assert actions[0] == ["Kind", "Description", "Measure", "Owner", "Due", "State"]
-    assert [r[5] for r in actions[1:]] == ["Done", "Open", "Late"]
+    assert [r[5] for r in actions[1:]] == ["✓ Done", "○ Open", "▲ Late"]  # icon and word, not colour alone
     assert actions[2] == ["Decision", "Fund call-back staffing for Q2", MISSING, "Deputy Secretary",
-                          format_date(dt.date(2023, 3, 31)), "Open"]
+                          format_date(dt.date(2023, 3, 31)), "○ Open"]
     table = next(s for s in actions_slide.shapes if s.has_table).table
-    assert table.cell(3, 5).text_frame.paragraphs[0].runs[0].font.bold is True
-    assert table.cell(2, 5).text_frame.paragraphs[0].runs[0].font.bold is not True
+    assert str(table.cell(3, 5).fill.fore_color.rgb) == "B50909" and str(table.cell(1, 5).fill.fore_color.rgb) == "216E1F"
     assert "3 actions: 1 done, 1 open, 1 late." in _texts(actions_slide)
 
 
@@ -272,7 +296,7 @@ def test_every_graphic_has_alt_text_and_every_slide_a_footer(built):
                 assert shape._element.xpath("./*[1]/p:cNvPr")[0].get("descr", "").strip(), shape.name
         footer = list(slide.shapes)[-1]  # last: read after the slide's content
         assert footer.text_frame.text == f"{FOOTER} · Draft generated 15 Jan 2023"
-    assert graphics == 1 + 2 + 4 + 1 + 1 + 1
+    assert graphics == 1 + 2 + 4 + 1 + 1
     descr = next(s for s in _slide(prs, "Satisfaction score").shapes if s.has_chart)._element.xpath(
         "./*[1]/p:cNvPr")[0].get("descr")
     assert "FY2022 Q1 4.01" in descr and "Target 4.00" in descr
@@ -294,9 +318,10 @@ def test_frozen_split_and_empty_sections():
     first = bottom[-1] + 1
     assert titles[first:first + 2] == ["Scorecard: Everything (1 of 2)", "Scorecard: Everything (2 of 2)"]
     assert len(_table(prs.slides[first])) - 1 + len(_table(prs.slides[first + 1])) - 1 == 11
-    assert "Journey view" not in titles and titles[-2:] == ["Measures off track", "Decisions and actions"]
-    assert any("No measures are off track" in t for t in _texts(prs.slides[-2]))
-    assert any("No decisions or actions" in t for t in _texts(prs.slides[-1]))
+    # nothing off track and no decisions: those slides are left out, not shown empty
+    assert titles[-1].startswith("Measure 10:") and not any(t.startswith(("Measures off track", "Decisions"))
+                                                            for t in titles)
+    assert not any("No commentary recorded" in t for slide in prs.slides for t in _texts(slide))
     for slide in prs.slides:
         assert any("Review held 20 Jan 2023 (frozen)" in t for t in _texts(slide))
 
@@ -311,7 +336,7 @@ def test_an_agency_template_loses_its_own_slides(tmp_path):
     prs = Presentation(io.BytesIO(build_deck(sample_contents(journey=None), template=path)))
     titles = _titles(prs)
     assert "Agency example slide" not in titles
-    assert titles == [t for t in EXPECTED_TITLES if t != "Journey view"]
+    assert titles == EXPECTED_TITLES
     assert prs.slides[0].slide_layout.name == "Title Slide"
     assert {s.slide_layout.name for s in list(prs.slides)[1:]} == {"Title and Content"}  # first with a title
     for slide in prs.slides:  # the layout's empty content placeholder is gone

@@ -190,7 +190,7 @@ def test_layout_shows_the_draft_every_measure_and_labels_every_input(app, engine
     sections = [n.id for n in walk(page) if str(getattr(n, "id", "")).startswith("review-measure-section-")]
     assert sections == [f"review-measure-section-{m}" for m in expected]
     vba = _section(page, "vba-contact-trust")
-    assert "Off track" in text(vba) and "Director, VBA Contact Centre Operations" in text(vba)
+    assert "Off track" in text(vba) and "Director, VBA Contact Center Operations" in text(vba)
 
     labels = {n.htmlFor for n in _nodes(page, html.Label)}
     inputs = _nodes(page, (dcc.Textarea, dcc.Input))
@@ -223,7 +223,7 @@ def test_commentary_is_saved_redacted_and_shown_and_a_bad_one_refused(app, engin
     assert feedback == [no_update, no_update]
     assert version == {"n": 4, "notice": {"kind": "success", "where": "commentary:vba-contact-trust",
                                           "text": "Commentary saved for Veterans trust VA after contacting the "
-                                                  "benefits contact centre."}}
+                                                  "benefits contact center."}}
     stored = review_queries.commentary(engine, 2023, 1)["vba-contact-trust"]
     assert stored["what_happened"] == "Trust fell after the migration; callers waited at [phone]."
     # the author is who acts as the server knows it (sign-in off: the local administrator), never the form's value
@@ -264,7 +264,7 @@ def test_an_action_past_due_is_late_then_done_then_late_again(app, engine, catal
 
     late, decision = rows()
     assert (late["state"], late["measure"], late["owner"], late["due"]) == (
-        "Late", "Veterans trust VA after contacting the benefits contact centre", "COO", "15 Jan 2020")
+        "Late", "Veterans trust VA after contacting the benefits contact center", "COO", "15 Jan 2020")
     assert (decision["kind"], decision["state"], decision["measure"]) == ("Decision", "Open", "No single measure")
     assert review_page.set_action_status(late["id"], "done") == {"kind": "success", "text": "Marked done.",
                                                                  "where": "actions"}
@@ -332,7 +332,7 @@ def test_marking_the_review_held_freezes_it_and_lists_what_changed_since(app, en
     reading = review_page.read(Q, "all", "all")
     rows = review.difference_rows(reading.differences)
     assert [(r["measure"], r["what"], r["held"], r["today"]) for r in rows] == [
-        ("Veterans trust VA after contacting the benefits contact centre", "Value",
+        ("Veterans trust VA after contacting the benefits contact center", "Value",
          format_value(held_value, "percent"), format_value(held_value + 0.05, "percent"))]
     *_, content = review_page.render(review_page.resolved(QUERY)[0])
     vba = _section(content, "vba-contact-trust")

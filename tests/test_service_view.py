@@ -104,7 +104,7 @@ def _find(component, component_id: str):
 
 
 def _vba_target(year: int) -> float:
-    """The VBA contact-centre trust target, read from the catalogue YAML directly."""
+    """The VBA contact-center trust target, read from the catalogue YAML directly."""
     raw = yaml.safe_load((CONFIG / "catalogue.yaml").read_text())
     measures = [m for g in raw["goals"] for o in g["objectives"] for m in o["measures"]]
     [measure] = [m for m in measures if m["services"] == ["vba-contact-center"] and m["params"]["question"] == "trust"]

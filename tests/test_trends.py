@@ -185,12 +185,12 @@ def test_all_agree_throughout_is_no_clear_trend_and_duplicates_are_rejected():
         trend_table(twice, ["service"])
 
 
-VBA_CONTACT_CENTRE = 26  # attributes_service_id: Contacting the Benefits Administration contact centre
+VBA_CONTACT_CENTRE = 26  # attributes_service_id: Contacting the Benefits Administration contact center
 
 
 @pytest.fixture(scope="module")
 def vba_trust():
-    """Trust (question 2) for the VBA contact centre, all channels summed, straight from the CSV."""
+    """Trust (question 2) for the VBA contact center, all channels summed, straight from the CSV."""
     raw = pd.read_csv(QUARTERLY)
     raw = raw[raw.attributes_service_id == VBA_CONTACT_CENTRE]
     points = [f"attributes_q2_{k}" for k in range(1, 6)]
@@ -198,7 +198,7 @@ def vba_trust():
     direct = raw.groupby(["attributes_collection_year", "attributes_collection_quarter"])[["agree", "n"]].sum()
     counts = direct.reset_index().rename(columns={"attributes_collection_year": "fiscal_year",
                                                   "attributes_collection_quarter": "fiscal_quarter"})
-    counts["service"] = "VBA contact centre"
+    counts["service"] = "VBA contact center"
     return direct, trend_table(counts, ["service"])
 
 

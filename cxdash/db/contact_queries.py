@@ -1,4 +1,4 @@
-"""Contact-centre sums per cell and fiscal quarter: the database adds up the stored totals,
+"""Contact-center sums per cell and fiscal quarter: the database adds up the stored totals,
 so only one row per cell and quarter comes back to Python however many intervals there are."""
 from __future__ import annotations
 

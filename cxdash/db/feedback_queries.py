@@ -6,11 +6,13 @@ GROUP BY queries; sentiment comes back as a sum beside the count so any roll-up 
 from __future__ import annotations
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, case, delete, func, insert, select
+from sqlalchemy import Connection, Engine, bindparam, case, delete, func, insert, or_, select, update
 
+from cxdash import redaction
 from cxdash.channels import ALL
 from cxdash.db.models import FeedbackItem, FeedbackItemTheme, FeedbackTheme
 from cxdash.db.queries import _frame, _ints
+from cxdash.metrics import sentiment
 
 FEEDBACK_CELL = ["provider", "service", "channel", "stage"]
 NEGATIVE = "negative"
@@ -21,6 +23,29 @@ def feedback_texts(conn: Connection | Engine) -> pd.DataFrame:
     t = FeedbackItem
     frame = _frame(conn, select(t.id, t.text_redacted.label("text")).order_by(t.id))
     return frame
+
+
+def redact_again(conn: Connection, chunk: int = 1000) -> int:
+    """Redact again, with today's rules, the items stored under older ones (or before versions were
+    recorded): the stored text is all there is, so what older rules missed is removed from it now.
+    Sentiment is scored again on the new text. Returns how many items were redacted again."""
+    t = FeedbackItem
+    stale = select(t.id, t.text_redacted, t.redactions).where(
+        or_(t.redaction_version.is_(None), t.redaction_version != redaction.VERSION)).order_by(t.id)
+    rows = conn.execute(stale).all()
+    statement = (update(t).where(t.id == bindparam("item_id"))
+                 .values(text_redacted=bindparam("text"), redactions=bindparam("count"),
+                         sentiment=bindparam("score"), sentiment_label=bindparam("label"),
+                         redaction_version=redaction.VERSION))
+    for start in range(0, len(rows), chunk):
+        values = []
+        for item_id, text, count in rows[start:start + chunk]:
+            again = redaction.redact(text)
+            score, label = sentiment.score(again.text)
+            values.append({"item_id": item_id, "text": again.text.strip() or text, "count": count + again.count,
+                           "score": score, "label": label})
+        conn.execute(statement, values)
+    return len(rows)
 
 
 def sentiment_counts(conn: Connection | Engine) -> pd.DataFrame:

@@ -509,13 +509,13 @@ class IndicatorValue(Base):
 
 
 class ContactInterval(Base):
-    """Contact-centre counts for one interval (e.g. 30 minutes or a day) of one queue.
+    """Contact-center counts for one interval (e.g. 30 minutes or a day) of one queue.
 
     Totals, not averages, are stored (answer seconds summed over answered calls), so every
     roll-up is exact: average speed of answer = answer_seconds / answered.
 
     Natural key: the interval key (the mapping's key columns, e.g. interval start and queue)
-    within its provider and service: queue names are only unique within one contact centre,
+    within its provider and service: queue names are only unique within one contact center,
     which serves one service. A later delivery replaces the interval, whatever its source
     (``source`` says who delivered it last)."""
 
@@ -577,6 +577,8 @@ class FeedbackItem(Base):
     stage: Mapped[str] = mapped_column(String(100))
     text_redacted: Mapped[str] = mapped_column(Text)
     redactions: Mapped[int] = mapped_column(Integer)  # how many personal details were removed
+    # cxdash.redaction.VERSION of the rules the text went through; older (or NULL) is redacted again at compute
+    redaction_version: Mapped[str | None] = mapped_column(String(20))
     sentiment: Mapped[float] = mapped_column(Float)  # -1 (most negative) .. +1
     sentiment_label: Mapped[str] = mapped_column(String(10))  # negative, neutral, positive
 
@@ -601,7 +603,7 @@ class FeedbackItemTheme(Base):
 
 
 class EmployeeIndex(Base):
-    """An employee-experience index (e.g. FEVS engagement) for an organisational unit and year,
+    """An employee-experience index (e.g. FEVS engagement) for an organizational unit and year,
     attached to the services the unit delivers (service 'all' when the unit maps to none).
 
     Natural key: unit code, survey year and index, once per provider and service the value is

@@ -1,22 +1,24 @@
 """The quarterly CX review pack as a PowerPoint deck, rendered from ``ReviewContents``.
 
 Charts and tables are native (python-pptx), so an analyst can restyle them and a screen reader
-reads their cells; only the journey heat map is a picture (Plotly has no native equivalent). Every
-chart, picture and table carries alt text with its numbers in words, and every slide says where
-its numbers came from (source, data as-of date, filters, draft or frozen), because slides get
-copied out of decks on their own.
+reads their cells. Every chart and table carries alt text with its numbers in words, and every
+slide says where its numbers came from (source, data as-of date, filters, draft or frozen) and
+its number, because slides get copied out of decks on their own and briefed by page.
 
 An agency template is any .pptx: slides are laid out relative to its slide size and its title
-placeholder, on layouts found by name with fallbacks (see config/templates/README.md).
+placeholder, on layouts found by name with fallbacks (see config/templates/README.md); the text
+the deck adds uses the template's theme fonts, and its text colour where text sits on the slide's
+own background. Table columns are sized from their content in that font (text_fit), so no number
+or word wraps mid-way. A slide with nothing to say is left out; the build's warnings say what
+the review still lacks (an off-track measure without commentary).
 """
 from __future__ import annotations
 
 import io
-import math
-import textwrap
+import logging
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from lxml import etree
@@ -29,16 +31,20 @@ from pptx.enum.chart import (
     XL_LEGEND_POSITION,
     XL_MARKER_STYLE,
 )
-from pptx.enum.dml import MSO_LINE
+from pptx.enum.dml import MSO_LINE, MSO_THEME_COLOR
 from pptx.enum.shapes import PP_PLACEHOLDER
-from pptx.enum.text import MSO_ANCHOR, MSO_AUTO_SIZE
+from pptx.enum.text import MSO_ANCHOR, MSO_AUTO_SIZE, PP_ALIGN
+from pptx.opc.constants import RELATIONSHIP_TYPE as RT
 from pptx.oxml.ns import qn
 from pptx.util import Emu, Inches, Pt
 
 from cxdash import paths
+from cxdash.channels import ALL
 from cxdash.errors import UserError
+from cxdash.exports import text_fit
 from cxdash.metrics.fiscal import FiscalQuarter
 from cxdash.presentation import bottom_line
+from cxdash.presentation.charts import percent_axis
 from cxdash.presentation.formatting import (
     MISSING,
     format_change,
@@ -53,38 +59,41 @@ from cxdash.presentation.takeaways import ORDER, STATUS_WORDS
 from cxdash.review.contents import Action, Goal, MeasureSlide, PortfolioItem, ReviewContents
 
 Progress = Callable[[float, str], None]
+log = logging.getLogger(__name__)
 
 TEMPLATE_NAME = "review-pack.pptx"
-INK = RGBColor(0x1B, 0x1B, 0x1B)
+INK = RGBColor(0x1B, 0x1B, 0x1B)  # text on the fills the deck sets itself (table cells)
 PRIMARY = RGBColor(0x00, 0x5E, 0xA2)  # USWDS blue-60v: the measure's values
 TARGET = RGBColor(0x56, 0x5C, 0x65)  # USWDS gray-cool-60: the target line, dashed
-FOOTER_INK = RGBColor(0x45, 0x45, 0x45)
+HEADING_FONT, BODY_FONT = "+mj-lt", "+mn-lt"  # the theme's major and minor Latin fonts
+FOOTER_BRIGHTNESS = 0.25  # the theme's text colour, a little lighter: the footer recedes
+NUMBER_WIDTH = Inches(0.6)
 HEADER_FILL = RGBColor(0xDF, 0xE1, 0xE2)
 RULE = "A9AEB1"
 WHITE = RGBColor(0xFF, 0xFF, 0xFF)
 
-NO_COMMENTARY = "No commentary recorded"
 STATE_WORDS = {"done": "Done", "open": "Open", "late": "Late"}
+STATE_ICONS = {"done": "✓", "open": "○", "late": "▲"}
 SCORECARD_HEADER = ["Measure", "This quarter", "95% interval", "n", "Target", "Status",
                     "Change vs previous quarter", "Owner"]
-SCORECARD_WIDTHS = [2.9, 1.5, 1.45, 0.7, 0.9, 1.1, 2.05, 1.5]
 OFF_TRACK_HEADER = ["Measure", "Value", "Target", "Owner", "What next"]
-OFF_TRACK_WIDTHS = [2.8, 1.3, 1.1, 1.7, 5.2]
 ACTION_HEADER = ["Kind", "Description", "Measure", "Owner", "Due", "State"]
-ACTION_WIDTHS = [1.0, 4.6, 2.4, 1.7, 1.3, 1.1]
 PORTFOLIO_HEADER = ["Rank", "Initiative (status)", "Owner", "Customer value", "Mission value", "Time criticality",
                     "Risk reduction", "Cost of delay", "Job size", "WSJF"]
-PORTFOLIO_WIDTHS = [0.62, 2.9, 2.78, 0.95, 0.85, 1.05, 1.0, 0.8, 0.6, 0.6]
-BOTTOM_LINE_WIDTHS = [1.1, 2.6, 1.6, 0.75, 1.25, 1.75, 1.9, 2.6]
 SCORECARD_ROWS, OFF_TRACK_ROWS, ACTION_ROWS, PORTFOLIO_ROWS = 8, 8, 10, 10  # most rows on one slide
 BOTTOM_LINE_ROWS, BOTTOM_LINE_PT, BOTTOM_LINE_TAKEAWAY_PT = 12, 10, 14  # a long sentence, many rows
+JOURNEY_ROWS = 10
+SMALLEST_TABLE_PT = 8  # a table whose words do not fit side by side shrinks to this, no further
 # Status cells: the pages' tag colours (white or ink text at 6:1 or more), beside the icon and words.
+# Fixed, not the template's: their meaning and contrast must survive any theme.
 STATUS_FILL = {"on_track": (RGBColor(0x21, 0x6E, 0x1F), WHITE), "at_risk": (RGBColor(0xFF, 0xBE, 0x2E), INK),
                "off_track": (RGBColor(0xB5, 0x09, 0x09), WHITE), "no_data": (RGBColor(0x5C, 0x5C, 0x5C), WHITE),
                "no_target": (RGBColor(0x5C, 0x5C, 0x5C), WHITE)}
+STATE_FILL = {"done": STATUS_FILL["on_track"], "open": (WHITE, INK), "late": STATUS_FILL["off_track"]}
 
-TABLE_PT, TAKEAWAY_PT, FOOTER_PT, CHART_PT = 12, 16, 10, 12
+TABLE_PT, TAKEAWAY_PT, FOOTER_PT, CHART_PT, COMMENTARY_PT = 12, 16, 10, 12, 12
 MARGIN = Inches(0.6)
+CELL_MARGIN_X, CELL_MARGIN_Y = Inches(0.06), Inches(0.04)  # text_fit.CELL_PADDING allows for these
 GAP = Inches(0.12)
 FOOTER_HEIGHT = Inches(0.5)
 TABLE_STYLE = "{5940675A-B579-460E-94D1-54222C63F5DA}"  # "No Style, Table Grid": our fills and rules show
@@ -96,32 +105,74 @@ def default_template() -> Path:
     return paths.config_file(f"templates/{TEMPLATE_NAME}")
 
 
+@dataclass
+class BuiltDeck:
+    """A built pack: the .pptx bytes, and what the review still lacks (said, logged, never fatal)."""
+    data: bytes
+    warnings: list[str] = field(default_factory=list)
+
+
 def build_deck(contents: ReviewContents, template: str | Path | None = None,
                progress: Progress | None = None) -> bytes:
-    """The review pack as .pptx bytes; ``progress(fraction, step)`` hears of each slide."""
+    """The review pack as .pptx bytes (see ``build`` for its warnings too)."""
+    return build(contents, template, progress).data
+
+
+def build(contents: ReviewContents, template: str | Path | None = None,
+          progress: Progress | None = None) -> BuiltDeck:
+    """The review pack and its warnings; ``progress(fraction, step)`` hears of each slide."""
     deck = _Deck.open(Path(template) if template else default_template(), contents)
     steps = _plan(contents)
     for done, (step, make) in enumerate(steps):
         if progress:
             progress(done / len(steps), step)
         make(deck)
-    for slide in deck.prs.slides:  # last on each slide, so a screen reader reads it after the content
-        _footer(slide, deck)
+    for number, slide in enumerate(deck.prs.slides, 1):  # last on each slide: read after the content
+        _footer(slide, deck, number if number > 1 else None)
     buffer = io.BytesIO()
     deck.prs.save(buffer)
+    warnings = deck_warnings(contents)
+    for warning in warnings:
+        log.warning("review pack %s, %s: %s", contents.quarter, contents.scope_text, warning)
     if progress:
         progress(1.0, "Deck ready")
-    return buffer.getvalue()
+    return BuiltDeck(buffer.getvalue(), warnings)
+
+
+def deck_warnings(c: ReviewContents) -> list[str]:
+    """An off-track measure with no commentary: the executives will ask why, and the deck cannot say."""
+    return [f"{m.name} is off track and has no commentary for {c.quarter_display} (what happened, why, what next)."
+            for m in measures_in_goal_order(c) if m.status == "off_track" and not commentary_parts(m)]
+
+
+def commentary_parts(m: MeasureSlide) -> list[tuple[str, str]]:
+    """(heading, text) for each part of the measure's commentary that was written."""
+    if m.commentary is None:
+        return []
+    parts = [("What happened", m.commentary.what_happened), ("Why", m.commentary.why),
+             ("What next", m.commentary.what_next)]
+    return [(head, " ".join(text.split())) for head, text in parts if text.strip()]
+
+
+def journey_shown(c: ReviewContents) -> bool:
+    """One service's journey only: stages of different services pooled into one are not a journey."""
+    return c.journey is not None and c.service != ALL and bool(c.journey.stages)
 
 
 def _plan(c: ReviewContents) -> list[tuple[str, Callable[[_Deck], None]]]:
-    """Every slide as (what is happening, how to make it), so progress can count them up front."""
+    """Every slide as (what is happening, how to make it), so progress can count them up front.
+    Sections with nothing to say (no measures in a goal, none off track, no decisions) are left out."""
+    known = {m.measure_id for m in c.measures}
     steps = [("Title slide", _title_slide), ("Bottom line", _bottom_line_slides)]
-    steps += [(f"Scorecard: {g.name}", lambda d, g=g: _scorecard_slides(d, g)) for g in c.goals]
+    steps += [(f"Scorecard: {g.name}", lambda d, g=g: _scorecard_slides(d, g)) for g in c.goals
+              if known & set(g.measure_ids)]
     steps += [(f"Trend: {m.name}", lambda d, m=m: _measure_slide(d, m)) for m in measures_in_goal_order(c)]
-    if c.journey is not None:
-        steps.append(("Rendering the journey heat map", _journey_slide))
-    steps += [("Measures off track", _off_track_slides), ("Decisions and actions", _action_slides)]
+    if journey_shown(c):
+        steps.append(("Journey table", _journey_slide))
+    if c.off_track():
+        steps.append(("Measures off track", _off_track_slides))
+    if c.actions:
+        steps.append(("Decisions and actions", _action_slides))
     if c.portfolio:
         steps.append(("Initiative portfolio", _portfolio_slides))
     if c.maturity is not None:
@@ -144,12 +195,15 @@ class _Deck:
     contents: ReviewContents
     title_layout: object
     content_layout: object
+    heading_font: str = "Arial"  # the theme's major (headings) and minor (body) Latin fonts, for measuring
+    body_font: str = "Arial"
 
     @classmethod
     def open(cls, path: Path, contents: ReviewContents) -> _Deck:
         prs = _read_template(path)
         _remove_slides(prs)
-        return cls(prs, contents, _title_layout(prs), _content_layout(prs))
+        heading, body = theme_fonts(prs)
+        return cls(prs, contents, _title_layout(prs), _content_layout(prs), heading, body)
 
     @property
     def width(self) -> int:
@@ -185,6 +239,16 @@ class _Deck:
         _set_title(slide, title, self)
         _drop_empty_placeholders(slide, keep={PP_PLACEHOLDER.TITLE})
         return slide, self.content_top
+
+
+def theme_fonts(prs) -> tuple[str, str]:
+    """The template theme's (major, minor) Latin typefaces; Arial where the theme names none."""
+    theme = etree.fromstring(prs.slide_master.part.part_related_by(RT.THEME).blob)
+    found = []
+    for kind in ("a:majorFont", "a:minorFont"):
+        latin = theme.find(f".//{qn('a:fontScheme')}/{qn(kind)}/{qn('a:latin')}")
+        found.append(latin.get("typeface") if latin is not None and latin.get("typeface") else "Arial")
+    return found[0], found[1]
 
 
 def _read_template(path: Path) -> Presentation:
@@ -226,7 +290,8 @@ def _set_title(slide, title: str, deck: _Deck):
     """The layout's title placeholder (shrunk to fit if long), or a text box where it has none."""
     heading = slide.shapes.title
     if heading is None:
-        heading = _text_box(slide, MARGIN, Inches(0.3), deck.inner_width, Inches(1.0), [title], 28, bold=True)
+        heading = _text_box(slide, MARGIN, Inches(0.3), deck.inner_width, Inches(1.0), [title], 28, bold=True,
+                            font=HEADING_FONT)
         heading.name = "Title"
         return heading
     heading.text = title
@@ -254,9 +319,24 @@ def footer_text(c: ReviewContents) -> str:
             f" · {status_marker(c)}")
 
 
-def _footer(slide, deck: _Deck) -> None:
-    box = _text_box(slide, MARGIN, deck.height - FOOTER_HEIGHT - Inches(0.05), deck.inner_width, FOOTER_HEIGHT,
-                    [footer_text(deck.contents)], FOOTER_PT, colour=FOOTER_INK)
+def _footer(slide, deck: _Deck, number: int | None) -> None:
+    """The source line, and the slide's number at the right (a field: it follows a reordered deck)."""
+    top, width = deck.height - FOOTER_HEIGHT - Inches(0.05), deck.inner_width
+    if number is not None:
+        box = _text_box(slide, deck.width - MARGIN - NUMBER_WIDTH, top, NUMBER_WIDTH, FOOTER_HEIGHT, [str(number)],
+                        FOOTER_PT, brightness=FOOTER_BRIGHTNESS)
+        box.name = "Slide number"
+        box.text_frame.vertical_anchor = MSO_ANCHOR.BOTTOM
+        paragraph = box.text_frame.paragraphs[0]
+        paragraph.alignment = PP_ALIGN.RIGHT
+        run = paragraph.runs[0]._r
+        fld = etree.Element(qn("a:fld"), id="{B6F15528-21DE-4FAA-801E-634DDDAF4B2B}", type="slidenum")
+        fld.extend(list(run))  # the run's properties and text, now the field's
+        run.addprevious(fld)
+        run.getparent().remove(run)
+        width -= NUMBER_WIDTH + GAP
+    box = _text_box(slide, MARGIN, top, width, FOOTER_HEIGHT, [footer_text(deck.contents)], FOOTER_PT,
+                    brightness=FOOTER_BRIGHTNESS)
     box.name = "Footer"
     box.text_frame.vertical_anchor = MSO_ANCHOR.BOTTOM
 
@@ -271,7 +351,7 @@ def _title_slide(deck: _Deck) -> None:
     if subtitle is None:
         subtitle = _text_box(slide, MARGIN, deck.height // 2 + Inches(0.6), deck.inner_width, Inches(1.6), lines, 20)
     else:
-        _fill(subtitle.text_frame, lines, 20)
+        _fill(subtitle.text_frame, lines, 20, colour=None)
     keep = {PP_PLACEHOLDER.TITLE, PP_PLACEHOLDER.CENTER_TITLE}
     _drop_empty_placeholders(slide, keep | ({subtitle.placeholder_format.type} if subtitle.is_placeholder else set()))
 
@@ -306,25 +386,18 @@ def _bottom_line_slides(deck: _Deck) -> None:
     why and what next; the status cell carries its icon and words on the status colour."""
     c = deck.contents
     rows = bottom_line_table_rows(c)
-    columns = list(zip(bottom_line.COLUMNS, BOTTOM_LINE_WIDTHS))
+    columns = list(bottom_line.COLUMNS)
     if all(row["note"] == MISSING for row in rows):  # no commentary yet: room for the rest
-        columns = [(column, width) for column, width in columns if column[0] != "note"]
-    cells = [[row[key] for (key, _header), _width in columns] for row in rows]
-    frames = _table_slides(deck, "Bottom line", bottom_line_sentence(c), [h for (_k, h), _w in columns],
-                           [w for _c, w in columns], cells, BOTTOM_LINE_ROWS, "Bottom line table",
-                           empty=f"No measures are in {_scope(deck)}.", size_pt=BOTTOM_LINE_PT,
-                           takeaway_pt=BOTTOM_LINE_TAKEAWAY_PT)
-    statuses = iter(row["status"] for row in rows)
-    for frame in frames:
-        table = frame.table
-        for i in range(1, len(table.rows)):
-            fill, ink = STATUS_FILL[next(statuses)]
-            cell = table.cell(i, 0)
-            cell.fill.solid()
-            cell.fill.fore_color.rgb = fill
-            for paragraph in cell.text_frame.paragraphs:
-                for run in paragraph.runs:
-                    run.font.color.rgb, run.font.bold = ink, True
+        columns = [column for column in columns if column[0] != "note"]
+    cells = [[row[key] for key, _header in columns] for row in rows]
+    if not rows:
+        slide, top = deck.slide("Bottom line")
+        _takeaway(slide, deck, top, f"No measures are in {_scope(deck)}.")
+        return
+    frames = _table_slides(deck, "Bottom line", bottom_line_sentence(c), [h for _k, h in columns], cells,
+                           BOTTOM_LINE_ROWS, "Bottom line table", size_pt=BOTTOM_LINE_PT,
+                           takeaway_pt=BOTTOM_LINE_TAKEAWAY_PT, bold_columns=frozenset({0}))
+    _status_cells(frames, 0, [row["status"] for row in rows], STATUS_FILL)
 
 
 def _solid_series(series, colour: RGBColor) -> None:
@@ -360,14 +433,17 @@ def change_text(m: MeasureSlide) -> str:
 def scorecard_row(m: MeasureSlide) -> list[str]:
     interval = MISSING if m.suppressed else format_interval(m.ci_low, m.ci_high, m.unit)
     return [m.name, value_text(m), interval, format_n(m.n), format_value(m.target, m.unit),
-            STATUS_WORDS[m.status].capitalize(), change_text(m), m.owner or MISSING]
+            bottom_line.status_text(m.status), change_text(m), m.owner or MISSING]
 
 
 def _scorecard_slides(deck: _Deck, goal: Goal) -> None:
     known = {m.measure_id: m for m in deck.contents.measures}
-    rows = [scorecard_row(known[i]) for i in goal.measure_ids if i in known]
-    _table_slides(deck, f"Scorecard: {goal.name}", goal.takeaway, SCORECARD_HEADER, SCORECARD_WIDTHS, rows,
-                  SCORECARD_ROWS, "Scorecard table", empty=f"No measures of this goal are in {_scope(deck)}.")
+    measures = [known[i] for i in goal.measure_ids if i in known]
+    every = [scorecard_row(m) for m in measures_in_goal_order(deck.contents)]  # one layout for every goal
+    frames = _table_slides(deck, f"Scorecard: {goal.name}", goal.takeaway, SCORECARD_HEADER,
+                           [scorecard_row(m) for m in measures], SCORECARD_ROWS, "Scorecard table", fit_rows=every,
+                           bold_columns=frozenset({SCORECARD_HEADER.index("Status")}))
+    _status_cells(frames, SCORECARD_HEADER.index("Status"), [m.status for m in measures], STATUS_FILL)
 
 
 def _scope(deck: _Deck) -> str:
@@ -376,26 +452,41 @@ def _scope(deck: _Deck) -> str:
 
 # --- one slide per measure ------------------------------------------------------------------
 
-def status_sentence(m: MeasureSlide) -> str:
-    """The card's status line in words, with the target it is judged against and the gap to it."""
-    target = ""
-    if m.target is not None:
-        direction = {"higher": " or higher", "lower": " or lower"}[m.direction]
-        target = f" (target {format_value(m.target, m.unit)}{direction})"
-        if m.value is not None and not m.suppressed:
-            target += f": {gap_in_words(m.value, m.target, m.unit)}"
-        elif m.last_value is not None:
-            target += f"; last known {format_value(m.last_value, m.unit)} in {m.last_label}, " \
-                      f"{gap_in_words(m.last_value, m.target, m.unit)}"
-    suppressed = f"; this quarter's result is suppressed (n < {m.min_n})" if m.suppressed else ""
-    return f"Status: {STATUS_WORDS[m.status]}{target}{suppressed}."
+def measure_title(m: MeasureSlide) -> str:
+    """The slide's headline: the measure's status against its target, with the gap.
+
+    'VBA contact trust: off track, 3.2 points below its 70.0% target'; without a result this
+    quarter, the last known value's gap; without a target, says so."""
+    status = STATUS_WORDS[m.status]
+    if m.target is None:
+        shown = "" if m.suppressed or m.value is None else f", {format_value(m.value, m.unit)}"
+        return f"{m.name}: no target set{shown}"
+    target = format_value(m.target, m.unit)
+    if m.value is not None and not m.suppressed:
+        return f"{m.name}: {status}, {_gap_to(m.value, m)} its {target} target"
+    if m.last_value is not None:
+        return (f"{m.name}: {status} this quarter; last known {format_value(m.last_value, m.unit)} "
+                f"({m.last_label}), {_gap_to(m.last_value, m)} its {target} target")
+    return f"{m.name}: {status} this quarter (target {target})"
+
+
+def _gap_to(value: float, m: MeasureSlide) -> str:
+    """'3.2 points below' or 'at' (read before 'its 70.0% target')."""
+    words = gap_in_words(value, m.target, m.unit)
+    return "at" if words == "at target" else words.removesuffix(" target")
 
 
 def headline(m: MeasureSlide) -> str:
-    """A measure slide's message: its status against target with the gap, then the change since the
-    previous quarter with its verdict (one baseline; the six-quarter trend is in the notes)."""
-    change = bottom_line.change_line(m.card())
-    return f"{status_sentence(m)} {change}."
+    """The line under the title: the change since the previous quarter with its verdict (one
+    baseline; the six-quarter trend is in the notes), the target's direction, and why there is
+    no number where there is none."""
+    parts = [bottom_line.change_line(m.card()) + "."]
+    if m.target is not None:
+        direction = {"higher": "or higher", "lower": "or lower"}[m.direction]
+        parts.append(f"Target {format_value(m.target, m.unit)} {direction}.")
+    if m.suppressed:
+        parts.append(f"This quarter's result is suppressed (fewer than {m.min_n} responses).")
+    return " ".join(parts)
 
 
 def chart_values(m: MeasureSlide) -> list[float | None]:
@@ -411,22 +502,47 @@ def events_in(c: ReviewContents, labels: Sequence[str]) -> list[str]:
 
 
 def _measure_slide(deck: _Deck, m: MeasureSlide) -> None:
-    slide, top = deck.slide(m.name)
+    """Headline, change line, the trend chart (left) and the review's commentary (right) when
+    there is some: what happened, why and what next belong on the slide, not only in the notes."""
+    title = measure_title(m)
+    slide, top = deck.slide(title)
     takeaway = headline(m)
     top = _takeaway(slide, deck, top, takeaway)
+    parts = commentary_parts(m)
+    chart_width = int(deck.inner_width * 0.6) if parts else deck.inner_width
+    if parts:
+        x = MARGIN + chart_width + GAP * 2
+        _commentary_box(slide, deck, parts, x, top, deck.width - MARGIN - x, deck.bottom - top)
     events = events_in(deck.contents, [p.label for p in m.points])
     events_text = f"Events: {'; '.join(events)}" if events else ""
-    events_height = _text_height(events_text, deck.inner_width, TABLE_PT) if events else 0
+    events_height = _text_height(deck, events_text, chart_width, TABLE_PT) if events else 0
     if m.points:
-        frame = _line_chart(slide, m, MARGIN, top, deck.inner_width, deck.bottom - top - events_height)
-        set_alt_text(frame, f"{takeaway} {trend_in_words(m)}")
+        frame = _line_chart(slide, m, MARGIN, top, chart_width, deck.bottom - top - events_height)
+        set_alt_text(frame, f"{title}. {takeaway} {trend_in_words(m)}")
     else:
         _takeaway(slide, deck, top, "No quarters of data to chart.")
     if events:
-        box = _text_box(slide, MARGIN, deck.bottom - events_height, deck.inner_width, events_height, [events_text],
+        box = _text_box(slide, MARGIN, deck.bottom - events_height, chart_width, events_height, [events_text],
                         TABLE_PT)
         box.name = "Events"
     slide.notes_slide.notes_text_frame.text = speaker_notes(m)
+
+
+def _commentary_box(slide, deck: _Deck, parts: list[tuple[str, str]], x: int, y: int, cx: int, cy: int) -> None:
+    """Each written part as a bold heading and its text, at the largest size (12 pt down to 9) that fits."""
+    size = COMMENTARY_PT
+    while size > 9 and sum(_text_height(deck, f"{head}: {text}", cx, size) for head, text in parts) > cy:
+        size -= 1
+    box = _text_box(slide, x, y, cx, cy, [f"{head}: {text}" for head, text in parts], size)
+    box.name = "Commentary"
+    for paragraph, (head, text) in zip(box.text_frame.paragraphs, parts):
+        paragraph.space_after = Pt(size * 0.6)
+        first = paragraph.runs[0]
+        first.text = f"{head}: "
+        rest = paragraph.add_run()
+        rest.text = text
+        _style_run(rest, size, False, None)
+        first.font.bold = True
 
 
 def _line_chart(slide, m: MeasureSlide, x: int, y: int, cx: int, cy: int):
@@ -434,12 +550,25 @@ def _line_chart(slide, m: MeasureSlide, x: int, y: int, cx: int, cy: int):
     data = CategoryChartData(number_format='0.0"%"' if percent else "0.00")
     data.categories = [p.label for p in m.points]
     data.add_series(m.name, chart_values(m))
-    if m.target is not None:
-        data.add_series("Target", [m.target * (100 if percent else 1)] * len(m.points))
+    targets = target_values(m)
+    if any(t is not None for t in targets):
+        data.add_series("Target", targets)
     frame = slide.shapes.add_chart(XL_CHART_TYPE.LINE_MARKERS, x, y, cx, cy, data)
     frame.name = "Trend chart"
     _style_line_chart(frame.chart, percent)
+    if percent:  # the pages' one y-axis policy for percentage trends
+        axis = frame.chart.value_axis
+        axis.minimum_scale, axis.maximum_scale = percent_axis([*chart_values(m), *targets])
     return frame
+
+
+def target_values(m: MeasureSlide) -> list[float | None]:
+    """Each quarter's own fiscal year's target, as the chart plots it (a held review stored before
+    points carried targets: the current target)."""
+    scale = 100 if m.unit == "percent" else 1
+    if all(p.target is None for p in m.points):
+        return [None if m.target is None else m.target * scale for _ in m.points]
+    return [None if p.target is None else p.target * scale for p in m.points]
 
 
 def _style_line_chart(chart, percent: bool) -> None:
@@ -456,10 +585,13 @@ def _style_line_chart(chart, percent: bool) -> None:
     labels.number_format, labels.number_format_is_linked = ('0.0"%"' if percent else "0.00"), False
     labels.position, labels.show_value = XL_LABEL_POSITION.ABOVE, True
     labels.font.size = Pt(11)
-    for series in target:
+    for series in target:  # a short dash at every quarter marks that quarter's own target
         _line(series, TARGET, Pt(2))
         series.format.line.dash_style = MSO_LINE.DASH
-        series.marker.style = XL_MARKER_STYLE.NONE
+        series.marker.style, series.marker.size = XL_MARKER_STYLE.DASH, 12
+        series.marker.format.fill.solid()
+        series.marker.format.fill.fore_color.rgb = TARGET
+        series.marker.format.line.color.rgb = TARGET
     axis = chart.value_axis
     axis.tick_labels.number_format = '0.0"%"' if percent else "0.00"  # narrow ranges: no repeated labels
     axis.tick_labels.number_format_is_linked = False
@@ -508,64 +640,28 @@ def speaker_notes(m: MeasureSlide) -> str:
 
 # --- journey --------------------------------------------------------------------------------
 
-def journey_figure(c: ReviewContents):
-    """The pages' heat map, sized for a slide picture."""
-    from cxdash.presentation.heat_map import Cell, heat_map_figure
+def journey_header(c: ReviewContents) -> list[str]:
+    return ["Stage"] + [" ".join(name.replace("-<br>", "").replace("<br>", " ").split()) for name in c.journey.indicators]
 
+
+def journey_rows(c: ReviewContents) -> list[list[str]]:
+    """A row per stage: each indicator's value, with its marks as icon and words ('▲ strongest')."""
     j = c.journey
-    cells = [[Cell(x.value, tuple(tuple(mark) for mark in x.marks), x.score) for x in row] for row in j.cells]
-    columns = [name if "<br>" in name else "<br>".join(textwrap.wrap(name, 14)) for name in j.indicators]
-    fig = heat_map_figure(j.stages, columns, cells, low="Weakest", high="Strongest")
-    fig.update_layout(width=max(1100, 150 + 105 * len(columns)), height=120 + 70 * len(j.stages))
-    return _sharper(fig, 2)
-
-
-def _sharper(fig, k: int):
-    """The same figure k times larger in every dimension: kaleido draws one pixel per layout unit,
-    so this is a k-times sharper picture whose text is as large on the slide as at scale 1."""
-    margin = fig.layout.margin
-    fig.update_layout(width=fig.layout.width * k, height=fig.layout.height * k, font_size=fig.layout.font.size * k,
-                      margin={side: getattr(margin, side) * k for side in ("l", "r", "t", "b")})
-    fig.update_traces(xgap=3 * k, ygap=3 * k, colorbar_thickness=14 * k, colorbar_outlinewidth=k)
-    fig.update_yaxes(tickfont_size=fig.layout.yaxis.tickfont.size * k)
-    for note in fig.layout.annotations:
-        note.font.size *= k
-    return fig
-
-
-def journey_in_words(c: ReviewContents) -> str:
-    j = c.journey
-    rows = []
-    for stage, row in zip(j.stages, j.cells):
-        cells = ", ".join(f"{name} {cell.value}" + "".join(f" ({words})" for _, words in cell.marks)
-                          for name, cell in zip(j.indicators, row))
-        rows.append(f"{stage}: {cells}")
-    return f"Heat map of journey stages by indicator. {'; '.join(rows)}."
+    return [[stage] + [cell.value + "".join(f" {icon} {words}" for icon, words in cell.marks) for cell in row]
+            for stage, row in zip(j.stages, j.cells)]
 
 
 def _journey_slide(deck: _Deck) -> None:
-    from cxdash.exports.chart_image import render
-
+    """One service's journey as a native table (readable, editable, read cell by cell)."""
     c = deck.contents
-    fig = journey_figure(c)
-    try:
-        png = render([fig], "png")[0]
-    except Exception as exc:  # kaleido and its browser fail in many ways; the user can only install them
-        raise UserError(f"Could not draw the journey heat map (kaleido with Chromium): {exc}") from exc
-    slide, top = deck.slide("Journey view")
-    top = _takeaway(slide, deck, top, c.journey.takeaway)
-    room_w, room_h = deck.inner_width, deck.bottom - top
-    aspect = fig.layout.width / fig.layout.height
-    cx, cy = (room_w, int(room_w / aspect)) if room_w / aspect <= room_h else (int(room_h * aspect), room_h)
-    picture = slide.shapes.add_picture(io.BytesIO(png), MARGIN + (room_w - cx) // 2, top, cx, cy)
-    picture.name = "Journey heat map"
-    set_alt_text(picture, f"{c.journey.takeaway} {journey_in_words(c)}")
+    _table_slides(deck, f"Journey: {c.service}", c.journey.takeaway, journey_header(c), journey_rows(c),
+                  JOURNEY_ROWS, "Journey table")
 
 
 # --- off track, actions -----------------------------------------------------------------------
 
 def off_track_row(m: MeasureSlide) -> list[str]:
-    what_next = (m.commentary.what_next.strip() if m.commentary else "") or NO_COMMENTARY
+    what_next = (m.commentary.what_next.strip() if m.commentary else "") or MISSING
     return [m.name, value_text(m), format_value(m.target, m.unit), m.owner or MISSING, what_next]
 
 
@@ -573,15 +669,21 @@ def _off_track_slides(deck: _Deck) -> None:
     off = [m for m in measures_in_goal_order(deck.contents) if m.status == "off_track"]
     n = len(off)
     takeaway = f"{n} measure{'s are' if n != 1 else ' is'} off track in {deck.contents.quarter_display}."
-    _table_slides(deck, "Measures off track", takeaway, OFF_TRACK_HEADER, OFF_TRACK_WIDTHS,
-                  [off_track_row(m) for m in off], OFF_TRACK_ROWS, "Off-track table",
-                  empty=f"No measures are off track in {_scope(deck)}.")
+    header, rows = OFF_TRACK_HEADER, [off_track_row(m) for m in off]
+    if all(row[-1] == MISSING for row in rows):  # nothing recorded: no column of dashes
+        header, rows = header[:-1], [row[:-1] for row in rows]
+    _table_slides(deck, "Measures off track", takeaway, header, rows, OFF_TRACK_ROWS, "Off-track table")
+
+
+def state_text(state: str) -> str:
+    """'▲ Late': an icon and the word, never colour alone."""
+    return f"{STATE_ICONS[state]} {STATE_WORDS[state]}"
 
 
 def action_row(a: Action) -> list[str]:
     measure = a.measure_name or a.measure_id or MISSING
     return [a.kind.capitalize(), a.description, measure, a.owner or MISSING, format_date(a.due_date),
-            STATE_WORDS[a.state]]
+            state_text(a.state)]
 
 
 def actions_sentence(actions: Sequence[Action]) -> str:
@@ -593,15 +695,10 @@ def actions_sentence(actions: Sequence[Action]) -> str:
 
 def _action_slides(deck: _Deck) -> None:
     actions = deck.contents.actions
-    frames = _table_slides(deck, "Decisions and actions", actions_sentence(actions) if actions else "",
-                           ACTION_HEADER, ACTION_WIDTHS, [action_row(a) for a in actions], ACTION_ROWS,
-                           "Actions table", empty="No decisions or actions have been recorded for this review.")
-    late_column = ACTION_HEADER.index("State")
-    for frame in frames:
-        for row in list(frame.table.rows)[1:]:
-            cell = row.cells[late_column]
-            if cell.text == STATE_WORDS["late"]:
-                cell.text_frame.paragraphs[0].runs[0].font.bold = True
+    frames = _table_slides(deck, "Decisions and actions", actions_sentence(actions), ACTION_HEADER,
+                           [action_row(a) for a in actions], ACTION_ROWS, "Actions table",
+                           bold_columns=frozenset({ACTION_HEADER.index("State")}))
+    _status_cells(frames, ACTION_HEADER.index("State"), [a.state for a in actions], STATE_FILL)
 
 
 # --- portfolio and maturity -------------------------------------------------------------------
@@ -619,8 +716,8 @@ def portfolio_row(p: PortfolioItem) -> list[str]:
 
 def _portfolio_slides(deck: _Deck) -> None:
     _table_slides(deck, "Initiative portfolio (weighted shortest job first)", deck.contents.portfolio_takeaway,
-                  PORTFOLIO_HEADER, PORTFOLIO_WIDTHS, [portfolio_row(p) for p in deck.contents.portfolio],
-                  PORTFOLIO_ROWS, "Portfolio table", empty="No open initiatives are in the register.")
+                  PORTFOLIO_HEADER, [portfolio_row(p) for p in deck.contents.portfolio], PORTFOLIO_ROWS,
+                  "Portfolio table")
 
 
 def maturity_in_words(c: ReviewContents) -> str:
@@ -664,23 +761,56 @@ def _maturity_slide(deck: _Deck) -> None:
 
 # --- shared pieces ----------------------------------------------------------------------------
 
-def _table_slides(deck: _Deck, title: str, takeaway: str, header: list[str], widths: list[float],
-                  rows: list[list[str]], most: int, name: str, empty: str, size_pt: float = TABLE_PT,
-                  takeaway_pt: float = TAKEAWAY_PT) -> list:
-    """The rows as native tables, split over as many slides as fit (title gets '(2 of 3)');
-    a sentence instead of an empty table. Returns the tables' graphic frames."""
+@dataclass
+class _Fit:
+    """A table's layout: its font size and column widths (the same on every slide it continues to)."""
+    size_pt: float
+    widths: list[int]
+    font: str
+    bold_columns: frozenset[int] = frozenset()
+
+    def lines(self, text: str, width: int, bold: bool = False) -> int:
+        return text_fit.wrapped_lines(text, width - text_fit.CELL_PADDING, self.font, self.size_pt, bold)
+
+    def row_height(self, row: Sequence[str], bold: bool = False) -> int:
+        lines = max(self.lines(text, width, bold or j in self.bold_columns)
+                    for j, (text, width) in enumerate(zip(row, self.widths)))
+        return int(Pt(self.size_pt * 1.2) * lines + CELL_MARGIN_Y * 2 + Inches(0.04))
+
+
+def fit_table(deck: _Deck, header: list[str], rows: list[list[str]], size_pt: float = TABLE_PT,
+              bold_columns: frozenset[int] = frozenset()) -> _Fit:
+    """Columns sized from their longest content in the template's body font at the largest size
+    (from ``size_pt`` down) at which no word or number has to break; at the smallest size, the
+    widths that break fewest."""
+    size = size_pt
+    while True:
+        widths = text_fit.column_widths(header, rows, deck.inner_width, deck.body_font, size, bold_columns)
+        if widths is not None or size <= SMALLEST_TABLE_PT:
+            break
+        size -= 0.5
+    if widths is None:  # words too long for the slide even at the smallest size: share by need
+        need = [max(text_fit.longest_word(c, deck.body_font, size) for c in col) + 1 for col in zip(header, *rows)]
+        widths = [deck.inner_width * n // sum(need) for n in need]
+    return _Fit(size, widths, deck.body_font, bold_columns)
+
+
+def _table_slides(deck: _Deck, title: str, takeaway: str, header: list[str], rows: list[list[str]], most: int,
+                  name: str, size_pt: float = TABLE_PT, takeaway_pt: float = TAKEAWAY_PT,
+                  fit_rows: list[list[str]] | None = None, bold_columns: frozenset[int] = frozenset()) -> list:
+    """The rows as native tables, split over as many slides as fit (title gets '(2 of 3)'), columns
+    sized for ``fit_rows`` (default: these rows). Returns the tables' graphic frames (none without
+    rows: the caller leaves such a slide out)."""
     if not rows:
-        slide, top = deck.slide(title)
-        _takeaway(slide, deck, top, empty)
         return []
-    col_widths = _scaled(widths, deck.inner_width)
-    chunks = _chunks(rows, col_widths, most, deck.bottom - _table_top(deck, takeaway, takeaway_pt), header, size_pt)
+    fit = fit_table(deck, header, fit_rows or rows, size_pt, bold_columns)
+    chunks = _chunks(rows, fit, most, deck.bottom - _table_top(deck, takeaway, takeaway_pt), header)
     frames = []
     for number, chunk in enumerate(chunks, 1):
         part = f" ({number} of {len(chunks)})" if len(chunks) > 1 else ""
         slide, top = deck.slide(title + part)
         top = _takeaway(slide, deck, top, takeaway, takeaway_pt) if takeaway else top
-        frame = _table(slide, header, chunk, col_widths, MARGIN, top, size_pt)
+        frame = _table(slide, header, chunk, fit, MARGIN, top)
         frame.name = name
         set_alt_text(frame, f"{takeaway} {table_in_words(header, chunk)}")
         frames.append(frame)
@@ -695,21 +825,15 @@ def table_in_words(header: list[str], rows: list[list[str]]) -> str:
 
 def _table_top(deck: _Deck, takeaway: str, size_pt: float = TAKEAWAY_PT) -> int:
     """Where a table starts under the title and this takeaway (to split rows before drawing)."""
-    return deck.content_top + (_text_height(takeaway, deck.inner_width, size_pt) + GAP if takeaway else 0)
+    return deck.content_top + (_text_height(deck, takeaway, deck.inner_width, size_pt) + GAP if takeaway else 0)
 
 
-def _scaled(widths: list[float], total: int) -> list[int]:
-    scale = total / sum(widths)
-    return [int(w * scale) for w in widths]
-
-
-def _chunks(rows: list[list[str]], widths: list[int], most: int, room: int,
-            header: list[str], size_pt: float = TABLE_PT) -> list[list[list[str]]]:
+def _chunks(rows: list[list[str]], fit: _Fit, most: int, room: int, header: list[str]) -> list[list[list[str]]]:
     """Rows in slide-sized groups: at most ``most`` rows, and no more than the height left."""
-    header_height = _row_height(header, widths, size_pt)
+    header_height = fit.row_height(header, bold=True)
     chunks, current, used = [], [], header_height
     for row in rows:
-        height = _row_height(row, widths, size_pt)
+        height = fit.row_height(row)
         if current and (len(current) >= most or used + height > room):
             chunks.append(current)
             current, used = [], header_height
@@ -718,34 +842,23 @@ def _chunks(rows: list[list[str]], widths: list[int], most: int, room: int,
     return chunks + [current]
 
 
-def _row_height(row: Sequence[str], widths: Sequence[int], size_pt: float = TABLE_PT) -> int:
-    lines = max(_lines(text, width, size_pt) for text, width in zip(row, widths))
-    return int(Pt(size_pt * 1.2) * lines + Inches(0.12))
+def _text_height(deck: _Deck, text: str, width: int, size_pt: float, bold: bool = False) -> int:
+    lines = text_fit.wrapped_lines(text, width, deck.body_font, size_pt, bold)
+    return int(Pt(size_pt * 1.2) * lines + Inches(0.15))
 
 
-def _lines(text: str, width: int, size_pt: float) -> int:
-    """A cautious count of wrapped lines (average glyph ~0.55 em; LibreOffice may swap fonts)."""
-    per_line = max(1, int((width - Inches(0.15)) / (Pt(size_pt) * 0.55)))
-    return sum(max(1, math.ceil(len(part) / per_line)) for part in (text or " ").split("\n"))
-
-
-def _text_height(text: str, width: int, size_pt: float) -> int:
-    return int(Pt(size_pt * 1.2) * _lines(text, width, size_pt) + Inches(0.15))
-
-
-def _table(slide, header: list[str], rows: list[list[str]], widths: list[int], x: int, y: int,
-           size_pt: float = TABLE_PT):
-    heights = [_row_height(header, widths, size_pt)] + [_row_height(r, widths, size_pt) for r in rows]
-    frame = slide.shapes.add_table(len(rows) + 1, len(header), x, y, sum(widths), sum(heights))
+def _table(slide, header: list[str], rows: list[list[str]], fit: _Fit, x: int, y: int):
+    heights = [fit.row_height(header, bold=True)] + [fit.row_height(r) for r in rows]
+    frame = slide.shapes.add_table(len(rows) + 1, len(header), x, y, sum(fit.widths), sum(heights))
     table = frame.table
     table.first_row, table.horz_banding = True, False
     frame._element.graphic.graphicData.tbl.tblPr.find(qn("a:tableStyleId")).text = TABLE_STYLE
-    for j, width in enumerate(widths):
+    for j, width in enumerate(fit.widths):
         table.columns[j].width = width
     for i, row in enumerate([header, *rows]):
-        table.rows[i].height = _row_height([""], widths[:1], size_pt)  # a minimum: rows grow to their text
+        table.rows[i].height = heights[i]
         for j, text in enumerate(row):
-            _cell(table.cell(i, j), text, header=i == 0, size_pt=size_pt)
+            _cell(table.cell(i, j), text, header=i == 0, size_pt=fit.size_pt)
     return frame
 
 
@@ -753,10 +866,25 @@ def _cell(cell, text: str, header: bool, size_pt: float = TABLE_PT) -> None:
     _rules(cell)
     cell.fill.solid()
     cell.fill.fore_color.rgb = HEADER_FILL if header else WHITE
-    cell.margin_left = cell.margin_right = Inches(0.06)
-    cell.margin_top = cell.margin_bottom = Inches(0.04)
+    cell.margin_left = cell.margin_right = CELL_MARGIN_X
+    cell.margin_top = cell.margin_bottom = CELL_MARGIN_Y
     cell.vertical_anchor = MSO_ANCHOR.TOP
     _fill(cell.text_frame, [text], size_pt, bold=header)
+
+
+def _status_cells(frames: list, column: int, statuses: Sequence[str], fills: dict) -> None:
+    """Colour a status column's cells (the text already carries an icon and words, never colour alone)."""
+    statuses = iter(statuses)
+    for frame in frames:
+        table = frame.table
+        for i in range(1, len(table.rows)):
+            fill, ink = fills[next(statuses)]
+            cell = table.cell(i, column)
+            cell.fill.solid()
+            cell.fill.fore_color.rgb = fill
+            for paragraph in cell.text_frame.paragraphs:
+                for run in paragraph.runs:
+                    run.font.color.rgb, run.font.bold = ink, True
 
 
 def _rules(cell) -> None:
@@ -772,31 +900,46 @@ def _rules(cell) -> None:
 
 def _takeaway(slide, deck: _Deck, top: int, text: str, size_pt: float = TAKEAWAY_PT) -> int:
     """The slide's one-sentence message, above what it summarises; returns the next free top."""
-    height = _text_height(text, deck.inner_width, size_pt)
+    height = _text_height(deck, text, deck.inner_width, size_pt)
     box = _text_box(slide, MARGIN, top, deck.inner_width, height, [text], size_pt)
     box.name = "Takeaway"
     return top + height + GAP
 
 
 def _text_box(slide, x: int, y: int, cx: int, cy: int, lines: list[str], size_pt: float, bold: bool = False,
-              colour: RGBColor = INK):
+              font: str = BODY_FONT, brightness: float = 0.0):
+    """Text on the slide's background: the theme's text colour (dark on a light theme, light on a
+    dark one) and its font, so the agency's look carries through."""
     box = slide.shapes.add_textbox(x, y, cx, cy)
     frame = box.text_frame
     frame.word_wrap = True
     frame.auto_size = MSO_AUTO_SIZE.NONE
     frame.margin_left = frame.margin_right = Emu(0)
-    _fill(frame, lines, size_pt, bold=bold, colour=colour)
+    _fill(frame, lines, size_pt, bold=bold, colour=None, font=font, brightness=brightness)
     return box
 
 
-def _fill(frame, lines: list[str], size_pt: float, bold: bool = False, colour: RGBColor = INK) -> None:
-    """One paragraph per line, each run in an explicit size and colour (templates vary)."""
+def _fill(frame, lines: list[str], size_pt: float, bold: bool = False, colour: RGBColor | None = INK,
+          font: str = BODY_FONT, brightness: float = 0.0) -> None:
+    """One paragraph per line, each run in an explicit size, the theme's font and either an explicit
+    colour (text on a fill the deck sets) or the theme's text colour (``colour=None``)."""
     frame.text = "\n".join(lines)
     for paragraph in frame.paragraphs:
         for run in paragraph.runs:
-            run.font.size = Pt(size_pt)
-            run.font.bold = bold
-            run.font.color.rgb = colour
+            _style_run(run, size_pt, bold, colour, font, brightness)
+
+
+def _style_run(run, size_pt: float, bold: bool, colour: RGBColor | None, font: str = BODY_FONT,
+               brightness: float = 0.0) -> None:
+    run.font.size = Pt(size_pt)
+    run.font.bold = bold
+    run.font.name = font
+    if colour is None:
+        run.font.color.theme_color = MSO_THEME_COLOR.TEXT_1
+        if brightness:
+            run.font.color.brightness = brightness
+    else:
+        run.font.color.rgb = colour
 
 
 def set_alt_text(shape, text: str) -> None:

@@ -1,4 +1,4 @@
-"""Contact-centre indicators: calls offered, abandonment rate, average speed of answer and
+"""Contact-center indicators: calls offered, abandonment rate, average speed of answer and
 first-contact resolution, per fiscal quarter and every roll-up level."""
 from __future__ import annotations
 

@@ -114,7 +114,7 @@ def _portfolio(engine: Engine, catalogue: Catalogue, quarter: FiscalQuarter, pro
 
 
 def _maturity(engine: Engine, quarter: FiscalQuarter) -> Maturity | None:
-    """The fiscal year's self-assessment (organisation-wide: the same whatever the scope)."""
+    """The fiscal year's self-assessment (organization-wide: the same whatever the scope)."""
     from cxdash.maturity import load_model
     return maturity_profile(engine, load_model(), quarter.year)
 

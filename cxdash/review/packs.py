@@ -86,7 +86,7 @@ def run_or_wait(engine: Engine, catalogue: Catalogue, pack_id: int, poll_seconds
 def build_claimed(engine: Engine, catalogue: Catalogue, pack_id: int) -> dict:
     """Build a pack this process claimed (status running, its pid on the row)."""
     from cxdash.exports.pdf import to_pdf
-    from cxdash.exports.review_deck import build_deck
+    from cxdash.exports.review_deck import build
 
     job = review_queries.pack(engine, pack_id)
     quarter = FiscalQuarter(job["fiscal_year"], job["fiscal_quarter"])
@@ -95,11 +95,11 @@ def build_claimed(engine: Engine, catalogue: Catalogue, pack_id: int) -> dict:
         step(0.02, "Reading the numbers")
         snapshot_id, contents = contents_for(engine, catalogue, quarter, job["provider"], job["service"])
         share = 0.75 if job["format"] == "pdf" else 0.95
-        deck = build_deck(contents, job["template"], progress=lambda f, what: step(0.05 + share * f, what))
-        content = deck
+        built = build(contents, job["template"], progress=lambda f, what: step(0.05 + share * f, what))
+        content = built.data
         if job["format"] == "pdf":
             step(0.82, "Converting to PDF")
-            content = to_pdf(deck)
+            content = to_pdf(built.data)
     except Exception as exc:  # recorded for the page; the CLI re-raises it
         message = str(exc) if isinstance(exc, UserError) else f"{type(exc).__name__}: {exc}"
         review_queries.update_pack(engine, pack_id, status="failed", message=message, step="Failed")
@@ -107,8 +107,18 @@ def build_claimed(engine: Engine, catalogue: Catalogue, pack_id: int) -> dict:
     review_queries.update_pack(engine, pack_id, status="succeeded", progress=1.0, step="Ready", content=content,
                                snapshot_id=snapshot_id, file_name=file_name(quarter, job["provider"],
                                                                              job["service"], job["format"]),
-                               message="From the frozen review" if snapshot_id else "Draft: today's numbers")
+                               message=pack_message(bool(snapshot_id), built.warnings))
     return review_queries.pack(engine, pack_id)
+
+
+WARNING_SEPARATOR = ". Warning: "
+
+
+def pack_message(frozen: bool, warnings: list[str]) -> str:
+    """What the page and the CLI say of a built pack: where its numbers came from, then what the
+    review still lacks (the deck's warnings, e.g. an off-track measure without commentary)."""
+    message = "From the frozen review" if frozen else "Draft: today's numbers"
+    return message + "".join(f"{WARNING_SEPARATOR}{w.rstrip('.')}" for w in warnings)
 
 
 def stalled(job: dict, now: dt.datetime | None = None) -> bool:

@@ -1,4 +1,4 @@
-"""Page '/operations': time to complete, backlog and contact-centre indicators by stage and channel."""
+"""Page '/operations': time to complete, backlog and contact-center indicators by stage and channel."""
 import dash
 
 from cxdash.dashboard.views import operations_page

@@ -19,7 +19,7 @@ from cxdash.presentation.formatting import scale_notes
 
 PREFIX = "equity"
 FILTERS = ("quarter", "provider", "service", "dimension", "question")
-OPERATIONAL = ("on_time_rate", "first_contact_resolution")  # fed by case and contact-centre data
+OPERATIONAL = ("on_time_rate", "first_contact_resolution")  # fed by case and contact-center data
 
 
 @data.cache.memoize()

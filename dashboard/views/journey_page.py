@@ -175,7 +175,7 @@ def _drill_down(filters: scorecard.Filters, quarter: FiscalQuarter, stage: str, 
     parts.append(html.Nav([
         html.H3("Look further", id="journey-onward-title"),
         html.Ul([
-            html.Li(html.A("Operations: time to complete, backlog and the contact centre",
+            html.Li(html.A("Operations: time to complete, backlog and the contact center",
                            href=_link("/operations", filters))),
             html.Li(html.A(f"Customer voice: themes and comments at the {label} stage",
                            href=_link("/voice", filters, stage))),

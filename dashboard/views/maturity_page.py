@@ -229,7 +229,7 @@ def layout(query: dict) -> html.Div:
     year, offered = resolved(query)
     return html.Div([
         html.H1("CX maturity"),
-        html.P("The organisation's self-assessment against the OMB A-11 Section 280 CX maturity dimensions, each "
+        html.P("The organization's self-assessment against the OMB A-11 Section 280 CX maturity dimensions, each "
                "rated on five levels from Reactive to Customer-centric, with the evidence and the change since last "
                "year.", className="usa-intro"),
         html.Div([dropdown("maturity-year", "Fiscal year", maturity.year_options(offered),

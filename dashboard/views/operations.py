@@ -1,4 +1,4 @@
-"""Operations: how long cases take, whether the backlog grows and how the contact centre answers,
+"""Operations: how long cases take, whether the backlog grows and how the contact center answers,
 for one quarter and scope, by journey stage and channel, so the slowest stage or channel stands out.
 
 Plain functions of indicator_value frames (indicator, fiscal_year, fiscal_quarter, channel, stage,
@@ -374,7 +374,7 @@ def backlog_takeaway(series: pd.DataFrame, quarter: FiscalQuarter) -> str:
     return sentence + "."
 
 
-# --- contact centre -------------------------------------------------------------------------------
+# --- contact center -------------------------------------------------------------------------------
 
 CONTACT_SERIES = [("abandonment_rate", "Calls abandoned"), ("first_contact_resolution", "Resolved at first contact")]
 
@@ -395,7 +395,7 @@ def contact_takeaway(table: pd.DataFrame, quarter_label: str, min_n: int) -> str
     mine = next((m for m in ([r for r in records if r["dimension"] == d] for d in ("stage", "channel")) if len(m) >= 2),
                 records[:1])
     if not mine:
-        return f"No contact-centre data for {quarter_label} in this scope."
+        return f"No contact-center data for {quarter_label} in this scope."
     if len(mine) == 1:
         row = mine[0]
         facts = [words.format(amount(v, CONTACT[k].unit)) for k, words in (

@@ -59,7 +59,7 @@ def _headline(frame, quarter: FiscalQuarter, channel: str, min_n: int) -> list:
     cards = operations.headline(frame, quarter, channel, min_n)
     parts = [html.H2(f"Key indicators, {quarter.display}", id="operations-headline-title")]
     for group, title, keys, what in (("cases", "Cases", operations.CASE, "case data"),
-                                     ("contacts", "Contact centre", operations.CONTACT, "contact-centre data")):
+                                     ("contacts", "Contact center", operations.CONTACT, "contact-center data")):
         mine = [c for c in cards if c["group"] == group]
         parts.append(html.H3(title))
         if mine:
@@ -126,12 +126,12 @@ def _backlog(frame, quarter: FiscalQuarter, filters: scorecard.Filters, min_n: i
 
 
 def _contacts(frame, quarter: FiscalQuarter, filters: scorecard.Filters, min_n: int) -> list:
-    chart_id, title = "operations-contacts", f"Contact centre by stage and channel, {quarter.display}"
+    chart_id, title = "operations-contacts", f"Contact center by stage and channel, {quarter.display}"
     stages = scorecard.service_stages(current().catalogue, filters)
     table = operations.breakdown(frame, quarter, filters.channel, operations.CONTACT_KEYS, stages)
     if table.empty:
         span = operations.coverage(frame, operations.CONTACT_KEYS, filters.channel)
-        sentence = operations.no_data_sentence("contact-centre data", quarter, span, "contact-centre data")
+        sentence = operations.no_data_sentence("contact-center data", quarter, span, "contact-center data")
         return [_empty(chart_id, title, sentence)]
     columns = [("dimension", "Breakdown", None), ("label", "Stage or channel", None),
                ("calls_offered", "Calls offered", None), ("abandonment_rate", "Calls abandoned", None),
@@ -140,7 +140,7 @@ def _contacts(frame, quarter: FiscalQuarter, filters: scorecard.Filters, min_n: 
     return [chart_with_table(
         operations.contact_figure(table, min_n),
         data_table(operations.contact_rows(table, min_n), columns,
-                   f"Contact-centre indicators in {quarter.display}, by stage and by channel ({_scope_words(filters)})",
+                   f"Contact-center indicators in {quarter.display}, by stage and by channel ({_scope_words(filters)})",
                    "operations-contacts-data"),
         operations.contact_takeaway(table, quarter.display, min_n), chart_id=chart_id, title=title),
         html.P("Abandoned: calls offered that hung up before an answer (lower is better). Resolved at first "
@@ -151,7 +151,7 @@ def _contacts(frame, quarter: FiscalQuarter, filters: scorecard.Filters, min_n: 
 
 def content_for(filters: scorecard.Filters) -> list:
     if not filters.quarter:
-        return [html.P("Nothing computed yet: load case or contact-centre data and run 'cxdash compute'.")]
+        return [html.P("Nothing computed yet: load case or contact-center data and run 'cxdash compute'.")]
     quarter = FiscalQuarter.parse(filters.quarter)
     frame = cells(filters.provider, filters.service)
     min_n = current().catalogue.settings.min_n
@@ -176,7 +176,7 @@ def layout(query: dict) -> html.Div:
     filters, available = resolved_filters(query)
     return html.Div([
         html.H1("Operations"),
-        html.P("How long cases take, whether the backlog is growing, and how the contact centre answers: by "
+        html.P("How long cases take, whether the backlog is growing, and how the contact center answers: by "
                "journey stage and channel, so the slowest part of the service stands out. Lower is better for "
                "time, backlog and waiting.", className="usa-intro"),
         data_page.panel_freshness("operations"),

@@ -44,7 +44,7 @@ QUESTION_LABELS = {
 }
 ONWARD = [
     ("/journey", "Journey stages", "where in the journey trust and satisfaction are lowest"),
-    ("/operations", "Operations", "time to complete, backlog and the contact centre"),
+    ("/operations", "Operations", "time to complete, backlog and the contact center"),
     ("/voice", "Customer voice", "what customers write about, by theme and stage"),
     ("/equity", "Equity", "every customer segment compared with the best-served"),
 ]
