@@ -4,6 +4,7 @@ running a load. Rows are replaced by natural key, whoever delivered them (natura
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -14,6 +15,8 @@ from cxdash.loaders.csv_reader import Unreadable, iter_records, read_header, req
 from cxdash.loaders.fields import DateWindow, local_time
 from cxdash.loaders.runner import Chunk, LoadReport, Rejection, run_load
 from cxdash.mappings import Source, SubmittedAt, load_any_mapping
+
+log = logging.getLogger(__name__)
 
 
 class RowProblem(ValueError):
@@ -139,27 +142,39 @@ def load_mapped(engine: Engine, path: Path, mapping, model: type, *, kind: str, 
             raise UserError(f"mapping {str(name)!r} is of kind {mapping.kind!r}, not {kind!r}")
     source = source or mapping.key_source
     window = window or DateWindow()
-    _check_ignore(Path(path), mapping)
-    return run_load(engine, source=source, kind=kind, path=Path(path),
+    notes = _header_notes(Path(path), mapping)
+    report = run_load(engine, source=source, kind=kind, path=Path(path),
                     parameters={"mapping": mapping.model_dump(mode="json"), **window_parameters(window),
                                 **(parameters or {})},
                     chunks=lambda p: chunks(p, mapping, window),
                     write=lambda conn, run_id, rows: write(conn, source, run_id, rows, mapping))
+    report.notes += notes
+    for note in notes:
+        log.warning("%s: %s", path, note)
+    return report
 
 
-def _check_ignore(path: Path, mapping) -> None:
-    """``ignore`` says which columns of this export are deliberately dropped: one the file does not
-    have means the mapping is not this export's (a renamed column, another layout)."""
-    if not path.is_file() or not mapping.ignore:
-        return
+def _header_notes(path: Path, mapping) -> list[str]:
+    """What the header says about the mapping, said with the load's result: columns neither read
+    nor ignored (new in the export, or a column the mapping should read), and ``ignore`` entries
+    the file lacks (a renamed column, another layout). ``cxdash mapping check`` shows all of it."""
+    if not path.is_file():
+        return []
     header = read_header(path)
     if any(c not in header for c in mapping.read_columns()):
-        return  # the load says which columns are missing (and whether the delimiter is another)
+        return []  # the load says which columns are missing (and whether the delimiter is another)
+    known = set(mapping.read_columns()) | set(mapping.ignore)
+    notes = []
+    unused = [c for c in header if c not in known]
+    if unused:
+        notes.append(f"column(s) neither read nor listed under ignore: {', '.join(unused)}")
     absent = [c for c in mapping.ignore if c not in header]
     if absent:
-        raise UserError(f"{path}: mapping {mapping.name!r} lists under ignore column(s) the file does not have: "
-                        f"{', '.join(absent)}; see what the mapping makes of the file with "
-                        f"'cxdash mapping check {path} --mapping {mapping.name}'")
+        notes.append(f"mapping {mapping.name!r} lists under ignore column(s) the file does not have: "
+                     f"{', '.join(absent)}")
+    if notes:
+        notes.append(f"see what the mapping makes of the file: cxdash mapping check {path} --mapping {mapping.name}")
+    return notes
 
 
 def window_parameters(window: DateWindow) -> dict:

@@ -56,12 +56,14 @@ class LoadReport:
     data_as_of: dt.date | None = None
     rejections: list[Rejection] = field(default_factory=list)
     message: str | None = None
+    notes: list[str] = field(default_factory=list)  # what the user should know though the load went well
 
     def summary(self) -> str:
         if self.status == "unchanged":
             return f"{self.file_name}: unchanged since the last successful load of this source; nothing added"
         return (f"{self.file_name}: {self.rows_loaded} rows loaded, {self.rows_rejected} rejected "
-                f"of {self.rows_read} read (data as of {self.data_as_of or 'unknown'})")
+                f"of {self.rows_read} read (data as of {self.data_as_of or 'unknown'})"
+                + "".join(f"\n  note: {note}" for note in self.notes))
 
 
 def file_sha256(path: Path) -> str:

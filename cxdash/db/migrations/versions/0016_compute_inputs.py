@@ -35,6 +35,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('survey_cell') as batch:
-        batch.drop_column('recounted_in')
+    # ALTER TABLE ... DROP COLUMN (SQLite 3.35+ and PostgreSQL): a batch rebuild of survey_cell
+    # would drop a table the answers and responses reference
+    op.execute("ALTER TABLE survey_cell DROP COLUMN recounted_in")
     op.drop_table('compute_input')
