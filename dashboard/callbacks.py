@@ -25,7 +25,9 @@ from cxdash.presentation.formatting import format_date
 
 # Analysis pages that share one callback shape. Each view module (dashboard/views/<name>.py) has
 # PREFIX (component id prefix), FILTERS (the filter keys, each a dropdown '<PREFIX>-<key>') and
-# update(**filters) -> (provider value, service options, service value, content, query string).
+# update(**filters) -> (provider value, service options, service value, content, query string),
+# followed by one value per (key, property) of its EXTRA_OUTPUTS when it declares them (e.g. the
+# stage list, which is the chosen service's own).
 FILTER_PAGES = ("journey_page", "service_page", "operations_page", "voice_page", "equity_page")
 
 
@@ -144,14 +146,16 @@ def register_filter_page(app: Dash, page: str) -> None:
         Output(f"{prefix}-service", "value"),
         Output(f"{prefix}-content", "children"),
         Output(f"{prefix}-query", "data"),
+        *[Output(f"{prefix}-{key}", prop) for key, prop in getattr(view, "EXTRA_OUTPUTS", ())],
         *[Input(f"{prefix}-{key}", "value") for key in view.FILTERS],
         prevent_initial_call=True,
     )
     def _update(*values):
         return page_update(page, **dict(zip(view.FILTERS, values)))
 
-    app.clientside_callback(_SYNC_URL, Output(f"{prefix}-query-synced", "data"), Input(f"{prefix}-query", "data"),
-                            prevent_initial_call=True)
+    # Also on arrival: a page that resolved a default (the single-service pages' service furthest
+    # off track) writes it into the address, so a copied link or Back reopens the same service.
+    app.clientside_callback(_SYNC_URL, Output(f"{prefix}-query-synced", "data"), Input(f"{prefix}-query", "data"))
 
 
 def nav_items(pathname: str | None) -> list[tuple[str, str, bool]]:

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 from dash import dcc, html
 
+from cxdash.catalogue import Service
 from cxdash.channels import ALL
 from cxdash.channels import label as channel_label
 from cxdash.dashboard.app import create_app
@@ -38,16 +39,26 @@ def load_equity(folder, catalogue):
 
 
 @pytest.fixture(scope="module")
-def loaded(tmp_path_factory, catalogue):
-    engine, sources = load_equity(tmp_path_factory.mktemp("equity"), catalogue)
+def with_eeoicp(catalogue):
+    """The shipped catalogue with EEOICP added as a service: the page lists catalogue services
+    only, and this real A-11 service reports trust through the most channels."""
+    service = Service(id="dol-eeoicp-compensation", name=EEOICP[1], provider=EEOICP[0], agency="DOL",
+                      channels=["automated_phone", "computer", "email", "in_person", "website"],
+                      stages=["Apply", "Decide"], default_stage="Apply")
+    return catalogue.model_copy(update={"services": [*catalogue.services, service]})
+
+
+@pytest.fixture(scope="module")
+def loaded(tmp_path_factory, with_eeoicp):
+    engine, sources = load_equity(tmp_path_factory.mktemp("equity"), with_eeoicp)
     yield engine, sources
     engine.dispose()
 
 
 @pytest.fixture
-def app(loaded, catalogue):
+def app(loaded, with_eeoicp):
     engine, sources = loaded
-    dash_app = create_app(engine, catalogue, sources, sign_in=SIGN_IN_OFF)
+    dash_app = create_app(engine, with_eeoicp, sources, sign_in=SIGN_IN_OFF)
     with dash_app.server.app_context():
         yield dash_app
 
@@ -209,11 +220,12 @@ def test_synthetic_segments_match_pandas_on_the_raw_export(app, segment, column,
 
 def test_overview_has_every_comparison_of_the_scope_largest_gap_first(app, loaded):
     engine, _ = loaded
-    _, _, _, content, _ = equity_page.update("FY2022Q4", ALL, ALL, "channel", "trust")
+    provider, service = SYNTHETIC
+    _, _, _, content, _ = equity_page.update("FY2022Q4", provider, service, "channel", "trust")
     with engine.connect() as conn:
         stored = pd.read_sql("SELECT dimension, question, segment, gap, significant, p_value, suppressed "
-                             "FROM segment_result WHERE provider = 'all' AND service = 'all' "
-                             "AND fiscal_year = 2022 AND fiscal_quarter = 4", conn)
+                             "FROM segment_result WHERE provider = ? AND service = ? "
+                             "AND fiscal_year = 2022 AND fiscal_quarter = 4", conn, params=SYNTHETIC)
     rows = table(content, "equity-overview-table")
     families = stored.groupby(["dimension", "question"])
     assert len(rows) == families.ngroups > 10
@@ -222,7 +234,7 @@ def test_overview_has_every_comparison_of_the_scope_largest_gap_first(app, loade
     for link, _best, largest, tests, suppressed in rows:
         dimension, question = names[link.children]
         mine = families.get_group((dimension, question))
-        assert link.href == "/equity" + equity.query_string("FY2022Q4", ALL, ALL, dimension, question,
+        assert link.href == "/equity" + equity.query_string("FY2022Q4", provider, service, dimension, question,
                                                             "channel", "trust")
         tested = int(mine["p_value"].notna().sum())
         assert tests == (f"{int(mine['significant'].fillna(0).astype(bool).sum())} of {tested} comparisons"
@@ -239,7 +251,7 @@ def test_overview_has_every_comparison_of_the_scope_largest_gap_first(app, loade
     shown = [g for g in gaps if g is not None]
     assert shown == sorted(shown) and gaps[:len(shown)] == shown  # largest first, those without a gap last
     sentence = text(find(content, "equity-overview-takeaway"))
-    assert sentence.startswith(f"In FY2022 Q4 (all services), {len(shown)} of ")
+    assert sentence.startswith(f"In FY2022 Q4 ({service}), {len(shown)} of ")
     assert text(find(content, "equity-method")).startswith(
         "Each group is compared with the best-served group by a two-proportion z test; p-values are adjusted with "
         "Holm's method within each comparison; groups with fewer than 30 answers are suppressed.")
@@ -263,8 +275,8 @@ def test_every_known_dimension_and_question_is_offered_and_a_missing_one_is_said
     assert sentence == (f"No comparison of trust by tenure group in FY2022 Q4 ({EEOICP[1]}): choose another "
                         "dimension or question; the overview below lists every comparison with data.")
     # An unknown dimension or question (an old link) falls back to the defaults, which stay out of the URL.
-    _, _, _, _, query = equity_page.update("FY2022Q4", ALL, ALL, "Shoe size", "nothing")
-    assert query == "?quarter=FY2022Q4"
+    provider, _, service, _, query = equity_page.update("FY2022Q4", ALL, ALL, "Shoe size", "nothing")
+    assert urllib.parse.parse_qs(query[1:]) == {"quarter": ["FY2022Q4"], "provider": [provider], "service": [service]}
 
 
 def test_a_link_reproduces_the_view(app):

@@ -1,30 +1,32 @@
-"""The journey-stage and Data pages in a real headless Chromium: the stage x indicator heat map
-for the chosen quarter, a filter change, a stage's drill-down reached by its link and by the
-stage filter, per-panel freshness, and axe-core on every view. The case data are the shipped
-Boston 311 sample."""
+"""The journey-stage and Data pages in a real headless Chromium, at 1440 px and 390 px: one
+catalogue service's stage x indicator heat map (never a Boston department or a pool of services),
+every cell's text inside its cell, on a phone a list per stage, a filter change, a stage's
+drill-down reached by its link and by the stage filter, per-panel freshness, and axe-core on
+every view, the drill-down included. The case data are the shipped Boston 311 sample."""
 from __future__ import annotations
 
 import urllib.parse
 
 import pandas as pd
 import pytest
+import yaml
 from selenium.webdriver.common.by import By
 
 from cxdash.dashboard.app import create_app
 from cxdash.dashboard.sign_in import SIGN_IN_OFF
-from cxdash.db import queries
-from cxdash.presentation.formatting import format_indicator
 
 from . import boston
 from .accessibility import axe_violations
-from .conftest import QUARTERLY, SAMPLE, configured_sources
+from .conftest import CONFIG, QUARTERLY, SAMPLE, configured_sources
+from .test_access_browser import _options
 from .test_contacts import _expected, _sample_frame
+from .test_one_service import furthest_off_track
 from .test_voice_view import personal_details, stored_items
 from .waiting import wait_until
 
 pytestmark = pytest.mark.browser
+CATALOGUE_YAML = CONFIG / "catalogue.yaml"
 SYNTHETIC = ("Synthetic example provider", "Example web contact form (synthetic)")
-QUARTER_END = pd.Timestamp(2019, 6, 30)  # FY2019 Q3: April to June 2019
 
 
 @pytest.fixture(scope="module")
@@ -58,16 +60,6 @@ def journey_loaded(tmp_path_factory, catalogue):
     engine.dispose()
 
 
-def _indicator(engine, name, provider, stage="all"):
-    frame = queries.scope_indicators(engine, provider, "all", 2019, 3, indicators=[name])
-    return frame[frame.stage == stage].iloc[0]
-
-
-def _open_at_quarter_end(raw: pd.DataFrame) -> int:
-    """Cases created by the end of FY2019 Q3 and not closed by then, counted on the raw file."""
-    return int(((raw["created"] <= QUARTER_END) & (raw["closed"].isna() | (raw["closed"] > QUARTER_END))).sum())
-
-
 def _rows(dash_duo, table_id) -> dict[str, list[str]]:
     """Body rows keyed by their first cell (a row header or a cell), read even when collapsed."""
     out = {}
@@ -83,44 +75,85 @@ def _wait_text(dash_duo, selector, text, timeout=10):
                f"{selector} never showed {text!r}", timeout)
 
 
-def _column(dash_duo, table_id, header) -> int:
-    headers = [h.get_attribute("textContent").strip() for h in dash_duo.find_elements(f"#{table_id} thead th")]
-    return headers.index(header) - 1  # the row header is not among a row's cells
+def _query(dash_duo) -> dict[str, list[str]]:
+    return urllib.parse.parse_qs(urllib.parse.urlparse(dash_duo.driver.current_url).query)
 
 
-def test_journey_shows_indicators_by_stage_and_follows_the_filters(dash_duo, loaded, catalogue):
+def _grid(dash_duo, table_id) -> dict[tuple[str, str], str]:
+    """The heat map's table as (indicator, stage) -> cell text: an indicator a row, a stage a column."""
+    stages = [h.get_attribute("textContent").strip() for h in dash_duo.find_elements(f"#{table_id} thead th")][1:]
+    return {(indicator, stage): text for indicator, row in _rows(dash_duo, table_id).items()
+            for stage, text in zip(stages, row)}
+
+
+def _shown(dash_duo, selector) -> bool:
+    return dash_duo.driver.execute_script(
+        "const e = document.querySelector(arguments[0]); return !!e && e.getClientRects().length > 0;", selector)
+
+
+# Every cell's text inside its own cell of the drawn grid (no "SuppressedSuppressed" across two
+# cells): each annotation's box against its column and row of the plot area.
+OUTSIDE_CELLS = """
+const gd = document.querySelector('#journey-stages .js-plotly-plot');
+const full = gd._fullLayout, xa = full.xaxis, ya = full.yaxis;
+const cols = xa.tickvals.length, rows = ya.tickvals.length;
+const box = gd.getBoundingClientRect();
+const w = xa._length / cols, h = ya._length / rows;
+const out = [];
+for (const note of gd.querySelectorAll('.annotation')) {
+  const i = +note.getAttribute('data-index'), spec = full.annotations[i];
+  const r = note.querySelector('.annotation-text').getBoundingClientRect();
+  const left = box.left + xa._offset + spec.x * w, top = box.top + ya._offset + spec.y * h;
+  if (r.left < left || r.right > left + w || r.top < top || r.bottom > top + h) {
+    out.push(spec.text + ' at ' + spec.x + ',' + spec.y + ': ' + Math.round(r.width) + 'x' + Math.round(r.height) +
+             ' in ' + Math.round(w) + 'x' + Math.round(h));
+  }
+}
+return out;"""
+
+
+def _sideways(dash_duo) -> bool:
+    return dash_duo.driver.execute_script(
+        "return document.documentElement.scrollWidth > window.innerWidth + 1;")
+
+
+def test_journey_offers_only_catalogue_services_and_opens_on_the_furthest_off_track(dash_duo, loaded, catalogue):
+    """A link naming a Boston department (311 cases, not a catalogue provider) opens the catalogue
+    service furthest off track; the lists hold the catalogue's providers only; a provider change
+    opens that provider's service and the address follows; the failed source says so."""
     engine, sources = loaded
     dash_duo.start_server(create_app(engine, catalogue, sources, sign_in=SIGN_IN_OFF))
-    dash_duo.driver.get(dash_duo.server_url + "/journey?quarter=FY2019Q3")
+    dash_duo.driver.set_window_size(1440, 1400)
+    dash_duo.driver.get(dash_duo.server_url + "/journey?" + urllib.parse.urlencode({"provider": boston.PROVIDER}))
     dash_duo.wait_for_element("#journey-stages-table", timeout=20)
-    column = _column(dash_duo, "journey-stages-table", "Backlog at quarter end")
-    rows = _rows(dash_duo, "journey-stages-table")
-    # Open cases at the quarter's end per stage (Open: process, Closed: end), counted by pandas.
-    raw = boston.read_raw()
-    stages = {stage: _open_at_quarter_end(part) for stage, part in raw.groupby("stage")}
-    assert set(stages) == {"process", "end"} and len(set(stages.values())) == 2
-    for stage, value in stages.items():
-        assert _indicator(engine, "backlog", "all", stage).value == value
-        assert rows[stage.capitalize()][column].startswith(format_indicator(value, "cases"))
-    # Lower is better: the stage with the largest backlog is the weakest, the smallest the strongest.
-    assert rows[max(stages, key=stages.get).capitalize()][column].endswith("▼ weakest")
-    assert rows[min(stages, key=stages.get).capitalize()][column].endswith("▲ strongest")
-    assert "Operational data:" in dash_duo.find_element("#journey-content").text
+    expected = furthest_off_track(pd.read_csv(QUARTERLY), yaml.safe_load(CATALOGUE_YAML.read_text(encoding="utf-8")),
+                                  2023, 1)
+    wait_until(lambda: _query(dash_duo).get("service") == [expected[1]], "the address never named the service")
+    assert _query(dash_duo) == {"quarter": ["FY2023Q1"], "provider": [expected[0]], "service": [expected[1]]}
+    assert f"Showing FY2023 Q1 · {expected[0]} · {expected[1]}" in dash_duo.find_element("#journey-scope").text
+    with_data = {s.provider for s in catalogue.services} - {"Synthetic example provider"}  # no contact data here
+    assert set(_options(dash_duo, "#journey-provider")) == with_data
+    assert boston.PROVIDER not in dash_duo.find_element("body").text
     assert "Feedback data:" in dash_duo.find_element("#journey-content").text  # the failed source says so
     assert dash_duo.find_elements('[data-freshness="failed"]')
-
-    dash_duo.select_dcc_dropdown("#journey-provider", value=boston.PROVIDER)
-    works = _open_at_quarter_end(raw[raw["provider"] == boston.PROVIDER])
-    assert _indicator(engine, "backlog", boston.PROVIDER).value == works != _open_at_quarter_end(raw)
-    _wait_text(dash_duo, "#journey-stages-table", format_indicator(works, "cases"))
-    assert "provider=Public+Works+Department" in dash_duo.driver.current_url
     assert axe_violations(dash_duo.driver) == []
 
+    # Another provider: its service (VHA has one), and the address follows.
+    dash_duo.select_dcc_dropdown("#journey-provider", value="Veterans Health Administration")
+    dash_duo.wait_for_contains_text("#journey-scope", "Receiving outpatient services", timeout=15)
+    assert _query(dash_duo)["service"] == ["Receiving outpatient services"]
+    vha = {"Schedule", "Visit", "Follow-up"}  # VHA's stages only, nobody else's: in the grid and the stage list
+    assert {s for _, s in _grid(dash_duo, "journey-stages-table")} <= vha | {"All stages"}
+    wait_until(lambda: set(_options(dash_duo, "#journey-stage")) - {"All stages (overview)"} <= vha,
+               lambda: f"the stage list kept another service's stages: {_options(dash_duo, '#journey-stage')}")
 
-def test_journey_heat_map_and_stage_drill_down(dash_duo, journey_loaded, catalogue):
+
+@pytest.mark.parametrize("width", [1440, 390])
+def test_journey_heat_map_and_stage_drill_down(dash_duo, journey_loaded, catalogue, width):
     engine, sources = journey_loaded
     dash_duo.start_server(create_app(engine, catalogue, sources, sign_in=SIGN_IN_OFF))
-    dash_duo.driver.set_window_size(1280, 2000)
+    dash_duo.driver.set_window_size(width, 2000)
+    assert dash_duo.driver.execute_script("return window.innerWidth") <= width
     scope = urllib.parse.urlencode({"quarter": "FY2022Q2", "provider": SYNTHETIC[0], "service": SYNTHETIC[1]})
     dash_duo.driver.get(dash_duo.server_url + "/journey?" + scope)
     dash_duo.wait_for_element("#journey-stages-table", timeout=20)
@@ -129,14 +162,31 @@ def test_journey_heat_map_and_stage_drill_down(dash_duo, journey_loaded, catalog
     raw = _sample_frame()
     raw = raw[raw["valid"] & (raw["fiscal_year"] == 2022) & (raw["fiscal_quarter"] == 2)]
     abandoned = {stage: _expected(frame)["abandonment_rate"][0] for stage, frame in raw.groupby("stage")}
-    dash_duo.find_element("#journey-stages-figure summary").click()  # "View as table"
-    column = _column(dash_duo, "journey-stages-table", "Calls abandoned")
-    rows = _rows(dash_duo, "journey-stages-table")
+    grid = _grid(dash_duo, "journey-stages-table")
     for stage, value in abandoned.items():
-        assert rows[stage.capitalize()][column].startswith(f"{value * 100:.1f}%")
-    assert rows[max(abandoned, key=abandoned.get).capitalize()][column].endswith("▼ weakest")
-    assert rows[min(abandoned, key=abandoned.get).capitalize()][column].endswith("▲ strongest")
+        assert grid[("Calls abandoned", stage.capitalize())].startswith(f"{value * 100:.1f}%")
+    assert grid[("Calls abandoned", max(abandoned, key=abandoned.get).capitalize())].endswith("▼ weakest")
+    assert grid[("Calls abandoned", min(abandoned, key=abandoned.get).capitalize())].endswith("▲ strongest")
     assert "weakest" in dash_duo.find_element("#journey-stages-takeaway").text
+    # Stages across in journey order; only this service's.
+    stages = [h.text for h in dash_duo.find_elements("#journey-stages-table thead th")][1:]
+    assert [s.strip() for s in stages if s.strip()] in (["Start", "Process", "End", "All stages"], [])
+    if width == 1440:
+        # The grid: every cell's text inside its cell.
+        dash_duo.wait_for_element("#journey-stages .main-svg", timeout=20)
+        assert _shown(dash_duo, "#journey-stages") and not _shown(dash_duo, "#journey-stages-list")
+        assert dash_duo.driver.execute_script(OUTSIDE_CELLS) == []
+    else:
+        # A phone: a list per stage instead of the grid, in journey order, nothing sideways.
+        assert _shown(dash_duo, "#journey-stages-list") and not _shown(dash_duo, "#journey-stages")
+        titles = [e.text for e in dash_duo.find_elements("#journey-stages-list .cx-heat-list__title")]
+        assert titles == ["Start", "Process", "End", "All stages"]
+        weakest = max(abandoned, key=abandoned.get).capitalize()
+        group = dash_duo.find_element(f"#journey-stages-list-{titles.index(weakest)}").find_element(
+            By.XPATH, "./ancestor::section")
+        item = next(li for li in group.find_elements(By.CSS_SELECTOR, "li") if "Calls abandoned" in li.text)
+        assert f"{abandoned[weakest.lower()] * 100:.1f}%" in item.text and "weakest" in item.text
+        assert not _sideways(dash_duo)
     assert axe_violations(dash_duo.driver) == []
 
     # A filter change: the next quarter's values and the address follow.
@@ -147,9 +197,13 @@ def test_journey_heat_map_and_stage_drill_down(dash_duo, journey_loaded, catalog
     dash_duo.wait_for_contains_text("#journey-scope", "FY2022 Q3", timeout=10)
     _wait_text(dash_duo, "#journey-stages-table", f"{start * 100:.1f}%")
     assert "quarter=FY2022Q3" in dash_duo.driver.current_url
+    if width == 1440:
+        dash_duo.wait_for_element("#journey-stages .main-svg", timeout=20)
+        wait_until(lambda: dash_duo.driver.execute_script(OUTSIDE_CELLS) == [], "text outside its cell in FY2022 Q3")
 
     # The stage's link (a plain link, so the keyboard reaches it) opens its drill-down.
     link = next(a for a in dash_duo.find_elements("#journey-stage-links a") if a.text == "End")
+    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", link)
     link.click()
     dash_duo.wait_for_element("#journey-questions-table, #journey-channels-table", timeout=20)
     query = urllib.parse.parse_qs(urllib.parse.urlparse(dash_duo.driver.current_url).query)
@@ -166,16 +220,24 @@ def test_journey_heat_map_and_stage_drill_down(dash_duo, journey_loaded, catalog
     assert themes and all(int(row[0]) == sizes[label] for label, row in themes.items())
     examples = [row[-1] for row in themes.values()]
     assert set(examples) <= set(mine["text_redacted"])
-    onward = [a.get_attribute("href") for a in dash_duo.find_elements("#journey-onward a")]
-    assert any("/voice?" in h and "stage=end" in h for h in onward)
+    onward = dash_duo.find_elements("#journey-onward a")
+    assert any("/voice?" in a.get_attribute("href") and "stage=end" in a.get_attribute("href") for a in onward)
+    # "Look further": each link a target at least 24 px tall, none closer than 24 px to the next.
+    boxes = [a.rect for a in onward]
+    assert all(b["height"] >= 24 for b in boxes), boxes
+    assert all(b2["y"] - b1["y"] >= 24 for b1, b2 in zip(boxes, boxes[1:])), boxes
     page = dash_duo.find_element("body").get_attribute("textContent")
     assert personal_details(page) == []
-    assert axe_violations(dash_duo.driver) == []
+    if width == 390:
+        assert not _sideways(dash_duo)
+    assert axe_violations(dash_duo.driver) == []  # the drill-down state (WCAG 2.2 target size included)
 
     # The stage filter moves the drill-down and the address without a reload.
     dash_duo.select_dcc_dropdown("#journey-stage", value="Process")
     dash_duo.wait_for_contains_text("#journey-content h2", "The Process stage", timeout=10)
     assert "stage=process" in dash_duo.driver.current_url
+    stage_options = _options(dash_duo, "#journey-stage")
+    assert stage_options == ["All stages (overview)", "Start", "Process", "End"]  # this service's stages only
 
 
 def test_data_page_lists_sources_health_and_checks(dash_duo, loaded, catalogue):

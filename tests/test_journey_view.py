@@ -253,6 +253,19 @@ def _rows(table) -> dict[str, list[str]]:
     return out
 
 
+def _header(table) -> list[str]:
+    """The column headers after the row headers' column."""
+    head = next(n for n in _walk(table) if type(n).__name__ == "Thead")
+    return [_text(c.children) for c in head.children.children][1:]
+
+
+def _grid(table) -> dict[tuple[str, str], str]:
+    """The journey heat map's table as (indicator, stage) -> cell text: an indicator a row, a
+    stage a column."""
+    stages = _header(table)
+    return {(indicator, stage): text for indicator, row in _rows(table).items() for stage, text in zip(stages, row)}
+
+
 def test_heat_map_prints_every_cell_in_figure_and_table():
     cells = [[Cell("40.4%", (("▼", "weakest"),), 0.0), Cell("—")],
              [Cell("81.1%", (("▲", "strongest"), ("✕", "off track")), 1.0), Cell("Suppressed (n < 30)")]]
@@ -277,9 +290,9 @@ def test_overview_cell_matches_the_raw_file_and_links_each_stage(context, quarte
     """Trust at the Wait stage of the VBA contact center, FY2022 Q2, against pandas on the raw file."""
     content = journey_page.content_for(scorecard.Filters("FY2022Q2", *VBA))
     x, n = agree(quarterly, VBA[1], 2022, 2, 2)
-    rows = _rows(_find(content, "journey-stages-table"))
-    assert rows["Wait"][0] == f"{x / n * 100:.1f}% off track"
-    assert set(rows) == {"Wait", "All stages"}
+    table = _find(content, "journey-stages-table")
+    assert _grid(table)[("Trust (% agree)", "Wait")] == f"{x / n * 100:.1f}% off track"
+    assert _header(table) == ["Wait", "All stages"]  # stages across, in journey order
     links = [n.href for n in _walk(_find(content, "journey-stage-links"))
              if type(n).__name__ == "A"]
     query = urllib.parse.parse_qs(urllib.parse.urlparse(links[0]).query)
@@ -291,7 +304,7 @@ def test_a_suppressed_stage_shows_no_number(context, quarterly):
     _, n = agree(quarterly, PASSPORTS[1], 2022, 2, 2)
     assert n < MIN_N
     content = journey_page.content_for(scorecard.Filters("FY2022Q2", *PASSPORTS))
-    assert _rows(_find(content, "journey-stages-table"))["Wait"][0] == "Suppressed (n < 30)"
+    assert _grid(_find(content, "journey-stages-table"))[("Trust (% agree)", "Wait")] == "Suppressed (n < 30)"
     drill = journey_page.content_for(scorecard.Filters("FY2022Q2", *PASSPORTS), "Wait")
     questions = _rows(_find(drill, "journey-questions-table"))
     assert questions["Trust"] == ["Suppressed (n < 30)", "—", "—", str(n)]

@@ -67,7 +67,9 @@ def test_voice_shows_themes_trend_and_redacted_comments_and_follows_the_filters(
     dash_duo.select_dcc_dropdown("#voice-theme", value=voice.quoted(chosen))
     dash_duo.wait_for_contains_text("#voice-verbatims-title", voice.quoted(chosen), timeout=10)
     query = urllib.parse.parse_qs(urllib.parse.urlparse(dash_duo.driver.current_url).query)
-    assert query == {"quarter": ["FY2022Q2"], "stage": ["end"], "theme": [chosen]}
+    # The one service shown (the only one with feedback) is named in the address too.
+    assert query == {"quarter": ["FY2022Q2"], "provider": ["Synthetic example provider"],
+                     "service": ["Example web contact form (synthetic)"], "stage": ["end"], "theme": [chosen]}
     shown = [e.text for e in dash_duo.find_elements("#voice-verbatims blockquote")]
     assert shown and set(shown) <= set(end.loc[end["label"] == chosen, "text_redacted"])
 

@@ -185,8 +185,11 @@ def test_theme_counts_match_the_stored_items(loaded):
     quarter = FiscalQuarter(2022, 2)
     mine = items[(items.fiscal_year == 2022) & (items.fiscal_quarter == 2) & (items.stage == "process")]
     expected = mine.groupby("label").agg(items=("id", "size"), negative=("negative", "sum"))
-    _, _, _, content, query = voice_page.update(quarter.label, None, None, "process", None)
-    assert urllib.parse.parse_qs(query[1:]) == {"quarter": ["FY2022Q2"], "stage": ["process"]}
+    provider, _, service, content, query, *_ = voice_page.update(quarter.label, None, None, "process", None)
+    # One service: the only one with feedback here (the address names it).
+    assert (provider, service) == ("Synthetic example provider", "Example web contact form (synthetic)")
+    assert urllib.parse.parse_qs(query[1:]) == {"quarter": ["FY2022Q2"], "provider": [provider],
+                                                "service": [service], "stage": ["process"]}
     rows = {r[0]: r for r in table_cells(content, "voice-themes-table")}
     assert set(rows) == set(expected.index)
     for label, row in expected.iterrows():
@@ -204,7 +207,7 @@ def test_theme_counts_match_the_stored_items(loaded):
 
 def test_negative_share_trend_matches_the_stored_items(loaded):
     items = stored_items(loaded)
-    _, _, _, content, _ = voice_page.update("FY2023Q1", None, None, None, None)
+    _, _, _, content, *_ = voice_page.update("FY2023Q1", None, None, None, None)
     expected = items.groupby(["fiscal_year", "fiscal_quarter"]).agg(n=("id", "size"), share=("negative", "mean"))
     rows = {r[0]: r for r in table_cells(content, "voice-trend-table")}
     assert len(rows) == len(expected) == 5
@@ -244,7 +247,7 @@ def test_comments_are_stored_redacted_text_and_hold_no_personal_details(loaded, 
 
 
 def test_links_reproduce_the_view_and_unknown_values_fall_back(loaded):
-    _, _, _, _, query = voice_page.update("FY2022Q3", "all", "all", "end", "wait, long, hours")
+    _, _, _, _, query, *_ = voice_page.update("FY2022Q3", "all", "all", "end", "wait, long, hours")
     parsed = {k: v[0] for k, v in urllib.parse.parse_qs(query[1:]).items()}
     filters, _, stage, theme = voice_page.resolved_filters(parsed)
     assert (filters.quarter, stage, theme) == ("FY2022Q3", "end", "wait, long, hours")

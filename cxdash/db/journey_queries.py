@@ -39,9 +39,16 @@ def stage_channel_indicators(conn: Connection | Engine, fiscal_year: int, fiscal
     return _ints(_frame(conn, statement), ["n"])
 
 
-def journey_stages(conn: Connection | Engine) -> list[str]:
-    """Every journey stage with a score or an indicator (all channels), sorted; 'all' excluded."""
+def journey_stages(conn: Connection | Engine, provider: str | None = None, service: str | None = None) -> list[str]:
+    """Every journey stage with a score or an indicator (all channels), sorted; 'all' excluded.
+    With a provider and service: only that scope's stages."""
     s, i = ScoreCell, IndicatorValue
-    statement = union(select(s.stage).where(s.channel == ALL, s.stage != ALL).distinct(),
-                      select(i.stage).where(i.channel == ALL, i.stage != ALL).distinct())
-    return sorted(_frame(conn, statement)["stage"])
+    parts = []
+    for t in (s, i):
+        statement = select(t.stage).where(t.channel == ALL, t.stage != ALL)
+        if provider is not None:
+            statement = statement.where(t.provider == provider)
+        if service is not None:
+            statement = statement.where(t.service == service)
+        parts.append(statement.distinct())
+    return sorted(_frame(conn, union(*parts))["stage"])

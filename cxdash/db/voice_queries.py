@@ -26,9 +26,10 @@ def voice_options(conn: Connection | Engine) -> pd.DataFrame:
     return _ints(_frame(conn, statement), ["fiscal_year", "fiscal_quarter"]).assign(channel=ALL)
 
 
-def feedback_stages(conn: Connection | Engine) -> list[str]:
-    """Every journey stage any stored feedback item is on."""
-    return sorted(_frame(conn, select(FeedbackItem.stage).distinct())["stage"])
+def feedback_stages(conn: Connection | Engine, provider: str = ALL, service: str = ALL) -> list[str]:
+    """Every journey stage any stored feedback item of the scope ('all': every one) is on."""
+    statement = _scoped(select(FeedbackItem.stage), None, None, provider, service, ALL, ALL).distinct()
+    return sorted(_frame(conn, statement)["stage"])
 
 
 def theme_stage_sentiment(conn: Connection | Engine, fiscal_year: int, fiscal_quarter: int, provider: str = ALL,

@@ -225,6 +225,12 @@ def heat_grid(assessed: pd.DataFrame, min_n: int = 30) -> tuple[list[str], list[
     return stages, shown, grid
 
 
+def by_indicator(grid: list[list[Cell]]) -> list[list[Cell]]:
+    """heat_grid's cells (a row per stage) turned a row per indicator, a column per stage: a
+    service's stages read left to right in journey order."""
+    return [list(column) for column in zip(*grid)] if grid else []
+
+
 def _listed(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 

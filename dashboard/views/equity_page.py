@@ -11,7 +11,7 @@ from cxdash.channels import ALL
 from cxdash.dashboard import data
 from cxdash.dashboard.components import chart_with_table, data_table, dropdown, filter_bar, service_options, takeaway
 from cxdash.dashboard.context import current
-from cxdash.dashboard.views import data_page, equity
+from cxdash.dashboard.views import data_page, equity, service_scope
 from cxdash.db import analysis_queries, equity_queries
 from cxdash.metrics.fiscal import FiscalQuarter
 from cxdash.presentation import scorecard
@@ -59,9 +59,10 @@ class View:
 
 
 def resolved(query: dict, version: str | None = None) -> View:
-    """The view from the URL or the dropdowns; unknown values fall back to their defaults."""
+    """The view from the URL or the dropdowns: one catalogue service, by default the one furthest
+    off track (service_scope.resolved); unknown values fall back to their defaults."""
     version = version or data.data_version()
-    filters, available = scorecard.resolved_query(query, _options(version), channel=False, scope=data.scope())
+    filters, available = service_scope.resolved(query, _options(version), version)
     kinds = _kinds(version)
     dimensions = equity.dimension_order(kinds["dimension"])
     questions = equity.question_order(kinds["question"])
@@ -111,8 +112,7 @@ def content_for(view: View, version: str | None = None) -> list:
     settings = current().catalogue.settings
     results = _results(version, filters.provider, filters.service, quarter.year, quarter.quarter).copy()
     scope = equity.scope_label(quarter.display, filters.provider, filters.service)
-    shown = " · ".join([quarter.display, "All providers" if filters.provider == ALL else filters.provider,
-                        "All services" if filters.service == ALL else filters.service])
+    shown = " · ".join([quarter.display, filters.provider, filters.service])
     panel = "operations" if view.question in OPERATIONAL else "survey"
     return [
         html.P(f"Showing {shown}", className="cx-scope", id="equity-scope"),
@@ -153,8 +153,9 @@ def layout(query: dict) -> html.Div:
         html.P("Are some customers served worse than others? Each segment's score beside the best-served "
                "segment — by channel, by the survey's segment questions such as user group or region — with "
                "the gap and whether it is more than chance.", className="usa-intro"),
+        html.P(service_scope.ONE_SERVICE_NOTE, className="cx-footnote", id="equity-one-service"),
         _filter_bar(view),
         html.Div(content_for(view, version), id=f"{PREFIX}-content", **{"aria-live": "polite"}),
-        dcc.Store(id=f"{PREFIX}-query"),
+        dcc.Store(id=f"{PREFIX}-query", data=view.query_string()),
         dcc.Store(id=f"{PREFIX}-query-synced"),
     ], className="cx-equity")

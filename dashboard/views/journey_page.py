@@ -1,6 +1,7 @@
 """Glue between the journey-stage view functions, the database and the page: filters (and the
 stage) from the URL, cached reads of the computed tables, the heat-map overview and the
-drill-down into one stage."""
+drill-down into one stage. One catalogue service at a time (dashboard/views/service_scope.py):
+never a pool of unrelated services' stages."""
 from __future__ import annotations
 
 import pandas as pd
@@ -11,7 +12,7 @@ from cxdash.dashboard import data
 from cxdash.dashboard.components import data_table, dropdown, filter_bar, service_options, takeaway
 from cxdash.dashboard.components.heat_map import heat_map
 from cxdash.dashboard.context import current
-from cxdash.dashboard.views import data_page
+from cxdash.dashboard.views import data_page, service_scope
 from cxdash.db import journey_queries, queries
 from cxdash.indicators import feedback
 from cxdash.metrics.fiscal import FiscalQuarter
@@ -20,6 +21,7 @@ from cxdash.presentation.formatting import format_indicator, format_n, scale_not
 
 PREFIX = "journey"
 FILTERS = ("quarter", "provider", "service", "stage")
+EXTRA_OUTPUTS = (("stage", "options"), ("stage", "value"))  # the stage list is the chosen service's own
 PANELS = ["survey", "operations", "voice", "employee"]
 THEMES_PER_STAGE = 5
 
@@ -27,8 +29,8 @@ THEMES_PER_STAGE = 5
 # --- cached reads (keyed by the compute version) ---------------------------------------------
 
 @data.cache.memoize()
-def _stages(version: str) -> list[str]:
-    return journey_queries.journey_stages(current().engine)
+def _stages(version: str, provider: str, service: str) -> list[str]:
+    return journey_queries.journey_stages(current().engine, provider, service)
 
 
 @data.cache.memoize()
@@ -56,16 +58,24 @@ def _by_channel(version: str, fiscal_year: int, fiscal_quarter: int, provider: s
 
 # --- filters ---------------------------------------------------------------------------------
 
-def resolved_filters(query: dict) -> tuple[scorecard.Filters, scorecard.Choices]:
-    """Quarter, provider and service from the URL or the dropdowns (the Service and Equity pages
-    share these choices); unknown values fall back to their defaults."""
-    return scorecard.resolved_query(query, data.journey_options(), channel=False, scope=data.scope())
+def resolved_filters(query: dict, version: str | None = None) -> tuple[scorecard.Filters, scorecard.Choices]:
+    """Quarter, provider and one catalogue service from the URL or the dropdowns; without a
+    service, the one furthest off track (service_scope.resolved); unknown values fall back."""
+    return service_scope.resolved(query, data.journey_options(), version)
 
 
-def resolved_stage(query: dict, version: str) -> str:
-    """A stage with any computed value, else 'all' (the overview)."""
+def service_stages(filters: scorecard.Filters, version: str) -> list[str]:
+    """The service's stages with any computed value, in journey order ('all' left out)."""
+    if filters.service == ALL:
+        return []
+    found = _stages(version, filters.provider, filters.service)
+    return [s for s in journey.stage_order(found, scorecard.service_stages(current().catalogue, filters)) if s != ALL]
+
+
+def resolved_stage(query: dict, version: str, filters: scorecard.Filters) -> str:
+    """A stage of the service with any computed value, else 'all' (the overview)."""
     stage = query.get("stage")
-    return stage if stage in _stages(version) else ALL
+    return stage if stage in service_stages(filters, version) else ALL
 
 
 
@@ -94,8 +104,7 @@ def content_for(filters: scorecard.Filters, stage: str = ALL, version: str | Non
     version = version or data.data_version()
     quarter = FiscalQuarter.parse(filters.quarter)
     scores, assessed = _assessed(filters, quarter, version)
-    scope = " · ".join([quarter.display, "All providers" if filters.provider == ALL else filters.provider,
-                        "All services" if filters.service == ALL else filters.service, journey.stage_label(stage)])
+    scope = " · ".join([quarter.display, filters.provider, filters.service, journey.stage_label(stage)])
     health = data_page.health()
     parts = [html.P(f"Showing {scope}", className="cx-scope", id="journey-scope"),
              html.Div([data_page.panel_freshness(p, health) for p in PANELS], className="cx-freshness-list")]
@@ -113,21 +122,27 @@ def content_for(filters: scorecard.Filters, stage: str = ALL, version: str | Non
 def _overview(filters: scorecard.Filters, quarter: FiscalQuarter, assessed: pd.DataFrame) -> list:
     min_n = current().catalogue.settings.min_n
     sentence = journey.weakest_stage_sentence(assessed, quarter.display, min_n)
-    parts = [html.H2(f"By journey stage, {quarter.display}", className="cx-journey__title")]
+    parts = [html.H2(f"{filters.service}: the journey by stage, {quarter.display}", className="cx-journey__title",
+                     id="journey-overview-title")]
     stages, shown, grid = journey.heat_grid(assessed, min_n)
     if not stages:
         return parts + [takeaway(sentence, id="journey-takeaway")]
     links = [None if s == ALL else _link("/journey", filters, s) for s in stages]
+    # Stages run left to right in journey order, one indicator a row: a service's few stages fit
+    # across any screen, and a phone gets a list per stage instead.
     parts.append(heat_map(
-        [journey.stage_label(s) for s in stages], [i.header for i in shown], grid,
+        [i.header for i in shown], [journey.stage_label(s) for s in stages], journey.by_indicator(grid),
         title="Where each stage stands, indicator by indicator", takeaway_sentence=sentence,
-        chart_id="journey-stages", caption=f"Survey scores and indicators by journey stage, {quarter.display}",
-        row_header="Stage", figure_columns=[i.short for i in shown], row_links=links,
-        heading_level=3, low="Weakest", high="Strongest"))
+        chart_id="journey-stages",
+        caption=f"Survey scores and indicators of {filters.service} by journey stage, {quarter.display}",
+        row_header="Indicator", figure_rows=[journey.indicator_name(i.key) for i in shown],
+        column_links=links, phone_list=True,
+        list_empty="No survey scores or indicators at this stage.", heading_level=3, low="Weakest",
+        high="Strongest"))
     parts.append(html.P(
-        "Colour compares each stage with the other stages on the same indicator (orange weaker, purple "
-        "stronger, grey not compared); lower is better for time, backlog, abandoned calls, speed of answer and "
-        "negative feedback. Where the catalogue sets a target, the status is against the target.",
+        "Color compares each stage of this service with its other stages on the same indicator (orange weaker, "
+        "purple stronger, grey not compared); lower is better for time, backlog, abandoned calls, speed of answer "
+        "and negative feedback. Where the catalogue sets a target, the status is against the target.",
         className="cx-footnote"))
     used = journey.targets_used(assessed, quarter.year)
     if used:
@@ -176,11 +191,12 @@ def _drill_down(filters: scorecard.Filters, quarter: FiscalQuarter, stage: str, 
         html.H3("Look further", id="journey-onward-title"),
         html.Ul([
             html.Li(html.A("Operations: time to complete, backlog and the contact center",
-                           href=_link("/operations", filters))),
+                           href=_link("/operations", filters), className="usa-link")),
             html.Li(html.A(f"Customer voice: themes and comments at the {label} stage",
-                           href=_link("/voice", filters, stage))),
-            html.Li(html.A("Service drivers: what moves trust and satisfaction", href=_link("/service", filters))),
-        ], id="journey-onward"),
+                           href=_link("/voice", filters, stage), className="usa-link")),
+            html.Li(html.A("Service drivers: what moves trust and satisfaction", href=_link("/service", filters),
+                           className="usa-link")),
+        ], id="journey-onward", className="cx-journey__onward"),
     ], **{"aria-labelledby": "journey-onward-title"}))
     return parts
 
@@ -237,9 +253,13 @@ def _voice(quarter: FiscalQuarter, filters: scorecard.Filters) -> list:
 
 def _employee_section(filters: scorecard.Filters, quarter: FiscalQuarter, version: str) -> list:
     latest = journey.latest_employee(_employee(version, filters.provider, filters.service), quarter.year)
+    title = "Employee experience (all stages)"
+    if not latest and filters.service != ALL:  # a unit mapped to the whole provider serves all its services
+        latest = journey.latest_employee(_employee(version, filters.provider, ALL), quarter.year)
+        title = f"Employee experience at {filters.provider} (all its services and stages)"
     if not latest:
         return []
-    return [html.H3("Employee experience (all stages)"),
+    return [html.H3(title),
             html.Ul([html.Li(f"{e['label']}: {format_indicator(e['value'], 'percent')} "
                              f"(survey of FY{e['fiscal_year']}, {format_n(e['n'])} respondents)")
                      for e in latest], id="journey-employee")]
@@ -248,35 +268,45 @@ def _employee_section(filters: scorecard.Filters, quarter: FiscalQuarter, versio
 # --- callback and layout ---------------------------------------------------------------------
 
 def update(quarter=None, provider=None, service=None, stage=None):
-    """Filters -> (provider value, service options, service value, content, query string)."""
+    """Filters -> (provider value, service options, service value, content, query string, stage
+    options, stage value)."""
     version = data.data_version()
-    filters, available = resolved_filters({"quarter": quarter, "provider": provider or ALL, "service": service or ALL})
-    stage = resolved_stage({"stage": stage}, version)
+    filters, available = resolved_filters({"quarter": quarter, "provider": provider or ALL,
+                                           "service": service or ALL}, version)
+    stage = resolved_stage({"stage": stage}, version, filters)
     return (filters.provider, service_options(available), filters.service,
             content_for(filters, stage, version),
-            journey.query_string(filters.quarter, filters.provider, filters.service, stage))
+            journey.query_string(filters.quarter, filters.provider, filters.service, stage),
+            stage_options(filters, version), stage)
+
+
+def stage_options(filters: scorecard.Filters, version: str) -> list[dict]:
+    """The stage dropdown: the overview, then the chosen service's stages in journey order."""
+    return [{"label": "All stages (overview)", "value": ALL}] + [
+        {"label": journey.stage_label(s), "value": s} for s in service_stages(filters, version)]
 
 
 def _filter_bar(available: scorecard.Choices, filters: scorecard.Filters, stage: str, version: str) -> html.Div:
     bar = filter_bar(available, filters, prefix=PREFIX, label="Journey filters", channel=False)
-    stages = [s for s in journey.stage_order(_stages(version), scorecard.service_stages(current().catalogue, filters)) if s != ALL]
-    options = [{"label": "All stages (overview)", "value": ALL}] + [
-        {"label": journey.stage_label(s), "value": s} for s in stages]
-    bar.children.append(dropdown(f"{PREFIX}-stage", "Journey stage", options, stage))
+    bar.children.append(dropdown(f"{PREFIX}-stage", "Journey stage", stage_options(filters, version), stage))
     return bar
 
 
 def layout(query: dict) -> html.Div:
     version = data.data_version()
-    filters, available = resolved_filters(query)
-    stage = resolved_stage(query, version)
+    filters, available = resolved_filters(query, version)
+    stage = resolved_stage(query, version, filters)
     return html.Div([
         html.H1("Journey stages"),
-        html.P("Where in the customer's journey do people struggle? Each stage's survey scores beside the "
+        html.P("Where in one service's journey do people struggle? Each stage's survey scores beside the "
                "operational and feedback indicators of the same quarter, judged against targets or against the "
-               "other stages; choose a stage to see it in detail.", className="usa-intro"),
+               "service's other stages; choose a stage to see it in detail.", className="usa-intro"),
+        html.P(service_scope.ONE_SERVICE_NOTE, className="cx-footnote", id="journey-one-service"),
         _filter_bar(available, filters, stage, version),
         html.Div(content_for(filters, stage, version), id="journey-content", **{"aria-live": "polite"}),
-        dcc.Store(id="journey-query"),
+        # The resolved filters, written into the address on arrival (callbacks._SYNC_URL): a
+        # default service is named in the link, so a copied link and Back reopen it.
+        dcc.Store(id="journey-query", data=journey.query_string(filters.quarter, filters.provider,
+                                                                filters.service, stage)),
         dcc.Store(id="journey-query-synced"),
     ], className="cx-journey")

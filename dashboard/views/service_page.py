@@ -10,6 +10,7 @@ from cxdash.dashboard import data
 from cxdash.dashboard.components import chart_with_table, data_table, dropdown, filter_bar, service_options, takeaway
 from cxdash.dashboard.context import current
 from cxdash.dashboard.views import service as service_view
+from cxdash.dashboard.views import service_scope
 from cxdash.db import analysis_queries, review_queries, service_queries
 from cxdash.metrics.fiscal import FiscalQuarter
 from cxdash.presentation import scorecard
@@ -50,10 +51,11 @@ def _segments(version: str, provider: str, service_name: str, fiscal_year: int, 
 
 
 def resolved_filters(query: dict, version: str | None = None) -> tuple[scorecard.Filters, scorecard.Choices, str]:
-    """(filters, choices, outcome) from the URL or the dropdowns, limited to scopes with survey
-    trends; unknown values fall back to their defaults (old links, a service outside the provider)."""
+    """(filters, choices, outcome) from the URL or the dropdowns: one catalogue service with survey
+    trends, by default the one furthest off track (service_scope.resolved); unknown values fall
+    back to their defaults (old links, a service outside the provider)."""
     version = version or data.data_version()
-    filters, available = scorecard.resolved_query(query, _options(version), channel=False, scope=data.scope())
+    filters, available = service_scope.resolved(query, _options(version), version)
     return filters, available, service_view.outcome_of(query.get("outcome"))
 
 
@@ -226,9 +228,7 @@ def content_for(filters: scorecard.Filters, outcome: str = service_view.DEFAULT_
     quarter = FiscalQuarter.parse(filters.quarter)
     min_n = current().catalogue.settings.min_n
     scope = service_view.scope_words(filters.provider, filters.service)
-    shown = " · ".join([quarter.display, "All providers" if filters.provider == ALL else filters.provider,
-                        "All services" if filters.service == ALL else filters.service,
-                        service_view.question_label(outcome)])
+    shown = " · ".join([quarter.display, filters.provider, filters.service, service_view.question_label(outcome)])
     return [
         html.P(f"Showing {shown}", className="cx-scope", id="service-scope"),
         _part(_trend_part(filters, quarter, outcome, scope, version, min_n)),
@@ -258,8 +258,10 @@ def layout(query: dict) -> html.Div:
         html.P("How one outcome has moved against its target, which parts of the experience move it most, and "
                "whether every channel is served as well. Changes and drivers that are not significant are "
                "labelled as such.", className="usa-intro"),
+        html.P(service_scope.ONE_SERVICE_NOTE, className="cx-footnote", id="service-one-service"),
         bar,
         html.Div(content_for(filters, outcome, version), id=f"{PREFIX}-content", **{"aria-live": "polite"}),
-        dcc.Store(id=f"{PREFIX}-query"),
+        dcc.Store(id=f"{PREFIX}-query", data=service_view.query_string(filters.quarter, filters.provider,
+                                                                       filters.service, outcome)),
         dcc.Store(id=f"{PREFIX}-query-synced"),
     ], className="cx-service")

@@ -1,5 +1,6 @@
 """Glue between the Customer voice view functions, the database and the page: filters from the
-URL, cached reads of the computed feedback tables, and the page's content."""
+URL, cached reads of the computed feedback tables, and the page's content. One catalogue service
+at a time (dashboard/views/service_scope.py)."""
 from __future__ import annotations
 
 import pandas as pd
@@ -9,13 +10,14 @@ from cxdash.channels import ALL
 from cxdash.dashboard import data
 from cxdash.dashboard.components import chart_with_table, data_table, dropdown, filter_bar, service_options, takeaway
 from cxdash.dashboard.context import current
-from cxdash.dashboard.views import data_page, voice
+from cxdash.dashboard.views import data_page, service_scope, voice
 from cxdash.db import feedback_queries, queries, voice_queries
 from cxdash.metrics.fiscal import FiscalQuarter
 from cxdash.presentation import journey, scorecard
 
 PREFIX = "voice"
 FILTERS = ("quarter", "provider", "service", "stage", "theme")
+EXTRA_OUTPUTS = (("stage", "options"), ("stage", "value"))  # the stage list is the chosen service's own
 INDICATORS = ["feedback_volume", "negative_feedback_share", "mean_sentiment"]
 VERBATIMS = 5
 
@@ -30,8 +32,8 @@ def _options(version: str) -> pd.DataFrame:
 
 
 @data.cache.memoize()
-def _stages(version: str) -> list[str]:
-    return voice_queries.feedback_stages(current().engine)
+def _stages(version: str, provider: str, service: str) -> list[str]:
+    return voice_queries.feedback_stages(current().engine, provider, service)
 
 
 @data.cache.memoize()
@@ -57,11 +59,12 @@ def _verbatims(version: str, theme_id: int, stage: str, fiscal_year: int, fiscal
 
 
 def resolved_filters(query: dict, version: str | None = None):
-    """(filters, choices, stage, theme) from the URL or the dropdowns; unknown values fall back
-    to their defaults (old links, a stage or theme that no longer exists)."""
+    """(filters, choices, stage, theme) from the URL or the dropdowns: one catalogue service, by
+    default the one furthest off track (service_scope.resolved); unknown values fall back to
+    their defaults (old links, a stage or theme that no longer exists)."""
     version = version or _version()
-    filters, available = scorecard.resolved_query(query, _options(version), channel=False, scope=data.scope())
-    stage = query.get("stage") if query.get("stage") in _stages(version) else ALL
+    filters, available = service_scope.resolved(query, _options(version), version)
+    stage = query.get("stage") if query.get("stage") in _stages(version, filters.provider, filters.service) else ALL
     theme = query.get("theme") if query.get("theme") in set(_themes(version)["label"]) else ALL
     return filters, available, stage, theme
 
@@ -74,8 +77,7 @@ def content_for(filters: scorecard.Filters, stage: str = ALL, theme: str = ALL, 
     min_n = current().catalogue.settings.min_n
     counts = _counts(version, quarter.year, quarter.quarter, filters.provider, filters.service).copy()
     table = voice.theme_table(counts, stage, min_n)
-    scope = " · ".join([quarter.display, "All providers" if filters.provider == ALL else filters.provider,
-                        "All services" if filters.service == ALL else filters.service, voice.stage_label(stage)])
+    scope = " · ".join([quarter.display, filters.provider, filters.service, voice.stage_label(stage)])
     parts = [
         html.P(f"Showing {scope}", className="cx-scope", id="voice-scope"),
         data_page.panel_freshness("voice", data_page.health()),
@@ -114,22 +116,30 @@ def content_for(filters: scorecard.Filters, stage: str = ALL, theme: str = ALL, 
 
 
 def update(quarter=None, provider=None, service=None, stage=None, theme=None):
-    """Filters -> (provider value, service options, service value, content, query string)."""
+    """Filters -> (provider value, service options, service value, content, query string, stage
+    options, stage value)."""
     version = _version()
     filters, available, stage, theme = resolved_filters(
         {"quarter": quarter, "provider": provider or ALL, "service": service or ALL, "stage": stage, "theme": theme},
         version)
     return (filters.provider, service_options(available), filters.service,
             content_for(filters, stage, theme, version),
-            voice.query_string(filters.quarter, filters.provider, filters.service, stage, theme))
+            voice.query_string(filters.quarter, filters.provider, filters.service, stage, theme),
+            stage_options(filters, version), stage)
+
+
+def stage_options(filters: scorecard.Filters, version: str) -> list[dict]:
+    """The stage dropdown: all stages, then the stages the chosen service's feedback is on."""
+    found = _stages(version, filters.provider, filters.service)
+    stages = [ALL] + [s for s in journey.stage_order(found, scorecard.service_stages(current().catalogue, filters))
+                      if s != ALL]
+    return [{"label": voice.stage_label(s), "value": s} for s in stages]
 
 
 def _filter_bar(available: scorecard.Choices, filters: scorecard.Filters, stage: str, theme: str,
                 version: str) -> html.Div:
     bar = filter_bar(available, filters, prefix=PREFIX, label="Customer voice filters", channel=False)
-    stages = [ALL] + [s for s in journey.stage_order(_stages(version), scorecard.service_stages(current().catalogue, filters)) if s != ALL]
-    bar.children.append(dropdown(
-        f"{PREFIX}-stage", "Journey stage", [{"label": voice.stage_label(s), "value": s} for s in stages], stage))
+    bar.children.append(dropdown(f"{PREFIX}-stage", "Journey stage", stage_options(filters, version), stage))
     bar.children.append(dropdown(
         f"{PREFIX}-theme", "Theme of comments", voice.theme_options(_themes(version)), theme))
     return bar
@@ -140,10 +150,13 @@ def layout(query: dict) -> html.Div:
     filters, available, stage, theme = resolved_filters(query, version)
     return html.Div([
         html.H1("Customer voice"),
-        html.P("What customers tell us unprompted, in complaints, comments and the free text of surveys: the "
-               "themes they write about, how they feel, and at which stage of the journey.", className="usa-intro"),
+        html.P("What customers of one service tell us unprompted, in complaints, comments and the free text of "
+               "surveys: the themes they write about, how they feel, and at which stage of the journey.",
+               className="usa-intro"),
+        html.P(service_scope.ONE_SERVICE_NOTE, className="cx-footnote", id="voice-one-service"),
         _filter_bar(available, filters, stage, theme, version),
         html.Div(content_for(filters, stage, theme, version), id="voice-content", **{"aria-live": "polite"}),
-        dcc.Store(id="voice-query"),
+        dcc.Store(id="voice-query", data=voice.query_string(filters.quarter, filters.provider, filters.service,
+                                                            stage, theme)),
         dcc.Store(id="voice-query-synced"),
     ], className="cx-voice")
