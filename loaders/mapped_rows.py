@@ -159,8 +159,11 @@ def _header_notes(path: Path, mapping) -> list[str]:
     nor ignored (new in the export, or a column the mapping should read), and ``ignore`` entries
     the file lacks (a renamed column, another layout). ``cxdash mapping check`` shows all of it."""
     if not path.is_file():
-        return []
-    header = read_header(path)
+        return []  # the load says so
+    try:
+        header = read_header(path)
+    except UserError:
+        return []  # the load itself fails on it, and records the failed run
     if any(c not in header for c in mapping.read_columns()):
         return []  # the load says which columns are missing (and whether the delimiter is another)
     known = set(mapping.read_columns()) | set(mapping.ignore)

@@ -218,9 +218,7 @@ def test_a_killed_pack_worker_leaves_its_build_failed_and_the_draft_is_built_aga
     worker = _cxdash("packs", "work", "--db", url, "--catalogue", CATALOGUE, "--poll-seconds", "0.2")
     _wait_for(lambda: review_queries.pack(engine, draft)["status"] == "running", "the worker to claim the draft",
               worker)
-    time.sleep(1)
-    assert review_queries.pack(engine, draft)["status"] == "running", "the build ended before the kill"
-    _kill(worker)
+    _kill(worker)  # at once: a deck without rendered pictures builds in about a second
 
     killed = review_queries.pack(engine, draft)
     assert killed["status"] == "running" and review_queries.pack_file(engine, draft) is None  # no half a file
