@@ -163,8 +163,8 @@ def _compute(engine: Engine, catalogue: Catalogue, full: bool, run_id: int) -> C
     with engine.connect() as conn:
         counts = attach_wordings(queries.survey_counts(conn), queries.survey_wordings(conn))
         # read before the indicators are: a load landing after this makes the next compute redo them
-        window = DateWindow.from_settings(settings, now.date())  # bounds the quarters computed one by one
-        indicator_inputs = f"{indicator_fingerprint(conn)}; dates {window.settings}"
+        dates = DateWindow.from_settings(settings, now.date())  # bounds the quarters computed one by one
+        indicator_inputs = indicator_fingerprint(conn, dates)
         kept = not full and not redacted_again and queries.computed_input(conn, "indicators") == indicator_inputs
         windows = None if full else _kept_windows(conn, queries.computed_input(conn, "drivers"), drivers_inputs)
     cells = score_cells(counts, settings.min_n, settings.alpha) if not counts.empty else pd.DataFrame()
@@ -173,7 +173,7 @@ def _compute(engine: Engine, catalogue: Catalogue, full: bool, run_id: int) -> C
         for row in cells.to_dict("records")
     ]
     result_rows = [row for m in catalogue.measures for row in measure_rows(m, catalogue, counts, now)]
-    indicators = queries.stored_indicators(engine) if kept else indicator_rows(engine, now, window)
+    indicators = queries.stored_indicators(engine) if kept else indicator_rows(engine, now, dates)
     drivers, segments, trends = analysis_rows(engine, cells, indicators, settings.min_n, settings.alpha, now,
                                               windows)
     with engine.begin() as conn:

@@ -30,9 +30,10 @@ def indicator_rows(engine: Engine, now: dt.datetime, window=None) -> list[dict]:
                                                 else importlib.import_module(name).rows(engine, now))]
 
 
-def inputs(conn: Connection | Engine) -> str:
+def inputs(conn: Connection | Engine, window=None) -> str:
     """What the indicators would be computed from, as a fingerprint: the successful loads of
-    their kinds, the redaction rules (feedback themes read redacted text) and the code that
-    computes them. Equal fingerprints mean the stored indicators are still the answer."""
+    their kinds, the date window's settings (``window``, as indicator_rows gets it), the redaction
+    rules (feedback themes read redacted text) and the code that computes them. Equal
+    fingerprints mean the stored indicators are still the answer."""
     return (f"loads {queries.loads_fingerprint(conn, KINDS)}; redaction {redaction.VERSION}; "
-            f"code {fingerprints.code(*CODE)}")
+            f"code {fingerprints.code(*CODE)}; dates {window.settings if window is not None else None}")
