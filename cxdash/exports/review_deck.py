@@ -43,7 +43,7 @@ from cxdash.channels import ALL
 from cxdash.errors import UserError
 from cxdash.exports import text_fit
 from cxdash.metrics.fiscal import FiscalQuarter
-from cxdash.presentation import bottom_line
+from cxdash.presentation import benchmark, bottom_line
 from cxdash.presentation.charts import percent_axis
 from cxdash.presentation.formatting import (
     MISSING,
@@ -508,6 +508,8 @@ def _measure_slide(deck: _Deck, m: MeasureSlide) -> None:
     slide, top = deck.slide(title)
     takeaway = headline(m)
     top = _takeaway(slide, deck, top, takeaway)
+    if m.benchmarks:
+        top = _benchmarks(slide, deck, top, m)
     parts = commentary_parts(m)
     chart_width = int(deck.inner_width * 0.6) if parts else deck.inner_width
     if parts:
@@ -526,6 +528,20 @@ def _measure_slide(deck: _Deck, m: MeasureSlide) -> None:
                         TABLE_PT)
         box.name = "Events"
     slide.notes_slide.notes_text_frame.text = speaker_notes(m)
+
+
+def benchmark_lines(m: MeasureSlide) -> list[str]:
+    """'All loaded agencies (response-weighted): 71.2% (14 providers, n = 52,301)', then the
+    performance.gov figure: what the quarter's value stands beside."""
+    return [benchmark.line(b.text, b.detail) for b in m.benchmarks]
+
+
+def _benchmarks(slide, deck: _Deck, top: int, m: MeasureSlide) -> int:
+    lines = benchmark_lines(m)
+    height = sum(_text_height(deck, text, deck.inner_width, TABLE_PT) for text in lines)
+    box = _text_box(slide, MARGIN, top, deck.inner_width, height, lines, TABLE_PT)
+    box.name = "Benchmarks"
+    return top + height + GAP
 
 
 def _commentary_box(slide, deck: _Deck, parts: list[tuple[str, str]], x: int, y: int, cx: int, cy: int) -> None:
@@ -628,6 +644,7 @@ def speaker_notes(m: MeasureSlide) -> str:
     """What the presenter needs to hand: the commentary, then what the measure is and who owns it."""
     parts = [m.commentary.text()] if m.commentary and m.commentary.text() else []
     parts += [f"Definition: {m.definition}", f"Owner: {m.owner or MISSING}"]
+    parts += [f"Benchmark: {text}" for text in benchmark_lines(m)]
     if m.change is not None and m.p_value is not None and not m.suppressed:  # the analyst's detail
         verdict = "significant" if m.significant else "not significant"
         parts.append(f"Change since {m.prev_label or 'the previous quarter'}: {format_change(m.change, m.unit)} "

@@ -10,16 +10,18 @@ from sqlalchemy import Engine
 
 from cxdash.catalogue import Catalogue
 from cxdash.channels import ALL
-from cxdash.db import journey_queries, queries, review_queries
+from cxdash.db import benchmark_queries, journey_queries, published_queries, queries, review_queries
 from cxdash.initiatives import configured_weights, portfolio_items
 from cxdash.maturity import maturity_profile
 from cxdash.metrics.fiscal import FiscalQuarter
 from cxdash.metrics.names import stored_name
-from cxdash.presentation import journey, scorecard
+from cxdash.permissions import EVERYTHING, Scope
+from cxdash.presentation import benchmark, journey, scorecard
 from cxdash.presentation.takeaways import status_summary
 from cxdash.review.contents import (
     Action,
     Annotation,
+    Benchmark,
     Commentary,
     Goal,
     Journey,
@@ -52,8 +54,14 @@ def assemble(engine: Engine, catalogue: Catalogue, quarter: FiscalQuarter, provi
         events = review_queries.annotations(conn, provider, service)
         scores = journey_queries.stage_scores(conn, quarter.year, quarter.quarter, provider, service)
         indicators = queries.scope_indicators(conn, provider, service, quarter.year, quarter.quarter)
+        counts = benchmark_queries.cross_agency_counts(conn)
+        published = published_queries.published_values(conn)
     filters = scorecard.Filters(quarter.label, provider, service, ALL)
     sections = scorecard.build_cards(catalogue, results, filters, survey_as_of)
+    # Whoever may open this pack may see its scope, no more: a scoped pack's cross-agency figure
+    # follows the rule for a person granted that scope.
+    readers = EVERYTHING if provider == ALL else Scope.of([(provider, service)])
+    benchmark.attach(scorecard.all_cards(sections), catalogue, quarter, counts, published, readers)
     measures = [_measure(card, section, objective, catalogue, notes.get(card["measure_id"]))
                 for section in sections for objective in section["objectives"] for card in objective["cards"]]
     names = {m.id: m.name for m in catalogue.measures}
@@ -133,7 +141,8 @@ def _measure(card: dict, section: dict, objective: dict, catalogue: Catalogue, n
         quarter_label=card["quarter_label"], practical_change=card["practical_change"],
         change_clear=card["change_clear"], change_summary=card["change_summary"], prev_status=card["prev_status"],
         last_value=card["last_value"], last_label=card["last_label"], next_label=card["next_label"],
-        next_due=card["next_due"],
+        next_due=card["next_due"], benchmarks=[Benchmark(**{k: b[k] for k in Benchmark.model_fields})
+                                                for b in card.get("benchmarks", [])],
     )
 
 
