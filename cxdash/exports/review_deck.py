@@ -169,6 +169,8 @@ def _plan(c: ReviewContents) -> list[tuple[str, Callable[[_Deck], None]]]:
     steps += [(f"Trend: {m.name}", lambda d, m=m: _measure_slide(d, m)) for m in measures_in_goal_order(c)]
     if journey_shown(c):
         steps.append(("Journey table", _journey_slide))
+    if c.services is not None and c.services.rows:
+        steps.append(("Services side by side", _services_slides))
     if c.off_track():
         steps.append(("Measures off track", _off_track_slides))
     if c.actions:
@@ -673,6 +675,12 @@ def _journey_slide(deck: _Deck) -> None:
     c = deck.contents
     _table_slides(deck, f"Journey: {c.service}", c.journey.takeaway, journey_header(c), journey_rows(c),
                   JOURNEY_ROWS, "Journey table")
+
+
+def _services_slides(deck: _Deck) -> None:
+    """Several services as a native table, one row per service: each its own figures."""
+    c = deck.contents.services
+    _table_slides(deck, "Services side by side", c.takeaway, c.header, c.rows, JOURNEY_ROWS, "Services table")
 
 
 # --- off track, actions -----------------------------------------------------------------------

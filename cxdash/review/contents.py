@@ -152,6 +152,14 @@ class Journey(_Model):
     takeaway: str
 
 
+class ServicesSideBySide(_Model):
+    """A review of several services: each one's own figures over all its stages, one row per
+    service (columns: 'Service', then the indicators), in place of a journey pooled across them."""
+    header: list[str]
+    rows: list[list[str]]
+    takeaway: str
+
+
 class ReviewContents(_Model):
     agency: str
     quarter: str  # e.g. "FY2023Q1"
@@ -168,7 +176,8 @@ class ReviewContents(_Model):
     status_takeaway: str
     goals: list[Goal]
     measures: list[MeasureSlide]
-    journey: Journey | None = None
+    journey: Journey | None = None  # one service's journey only
+    services: ServicesSideBySide | None = None  # a review of several services
     actions: list[Action] = []
     annotations: list[Annotation] = []
     portfolio: list[PortfolioItem] = []
