@@ -636,7 +636,8 @@ def _pack_section(filters: scorecard.Filters, running: dict | None) -> html.Sect
     return html.Section([
         html.H2("Review pack", id="review-pack-title"),
         html.P("A deck of this review to present and circulate: the scorecard by goal, a slide per measure with its "
-               "commentary in the speaker notes, the journey, the measures off track, the decisions and actions, the "
+               "commentary in the speaker notes, one service's journey (or several services side by side, one row "
+               "each), the measures off track, the decisions and actions, the "
                "initiative portfolio and the CX maturity profile. "
                "It is built in the background; this page follows it and offers the file when it is ready."),
         html.Div([
