@@ -135,3 +135,20 @@ def test_the_packs_measure_slide_shows_both(loaded, catalogue, tmp_path):
     assert texts[title].splitlines() == review_deck.benchmark_lines(slide)
     assert f"All loaded agencies (response-weighted): {agree * 100:.1f}%" in texts[title]
     assert "Published on performance.gov" in texts[title]
+
+
+def test_a_pack_of_one_of_two_providers_leaves_the_cross_agency_figure_out(engine, catalogue, tmp_path):
+    """With two providers loaded, the sum less one's own is the other's figure: a pack of one
+    provider (for people granted it) leaves it out, the agency-wide pack keeps it."""
+    raw = pd.read_csv(QUARTERLY)
+    two = raw[raw["attributes_service_provider_name"].isin([VHA, "Veterans Benefits Administration"])]
+    path = tmp_path / "two-providers.csv"
+    two.to_csv(path, index=False)
+    assert a11_quarterly.load(engine, path, catalogue).status == "succeeded"
+    compute(engine, catalogue)
+    agree, _mean, _n, providers = _pandas_cross_agency(two, 2023, 1, "trust")
+    assert providers == 2
+    everything = assemble(engine, catalogue, FiscalQuarter(2023, 1))
+    assert [b.value for b in everything.measure("vha-outpatient-trust").benchmarks] == [pytest.approx(agree, abs=1e-12)]
+    scoped = assemble(engine, catalogue, FiscalQuarter(2023, 1), provider=VHA)
+    assert scoped.measure("vha-outpatient-trust").benchmarks == []
