@@ -202,6 +202,17 @@ def value_text(key: str, value, suppressed: bool, min_n: int) -> str:
     return format_indicator(value, BY_KEY[key].unit)
 
 
+def side_by_side(services: list[tuple[str, pd.DataFrame]], min_n: int = 30) -> tuple[list[str], list[list[str]]]:
+    """Several services compared, one row each: (header, rows). ``services``: (name, stage_cells)
+    per service; a row holds that service's own figures over all its stages (its heat map's 'All
+    stages' row), never a figure pooled across services. Columns: the indicators any service has."""
+    overall = [(name, {r.key: value_text(r.key, r.value, r.suppressed, min_n)
+                       for r in cells[cells["stage"] == ALL].itertuples(index=False)}) for name, cells in services]
+    shown = [i for i in INDICATORS if any(i.key in values for _, values in overall)]
+    return (["Service", *[i.header for i in shown]],
+            [[name, *[values.get(i.key, MISSING) for i in shown]] for name, values in overall])
+
+
 def cell(row, min_n: int = 30) -> Cell:
     """A heat-map cell: value, status words (a target status, then the rank if it differs), colour."""
     marks = []

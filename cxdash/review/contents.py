@@ -73,6 +73,16 @@ class Annotation(_Model):
     quarter: str  # the fiscal quarter of event_date, e.g. "FY2023 Q1"
 
 
+class Benchmark(_Model):
+    """A figure the measure stands beside (presentation.benchmark): every loaded agency's, or the one
+    published on performance.gov."""
+    label: str
+    value: float
+    unit: Literal["percent", "points"]
+    text: str  # e.g. "All loaded agencies (response-weighted): 71.2%"
+    detail: str = ""  # e.g. "14 providers, n = 52,301"
+
+
 class MeasureSlide(_Model):
     """One catalogue measure for the quarter: the scorecard card's numbers plus its trend."""
     measure_id: str
@@ -111,6 +121,7 @@ class MeasureSlide(_Model):
     last_label: str | None = None
     next_label: str | None = None
     next_due: dt.date | None = None
+    benchmarks: list[Benchmark] = []
 
     def card(self) -> dict:
         """As the scorecard's card dict (the keys cxdash.presentation.bottom_line reads)."""
@@ -141,6 +152,14 @@ class Journey(_Model):
     takeaway: str
 
 
+class ServicesSideBySide(_Model):
+    """A review of several services: each one's own figures over all its stages, one row per
+    service (columns: 'Service', then the indicators), in place of a journey pooled across them."""
+    header: list[str]
+    rows: list[list[str]]
+    takeaway: str
+
+
 class ReviewContents(_Model):
     agency: str
     quarter: str  # e.g. "FY2023Q1"
@@ -157,7 +176,8 @@ class ReviewContents(_Model):
     status_takeaway: str
     goals: list[Goal]
     measures: list[MeasureSlide]
-    journey: Journey | None = None
+    journey: Journey | None = None  # one service's journey only
+    services: ServicesSideBySide | None = None  # a review of several services
     actions: list[Action] = []
     annotations: list[Annotation] = []
     portfolio: list[PortfolioItem] = []

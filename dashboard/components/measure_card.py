@@ -59,6 +59,7 @@ def measure_card(card: dict) -> html.Div:
         *_uncertainty_line(card, unit, has_value),
         _target_line(card, unit),
         _change_line(card, unit, suppressed, has_value),
+        *_benchmark_lines(card),
         *([html.P(commentary_line(card["commentary"]), className="cx-measure-card__why")]
           if card.get("commentary") and commentary_line(card["commentary"]) else []),
         sparkline(
@@ -140,6 +141,16 @@ def measure_card(card: dict) -> html.Div:
         className="usa-card cx-measure-card",
         **{"data-status": card["status"]},
     )
+
+
+def _benchmark_lines(card) -> list:
+    """What this quarter's figure stands beside: every loaded agency, and performance.gov's own."""
+    found = card.get("benchmarks") or []
+    if not found:
+        return []
+    return [html.Ul([html.Li([html.Span(b["text"]), html.Span(f" ({b['detail']})", className="cx-measure-card__meta")])
+                     for b in found], className="usa-list usa-list--unstyled cx-measure-card__benchmarks",
+                    id=f"card-{card['measure_id']}-benchmarks")]
 
 
 def _analyst_detail(card, unit) -> list:
