@@ -73,19 +73,20 @@ def resolved(query: dict, version: str | None = None) -> View:
 
 def _family_section(results: pd.DataFrame, view: View, scope: str, min_n: int) -> list:
     dimension, question = view.dimension, view.question
-    fam = equity.family(results, dimension, question, min_n)
-    title = f"{equity.question_label(question)} by {equity.dimension_label(dimension).lower()}"
+    labels = current().catalogue.labels
+    fam = equity.family(results, dimension, question, min_n, labels=labels)
+    title = equity.comparison_name(dimension, question, labels)
     if fam.empty:
         return [html.H2(title, id="equity-family-chart-title", className="cx-chart__title"),
-                takeaway(equity.no_data_sentence(dimension, question, scope), id="equity-family-chart-takeaway")]
+                takeaway(equity.no_data_sentence(dimension, question, scope, labels), id="equity-family-chart-takeaway")]
     caption = f"{title}, {scope}: each segment's share, its gap to the best-served segment and the test"
     parts = [chart_with_table(
         equity.dot_figure(fam, question),
         data_table(equity.family_rows(fam, min_n), equity.FAMILY_COLUMNS, caption, "equity-family"),
-        equity.family_sentence(fam, dimension, question, scope), chart_id="equity-family-chart", title=title)]
+        equity.family_sentence(fam, dimension, question, scope, labels), chart_id="equity-family-chart", title=title)]
     mine = results[results["dimension"].eq(dimension) & results["question"].eq(question)] if len(results) else results
     parts += [html.P(note, className="cx-footnote", id="equity-scale-note")
-              for note in scale_notes(mine, label=equity.question_label)]
+              for note in scale_notes(mine, label=lambda q: equity.question_label(q, labels))]
     hidden = equity.suppressed_text(fam, min_n)
     if hidden:
         parts.append(html.P(hidden, id="equity-suppressed", className="cx-footnote"))
@@ -93,11 +94,12 @@ def _family_section(results: pd.DataFrame, view: View, scope: str, min_n: int) -
 
 
 def _overview_section(results: pd.DataFrame, view: View, scope: str) -> list:
-    table = equity.overview(results)
+    labels = current().catalogue.labels
+    table = equity.overview(results, labels)
     parts = [html.H2("Every comparison in this scope", id="equity-overview-title"),
-             takeaway(equity.overview_sentence(table, scope), id="equity-overview-takeaway")]
+             takeaway(equity.overview_sentence(table, scope, labels), id="equity-overview-takeaway")]
     if not table.empty:
-        rows = equity.overview_rows(table, href=lambda d, q: "/equity" + view.query_string(d, q))
+        rows = equity.overview_rows(table, href=lambda d, q: "/equity" + view.query_string(d, q), labels=labels)
         parts.append(data_table(rows, equity.OVERVIEW_COLUMNS,
                                 f"Segment comparisons in {scope}, the largest significant gap first", "equity-overview"))
     return [html.Section(parts, className="cx-equity-section", **{"aria-labelledby": "equity-overview-title"})]
@@ -139,9 +141,9 @@ def update(quarter=None, provider=None, service=None, dimension=None, question=N
 def _filter_bar(view: View) -> html.Div:
     bar = filter_bar(view.available, view.filters, prefix=PREFIX, label="Equity filters", channel=False)
     bar.children.append(dropdown(f"{PREFIX}-dimension", "Compare by",
-                                  equity.dimension_options(view.dimensions), view.dimension))
+                                  equity.dimension_options(view.dimensions, current().catalogue.labels), view.dimension))
     bar.children.append(dropdown(f"{PREFIX}-question", "Question or indicator",
-                                  equity.question_options(view.questions), view.question))
+                                  equity.question_options(view.questions, current().catalogue.labels), view.question))
     return bar
 
 
