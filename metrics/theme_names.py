@@ -16,6 +16,7 @@ _WORD = re.compile(r"[^\W\d_]{2,}")
 _PLACEHOLDER = re.compile(r"\[[A-Za-z ]{1,20}\]")
 _SENTENCE = re.compile(r"[.!?;:,\n]+")
 MIN_COMMENTS = 2  # a phrase in fewer comments than this is not the theme's phrase
+LABEL_TERMS = 5  # a configured label's key words must be among the theme's top this many terms
 
 
 def _stop_words() -> frozenset[str]:
@@ -63,8 +64,9 @@ def as_written(phrase: str, texts: Iterable[str]) -> str:
 
 
 def configured(terms: Sequence[str], labels: Sequence[tuple[Sequence[str], str]]) -> str | None:
-    """The first configured label all of whose key words are among the theme's terms."""
-    have = set(terms)
+    """The first configured label all of whose key words are among the theme's top LABEL_TERMS terms
+    (further down the list a word says little about the theme: every theme holds some of every word)."""
+    have = set(terms[:LABEL_TERMS])
     return next((label for keywords, label in labels if set(keywords) <= have), None)
 
 
