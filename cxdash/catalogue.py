@@ -117,6 +117,10 @@ class Measure(_Strict):
     id: str = Field(pattern=_SLUG)
     name: str = Field(min_length=1)
     definition: str = Field(min_length=1)
+    counts: str | None = Field(None, min_length=1, description=(
+        "What the number counts, in one plain line: whose answers, to which question, which answers count "
+        "(e.g. 'Veterans answering 4 or 5 to the trust question, of all who answered it'). Shown on the "
+        "card's detail and the measure's slide, beside the question as asked."))
     metric: Literal["a11_score"]
     params: MetricParams
     unit: Literal["percent", "points"]
