@@ -142,7 +142,7 @@ def _overview(filters: scorecard.Filters, quarter: FiscalQuarter, assessed: pd.D
     parts.append(html.P(
         "Color compares each stage of this service with its other stages on the same indicator (orange weaker, "
         "purple stronger, gray not compared); lower is better for time, backlog, abandoned calls, speed of answer "
-        "and negative feedback. Where the catalogue sets a target, the status is against the target.",
+        "and negative feedback. Where the catalog sets a target, the status is against the target.",
         className="cx-footnote"))
     used = journey.targets_used(assessed, quarter.year)
     if used:

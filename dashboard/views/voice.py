@@ -19,7 +19,7 @@ from cxdash.metrics.proportions import two_proportion_test
 from cxdash.metrics.sentiment import NEGATIVE, NEUTRAL, POSITIVE, strength
 from cxdash.metrics.themes import OTHER_LABEL
 from cxdash.presentation.charts import INK, PRIMARY, style
-from cxdash.presentation.formatting import MISSING, change_in_words, format_indicator, format_n, format_p
+from cxdash.presentation.formatting import MISSING, change_in_words, format_indicator, format_n
 from cxdash.presentation.journey import stage_order
 
 # (label, word, bar colour, text colour): the order of the stacked segments, left to right.
@@ -227,8 +227,9 @@ def trend_takeaway(rows: list[dict], min_n: int = 30, alpha: float = 0.05) -> st
     # A change is only called one with its test (pooled two-proportion z test on the item counts).
     p_value = two_proportion_test(round(last["negative_share"] * last["items"]), last["items"],
                                   round(first["negative_share"] * first["items"]), first["items"])
+    # No p-value in the sentence (an executive reads it); the test's verdict is enough here.
     verdict = "" if p_value is None or words == "no change" else (
-        f" ({'significant' if p_value < alpha else 'not significant'}, {format_p(p_value)})")
+        f" ({'significant' if p_value < alpha else 'not significant'})")
     return (f"The share of negative feedback {verb}, from {format_indicator(first['negative_share'], 'percent')} "
             f"in {first['display']} to {format_indicator(last['negative_share'], 'percent')} in {last['display']}"
             f"{verdict}{tail}.")
