@@ -366,7 +366,7 @@ def test_measurement_evidence_hand_checked_numbers(sample_engine, catalogue):
     assert (fy21[4]["numerator"], fy21[4]["denominator"]) == (9, 10)
     assert "Tax filers are satisfied" in fy21[4]["detail"]
     assert view.measurement_sentence(fy23, 2023) == (
-        "73% (8 of 11) of the catalogue's services reported survey data in the 1 quarter of FY2023 with survey data "
+        "73% (8 of 11) of the catalog's services reported survey data in the 1 quarter of FY2023 with survey data "
         "loaded; 100% (10 of 10) of its measures have an FY2023 target and an owner.")
 
 
