@@ -27,6 +27,8 @@ from cxdash.metrics.fiscal import FiscalQuarter
 from cxdash.review.assemble import assemble
 from cxdash.sources import load_sources
 
+from .conftest import ROOT
+
 # British spellings (and their forms) that have a different US spelling; whole words only.
 BRITISH = re.compile(r"\b(catalogues?|colou?r(?<=colour)(s|ed|ing|ful)?|behaviours?|organis\w+|summaris\w+|"
                      r"centres?|analys(e|ed|ing)|recognis\w+|favour\w*|labell(ed|ing)|modell(ed|ing)|programmes?|"
@@ -157,3 +159,14 @@ def test_the_review_pack_reads_in_plain_us_english(demo):
     assert "Counts: " in slides and "The question's wording changed in" in slides
     assert not P_VALUE.search(slides)  # p-values stay in the presenter's notes
     assert P_VALUE.search(notes)
+
+
+def test_the_readme_reads_in_us_english():
+    """The README's prose (code, commands and file names aside: catalogue.yaml and the
+    example-contact-centre mapping keep their names so existing configurations keep working)."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    prose = re.sub(r"```.*?```", " ", text, flags=re.DOTALL)
+    prose = re.sub(r"`[^`]*`", " ", prose)
+    prose = re.sub(r"[\w./-]+\.(yaml|csv|pptx|py|md)\b", " ", prose)
+    assert len(prose) > 10_000
+    assert problems(prose) == []
