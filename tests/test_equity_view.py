@@ -10,6 +10,7 @@ import urllib.parse
 
 import pandas as pd
 import pytest
+import yaml
 from dash import dcc, html
 
 from cxdash.catalogue import Labels, SegmentLabels, Service
@@ -18,8 +19,10 @@ from cxdash.channels import label as channel_label
 from cxdash.dashboard.app import create_app
 from cxdash.dashboard.sign_in import SIGN_IN_OFF
 from cxdash.dashboard.views import equity, equity_page
+from cxdash.errors import UserError
+from cxdash.mappings import load_mapping
 
-from .conftest import QUARTERLY, SAMPLE, configured_sources
+from .conftest import CONFIG, QUARTERLY, SAMPLE, configured_sources
 from .independent import two_proportion_p, wilson
 from .test_equity import holm
 
@@ -297,18 +300,18 @@ def test_a_link_reproduces_the_view(app):
 def unlabelled(code: str) -> str:
     """A synthetic segment code as a page must show it while the catalog gives it no label."""
     word, number = re.fullmatch(r"([A-Za-z]+)(\d+)", code).groups()
-    return f"{word} {number} (no label in the catalog)"
+    return f"{word} {number} (no label in the mapping or catalog)"
 
 
 def test_segments_without_a_label_say_so_and_labels_come_from_the_catalog(app, loaded, with_eeoicp):
     provider, service = SYNTHETIC
     _, _, _, content, _ = equity_page.update("FY2022Q4", provider, service, "UserGroup", "trust")
     shown = [r[0] for r in table(content, "equity-family-table")]
-    assert shown and all(re.fullmatch(r"Group \d \(no label in the catalog\)", s) for s in shown)
+    assert shown and all(re.fullmatch(r"Group \d \(no label in the mapping or catalog\)", s) for s in shown)
     labels = Labels(questions={"q9": "Would you recommend us?"},
                     segments={"UserGroup": SegmentLabels(name="Customer type", values={"Group2": "Veterans"})})
     assert equity.segment_label("UserGroup", "Group2", labels) == "Veterans"
-    assert equity.segment_label("UserGroup", "Group3", labels) == "Group 3 (no label in the catalog)"
+    assert equity.segment_label("UserGroup", "Group3", labels) == "Group 3 (no label in the mapping or catalog)"
     assert equity.dimension_label("UserGroup", labels) == "Customer type"
     assert equity.dimension_noun("UserGroup", labels) == "customer type"
     assert equity.question_label("q9", labels) == "Would you recommend us?"
@@ -339,7 +342,7 @@ def test_labels_orders_and_fallbacks():
     assert equity.default_of(["Region", "Years"], "channel") == "Region"
     assert equity.segment_label("channel", "in_person") == "In person"
     assert equity.segment_label("Region", "in_person") == "in_person"
-    assert equity.segment_label("Region", "Region2") == "Region 2 (no label in the catalog)"
+    assert equity.segment_label("Region", "Region2") == "Region 2 (no label in the mapping or catalog)"
 
 
 def _stored(rows: list[tuple]) -> pd.DataFrame:
@@ -378,3 +381,27 @@ def test_family_without_a_best_and_overview_without_gaps():
     assert equity.overview_sentence(table_, "FY2022 Q4") == (
         "In FY2022 Q4, none of 1 comparison with two or more segments shows a significant gap to its "
         "best-served segment.")
+
+
+def test_a_mapping_labels_its_segments_and_the_catalog_wins(app, loaded, with_eeoicp, tmp_path, monkeypatch):
+    """An agency's copy of the survey mapping names its user groups; the catalog's own label of
+    one of them wins; a mapping labelling a column it does not read is refused with the file and key."""
+    shipped = yaml.safe_load((CONFIG / "mappings" / "touchpoints-form-a11.yaml").read_text())
+    shipped["segment_labels"] = {"UserGroup": {"name": "Customer group",
+                                               "values": {"Group1": "Veterans", "Group2": "Survivors"}}}
+    (tmp_path / "mappings").mkdir()
+    (tmp_path / "mappings" / "touchpoints-form-a11.yaml").write_text(yaml.safe_dump(shipped))
+    monkeypatch.setenv("CXDASH_CONFIG_DIR", str(tmp_path))
+    engine, sources = loaded
+    catalogue = with_eeoicp.model_copy(update={"labels": Labels(segments={
+        "UserGroup": SegmentLabels(values={"Group2": "Family members"})})})
+    labelled = create_app(engine, catalogue, sources, sign_in=SIGN_IN_OFF)
+    with labelled.server.app_context():
+        _, _, _, content, _ = equity_page.update("FY2022Q4", *SYNTHETIC, "UserGroup", "trust")
+    rows = {r[0] for r in table(content, "equity-family-table")}
+    assert {"Veterans", "Family members", "Group 3 (no label in the mapping or catalog)"} <= rows
+    assert "Survivors" not in rows and text(find(content, "equity-family-chart-title")) == "Trust by customer group"
+    shipped["segment_labels"] = {"Shoe": {"name": "Shoe size"}}
+    (tmp_path / "mappings" / "touchpoints-form-a11.yaml").write_text(yaml.safe_dump(shipped))
+    with pytest.raises(UserError, match=r"touchpoints-form-a11.yaml: .*segment_labels names column\(s\) \['Shoe'\]"):
+        load_mapping("touchpoints-form-a11")

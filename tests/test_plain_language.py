@@ -45,7 +45,7 @@ def test_the_scan_finds_what_it_looks_for():
              "Optional question 8", "Group2 scored lower", "(significant, p = 0.003)", "They fulfil it."]
     assert all(BRITISH.search(t) or PERCENT_FOR_POINTS.search(t) or BARE_CODE.search(t) or P_VALUE.search(t)
                for t in found)
-    clean = ["The catalog's color", "11.9 points short of target", "Group 2 (no label in the catalog)",
+    clean = ["The catalog's color", "11.9 points short of target", "Group 2 (no label in the mapping or catalog)",
              "analyses", "license", "centered", "fulfill", "colors", "p-values", "catalogue.yaml"]
     assert not any(BRITISH.search(t.replace("catalogue.yaml", "")) or PERCENT_FOR_POINTS.search(t)
                    or BARE_CODE.search(t) or P_VALUE.search(t) for t in clean)
@@ -109,7 +109,7 @@ def page_texts(app) -> dict[str, str]:
             texts[page["path"]] = " ".join(strings(layout() if callable(layout) else layout))
         # Equity by a survey segment (the synthetic user groups) and by region.
         for dimension in ("UserGroup", "Region"):
-            view = equity_page.layout({"provider": "Synthetic example provider",
+            view = equity_page.layout({"quarter": "FY2022Q4", "provider": "Synthetic example provider",
                                        "service": "Example web contact form (synthetic)", "dimension": dimension})
             texts[f"/equity?dimension={dimension}"] = " ".join(strings(view))
         # The scorecard's face: everything outside the collapsed analyst detail.
@@ -124,7 +124,7 @@ def test_every_page_reads_in_plain_us_english(demo):
     found = {path: problems(without_identifiers(text, sources)) for path, text in texts.items()}
     assert not {path: words for path, words in found.items() if words}
     # What the scan reads is the new wording (so a pass is not an empty page's).
-    assert "no label in the catalog" in texts["/equity?dimension=UserGroup"]
+    assert "no label in the mapping or catalog" in texts["/equity?dimension=UserGroup"]
     assert "Mixed / unclear" in texts["/voice"] and "Key words" in texts["/voice"]
     assert "points short of target" in texts["/portfolio"] and "million customers" in texts["/portfolio"]
     assert "Counts: " in texts["/"] and "The question's wording changed in" in texts["/"]

@@ -1,5 +1,5 @@
 """Words for the codes survey data carries: an optional question ('q8') and a segment value
-('Group2') read as the catalog's labels say, or say plainly that the catalog has none, so no page,
+('Group2') read as the catalog's (or a mapping's) labels say, or say plainly that there is none, so no page,
 CSV or slide shows a bare code such as "Optional question 8" or "Group2"."""
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import re
 from cxdash.catalogue import Labels
 
 NO_LABEL = "no label in the catalog"
+NO_SEGMENT_LABEL = "no label in the mapping or catalog"  # segment values: a mapping may label them too
 _NUMBERED = re.compile(r"^q(\d+)$")
 _CODE = re.compile(r"^([A-Za-z]+?)[ _-]?(\d+)$")  # Group2, Region 3, segment_4
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
@@ -38,12 +39,13 @@ def column_words(dimension: str) -> str:
 
 
 def segment_value(dimension: str, value: str, labels: Labels | None) -> str:
-    """A stored segment value as readers see it: the catalog's label; a code such as 'Group2'
-    without one reads 'Group 2 (no label in the catalog)'; any other value as it is."""
+    """A stored segment value as readers see it: its label (``labels``: the catalog's, with the
+    mappings' added); a code such as 'Group2' without one reads 'Group 2 (no label in the mapping
+    or catalog)'; any other value as it is."""
     entry = labels.segments.get(dimension) if labels is not None else None
     if entry is not None and value in entry.values:
         return entry.values[value]
     code = _CODE.match(str(value))
     if code:
-        return f"{code.group(1).capitalize()} {code.group(2)} ({NO_LABEL})"
+        return f"{code.group(1).capitalize()} {code.group(2)} ({NO_SEGMENT_LABEL})"
     return str(value)

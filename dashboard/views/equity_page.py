@@ -7,12 +7,14 @@ from dataclasses import dataclass
 import pandas as pd
 from dash import dcc, html
 
+from cxdash.catalogue import Labels
 from cxdash.channels import ALL
 from cxdash.dashboard import data
 from cxdash.dashboard.components import chart_with_table, data_table, dropdown, filter_bar, service_options, takeaway
 from cxdash.dashboard.context import current
 from cxdash.dashboard.views import data_page, equity, service_scope
 from cxdash.db import analysis_queries, equity_queries
+from cxdash.mappings import with_mapping_labels
 from cxdash.metrics.fiscal import FiscalQuarter
 from cxdash.presentation import scorecard
 from cxdash.presentation.formatting import scale_notes
@@ -35,6 +37,11 @@ def _kinds(version: str) -> pd.DataFrame:
 @data.cache.memoize()
 def _results(version: str, provider: str, service: str, fiscal_year: int, fiscal_quarter: int) -> pd.DataFrame:
     return analysis_queries.segment_results(current().engine, provider, service, fiscal_year, fiscal_quarter)
+
+
+def page_labels() -> Labels:
+    """Words for codes: the catalog's labels, and the mappings' segment labels where it has none."""
+    return with_mapping_labels(current().catalogue.labels)
 
 
 @dataclass(frozen=True)
@@ -73,7 +80,7 @@ def resolved(query: dict, version: str | None = None) -> View:
 
 def _family_section(results: pd.DataFrame, view: View, scope: str, min_n: int) -> list:
     dimension, question = view.dimension, view.question
-    labels = current().catalogue.labels
+    labels = page_labels()
     fam = equity.family(results, dimension, question, min_n, labels=labels)
     title = equity.comparison_name(dimension, question, labels)
     if fam.empty:
@@ -94,7 +101,7 @@ def _family_section(results: pd.DataFrame, view: View, scope: str, min_n: int) -
 
 
 def _overview_section(results: pd.DataFrame, view: View, scope: str) -> list:
-    labels = current().catalogue.labels
+    labels = page_labels()
     table = equity.overview(results, labels)
     parts = [html.H2("Every comparison in this scope", id="equity-overview-title"),
              takeaway(equity.overview_sentence(table, scope, labels), id="equity-overview-takeaway")]
@@ -141,9 +148,9 @@ def update(quarter=None, provider=None, service=None, dimension=None, question=N
 def _filter_bar(view: View) -> html.Div:
     bar = filter_bar(view.available, view.filters, prefix=PREFIX, label="Equity filters", channel=False)
     bar.children.append(dropdown(f"{PREFIX}-dimension", "Compare by",
-                                  equity.dimension_options(view.dimensions, current().catalogue.labels), view.dimension))
+                                  equity.dimension_options(view.dimensions, page_labels()), view.dimension))
     bar.children.append(dropdown(f"{PREFIX}-question", "Question or indicator",
-                                  equity.question_options(view.questions, current().catalogue.labels), view.question))
+                                  equity.question_options(view.questions, page_labels()), view.question))
     return bar
 
 
