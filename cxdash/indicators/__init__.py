@@ -34,8 +34,8 @@ def indicator_rows(engine: Engine, now: dt.datetime, window=None) -> list[dict]:
 def inputs(conn: Connection | Engine, window=None) -> str:
     """What the indicators would be computed from, as a fingerprint: the successful loads of
     their kinds, the date window's settings (``window``, as indicator_rows gets it), the redaction
-    rules (feedback themes read redacted text), the configured theme names and the code that computes them. Equal
-    fingerprints mean the stored indicators are still the answer."""
+    rules (feedback themes read redacted text), the configured theme names (themes.yaml) and the
+    code that computes them. Equal fingerprints mean the stored indicators are still the answer."""
     return (f"loads {queries.loads_fingerprint(conn, KINDS)}; redaction {redaction.VERSION}; "
             f"theme names {theme_labels.fingerprint()}; "
             f"code {fingerprints.code(*CODE)}; dates {window.settings if window is not None else None}")

@@ -117,8 +117,8 @@ def themes_figure(table: pd.DataFrame, min_n: int = 30) -> go.Figure:
 
 def theme_rows(table: pd.DataFrame, min_n: int = 30, terms: dict[str, str] | None = None) -> list[dict]:
     """The table beside the themes chart; ``terms`` (label -> key words) keeps each theme's words as detail."""
-    return [{"label": r.label, "terms": (terms or {}).get(r.label) or MISSING, NEGATIVE: format_n(r.negative), NEUTRAL: format_n(r.neutral),
-             POSITIVE: format_n(r.positive), "items": format_n(r.items),
+    return [{"label": r.label, "terms": (terms or {}).get(r.label) or MISSING, NEGATIVE: format_n(r.negative),
+             NEUTRAL: format_n(r.neutral), POSITIVE: format_n(r.positive), "items": format_n(r.items),
              "share": suppressed_text(min_n) if pd.isna(r.negative_share)
              else format_indicator(r.negative_share, "percent")}
             for r in table.itertuples(index=False)]
