@@ -19,8 +19,9 @@ from cxdash import paths
 from cxdash.catalogue import load_catalogue
 from cxdash.cli import main
 from cxdash.dashboard.app import create_app
+from cxdash.dashboard.context import current
 from cxdash.dashboard.sign_in import SIGN_IN_OFF
-from cxdash.dashboard.views import equity_page, scorecard_page
+from cxdash.dashboard.views import equity_page, journey_page, scorecard_page, service_page
 from cxdash.db.engine import make_engine
 from cxdash.exports.review_deck import build_deck
 from cxdash.metrics.fiscal import FiscalQuarter
@@ -112,6 +113,11 @@ def page_texts(app) -> dict[str, str]:
             view = equity_page.layout({"quarter": "FY2022Q4", "provider": "Synthetic example provider",
                                        "service": "Example web contact form (synthetic)", "dimension": dimension})
             texts[f"/equity?dimension={dimension}"] = " ".join(strings(view))
+        # The one-service pages for every catalog service (their sentences differ by what the data say).
+        for entry in current().catalogue.services:
+            query = {"provider": entry.provider, "service": " ".join(entry.name.split())}
+            for name, module in (("service", service_page), ("journey", journey_page)):
+                texts[f"/{name}?service={entry.id}"] = " ".join(strings(module.layout(query)))
         # The scorecard's face: everything outside the collapsed analyst detail.
         texts["/ (face)"] = " ".join(strings(scorecard_page.layout({}), skip=(html.Details,)))
     return texts
@@ -120,7 +126,8 @@ def page_texts(app) -> dict[str, str]:
 def test_every_page_reads_in_plain_us_english(demo):
     _, _, sources, app = demo
     texts = page_texts(app)
-    assert len(texts) >= 14 and all(len(t) > 40 for t in texts.values())
+    assert len(texts) >= 30 and all(len(t) > 40 for t in texts.values())
+    assert any("standardized" in t for t in texts.values())  # a drivers sentence was read
     found = {path: problems(without_identifiers(text, sources)) for path, text in texts.items()}
     assert not {path: words for path, words in found.items() if words}
     # What the scan reads is the new wording (so a pass is not an empty page's).

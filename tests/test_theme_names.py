@@ -90,3 +90,13 @@ def test_theme_labels_are_validated(tmp_path, monkeypatch):
     monkeypatch.setenv("CXDASH_CONFIG_DIR", str(tmp_path))
     with pytest.raises(UserError, match=r"themes.yaml: labels\[0\].keywords"):
         load_theme_labels()
+
+
+def test_editing_the_theme_names_makes_compute_name_the_themes_again(tmp_path, monkeypatch):
+    from cxdash import theme_labels
+    shipped = theme_labels.fingerprint()
+    monkeypatch.setenv("CXDASH_CONFIG_DIR", str(tmp_path))
+    assert theme_labels.fingerprint() == shipped  # no own file: the shipped names
+    (tmp_path / "themes.yaml").write_text("version: 1\nlabels:\n  - label: Refunds\n    keywords: [refund]\n")
+    assert theme_labels.fingerprint() != shipped
+    assert load_theme_labels().pairs() == [(["refund"], "Refunds")]
