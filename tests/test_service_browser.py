@@ -87,7 +87,7 @@ def test_drivers_from_a_scorecard_link_follow_the_outcome(dash_duo, engine, cata
     dash_duo.select_dcc_dropdown("#service-outcome", value="Satisfaction")
     dash_duo.wait_for_contains_text("#service-drivers-title", "What drives satisfaction", timeout=15)
     satisfaction = _direct_importance("satisfaction")
-    dash_duo.wait_for_contains_text("#service-drivers-takeaway", f"({satisfaction.iloc[0]:.2f} standardised",
+    dash_duo.wait_for_contains_text("#service-drivers-takeaway", f"({satisfaction.iloc[0]:.2f} standardized",
                                     timeout=10)
     rows = _rows(dash_duo, "service-drivers-data-table")
     assert next(iter(rows.values()))[1] == f"{satisfaction.iloc[0]:.2f}"

@@ -519,16 +519,21 @@ def _measure_slide(deck: _Deck, m: MeasureSlide) -> None:
         _commentary_box(slide, deck, parts, x, top, deck.width - MARGIN - x, deck.bottom - top)
     events = events_in(deck.contents, [p.label for p in m.points])
     events_text = f"Events: {'; '.join(events)}" if events else ""
-    events_height = _text_height(deck, events_text, chart_width, TABLE_PT) if events else 0
+    counted = measure_footnote(m)
+    counted_height = _text_height(deck, counted, chart_width, TABLE_PT) if counted else 0
+    events_height = (_text_height(deck, events_text, chart_width, TABLE_PT) if events else 0) + counted_height
     if m.points:
         frame = _line_chart(slide, m, MARGIN, top, chart_width, deck.bottom - top - events_height)
         set_alt_text(frame, f"{title}. {takeaway} {trend_in_words(m)}")
     else:
         _takeaway(slide, deck, top, "No quarters of data to chart.")
     if events:
-        box = _text_box(slide, MARGIN, deck.bottom - events_height, chart_width, events_height, [events_text],
-                        TABLE_PT)
+        box = _text_box(slide, MARGIN, deck.bottom - events_height, chart_width, events_height - counted_height,
+                        [events_text], TABLE_PT)
         box.name = "Events"
+    if counted:
+        box = _text_box(slide, MARGIN, deck.bottom - counted_height, chart_width, counted_height, [counted], TABLE_PT)
+        box.name = "What it counts"
     slide.notes_slide.notes_text_frame.text = speaker_notes(m)
 
 
@@ -544,6 +549,11 @@ def _benchmarks(slide, deck: _Deck, top: int, m: MeasureSlide) -> int:
     box = _text_box(slide, MARGIN, top, deck.inner_width, height, lines, TABLE_PT)
     box.name = "Benchmarks"
     return top + height + GAP
+
+
+def measure_footnote(m: MeasureSlide) -> str:
+    """Under the chart: what the number counts, and whether the question's wording changed."""
+    return " ".join(part for part in (f"Counts: {m.counts}" if m.counts else "", m.wording_note or "") if part)
 
 
 def _commentary_box(slide, deck: _Deck, parts: list[tuple[str, str]], x: int, y: int, cx: int, cy: int) -> None:
@@ -653,6 +663,8 @@ def speaker_notes(m: MeasureSlide) -> str:
                      f"({verdict}, {format_p(m.p_value)})")
     if m.trend_takeaway:
         parts.append(f"Trend: {m.trend_takeaway}")
+    parts += [f"Counts: {m.counts}"] if m.counts else []
+    parts += [m.wording_note] if m.wording_note else []
     parts += [f"Question wording: {w}" for w in m.wordings]
     return "\n".join(parts)
 

@@ -109,6 +109,8 @@ class MeasureSlide(_Model):
     points: list[Point]
     trend_takeaway: str
     wordings: list[str] = []
+    counts: str | None = None  # what the number counts (the catalogue's line)
+    wording_note: str | None = None  # the question's wording changed, or this quarter mixes wordings
     commentary: Commentary | None = None
     # The bottom line's fields (cxdash.presentation.bottom_line reads them as the page's cards);
     # defaults keep snapshots frozen before they existed valid.

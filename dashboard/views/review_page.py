@@ -512,7 +512,7 @@ def _measures_section(reading: Reading, notice: dict | None) -> html.Section:
                   "commentary is the latest saved (a pack of the held review keeps the commentary it had then).")
     parts = [html.H2("Measures and commentary", id="review-measures-title"), html.P(intro)]
     if not shown.measures:
-        parts.append(html.P("No measure of the catalogue covers this scope."))
+        parts.append(html.P("No measure of the catalog covers this scope."))
     parts += [_measure_section(m, reading.commentary(m.measure_id), notice) for m in shown.measures]
     return html.Section(parts, className="cx-review-section", **{"aria-labelledby": "review-measures-title"})
 

@@ -284,7 +284,7 @@ def layout(query: dict) -> html.Div:
         html.H1("Service drivers"),
         html.P("How one outcome has moved against its target, which parts of the experience move it most, and "
                "whether every channel is served as well. Changes and drivers that are not significant are "
-               "labelled as such.", className="usa-intro"),
+               "labeled as such.", className="usa-intro"),
         html.P(service_scope.ONE_SERVICE_NOTE, className="cx-footnote", id="service-one-service"),
         bar,
         html.Div(content_for(filters, outcome, version), id=f"{PREFIX}-content", **{"aria-live": "polite"}),
