@@ -210,8 +210,8 @@ def init(db, catalogue):
 @SOURCES_OPTION
 @click.option("--mapping", help="survey-responses, cases, contacts, feedback, employee: column mapping name in "
                                 "config/mappings (or a YAML path).")
-@click.option("--provider", help="Response files: provider of the service (as in the catalogue).")
-@click.option("--service", help="Response files: service name (as in the catalogue).")
+@click.option("--provider", help="Response files: provider of the service (as in the catalog).")
+@click.option("--service", help="Response files: service name (as in the catalog).")
 @click.option("--channel", help="Response files: Touchpoints channel, e.g. computer.")
 @click.option("--quarter", help="a11-responses: fiscal quarter, e.g. FY2025Q2.")
 @click.option("--stage", help="Response files: journey stage (default: the service's default stage).")
@@ -476,7 +476,7 @@ def initiatives() -> None:
 
 @initiatives.command("sync")
 @click.option("--file", "register_file", type=click.Path(dir_okay=False),
-              help="The register (default: initiatives.yaml beside the catalogue).")
+              help="The register (default: initiatives.yaml beside the catalog).")
 @_common
 @_friendly
 def initiatives_sync(register_file, db, catalogue):

@@ -236,7 +236,7 @@ def reporting_coverage(catalogue: Catalogue, fiscal_year: int, reported) -> list
             "numerator": len(found) if loaded else None, "denominator": len(services),
             "share": _share(len(found), len(services)) if loaded else None,
             "detail": ("No survey data loaded for this quarter" if not loaded else
-                       f"Without data: {', '.join(missing)}" if missing else "Every catalogue service reported"),
+                       f"Without data: {', '.join(missing)}" if missing else "Every catalog service reported"),
         })
     return rows
 

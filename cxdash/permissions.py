@@ -208,7 +208,7 @@ def check_measure(who: Principal | None, action: str, catalogue, measure_id: str
     try:
         measure = catalogue.measure(measure_id)
     except KeyError:
-        raise UserError(f"measure {measure_id!r} is not in the catalogue") from None
+        raise UserError(f"measure {measure_id!r} is not in the catalog") from None
     services = [catalogue.service(s) for s in measure.services]
     if not services or not all(who.scope.allows(s.provider, " ".join(s.name.split())) for s in services):
         raise Refused(f"you cannot {ACTION_WORDS.get(action, action)} for {measure.name}: it covers services "

@@ -241,7 +241,7 @@ def resolve_target(catalogue: Catalogue, provider: str, service: str, channel: s
     entry = catalogue.find_service(provider, service)
     if entry is None:
         known = "; ".join(f"{s.provider} / {s.name}" for s in catalogue.services)
-        raise UserError(f"service {service!r} of provider {provider!r} is not in the catalogue; known services: {known}")
+        raise UserError(f"service {service!r} of provider {provider!r} is not in the catalog; known services: {known}")
     normalised = normalise_channel(channel or "")
     if normalised is None:
         raise UserError(f"unknown channel {channel!r}; expected a Touchpoints channel: {', '.join(TOUCHPOINTS_CHANNELS)}")

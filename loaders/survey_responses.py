@@ -83,7 +83,7 @@ def _service(plan: Plan, values: list[str]) -> Service:
     entry = plan.catalogue.find_service(provider, name)
     if entry is None:
         column = plan.service.column or plan.provider.column or "(service)"
-        raise RowProblem(column, f"service {name!r} of provider {provider!r} is not in the catalogue")
+        raise RowProblem(column, f"service {name!r} of provider {provider!r} is not in the catalog")
     return entry
 
 
@@ -268,7 +268,7 @@ def resolve_sources(mapping: Mapping, catalogue: Catalogue, provider: str | None
         if entry is None:
             known = "; ".join(f"{s.provider} / {s.name}" for s in catalogue.services)
             raise UserError(f"mapping {mapping.name!r}: service {chosen['service'].value!r} of provider "
-                            f"{chosen['provider'].value!r} is not in the catalogue; known services: {known}")
+                            f"{chosen['provider'].value!r} is not in the catalog; known services: {known}")
         if chosen["stage"] is not None and chosen["stage"].value is not None and chosen["stage"].value not in entry.stages:
             raise UserError(f"mapping {mapping.name!r}: stage {chosen['stage'].value!r} is not a stage of "
                             f"{entry.name!r}; its stages: {', '.join(entry.stages)}")

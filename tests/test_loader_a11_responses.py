@@ -272,7 +272,7 @@ def test_a_failed_run_leaves_no_half_load(engine, tmp_path, monkeypatch):
 
 def test_caller_arguments_are_checked_before_loading(engine, tmp_path):
     path = write(tmp_path / "ok.csv", [row("a", "1")])
-    with pytest.raises(UserError, match="'No such service'.*not in the catalogue"):
+    with pytest.raises(UserError, match="'No such service'.*not in the catalog"):
         load(engine, path, service="No such service")
     with pytest.raises(UserError, match="unknown channel 'carrier pigeon'"):
         load(engine, path, channel="carrier pigeon")

@@ -235,7 +235,7 @@ def test_rows_are_validated_and_good_rows_load(engine, tmp_path):
         ("Overall", "expected a whole number from 1 to 5 (5pt scale), got '6'"),
         ("Trusted", "expected a whole number from 1 to 5 (5pt scale), got '0'")]
     assert reasons[4] == ("Channel", "channel 'Fax' is not mapped; the mapping maps 'Web', 'Phone call'")
-    assert reasons[5][0] == "Program" and "'Not in the catalogue'" in reasons[5][1] and "not in the catalogue" in reasons[5][1]
+    assert reasons[5][0] == "Program" and "'Not in the catalogue'" in reasons[5][1] and "not in the catalog" in reasons[5][1]
     assert reasons[6] == ("Program", "service 'Unknown' is not mapped; the mapping maps 'Benefits', 'Other'")
     assert reasons[8][0] == "When" and "'yesterday'" in reasons[8][1]
     assert reasons[9] == ("Helpful", "expected 0 or 1 (binary), got '2'")
@@ -303,7 +303,7 @@ def test_shipped_mapping_on_the_wrong_shape_names_the_missing_column(engine, cat
 def test_fixed_values_are_checked_before_loading(engine, tmp_path):
     path = write_csv(tmp_path / "e.csv", [rec("A")])
     unknown = write_mapping(tmp_path / "u.yaml", {**MAPPING, "service": {"value": "Nope"}})
-    with pytest.raises(UserError, match="'Nope'.*not in the catalogue"):
+    with pytest.raises(UserError, match="'Nope'.*not in the catalog"):
         survey_responses.load(engine, path, CATALOGUE, unknown)
     bad_stage = write_mapping(tmp_path / "s.yaml", {**MAPPING, "service": {"value": SERVICE}, "stage": {"value": "end"}})
     with pytest.raises(UserError, match="stage 'end' is not a stage"):

@@ -109,7 +109,7 @@ def test_a_review_of_several_services_compares_them_one_row_each(review_db, cata
 def test_commentary_is_checked_redacted_and_replaced_on_a_second_save(review_db, catalogue):
     with pytest.raises(UserError, match="commentary: write at least one"):
         records.save_commentary(review_db, catalogue, TRUST, Q)
-    with pytest.raises(UserError, match="measure: 'nope' is not in the catalogue"):
+    with pytest.raises(UserError, match="measure: 'nope' is not in the catalog"):
         records.save_commentary(review_db, catalogue, "nope", Q, what_happened="x")
     with pytest.raises(UserError, match="why: 4001 characters; at most 4000"):
         records.save_commentary(review_db, catalogue, TRUST, Q, why="x" * 4001)

@@ -248,7 +248,7 @@ def test_commentary_is_saved_redacted_and_shown_and_a_bad_one_refused(app, engin
     long = review_page.save_commentary(QUERY, "vha-outpatient-trust", {"why": "x" * 4001})
     assert long["kind"] == "error" and "why: 4001 characters; at most 4000" in long["text"]
     unknown = review_page.save_commentary(QUERY, "no-such-measure", {"why": "x"})
-    assert unknown["text"] == "Not saved: measure: 'no-such-measure' is not in the catalogue"
+    assert unknown["text"] == "Not saved: measure: 'no-such-measure' is not in the catalog"
 
 
 def test_an_action_past_due_is_late_then_done_then_late_again(app, engine, catalogue):
