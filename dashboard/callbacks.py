@@ -186,43 +186,17 @@ _REQUEST = """function(clicks) {
 }"""
 
 # The image itself is made in the browser by Plotly's own export, from the chart as drawn on the
-# page, laid out for a slide (the same layout as cxdash/exports/chart_image.py slide_figure): the
-# server never renders a figure a browser sends. The words (title, takeaway, footer with source,
-# data as-of and filters) and the file name come from the server (chart_file).
+# page, laid out for a slide by assets/zz-cxdash/chart-slide.js (title and takeaway above, footer
+# below, margins widened until no text is cut or overlaps another): the server never renders a
+# figure a browser sends. The words (title, takeaway, footer with source, data as-of and filters)
+# and the file name come from the server (chart_file).
 _SAVE_IMAGE = """function(image) {
     var noUpdate = window.dash_clientside.no_update;
-    if (!image || !window.Plotly) { return noUpdate; }
+    if (!image || !window.Plotly || !window.cxSlide) { return noUpdate; }
     var holder = document.getElementById(image.chart);
     var gd = holder && (holder.classList.contains('js-plotly-plot') ? holder : holder.querySelector('.js-plotly-plot'));
     if (!gd || !gd.data) { return noUpdate; }
-    var escape = function(text) {
-        return String(text || '').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-    };
-    var wrap = function(text, width) {
-        var lines = [], line = '';
-        String(text || '').split(/\\s+/).forEach(function(word) {
-            if (!word) { return; }
-            if (line && (line + ' ' + word).length > width) { lines.push(line); line = word; }
-            else { line = line ? line + ' ' + word : word; }
-        });
-        if (line) { lines.push(line); }
-        return lines;
-    };
-    var lines = wrap(image.takeaway, 150).map(escape);
-    var layout = JSON.parse(JSON.stringify(gd.layout || {}));
-    var data = JSON.parse(JSON.stringify(gd.data));
-    layout.width = image.width; layout.height = image.height; layout.autosize = false;
-    layout.title = {text: '<b>' + escape(image.title) + '</b>' +
-                          (lines.length ? "<br><span style='font-size:22px'>" + lines.join('<br>') + '</span>' : ''),
-                    x: 0.02, xanchor: 'left', y: 0.98, yanchor: 'top', font: {size: 34}};
-    layout.margin = {l: 90, r: 60, t: 150 + 26 * Math.max(lines.length - 1, 0), b: 120};
-    layout.font = Object.assign({}, layout.font || {}, {size: 20});
-    layout.annotations = (layout.annotations || []).concat([{
-        text: escape(image.footer), xref: 'paper', yref: 'paper', x: 0, y: 0, xanchor: 'left', yanchor: 'top',
-        yshift: -70, showarrow: false, align: 'left', font: {size: 16, color: '#454545'}}]);
-    window.Plotly.downloadImage({data: data, layout: layout},
-                                {format: image.format, width: image.width, height: image.height,
-                                 filename: image.filename});
+    window.cxSlide.save(gd, image);
     return image.at;
 }"""
 
