@@ -35,6 +35,8 @@ PAGES = [
     ("/equity", {"quarter": "FY2022Q4", "service": SYNTHETIC[1], "dimension": "UserGroup"}, ["equity-family-chart"]),
     ("/operations", {"quarter": "FY2019Q3", "provider": boston.PROVIDER},
      ["operations-time", "operations-backlog"]),
+    ("/operations", {"quarter": "FY2022Q1", "provider": SYNTHETIC[0], "service": SYNTHETIC[1]},
+     ["operations-contacts"]),
     ("/voice", {"quarter": "FY2022Q2"}, ["voice-themes-chart", "voice-stages-chart", "voice-trend-chart"]),
     ("/portfolio", {"quarter": "FY2023Q1"}, ["portfolio-chart"]),
     ("/maturity", {"year": "FY2023"}, ["maturity-profile-chart"]),
