@@ -6,6 +6,7 @@ import json
 import re
 import urllib.parse
 
+import flask
 from dash import ALL, MATCH, Dash, Input, Output, State, dcc, no_update
 from plotly.io.json import to_json_plotly
 
@@ -224,16 +225,35 @@ def _query(search: str | None) -> dict[str, str]:
 
 
 def _slug(text: str, limit: int = 60) -> str:
+    """Lower-case letters, digits and single hyphens only: safe in a file name on every system."""
     return re.sub(r"[^a-z0-9]+", "-", str(text).lower()).strip("-")[:limit].strip("-")
 
 
-def file_stem(title: str, search: str | None) -> str:
-    """A download's name: the chart's title, then the page's quarter and service (or measure, or
-    provider) from its address, e.g. trust-over-time-fy2023q1-passport-services."""
+def _period(query: dict[str, str]) -> str | None:
+    """The address's quarter (FY2023Q1 -> fy2023-q1) or year (FY2023 -> fy2023)."""
+    found = re.fullmatch(r"FY(\d{4})(?:Q([1-4]))?", (query.get("quarter") or query.get("year") or "").strip().upper())
+    if not found:
+        return None
+    return f"fy{found[1]}" + (f"-q{found[2]}" if found[2] else "")
+
+
+def _scope(query: dict[str, str], services) -> str | None:
+    """The service shown: its catalogue id (vba-contact-center) when it has one, else its name; the
+    provider when no one service is chosen; nothing for everything."""
+    service, provider = query.get("service"), query.get("provider")
+    if service and service != scorecard.ALL:
+        known = next((s.id for s in services if s.name == service
+                      and provider in (None, "", scorecard.ALL, s.provider)), None)
+        return known or _slug(service, 40)
+    return _slug(provider, 40) if provider and provider != scorecard.ALL else None
+
+
+def file_stem(subject: str, search: str | None, services=()) -> str:
+    """A download's name: service, what the chart shows, then the quarter, from the page's address,
+    e.g. vba-contact-center-trust-fy2023-q1 (letters, digits and hyphens only)."""
     query = _query(search)
-    scope = next((query[k] for k in ("service", "measure", "provider") if query.get(k) and query[k] != "all"), None)
-    parts = [_slug(title) or "chart"] + [_slug(v, 40) for v in (query.get("quarter"), scope) if v]
-    return "-".join(p for p in parts if p)[:120]
+    parts = [_scope(query, services), _slug(subject, 50) or "chart", _period(query)]
+    return "-".join(p for p in parts if p)[:120].strip("-")
 
 
 def chart_file(request: dict, spec: dict) -> dict | None:
@@ -244,7 +264,9 @@ def chart_file(request: dict, spec: dict) -> dict | None:
     None for anything else (an unknown format, an oversized table)."""
     fmt = request.get("format")
     title, takeaway = str(spec.get("title") or "")[:300], str(spec.get("takeaway") or "")[:2000]
-    name = file_stem(title, request.get("search"))
+    # the catalogue names a service's id; a CSV is also made outside a running app (tests)
+    services = current().catalogue.services if flask.has_app_context() else ()
+    name = file_stem(str(spec.get("subject") or title)[:300], request.get("search"), services)
     if fmt == "csv":
         rows = spec.get("rows") or []
         if not isinstance(rows, list) or sum(len(r) if isinstance(r, list) else 1 for r in rows) > MAX_CSV_CELLS:

@@ -103,7 +103,8 @@ def _time(frame, quarter: FiscalQuarter, filters: scorecard.Filters, min_n: int)
         data_table(operations.time_rows(table, min_n), columns,
                    f"Days to complete cases closed in {quarter.display}, by stage and by channel ({_scope_words(filters)})",
                    "operations-time-data"),
-        operations.time_takeaway(table, quarter.display, min_n), chart_id=chart_id, title=title),
+        operations.time_takeaway(table, quarter.display, min_n), chart_id=chart_id, title=title,
+        subject="time to complete"),
         html.P(f"Days from a case's creation to its closure, for cases closed in the quarter. The stage rows are "
                f"for {channel_label(filters.channel).lower()}; the channel rows cover all stages and every channel. "
                f"Lower is better. Groups with fewer than {min_n} closed cases are suppressed in the table and "
@@ -142,7 +143,8 @@ def _contacts(frame, quarter: FiscalQuarter, filters: scorecard.Filters, min_n: 
         data_table(operations.contact_rows(table, min_n), columns,
                    f"Contact-center indicators in {quarter.display}, by stage and by channel ({_scope_words(filters)})",
                    "operations-contacts-data"),
-        operations.contact_takeaway(table, quarter.display, min_n), chart_id=chart_id, title=title),
+        operations.contact_takeaway(table, quarter.display, min_n), chart_id=chart_id, title=title,
+        subject="contact center"),
         html.P("Abandoned: calls offered that hung up before an answer (lower is better). Resolved at first "
                f"contact: from the post-call survey (higher is better). The average speed of answer is in the table; "
                f"rates from fewer than {min_n} calls are suppressed.",
