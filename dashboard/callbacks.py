@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import importlib
 import json
-import re
 import urllib.parse
 
 import flask
@@ -17,6 +16,7 @@ from cxdash.dashboard.limits import limited
 from cxdash.dashboard.navigation import NAV
 from cxdash.dashboard.views import scorecard_page
 from cxdash.db import queries
+from cxdash.exports import file_names
 from cxdash.exports.chart_image import FORMATS as IMAGE_FORMATS
 from cxdash.exports.chart_image import SLIDE, ChartContext, table_csv
 from cxdash.health import PANELS
@@ -98,10 +98,25 @@ def register(app: Dash) -> None:
 
     for name in FILTER_PAGES:
         register_filter_page(app, name)
+    register_page_exports(app)
     register_review(app)
     register_portfolio(app)
     register_maturity(app)
     register_audit(app)
+
+
+def register_page_exports(app: Dash) -> None:
+    """The scorecard's and the Service drivers page's "Export this page to PowerPoint"."""
+    from cxdash.dashboard.views import page_decks
+
+    for page, (prefix, filters) in page_decks.PAGES.items():
+        @app.callback(Output(f"{prefix}-pptx-file", "data"), Output(f"{prefix}-pptx-message", "children"),
+                      Input(f"{prefix}-pptx", "n_clicks"), *[State(f, "value") for f in filters],
+                      prevent_initial_call=True)
+        def _export(clicks, *values, page=page):
+            if not clicks:
+                return no_update, no_update
+            return page_decks.deck_download(page, *values)
 
 
 def register_audit(app: Dash) -> None:
@@ -224,36 +239,12 @@ def _query(search: str | None) -> dict[str, str]:
     return {k: v[0] for k, v in urllib.parse.parse_qs((search or "").lstrip("?")).items()}
 
 
-def _slug(text: str, limit: int = 60) -> str:
-    """Lower-case letters, digits and single hyphens only: safe in a file name on every system."""
-    return re.sub(r"[^a-z0-9]+", "-", str(text).lower()).strip("-")[:limit].strip("-")
-
-
-def _period(query: dict[str, str]) -> str | None:
-    """The address's quarter (FY2023Q1 -> fy2023-q1) or year (FY2023 -> fy2023)."""
-    found = re.fullmatch(r"FY(\d{4})(?:Q([1-4]))?", (query.get("quarter") or query.get("year") or "").strip().upper())
-    if not found:
-        return None
-    return f"fy{found[1]}" + (f"-q{found[2]}" if found[2] else "")
-
-
-def _scope(query: dict[str, str], services) -> str | None:
-    """The service shown: its catalogue id (vba-contact-center) when it has one, else its name; the
-    provider when no one service is chosen; nothing for everything."""
-    service, provider = query.get("service"), query.get("provider")
-    if service and service != scorecard.ALL:
-        known = next((s.id for s in services if s.name == service
-                      and provider in (None, "", scorecard.ALL, s.provider)), None)
-        return known or _slug(service, 40)
-    return _slug(provider, 40) if provider and provider != scorecard.ALL else None
-
-
 def file_stem(subject: str, search: str | None, services=()) -> str:
-    """A download's name: service, what the chart shows, then the quarter, from the page's address,
-    e.g. vba-contact-center-trust-fy2023-q1 (letters, digits and hyphens only)."""
+    """A download's name from the page's address: service, what the chart shows, quarter, e.g.
+    vba-contact-center-trust-fy2023-q1 (cxdash/exports/file_names.py)."""
     query = _query(search)
-    parts = [_scope(query, services), _slug(subject, 50) or "chart", _period(query)]
-    return "-".join(p for p in parts if p)[:120].strip("-")
+    return file_names.stem(file_names.scope(query.get("provider"), query.get("service"), services), subject,
+                           file_names.period(query.get("quarter"), query.get("year")))
 
 
 def chart_file(request: dict, spec: dict) -> dict | None:

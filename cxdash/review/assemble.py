@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 
 from cxdash.catalogue import Catalogue
 from cxdash.channels import ALL
+from cxdash.channels import label as channel_label
 from cxdash.db import journey_queries, queries, review_queries
 from cxdash.initiatives import configured_weights, portfolio_items
 from cxdash.maturity import maturity_profile
@@ -39,20 +40,22 @@ def scope_text(provider: str, service: str) -> str:
 
 
 def assemble(engine: Engine, catalogue: Catalogue, quarter: FiscalQuarter, provider: str = ALL, service: str = ALL,
-             review_date: dt.date | None = None, now: dt.datetime | None = None) -> ReviewContents:
-    """Today's numbers for the quarter's review of a scope (every channel)."""
+             review_date: dt.date | None = None, now: dt.datetime | None = None,
+             channel: str = ALL) -> ReviewContents:
+    """Today's numbers for the quarter's review of a scope (every channel, unless a page's export
+    asks for the one it shows)."""
     now = now or dt.datetime.now(dt.UTC)
     review_date = review_date or now.date()
     with engine.connect() as conn:
         provider, service = _stored_scope(queries.filter_options(conn), provider, service)
-        results = queries.measure_results(conn, provider=provider, service=service, channel=ALL)
+        results = queries.measure_results(conn, provider=provider, service=service, channel=channel)
         survey_as_of = queries.survey_data_as_of(conn)
         notes = review_queries.commentary(conn, quarter.year, quarter.quarter)
         recorded = review_queries.actions(conn, quarter.year, quarter.quarter, since=quarter.previous().start)
         events = review_queries.annotations(conn, provider, service)
         scores = journey_queries.stage_scores(conn, quarter.year, quarter.quarter, provider, service)
         indicators = queries.scope_indicators(conn, provider, service, quarter.year, quarter.quarter)
-    filters = scorecard.Filters(quarter.label, provider, service, ALL)
+    filters = scorecard.Filters(quarter.label, provider, service, channel)
     sections = scorecard.build_cards(catalogue, results, filters, survey_as_of)
     measures = [_measure(card, section, objective, catalogue, notes.get(card["measure_id"]))
                 for section in sections for objective in section["objectives"] for card in objective["cards"]]
@@ -62,7 +65,8 @@ def assemble(engine: Engine, catalogue: Catalogue, quarter: FiscalQuarter, provi
     return ReviewContents(
         agency=catalogue.agency, quarter=quarter.label, quarter_display=quarter.display,
         provider=provider, service=service, scope_text=scope_text(provider, service),
-        filters_text=" · ".join([quarter.display, scope_text(provider, service), "all channels"]),
+        filters_text=" · ".join([quarter.display, scope_text(provider, service),
+                                 "all channels" if channel == ALL else channel_label(channel)]),
         source=SOURCE, as_of=as_of, generated_at=now, review_date=review_date,
         status_takeaway=status_summary(scorecard.all_cards(sections), quarter.display),
         goals=[Goal(id=s["id"], name=s["name"], description=s["description"] or "",

@@ -7,6 +7,7 @@ from cxdash.channels import ALL
 from cxdash.channels import label as channel_label
 from cxdash.dashboard import data
 from cxdash.dashboard.components import bottom_line_table, chart_with_table, data_table, filter_bar, measure_card, takeaway
+from cxdash.dashboard.components.page_export import page_export
 from cxdash.dashboard.context import current
 from cxdash.dashboard.views import data_page
 from cxdash.metrics.fiscal import FiscalQuarter
@@ -49,6 +50,7 @@ def layout(query: dict) -> html.Div:
                "so a link reproduces it.", className="usa-intro"),
         html.Div(survey_freshness(filters), id="scorecard-freshness"),
         filter_bar(available, filters),
+        page_export("scorecard"),
         html.Div(content_for(filters), id="scorecard-content", **{"aria-live": "polite"}),
         dcc.Store(id="scorecard-query"),
         dcc.Store(id="scorecard-query-synced"),

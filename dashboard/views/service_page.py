@@ -8,6 +8,7 @@ from dash import dcc, html
 from cxdash.channels import ALL
 from cxdash.dashboard import data
 from cxdash.dashboard.components import chart_with_table, data_table, dropdown, filter_bar, service_options, takeaway
+from cxdash.dashboard.components.page_export import page_export
 from cxdash.dashboard.context import current
 from cxdash.dashboard.views import service as service_view
 from cxdash.dashboard.views import service_scope
@@ -262,6 +263,7 @@ def layout(query: dict) -> html.Div:
                "labelled as such.", className="usa-intro"),
         html.P(service_scope.ONE_SERVICE_NOTE, className="cx-footnote", id="service-one-service"),
         bar,
+        page_export(PREFIX),
         html.Div(content_for(filters, outcome, version), id=f"{PREFIX}-content", **{"aria-live": "polite"}),
         dcc.Store(id=f"{PREFIX}-query", data=service_view.query_string(filters.quarter, filters.provider,
                                                                        filters.service, outcome)),
