@@ -94,7 +94,8 @@ def test_download_menu_by_keyboard_gives_named_png_svg_and_csv(dash_duo, compute
     rows = list(csv.reader(io.StringIO(csv_file.read_text(encoding="utf-8"))))
     shown = [[c.get_attribute("textContent").strip() for c in r.find_elements("css selector", "th, td")]
              for r in dash_duo.find_elements("#status-table-table tr")]  # inside a closed <details>
-    assert rows == shown and rows[0] == ["Status", "Measures"]
+    assert rows[0] == ["Status", "Measures (count)"] and shown[0] == ["Status", "Measures"]
+    assert rows[1:] == shown[1:] and all(count.isdigit() for _, count in rows[1:])
 
     # Accessible with the menu open, wide and on a phone; the open menu stays on the screen.
     for width in (1440, 390):

@@ -1,15 +1,18 @@
 """Every chart a page offers for download, laid out for a 1920 x 1080 slide by the browser code the
 download uses (assets/zz-cxdash/chart-slide.js) and measured in headless Chromium: the title, the
 takeaway, the footer and every label lie inside the image, none is cut by the plot area, and
-the title, footer and annotations sit on no other text."""
+the title, footer and annotations sit on no other text. Each chart's CSV holds numbers with their
+units in the header, never a number written out in words."""
 from __future__ import annotations
 
+import importlib
 import urllib.parse
 
 import pytest
 
 from cxdash.dashboard.app import create_app
 from cxdash.dashboard.callbacks import filters_text
+from cxdash.dashboard.navigation import NAV
 from cxdash.dashboard.sign_in import SIGN_IN_OFF
 from cxdash.exports.chart_image import SLIDE, ChartContext
 from cxdash.initiatives import load_register, sync
@@ -137,3 +140,42 @@ def test_every_chart_export_keeps_its_text_inside_and_apart(dash_duo, engine, ca
             seen.append(chart)
     assert seen == [c for _, _, charts in PAGES for c in charts]
     assert failures == [], "\n".join(failures)
+
+
+def _specs(node, found: dict) -> dict:
+    if isinstance(getattr(node, "id", None), dict) and node.id.get("type") == "chart-spec":
+        found[node.id["chart"]] = node.data
+    children = getattr(node, "children", None)
+    for child in children if isinstance(children, (list, tuple)) else [children]:
+        if child is not None and not isinstance(child, (str, int, float)):
+            _specs(child, found)
+    return found
+
+
+WORDS_IN_NUMBERS = ("%", " pts", "(significant", "(not significant", "Suppressed", "\u2212", " days", " cases", " calls")
+
+
+def test_every_chart_csv_is_numbers_with_units_in_the_header(engine, catalogue):
+    app = create_app(engine, catalogue, sign_in=SIGN_IN_OFF)
+    assert {href for _, href in NAV} >= {path for path, _, _ in PAGES}
+    views = {"/": "scorecard_page", "/service": "service_page", "/equity": "equity_page",
+             "/operations": "operations_page", "/voice": "voice_page", "/portfolio": "portfolio_page",
+             "/maturity": "maturity_page", "/journey": "journey_page"}
+    seen = []
+    with app.server.test_request_context("/"):
+        for path, query, charts in PAGES:
+            specs = _specs(importlib.import_module(f"cxdash.dashboard.views.{views[path]}").layout(query), {})
+            for chart in charts:
+                header, *rows = specs[chart]["rows"]
+                assert all(isinstance(h, str) and h for h in header), (chart, header)
+                assert rows, chart
+                for row in rows:
+                    assert len(row) == len(header), (chart, row)
+                    for value in row:
+                        assert value is None or isinstance(value, (int, float)) or not any(
+                            w in value for w in WORDS_IN_NUMBERS), (chart, header, row)
+                # every column of numbers says its unit: (%), (points), (n), (cases), (days)... or p-value
+                numeric = {h for i, h in enumerate(header) if any(isinstance(r[i], (int, float)) for r in rows)}
+                assert all("(" in h or "p-value" in h or h == "Rank" for h in numeric), (chart, numeric)
+                seen.append(chart)
+    assert seen == [c for _, _, charts in PAGES for c in charts]

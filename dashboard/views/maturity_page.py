@@ -128,7 +128,7 @@ def _profile(p: Maturity) -> html.Section:
                        f"Level of each CX dimension, FY{p.fiscal_year} and FY{p.fiscal_year - 1}", "maturity-profile")
     return html.Section(chart_with_table(maturity.profile_figure(p, names), table, p.takeaway,
                                          chart_id="maturity-profile-chart", title=title,
-                                         subject="maturity profile"),
+                                         subject="maturity profile", data=maturity.profile_data(p, names)),
                         className="cx-maturity-section")
 
 

@@ -90,7 +90,8 @@ def render_content(sections: list[dict], filters: scorecard.Filters) -> list:
         data_table(scorecard.status_table_rows(cards), [("status", "Status", None), ("count", "Measures", None)],
                    caption=f"Measures by status, {quarter.display}", id_prefix="status-table"),
         summary, chart_id="scorecard-status", title="Where the measures stand against target",
-        subject="measure status",
+        subject="measure status", data=[["Status", "Measures (count)"],
+                                        *[[r["status"], r["count"]] for r in scorecard.status_table_rows(cards)]],
     ))
     content.append(html.Details([
         html.Summary("View all measures as a table"),

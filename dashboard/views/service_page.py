@@ -99,7 +99,8 @@ def _trend_part(filters: scorecard.Filters, quarter: FiscalQuarter, outcome: str
             data_table(service_view.trend_table_rows(rows, min_n, events), service_view.TREND_COLUMNS,
                        f"{service_view.question_label(outcome)} (% agree) by quarter up to {quarter.display}, {scope}",
                        "service-trend-data"),
-            sentence, chart_id="service-trend", title=title, subject=service_view.question_label(outcome)),
+            sentence, chart_id="service-trend", title=title, subject=service_view.question_label(outcome),
+            data=service_view.trend_data(rows, outcome)),
         html.P(" ".join(notes), className="cx-footnote"),
     ]
 
@@ -154,7 +155,7 @@ def _drivers_part(filters: scorecard.Filters, quarter: FiscalQuarter, outcome: s
                            f"Key drivers of {driven}{kind}, {subtitle}", f"service-drivers-data{suffix}"),
                 service_view.drivers_takeaway(model, driven, scope), chart_id=f"service-drivers{suffix}",
                 title=f"Importance of each driver{kind}", heading_level=3,
-                subject=f"{driven} drivers{kind}"))
+                subject=f"{driven} drivers{kind}", data=service_view.drivers_data(model)))
         else:
             block.append(takeaway(service_view.drivers_takeaway(model, driven, scope), id=f"service-drivers-takeaway{suffix}"))
         missing = service_view.no_estimate_items(model)
@@ -172,7 +173,8 @@ def _drivers_part(filters: scorecard.Filters, quarter: FiscalQuarter, outcome: s
                            f"service-ip-data{suffix}"),
                 service_view.ip_takeaway(model, driven), chart_id=f"service-ip{suffix}",
                 title=f"Importance × performance{kind}", heading_level=3,
-                subject=f"{driven} importance and performance{kind}"))
+                subject=f"{driven} importance and performance{kind}",
+                data=service_view.ip_data(model)))
             block.append(html.P("Significant drivers are split at their median importance and median performance: "
                                 "Fix first (important, low performance), Keep it up (important, high), Monitor "
                                 "(less important, low), Maintain (less important, high).", className="cx-footnote"))
@@ -199,7 +201,8 @@ def _channels_part(filters: scorecard.Filters, quarter: FiscalQuarter, outcome: 
         service_view.channel_figure(frame, label.lower()),
         data_table(service_view.channel_table_rows(frame, min_n), service_view.CHANNEL_COLUMNS,
                    f"{label} (% agree) by channel, {scope}, {quarter.display}", "service-channels-data"),
-        sentence, chart_id="service-channels", title=title, subject=f"{label} by channel")] if service_view.shown_channels(frame) > 1 else [
+        sentence, chart_id="service-channels", title=title, subject=f"{label} by channel",
+        data=service_view.channel_data(frame, label))] if service_view.shown_channels(frame) > 1 else [
         _section("service-channels-title", title, [
             takeaway(sentence, id="service-channels-takeaway"),
             data_table(service_view.channel_table_rows(frame, min_n), service_view.CHANNEL_COLUMNS,

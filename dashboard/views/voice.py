@@ -14,6 +14,8 @@ import plotly.graph_objects as go
 from dash import html
 
 from cxdash.channels import ALL
+from cxdash.exports import chart_data
+from cxdash.exports.chart_data import PERCENT, Column
 from cxdash.metrics.fiscal import FiscalQuarter
 from cxdash.metrics.proportions import two_proportion_test
 from cxdash.metrics.sentiment import NEGATIVE, NEUTRAL, POSITIVE
@@ -122,6 +124,13 @@ def theme_rows(table: pd.DataFrame, min_n: int = 30) -> list[dict]:
             for r in table.itertuples(index=False)]
 
 
+def themes_data(table: pd.DataFrame) -> list[list]:
+    return chart_data.rows(table.to_dict("records"), [
+        Column("label", "Theme (top words)"), Column("negative", "Negative (items)"), Column("neutral", "Neutral (items)"),
+        Column("positive", "Positive (items)"), Column("items", "All items (count)"),
+        Column("negative_share", "Negative share (%)", PERCENT)], suppressed=None)
+
+
 THEME_COLUMNS = [("label", "Theme (top words)", None), (NEGATIVE, "Negative", None), (NEUTRAL, "Neutral", None),
                  (POSITIVE, "Positive", None), ("items", "All items", None), ("share", "Negative share", None)]
 
@@ -168,6 +177,12 @@ def stage_figure(matrix: pd.DataFrame, stages: list[str]) -> go.Figure:
     fig.update_layout(xaxis={"side": "top", "title": None, "showgrid": False},
                       yaxis={"autorange": "reversed", "showgrid": False})
     return fig
+
+
+def stage_data(matrix: pd.DataFrame, stages: list[str]) -> list[list]:
+    return chart_data.rows(matrix.to_dict("records"), [Column("label", "Theme (top words)")]
+                           + [Column(s, f"{stage_label(s)} (items)") for s in stages]
+                           + [Column("total", "All stages (items)")], suppressed=None)
 
 
 def stage_columns(stages: list[str]) -> list[tuple]:
@@ -255,6 +270,14 @@ def trend_table_rows(rows: list[dict], min_n: int = 30) -> list[dict]:
                     "share": hidden or format_indicator(r["negative_share"], "percent"),
                     "mean": hidden or format_indicator(r["mean_sentiment"], "score")})
     return out
+
+
+def trend_data(rows: list[dict]) -> list[list]:
+    return chart_data.rows(rows, [
+        Column("display", "Quarter", kept_when_suppressed=True),
+        Column("items", "Feedback items (count)", kept_when_suppressed=True),
+        Column("negative_share", "Negative share (%)", PERCENT), Column("mean_sentiment", "Mean sentiment (-1 to +1)"),
+        Column("suppressed", "Suppressed", kept_when_suppressed=True)])
 
 
 TREND_COLUMNS = [("quarter", "Quarter", None), ("items", "Feedback items", None), ("share", "Negative share", None),

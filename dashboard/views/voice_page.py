@@ -90,14 +90,16 @@ def content_for(filters: scorecard.Filters, stage: str = ALL, theme: str = ALL, 
             data_table(voice.theme_rows(table, min_n), voice.THEME_COLUMNS,
                        f"Feedback items by theme and sentiment, {scope}", "voice-themes"),
             voice.themes_takeaway(table, quarter.display), chart_id="voice-themes-chart",
-            title="What customers wrote about, by sentiment", subject="feedback themes"))
+            title="What customers wrote about, by sentiment", subject="feedback themes",
+            data=voice.themes_data(table)))
         matrix, stages = voice.stage_matrix(counts, scorecard.service_stages(current().catalogue, filters))
         parts.append(chart_with_table(
             voice.stage_figure(matrix, stages),
             data_table(matrix, voice.stage_columns(stages),
                        f"Feedback items by theme and journey stage, {quarter.display} (all stages)", "voice-stages"),
             voice.stage_takeaway(matrix, stages, quarter.display), chart_id="voice-stages-chart",
-            title="Themes by journey stage (all stages)", subject="themes by stage"))
+            title="Themes by journey stage (all stages)", subject="themes by stage",
+            data=voice.stage_data(matrix, stages)))
     rows = voice.trend_rows(_trend(version, filters.provider, filters.service), stage, quarter, min_n)
     if rows:
         parts.append(chart_with_table(
@@ -105,7 +107,8 @@ def content_for(filters: scorecard.Filters, stage: str = ALL, theme: str = ALL, 
             data_table(voice.trend_table_rows(rows, min_n), voice.TREND_COLUMNS,
                        f"Negative feedback by quarter, {voice.stage_label(stage).lower()}", "voice-trend"),
             voice.trend_takeaway(rows, min_n, current().catalogue.settings.alpha), chart_id="voice-trend-chart",
-            title="Share of negative feedback over quarters", subject="negative feedback"))
+            title="Share of negative feedback over quarters", subject="negative feedback",
+            data=voice.trend_data(rows)))
     if not table.empty:
         picked = voice.pick_theme(table, theme)
         comments = (_verbatims(version, picked["theme_id"], stage, quarter.year, quarter.quarter, filters.provider,
