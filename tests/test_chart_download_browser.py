@@ -108,3 +108,37 @@ def test_download_menu_by_keyboard_gives_named_png_svg_and_csv(dash_duo, compute
             "return [r.left, r.right, document.documentElement.clientWidth];")
         assert 0 <= box[0] and box[1] <= box[2], (width, box)
         assert axe_violations(dash_duo.driver) == [], width
+
+
+def test_export_this_page_to_powerpoint_from_the_scorecard_and_a_service(dash_duo, computed_sqlite, catalogue):
+    from pptx import Presentation
+    folder = Path(dash_duo.download_path)
+    dash_duo.start_server(create_app(computed_sqlite, catalogue, sign_in=SIGN_IN_OFF))
+    for width in (1440, 390):
+        dash_duo.driver.set_window_size(width, 900)
+        dash_duo.driver.get(dash_duo.server_url + "/?quarter=FY2023Q1&provider=Veterans+Health+Administration")
+        dash_duo.wait_for_contains_text("#scorecard-status-takeaway", "Of 1 measure in FY2023 Q1", timeout=20)
+        assert axe_violations(dash_duo.driver) == [], width
+    button = dash_duo.find_element("#scorecard-pptx")
+    assert button.text == "Export this page to PowerPoint"
+    button.send_keys(Keys.ENTER)  # a real button: the keyboard works
+    deck = _take(folder, ".pptx")
+    assert deck.name == "veterans-health-administration-scorecard-fy2023-q1.pptx"
+    dash_duo.wait_for_contains_text("#scorecard-pptx-message", f"Saved {deck.name}")
+    prs = Presentation(str(deck))
+    assert prs.slides[0].shapes.title.text.endswith(": CX scorecard")
+    assert "Veterans Health Administration" in "".join(
+        s.text_frame.text for s in prs.slides[0].shapes if s.has_text_frame)
+
+    link = "/service?quarter=FY2023Q1&provider=Veterans+Health+Administration&service=Receiving+outpatient+services"
+    for width in (1440, 390):
+        dash_duo.driver.set_window_size(width, 900)
+        dash_duo.driver.get(dash_duo.server_url + link)
+        dash_duo.wait_for_element("#service-trend-takeaway", timeout=20)
+        assert axe_violations(dash_duo.driver) == [], width
+    dash_duo.find_element("#service-pptx").click()
+    deck = _take(folder, ".pptx")
+    assert deck.name == "vha-outpatient-service-fy2023-q1.pptx"
+    titles = [slide.shapes.title.text for slide in Presentation(str(deck)).slides]
+    assert titles[0].endswith(": Service drivers")
+    assert any(t.startswith("Veterans trust VA after an outpatient visit") for t in titles)

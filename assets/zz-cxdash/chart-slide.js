@@ -13,6 +13,10 @@
   var EDGE = 24;       // pixels kept clear at every edge of the image
   var GAP = 14;        // pixels between the title block, the chart, and the footer
   var TITLE_PX = 34, TAKEAWAY_PX = 22, FOOTER_PX = 16, BODY_PX = 20;
+  // A system font, not the page's web font: a PNG is painted from an SVG image, which cannot load
+  // web fonts, and an SVG opens on machines without them, so text is measured here in the font
+  // it will be drawn in (Arial where installed, else the same fallback for both).
+  var FONT = "Arial, Helvetica, 'Liberation Sans', sans-serif";
 
   function escape(text) {
     return String(text || "").replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
@@ -29,12 +33,15 @@
     return lines;
   }
 
-  // Characters per line: about half the type size wide on average (bold a little more).
-  function perLine(width, px, bold) { return Math.floor((width - 2 * EDGE) / (px * (bold ? 0.58 : 0.5))); }
+  // Characters per line: about half the type size wide on average (bold a little more); ``fit``
+  // narrows the lines when a measured title turned out wider than the image.
+  function perLine(width, px, bold, fit) {
+    return Math.floor((fit || 1) * (width - 2 * EDGE) / (px * (bold ? 0.6 : 0.52)));
+  }
 
-  function titleText(image) {
-    var title = wrap(image.title, perLine(image.width, TITLE_PX, true)).map(escape);
-    var takeaway = wrap(image.takeaway, perLine(image.width, TAKEAWAY_PX, false)).map(escape);
+  function titleText(image, fit) {
+    var title = wrap(image.title, perLine(image.width, TITLE_PX, true, fit)).map(escape);
+    var takeaway = wrap(image.takeaway, perLine(image.width, TAKEAWAY_PX, false, fit)).map(escape);
     var text = "<b>" + title.join("<br>") + "</b>";
     if (takeaway.length) {
       text += "<br><span style='font-size:" + TAKEAWAY_PX + "px'>" + takeaway.join("<br>") + "</span>";
@@ -78,11 +85,21 @@
     return out;
   }
 
+  // Every font the figure names, in the slide's font (sizes and colours kept).
+  function systemFonts(node) {
+    if (Array.isArray(node)) { node.forEach(systemFonts); return; }
+    if (!node || typeof node !== "object") { return; }
+    Object.keys(node).forEach(function (key) {
+      if (key === "family" && typeof node[key] === "string") { node[key] = FONT; }
+      else { systemFonts(node[key]); }
+    });
+  }
+
   function footerAnnotation(image, lines, size) {
     // Anchored at the image's foot whatever the plot area's size: paper coordinates from the margins.
     return {text: lines.join("<br>"), xref: "paper", yref: "paper", xanchor: "left", yanchor: "bottom",
             x: -(size.l - EDGE) / size.w, y: -(size.b - EDGE) / size.h, showarrow: false, align: "left",
-            font: {size: FOOTER_PX, color: "#454545"}};
+            font: {family: FONT, size: FOOTER_PX, color: "#454545"}};
   }
 
   /* The chart in gd laid out for a slide in an off-screen div (resolves to that div; the caller
@@ -94,15 +111,30 @@
     data.forEach(function (trace) {  // labels past the axis range show in the margin, which then widens
       if (trace.type === "bar" || trace.type === "scatter" || trace.type === undefined) { trace.cliponaxis = false; }
     });
+    systemFonts(layout); systemFonts(data);
     var pageMargin = layout.margin || {};
+    var footerFit = 1;
     var footerLines = wrap(image.footer, perLine(width, FOOTER_PX, false)).map(escape);
     var footerHeight = Math.ceil(footerLines.length * FOOTER_PX * 1.3);
     layout.width = width; layout.height = height; layout.autosize = false;
-    layout.title = {text: titleText(image), xref: "container", x: EDGE / width, xanchor: "left",
-                    yref: "container", y: 1 - EDGE / height, yanchor: "top", font: {size: TITLE_PX}};
+    var fit = 1;
+    layout.title = {text: titleText(image, fit), xref: "container", x: EDGE / width, xanchor: "left",
+                    yref: "container", y: 1 - EDGE / height, yanchor: "top", font: {family: FONT, size: TITLE_PX}};
     layout.margin = {l: Math.max(pageMargin.l || 0, 90), r: Math.max(pageMargin.r || 0, 60),
                      t: 160, b: Math.max(pageMargin.b || 0, 80) + footerHeight + GAP, pad: pageMargin.pad || 0};
-    layout.font = Object.assign({}, layout.font || {}, {size: BODY_PX});
+    layout.font = Object.assign({}, layout.font || {}, {family: FONT, size: BODY_PX});
+    var grouped = function (key) {  // a multi-category axis: its group labels sit right under its labels
+      var letter = key[0], id = letter + key.slice(5);
+      return data.some(function (t) {
+        var values = t[letter];
+        return (t[letter + "axis"] || letter) === id && Array.isArray(values) && Array.isArray(values[0]);
+      });
+    };
+    Object.keys(layout).forEach(function (key) {  // the x and y axes' zeros never meet at the corner
+      if (/^[xy]axis\d*$/.test(key) && layout[key] && layout[key].type !== "multicategory" && !grouped(key)) {
+        layout[key].ticklabelstandoff = Math.max(layout[key].ticklabelstandoff || 0, 10);
+      }
+    });
     var own = (layout.annotations || []).length;
     var div = document.createElement("div");
     div.setAttribute("aria-hidden", "true");
@@ -130,6 +162,18 @@
       var bottom = Math.max.apply(null, rest.map(function (b) { return b.y1; }).concat([0]));
       var left = Math.min.apply(null, rest.map(function (b) { return b.x0; }).concat([width]));
       var right = Math.max.apply(null, rest.map(function (b) { return b.x1; }).concat([0]));
+      var footerRight = Math.max.apply(null, footer.map(function (b) { return b.x1; }).concat([0]));
+      if (footerRight > width - EDGE) {  // wrap the footer shorter, and keep room for its lines
+        footerFit *= 0.97 * (width - 2 * EDGE) / (footerRight - EDGE);
+        footerLines = wrap(image.footer, perLine(width, FOOTER_PX, false, footerFit)).map(escape);
+        moved = true;
+      }
+      var titleRight = Math.max.apply(null, title.map(function (b) { return b.x1; }).concat([0]));
+      if (titleRight > width - EDGE) {  // wrap the title and takeaway shorter
+        fit *= 0.97 * (width - 2 * EDGE) / (titleRight - EDGE);
+        layout.title.text = titleText(image, fit);
+        moved = true;
+      }
       if (titleTop < EDGE - 1) {  // a title of several lines grows upwards from its anchor
         layout.title.y -= Math.ceil(EDGE - titleTop) / height;
         titleBottom += Math.ceil(EDGE - titleTop);
@@ -141,7 +185,8 @@
       if (right > width - EDGE) { margin.r += Math.ceil(right - width + EDGE); moved = true; }
       if (!moved || round >= 5) { return div; }
       layout.margin = Object.assign({}, layout.margin, margin);
-      return window.Plotly.relayout(div, {margin: layout.margin, "title.y": layout.title.y}).then(withFooter).then(function () {
+      return window.Plotly.relayout(div, {margin: layout.margin, "title.y": layout.title.y,
+                                          "title.text": layout.title.text}).then(withFooter).then(function () {
         return settle(round + 1);
       });
     };
