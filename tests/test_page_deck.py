@@ -9,6 +9,7 @@ import io
 
 import pandas as pd
 import pytest
+from dash import no_update
 from pptx import Presentation
 
 from cxdash.dashboard.app import create_app
@@ -28,6 +29,7 @@ OUTPATIENT = "Receiving outpatient services"
 def db(tmp_path_factory, catalogue):
     eng = quarterly_sqlite(tmp_path_factory.mktemp("page-deck") / "cx.db", catalogue, QUARTERLY)
     add_account(eng, "cee.vha", name="Cee Contributor", role="contributor", grants=[(VHA, "all")])
+    add_account(eng, "nia.none", name="Nia Nothing", role="viewer", grants=[])
     yield eng
     eng.dispose()
 
@@ -93,7 +95,7 @@ def test_exports_hold_the_pages_view_and_never_another_provider(app, db, catalog
         made, said = page_decks.deck_download("scorecard", "FY2023Q1", VBA, None, None)
         name, prs = _deck(made)
         assert name == "veterans-health-administration-scorecard-fy2023-q1.pptx"
-        assert said.startswith(f"Saved {name}: FY2023 Q1, {VHA}")
+        assert said == f"Saved {name}: FY2023 Q1 · {VHA} · All services · all channels."
         text = _all_text(prs)
         assert [n for n in others if n in text] == [] and VHA in text
 
@@ -107,6 +109,15 @@ def test_exports_hold_the_pages_view_and_never_another_provider(app, db, catalog
         values = dict(zip(plot.categories, plot.series[0].values))
         assert values["FY2023 Q1"] == pytest.approx(_raw_pct_agree(VHA, OUTPATIENT, 2, 2023, 1), abs=1e-9)
         assert values["FY2022 Q4"] == pytest.approx(_raw_pct_agree(VHA, OUTPATIENT, 2, 2022, 4), abs=1e-9)
+
+
+def test_someone_granted_nothing_gets_no_deck(app):
+    client = _as(app, "nia.none")
+    with client:
+        _acting(client)
+        for page, values in (("scorecard", ("FY2023Q1", VHA, None, None)), ("service", ("FY2023Q1", VHA, OUTPATIENT))):
+            made, said = page_decks.deck_download(page, *values)
+            assert made is no_update and said == "There is nothing to export for these filters."
 
 
 def test_signed_out_exports_are_refused(app):

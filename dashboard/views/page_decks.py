@@ -47,4 +47,4 @@ def deck_download(page: str, quarter=None, provider=None, service=None, channel=
                         filters.service, channel=filters.channel)
     name = page_deck.file_name(contents, page, ctx.catalogue.services)
     return (dcc.send_bytes(page_deck.build(contents, page), name, type=page_deck.MEDIA_TYPE),
-            f"Saved {name}: {contents.quarter_display}, {contents.filters_text.split(' · ', 1)[1]}.")
+            f"Saved {name}: {contents.filters_text}.")
