@@ -140,6 +140,8 @@ def test_every_chart_export_keeps_its_text_inside_and_apart(dash_duo, engine, ca
             kinds = {b["kind"] for b in found}
             assert {"title", "footer", "label"} <= kinds, (chart, kinds)
             assert any(title[:30] in b["text"] for b in found if b["kind"] == "title")
+            # measured in the font the PNG is painted in: a system font, never the page's web font
+            assert {b["font"].split(",")[0].strip("\"' ") for b in found} == {"Arial"}, chart
             failures += [f"{chart}: {p}" for p in problems(found)]
             seen.append(chart)
     assert seen == [c for _, _, charts in PAGES for c in charts]

@@ -54,7 +54,7 @@
     return {x0: r.left - origin.left, y0: r.top - origin.top, x1: r.right - origin.left, y1: r.bottom - origin.top};
   }
 
-  /* Every visible text of a drawn chart: {kind, text, x0, y0, x1, y1} in image pixels, kind one of
+  /* Every visible text of a drawn chart: {kind, text, x0, y0, x1, y1, font} in image pixels, kind one of
    * title, footer, annotation, trace (bar and heat-map labels, clip: the plot area when clipped) or
    * label (tick labels, axis titles, legend). */
   function boxes(div) {
@@ -80,7 +80,7 @@
           clip = {x0: s.l, y0: s.t, x1: s.l + s.w, y1: s.t + s.h};
         }
       }
-      out.push({kind: kind, text: text, x0: r.x0, y0: r.y0, x1: r.x1, y1: r.y1, clip: clip});
+      out.push({kind: kind, text: text, x0: r.x0, y0: r.y0, x1: r.x1, y1: r.y1, clip: clip, font: style.fontFamily});
     });
     return out;
   }
