@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import importlib
 import json
-import re
 import urllib.parse
 
+import flask
 from dash import ALL, MATCH, Dash, Input, Output, State, dcc, no_update
 from plotly.io.json import to_json_plotly
 
@@ -16,6 +16,7 @@ from cxdash.dashboard.limits import limited
 from cxdash.dashboard.navigation import NAV
 from cxdash.dashboard.views import scorecard_page
 from cxdash.db import queries
+from cxdash.exports import file_names
 from cxdash.exports.chart_image import FORMATS as IMAGE_FORMATS
 from cxdash.exports.chart_image import SLIDE, ChartContext, table_csv
 from cxdash.health import PANELS
@@ -97,10 +98,25 @@ def register(app: Dash) -> None:
 
     for name in FILTER_PAGES:
         register_filter_page(app, name)
+    register_page_exports(app)
     register_review(app)
     register_portfolio(app)
     register_maturity(app)
     register_audit(app)
+
+
+def register_page_exports(app: Dash) -> None:
+    """The scorecard's and the Service drivers page's "Export this page to PowerPoint"."""
+    from cxdash.dashboard.views import page_decks
+
+    for page, (prefix, filters) in page_decks.PAGES.items():
+        @app.callback(Output(f"{prefix}-pptx-file", "data"), Output(f"{prefix}-pptx-message", "children"),
+                      Input(f"{prefix}-pptx", "n_clicks"), *[State(f, "value") for f in filters],
+                      prevent_initial_call=True)
+        def _export(clicks, *values, page=page):
+            if not clicks:
+                return no_update, no_update
+            return page_decks.deck_download(page, *values)
 
 
 def register_audit(app: Dash) -> None:
@@ -186,43 +202,17 @@ _REQUEST = """function(clicks) {
 }"""
 
 # The image itself is made in the browser by Plotly's own export, from the chart as drawn on the
-# page, laid out for a slide (the same layout as cxdash/exports/chart_image.py slide_figure): the
-# server never renders a figure a browser sends. The words (title, takeaway, footer with source,
-# data as-of and filters) and the file name come from the server (chart_file).
+# page, laid out for a slide by assets/zz-cxdash/chart-slide.js (title and takeaway above, footer
+# below, margins widened until no text is cut or overlaps another): the server never renders a
+# figure a browser sends. The words (title, takeaway, footer with source, data as-of and filters)
+# and the file name come from the server (chart_file).
 _SAVE_IMAGE = """function(image) {
     var noUpdate = window.dash_clientside.no_update;
-    if (!image || !window.Plotly) { return noUpdate; }
+    if (!image || !window.Plotly || !window.cxSlide) { return noUpdate; }
     var holder = document.getElementById(image.chart);
     var gd = holder && (holder.classList.contains('js-plotly-plot') ? holder : holder.querySelector('.js-plotly-plot'));
     if (!gd || !gd.data) { return noUpdate; }
-    var escape = function(text) {
-        return String(text || '').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-    };
-    var wrap = function(text, width) {
-        var lines = [], line = '';
-        String(text || '').split(/\\s+/).forEach(function(word) {
-            if (!word) { return; }
-            if (line && (line + ' ' + word).length > width) { lines.push(line); line = word; }
-            else { line = line ? line + ' ' + word : word; }
-        });
-        if (line) { lines.push(line); }
-        return lines;
-    };
-    var lines = wrap(image.takeaway, 150).map(escape);
-    var layout = JSON.parse(JSON.stringify(gd.layout || {}));
-    var data = JSON.parse(JSON.stringify(gd.data));
-    layout.width = image.width; layout.height = image.height; layout.autosize = false;
-    layout.title = {text: '<b>' + escape(image.title) + '</b>' +
-                          (lines.length ? "<br><span style='font-size:22px'>" + lines.join('<br>') + '</span>' : ''),
-                    x: 0.02, xanchor: 'left', y: 0.98, yanchor: 'top', font: {size: 34}};
-    layout.margin = {l: 90, r: 60, t: 150 + 26 * Math.max(lines.length - 1, 0), b: 120};
-    layout.font = Object.assign({}, layout.font || {}, {size: 20});
-    layout.annotations = (layout.annotations || []).concat([{
-        text: escape(image.footer), xref: 'paper', yref: 'paper', x: 0, y: 0, xanchor: 'left', yanchor: 'top',
-        yshift: -70, showarrow: false, align: 'left', font: {size: 16, color: '#454545'}}]);
-    window.Plotly.downloadImage({data: data, layout: layout},
-                                {format: image.format, width: image.width, height: image.height,
-                                 filename: image.filename});
+    window.cxSlide.save(gd, image);
     return image.at;
 }"""
 
@@ -249,17 +239,12 @@ def _query(search: str | None) -> dict[str, str]:
     return {k: v[0] for k, v in urllib.parse.parse_qs((search or "").lstrip("?")).items()}
 
 
-def _slug(text: str, limit: int = 60) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", str(text).lower()).strip("-")[:limit].strip("-")
-
-
-def file_stem(title: str, search: str | None) -> str:
-    """A download's name: the chart's title, then the page's quarter and service (or measure, or
-    provider) from its address, e.g. trust-over-time-fy2023q1-passport-services."""
+def file_stem(subject: str, search: str | None, services=()) -> str:
+    """A download's name from the page's address: service, what the chart shows, quarter, e.g.
+    vba-contact-center-trust-fy2023-q1 (cxdash/exports/file_names.py)."""
     query = _query(search)
-    scope = next((query[k] for k in ("service", "measure", "provider") if query.get(k) and query[k] != "all"), None)
-    parts = [_slug(title) or "chart"] + [_slug(v, 40) for v in (query.get("quarter"), scope) if v]
-    return "-".join(p for p in parts if p)[:120]
+    return file_names.stem(file_names.scope(query.get("provider"), query.get("service"), services), subject,
+                           file_names.period(query.get("quarter"), query.get("year")))
 
 
 def chart_file(request: dict, spec: dict) -> dict | None:
@@ -270,7 +255,9 @@ def chart_file(request: dict, spec: dict) -> dict | None:
     None for anything else (an unknown format, an oversized table)."""
     fmt = request.get("format")
     title, takeaway = str(spec.get("title") or "")[:300], str(spec.get("takeaway") or "")[:2000]
-    name = file_stem(title, request.get("search"))
+    # the catalogue names a service's id; a CSV is also made outside a running app (tests)
+    services = current().catalogue.services if flask.has_app_context() else ()
+    name = file_stem(str(spec.get("subject") or title)[:300], request.get("search"), services)
     if fmt == "csv":
         rows = spec.get("rows") or []
         if not isinstance(rows, list) or sum(len(r) if isinstance(r, list) else 1 for r in rows) > MAX_CSV_CELLS:

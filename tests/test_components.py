@@ -310,13 +310,24 @@ def test_chart_with_table():
     assert "role" not in props(wrapper)  # the toolbar's buttons must not sit inside an "image"
     assert props(block)["aria-describedby"] == tk.id
     assert props(block)["aria-labelledby"] == heading.id
-    details = one(block, type_=html.Details)
+    details = one(block, "cx-chart__table")
     summary = one(details, type_=html.Summary)
     assert summary.children == "View as table"
     assert table in list(walk(details))
-    # order: heading, takeaway, graph, table
-    order = [n for n in walk(block) if n in (heading, tk, wrapper, details)]
-    assert order == [heading, tk, wrapper, details]
+    # one Download menu: a button (summary) opening PNG, SVG and CSV, each named for its chart
+    menu = one(block, "cx-download")
+    assert isinstance(menu, html.Details)
+    button = one(menu, type_=html.Summary)
+    assert "usa-button" in button.className and button.children[0] == "Download"
+    assert one(button, "usa-sr-only").children == " Trust in VA"
+    items = find(menu, type_=html.Button)
+    assert [b.children for b in items] == ["PNG image", "SVG image", "Data (CSV)"]
+    assert [b.id["format"] for b in items] == ["png", "svg", "csv"]
+    assert props(items[0])["aria-label"] == "Download Trust in VA as PNG image"
+    assert len(find(block, type_=html.Button)) == 3  # no other download buttons
+    # order: heading, takeaway, graph, downloads, table
+    order = [n for n in walk(block) if n in (heading, tk, wrapper, menu, details)]
+    assert order == [heading, tk, wrapper, menu, details]
 
 
 def test_chart_with_table_heading_level():

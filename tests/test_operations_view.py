@@ -224,6 +224,12 @@ def test_backlog_trend_matches_open_cases_at_every_quarter_end(loaded, raw, city
     assert city.quarter in quarters
     assert operations.backlog_takeaway(series, city.quarter).startswith(
         f"At the end of {city.shown}, {_were_open(_open_at(mine, city.quarter))}")
+    # The CSV: counts as numbers, units in the header, the change in cases.
+    header, *rows = operations.backlog_data(series, MIN_N)
+    assert header[:3] == ["Quarter", "Backlog at quarter end (cases)", "Change from previous quarter (cases)"]
+    assert [r[1] for r in rows] == [_open_at(mine, q) for q in quarters]
+    assert [r[2] for r in rows[1:]] == [_open_at(mine, q) - _open_at(mine, q.previous()) for q in quarters[1:]]
+    assert rows[0][2] is None and all(isinstance(r[1], (int, float)) for r in rows)
     figure = operations.backlog_figure(series, city.quarter)
     assert list(figure.data[0].text) == [f"{v:,}" for v in series["backlog"].astype(int)]  # a label on every point
     assert figure.data[1].name == f"Selected quarter ({city.shown})" and list(figure.data[1].x) == [city.shown]

@@ -3,6 +3,8 @@ channels of the real A-11 quarterly file and the synthetic response-level export
 pandas, statsmodels and textbook formulas run directly on the raw CSVs (not through our code)."""
 from __future__ import annotations
 
+import csv
+import io
 import itertools
 
 import numpy as np
@@ -406,3 +408,67 @@ def test_empty_database_says_what_to_do(sqlite_engine, catalogue):
         page = service_page.layout({"quarter": "FY2022Q2", "outcome": "trust"})
     assert _find(page, "service-quarter").value is None
     assert "load a survey source and run 'cxdash compute'" in _text(_find(page, "service-content"))
+
+
+def _csv_of(page, chart_id: str) -> list[list[str]]:
+    """A chart's CSV as its download writes it: the spec the page holds, through chart_file."""
+    from cxdash.dashboard.callbacks import chart_file
+    spec = _find(page, {"type": "chart-spec", "chart": chart_id}).data
+    return list(csv.reader(io.StringIO(chart_file({"format": "csv"}, spec)["content"])))
+
+
+def _no_words_in_numbers(rows: list[list[str]]) -> None:
+    """Numbers only: no unit, sign word or verdict inside a cell ("+0.7 pts (significant...)")."""
+    for row in rows[1:]:
+        for value in row:
+            assert not any(mark in value for mark in ("pts", "%", "(", "\u2212", "Suppressed")), (row, value)
+
+
+def test_chart_csv_holds_numbers_with_their_units_in_the_header(app, quarterly):
+    page = service_page.layout({"quarter": "FY2022Q2", "provider": VBA[0], "service": VBA[1], "outcome": "trust"})
+    rows = _csv_of(page, "service-trend")
+    header = rows[0]
+    assert header[:2] == ["Quarter", "Trust (% agree)"]
+    assert {"Responses (n)", "Change from previous quarter (points)", "Change from previous quarter, p-value",
+            "Target (%)", "Trend test, p-value"} <= set(header)
+    _no_words_in_numbers(rows)
+    direct = _raw_counts(quarterly, *VBA, "trust", ["attributes_collection_year", "attributes_collection_quarter"])
+    shown = {r[0]: dict(zip(header, r)) for r in rows[1:]}
+    agree, n = direct.loc[(2022, 2)]
+    before_agree, before_n = direct.loc[(2022, 1)]
+    q2 = shown["FY2022 Q2"]
+    assert float(q2["Trust (% agree)"]) == pytest.approx(100 * agree / n, rel=1e-9)
+    assert int(q2["Responses (n)"]) == n
+    assert float(q2["Change from previous quarter (points)"]) == pytest.approx(
+        100 * (agree / n - before_agree / before_n), rel=1e-6)
+    assert float(q2["Change from previous quarter, p-value"]) == pytest.approx(
+        two_proportion_p(agree, n, before_agree, before_n), rel=1e-6)
+    assert q2["Change from previous quarter, significant"] == "true"
+    assert float(q2["Target (%)"]) == pytest.approx(100 * _vba_target(2022))
+    low, high = wilson(int(agree), int(n))
+    assert float(q2["95% interval, low (%)"]) == pytest.approx(100 * low, rel=1e-9)
+    assert float(q2["95% interval, high (%)"]) == pytest.approx(100 * high, rel=1e-9)
+    assert shown["FY2021 Q1"]["Change from previous quarter (points)"] == ""  # no figure before it
+
+    # The channels: shares and gaps in points, the Holm-adjusted p-values beside them.
+    page = service_page.layout({"quarter": "FY2021Q2", "provider": VBA[0], "service": VBA[1], "outcome": "ease"})
+    rows = _csv_of(page, "service-channels")
+    header = rows[0]
+    assert header[:2] == ["Channel", "Ease (% agree)"] and "Gap to the best served (points)" in header
+    _no_words_in_numbers(rows)
+    direct = _raw_counts(quarterly, *VBA, "ease", ["attributes_collection_year", "attributes_collection_quarter",
+                                                   "channel"]).loc[(2021, 2)]
+    pct = direct["agree"] / direct["n"]
+    best = pct.idxmax()
+    others = [c for c in pct.index if c != best]
+    adjusted = dict(zip(others, _holm([two_proportion_p(direct.loc[c, "agree"], direct.loc[c, "n"],
+                                                        direct.loc[best, "agree"], direct.loc[best, "n"])
+                                       for c in others])))
+    shown = {r[0]: dict(zip(header, r)) for r in rows[1:]}
+    assert shown[label(best)]["Best served"] == "true" and float(shown[label(best)]["Gap to the best served (points)"]) == 0
+    for channel in others:
+        row = shown[label(channel)]
+        assert float(row["Ease (% agree)"]) == pytest.approx(100 * pct[channel], rel=1e-9)
+        assert float(row["Gap to the best served (points)"]) == pytest.approx(100 * (pct[channel] - pct[best]),
+                                                                              rel=1e-9)
+        assert float(row["p-value, Holm-adjusted"]) == pytest.approx(adjusted[channel], rel=1e-6, abs=1e-300)

@@ -89,7 +89,7 @@ def test_a_crafted_figure_sent_with_a_download_is_never_rendered(db, catalogue, 
         # Words for the browser's own export, from server state; no image, no figure.
         assert set(image["data"]) == {"chart", "format", "filename", "title", "takeaway", "footer", "width",
                                       "height", "at"}
-        assert image["data"]["filename"] == "where-the-measures-stand-fy2023q1"
+        assert image["data"]["filename"] == "where-the-measures-stand-fy2023-q1"
         assert "Data as of 31 Dec 2022" in image["data"]["footer"]
         assert "secret" not in answer.text and "passwd" not in answer.text and "iVBOR" not in answer.text
         assert len(answer.data) < 5_000

@@ -46,7 +46,9 @@ class ChartContext:
 
 def slide_figure(figure: go.Figure, context: ChartContext, size: tuple[int, int] = SLIDE) -> go.Figure:
     """A copy of ``figure`` laid out for a slide: title and takeaway above, footer below; the
-    traces (the numbers) are untouched."""
+    traces (the numbers) are untouched. For images the server renders itself (kaleido); a page's
+    chart downloads are laid out in the browser by assets/zz-cxdash/chart-slide.js, which also
+    measures the text and moves it apart."""
     width, height = size
     out = go.Figure(copy.deepcopy(figure))
     wrapped = "<br>".join(textwrap.wrap(context.takeaway, 150)) if context.takeaway else ""

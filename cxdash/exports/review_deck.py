@@ -17,7 +17,7 @@ from __future__ import annotations
 import io
 import logging
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -119,10 +119,17 @@ def build_deck(contents: ReviewContents, template: str | Path | None = None,
 
 
 def build(contents: ReviewContents, template: str | Path | None = None,
-          progress: Progress | None = None) -> BuiltDeck:
-    """The review pack and its warnings; ``progress(fraction, step)`` hears of each slide."""
+          progress: Progress | None = None, sections: Collection[str] | None = None,
+          title: str | None = None) -> BuiltDeck:
+    """The review pack and its warnings; ``progress(fraction, step)`` hears of each slide.
+    ``sections``: only these of SECTIONS (a page's short deck); every one by default. ``title``:
+    the title slide's, instead of "<agency>: quarterly CX review"."""
+    unknown = set(sections or ()) - set(SECTIONS)
+    if unknown:
+        raise ValueError(f"unknown deck sections {sorted(unknown)}; expected some of {', '.join(SECTIONS)}")
     deck = _Deck.open(Path(template) if template else default_template(), contents)
-    steps = _plan(contents)
+    deck.title = title or f"{contents.agency}: quarterly CX review"
+    steps = [(step, make) for section, step, make in _plan(contents) if sections is None or section in sections]
     for done, (step, make) in enumerate(steps):
         if progress:
             progress(done / len(steps), step)
@@ -159,26 +166,31 @@ def journey_shown(c: ReviewContents) -> bool:
     return c.journey is not None and c.service != ALL and bool(c.journey.stages)
 
 
-def _plan(c: ReviewContents) -> list[tuple[str, Callable[[_Deck], None]]]:
-    """Every slide as (what is happening, how to make it), so progress can count them up front.
-    Sections with nothing to say (no measures in a goal, none off track, no decisions) are left out."""
+SECTIONS = ("title", "bottom_line", "scorecard", "trends", "journey", "off_track", "actions", "portfolio",
+            "maturity")
+
+
+def _plan(c: ReviewContents) -> list[tuple[str, str, Callable[[_Deck], None]]]:
+    """Every slide as (section, what is happening, how to make it), so progress can count them up
+    front. Sections with nothing to say (no measures in a goal, none off track, no decisions) are
+    left out."""
     known = {m.measure_id for m in c.measures}
-    steps = [("Title slide", _title_slide), ("Bottom line", _bottom_line_slides)]
-    steps += [(f"Scorecard: {g.name}", lambda d, g=g: _scorecard_slides(d, g)) for g in c.goals
+    steps = [("title", "Title slide", _title_slide), ("bottom_line", "Bottom line", _bottom_line_slides)]
+    steps += [("scorecard", f"Scorecard: {g.name}", lambda d, g=g: _scorecard_slides(d, g)) for g in c.goals
               if known & set(g.measure_ids)]
-    steps += [(f"Trend: {m.name}", lambda d, m=m: _measure_slide(d, m)) for m in measures_in_goal_order(c)]
+    steps += [("trends", f"Trend: {m.name}", lambda d, m=m: _measure_slide(d, m)) for m in measures_in_goal_order(c)]
     if journey_shown(c):
-        steps.append(("Journey table", _journey_slide))
+        steps.append(("journey", "Journey table", _journey_slide))
     if c.services is not None and c.services.rows:
-        steps.append(("Services side by side", _services_slides))
+        steps.append(("services", "Services side by side", _services_slides))
     if c.off_track():
-        steps.append(("Measures off track", _off_track_slides))
+        steps.append(("off_track", "Measures off track", _off_track_slides))
     if c.actions:
-        steps.append(("Decisions and actions", _action_slides))
+        steps.append(("actions", "Decisions and actions", _action_slides))
     if c.portfolio:
-        steps.append(("Initiative portfolio", _portfolio_slides))
+        steps.append(("portfolio", "Initiative portfolio", _portfolio_slides))
     if c.maturity is not None:
-        steps.append(("CX maturity", _maturity_slide))
+        steps.append(("maturity", "CX maturity", _maturity_slide))
     return steps
 
 
@@ -199,6 +211,7 @@ class _Deck:
     content_layout: object
     heading_font: str = "Arial"  # the theme's major (headings) and minor (body) Latin fonts, for measuring
     body_font: str = "Arial"
+    title: str = ""  # the title slide's
 
     @classmethod
     def open(cls, path: Path, contents: ReviewContents) -> _Deck:
@@ -346,7 +359,7 @@ def _footer(slide, deck: _Deck, number: int | None) -> None:
 def _title_slide(deck: _Deck) -> None:
     c = deck.contents
     slide = deck.prs.slides.add_slide(deck.title_layout)
-    _set_title(slide, f"{c.agency}: quarterly CX review", deck)
+    _set_title(slide, deck.title or f"{c.agency}: quarterly CX review", deck)
     lines = [c.quarter_display, c.scope_text, f"Data as of {format_date(c.as_of)}", status_marker(c)]
     subtitle = next((p for p in slide.placeholders if p.placeholder_format.type in
                      (PP_PLACEHOLDER.SUBTITLE, PP_PLACEHOLDER.BODY)), None)

@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 
 from cxdash.catalogue import Catalogue
 from cxdash.channels import ALL
+from cxdash.channels import label as channel_label
 from cxdash.db import benchmark_queries, journey_queries, published_queries, queries, review_queries
 from cxdash.initiatives import configured_weights, portfolio_items
 from cxdash.maturity import maturity_profile
@@ -42,14 +43,16 @@ def scope_text(provider: str, service: str) -> str:
 
 
 def assemble(engine: Engine, catalogue: Catalogue, quarter: FiscalQuarter, provider: str = ALL, service: str = ALL,
-             review_date: dt.date | None = None, now: dt.datetime | None = None) -> ReviewContents:
-    """Today's numbers for the quarter's review of a scope (every channel)."""
+             review_date: dt.date | None = None, now: dt.datetime | None = None,
+             channel: str = ALL) -> ReviewContents:
+    """Today's numbers for the quarter's review of a scope (every channel, unless a page's export
+    asks for the one it shows)."""
     now = now or dt.datetime.now(dt.UTC)
     review_date = review_date or now.date()
     with engine.connect() as conn:
         options = queries.filter_options(conn)
         provider, service = _stored_scope(options, provider, service)
-        results = queries.measure_results(conn, provider=provider, service=service, channel=ALL)
+        results = queries.measure_results(conn, provider=provider, service=service, channel=channel)
         survey_as_of = queries.survey_data_as_of(conn)
         notes = review_queries.commentary(conn, quarter.year, quarter.quarter)
         recorded = review_queries.actions(conn, quarter.year, quarter.quarter, since=quarter.previous().start)
@@ -59,7 +62,7 @@ def assemble(engine: Engine, catalogue: Catalogue, quarter: FiscalQuarter, provi
         compared = _services(conn, catalogue, options, quarter, provider, service)
         counts = benchmark_queries.cross_agency_counts(conn)
         published = published_queries.published_values(conn)
-    filters = scorecard.Filters(quarter.label, provider, service, ALL)
+    filters = scorecard.Filters(quarter.label, provider, service, channel)
     sections = scorecard.build_cards(catalogue, results, filters, survey_as_of)
     # Whoever may open this pack may see its scope, no more: a scoped pack's cross-agency figure
     # follows the rule for a person granted that scope.
@@ -73,7 +76,8 @@ def assemble(engine: Engine, catalogue: Catalogue, quarter: FiscalQuarter, provi
     return ReviewContents(
         agency=catalogue.agency, quarter=quarter.label, quarter_display=quarter.display,
         provider=provider, service=service, scope_text=scope_text(provider, service),
-        filters_text=" · ".join([quarter.display, scope_text(provider, service), "all channels"]),
+        filters_text=" · ".join([quarter.display, scope_text(provider, service),
+                                 "all channels" if channel == ALL else channel_label(channel)]),
         source=SOURCE, as_of=as_of, generated_at=now, review_date=review_date,
         status_takeaway=status_summary(scorecard.all_cards(sections), quarter.display),
         goals=[Goal(id=s["id"], name=s["name"], description=s["description"] or "",

@@ -15,6 +15,7 @@ from cxdash.dashboard.components.header import site_header
 from cxdash.dashboard.components.heat_map import heat_map
 from cxdash.dashboard.components.identifier import identifier
 from cxdash.dashboard.components.measure_card import measure_card
+from cxdash.dashboard.components.page_export import page_export
 from cxdash.dashboard.components.saved_as import saved_as
 from cxdash.dashboard.components.skip_link import skip_link
 from cxdash.dashboard.components.sparkline import sparkline, sparkline_figure
@@ -32,6 +33,7 @@ __all__ = [
     "heat_map",
     "identifier",
     "measure_card",
+    "page_export",
     "saved_as",
     "service_options",
     "site_header",

@@ -2,13 +2,15 @@
 
 from dash import dcc, html
 
+from cxdash.dashboard.components.download_menu import download_menu
 from cxdash.dashboard.components.takeaway import takeaway
 
 DOWNLOADS = (("png", "PNG image"), ("svg", "SVG image"), ("csv", "Data (CSV)"))
 
 
 def chart_with_table(
-    figure, table, takeaway_sentence: str, chart_id: str, title: str, heading_level: int = 2
+    figure, table, takeaway_sentence: str, chart_id: str, title: str, heading_level: int = 2,
+    subject: str | None = None, data: list[list] | None = None,
 ) -> html.Figure:
     """Every chart in the dashboard comes as: heading, one-sentence takeaway,
     graph, and a native <details> "View as table" with the same numbers.
@@ -21,6 +23,10 @@ def chart_with_table(
 
     table: usually data_table(...); chart_id must be unique on the page.
     heading_level: 2-6, to fit the page's heading outline.
+    subject: what the chart shows in a few words for its file names (e.g. "trust", "backlog");
+    the title when not given.
+    data: the CSV download's rows (header first, units in the header, cells numbers); the
+    table's text when not given.
     """
     if heading_level not in (2, 3, 4, 5, 6):
         raise ValueError("heading_level must be 2-6")
@@ -43,7 +49,7 @@ def chart_with_table(
                 ),
                 className="cx-chart__graph",
             ),
-            downloads(chart_id, title, takeaway_sentence, figure, table),
+            downloads(chart_id, title, takeaway_sentence, table, subject, data),
             html.Details(
                 [html.Summary("View as table"), table],
                 className="cx-chart__table",
@@ -55,21 +61,19 @@ def chart_with_table(
     )
 
 
-def downloads(chart_id: str, title: str, takeaway_sentence: str, figure, table) -> html.Div:
-    """Real buttons (not only Plotly's hover toolbar) for a slide-size PNG, an SVG and the
-    table as CSV. The words a file needs are kept beside the chart (chart-spec: title, takeaway,
-    the table's cells; never the figure); a click records the format and the page's address
-    (chart-request, in the browser, so the filters are current); the server answers with the CSV,
-    or with the image's footer and file name (chart-image), and the browser draws the image with
-    Plotly's own export from the chart on the page (dashboard/callbacks.py). chart-message says
-    when a download was refused (too many at once)."""
+def downloads(chart_id: str, title: str, takeaway_sentence: str, table, subject: str | None = None,
+              data: list[list] | None = None) -> html.Div:
+    """One "Download" menu (PNG for slides, SVG, the data as CSV) under the chart. The words a file
+    needs are kept beside the chart (chart-spec: title, takeaway, subject, the CSV's rows; never
+    the figure); a choice records the format and the page's address (chart-request, in the
+    browser, so the filters are current); the server answers with the CSV, or with the image's
+    footer and file name (chart-image), and the browser draws the image with Plotly's own export
+    from the chart on the page (dashboard/callbacks.py, assets/zz-cxdash/chart-slide.js).
+    chart-message says when a download was refused (too many at once)."""
     return html.Div(
         [
-            html.Span("Download:", className="cx-chart__downloads-label"),
-            *[html.Button(label, id={"type": "chart-download", "chart": chart_id, "format": fmt}, n_clicks=0,
-                          type="button", className="usa-button usa-button--outline usa-button--small",
-                          **{"aria-label": f"Download {title} as {label}"})
-              for fmt, label in DOWNLOADS],
+            download_menu([({"type": "chart-download", "chart": chart_id, "format": fmt}, label)
+                           for fmt, label in DOWNLOADS], title),
             html.Span(id={"type": "chart-message", "chart": chart_id}, role="status",
                       className="cx-chart__downloads-message"),
             dcc.Download(id={"type": "chart-file", "chart": chart_id}),
@@ -77,7 +81,8 @@ def downloads(chart_id: str, title: str, takeaway_sentence: str, figure, table) 
             dcc.Store(id={"type": "chart-image", "chart": chart_id}),
             dcc.Store(id={"type": "chart-image-saved", "chart": chart_id}),
             dcc.Store(id={"type": "chart-spec", "chart": chart_id},
-                      data={"title": title, "takeaway": takeaway_sentence, "rows": table_rows(table)}),
+                      data={"title": title, "takeaway": takeaway_sentence, "subject": subject or title,
+                            "rows": data if data is not None else table_rows(table)}),
         ],
         className="cx-chart__downloads",
     )

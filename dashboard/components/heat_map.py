@@ -80,20 +80,22 @@ def heat_map(rows: list[str], columns: list[str], cells: list[list[Cell]], *, ti
              chart_id: str, caption: str, row_header: str, figure_columns: list[str] | None = None,
              figure_rows: list[str] | None = None, row_links: list[str | None] | None = None,
              column_links: list[str | None] | None = None, phone_list: bool = False,
-             list_empty: str = "Nothing to show.", heading_level: int = 2, **scale) -> html.Figure:
+             list_empty: str = "Nothing to show.", heading_level: int = 2, data: list[list] | None = None,
+             **scale) -> html.Figure:
     """Heading, takeaway, the coloured grid and "View as table" with the same cells.
 
     ``figure_columns`` / ``figure_rows``: shorter names for the figure (columns may hold <br>);
     the table uses ``columns`` and ``rows``. The grid is never drawn narrower than its text needs
     (its box scrolls sideways instead). ``phone_list``: on a narrow screen, a list per column
     replaces the grid (heat_map_list; ``list_empty``: what a column without data says).
-    ``scale``: low, high: the words at the ends of the colour bar."""
+    ``data``: the CSV download's rows (chart_with_table). ``scale``: low, high: the words at the
+    ends of the colour bar."""
     if any(len(row) != len(columns) for row in cells) or len(cells) != len(rows):
         raise ValueError("cells must have one row per row name and one cell per column")
     figure = heat_map_figure(figure_rows or rows, figure_columns or columns, cells, **scale)
     table = heat_map_table(rows, columns, cells, caption, chart_id, row_header, row_links, column_links)
     out = chart_with_table(figure, table, takeaway_sentence, chart_id=chart_id, title=title,
-                           heading_level=heading_level)
+                           heading_level=heading_level, data=data)
     names = (figure_rows or rows, figure_columns or columns, cells)
     for node in _walk(out):
         if isinstance(node, dcc.Graph):  # never narrower than its text, never stretched past it

@@ -18,6 +18,7 @@ from dash import dcc
 from cxdash.catalogue import Labels
 from cxdash.channels import ALL
 from cxdash.channels import label as channel_label
+from cxdash.exports import chart_data
 from cxdash.metrics.equity import METHOD_NAMES, equity_sentence, largest_gap
 from cxdash.presentation import labels as labels_of
 from cxdash.presentation.charts import GRID, INK, MUTED, PRIMARY, WORSE, style
@@ -259,6 +260,13 @@ FAMILY_COLUMNS = [
     ("significant", "Significant", None),
     ("note", "Note", None),
 ]
+
+
+def family_data(fam: pd.DataFrame, dimension: str, question: str, labels: Labels | None = None) -> list[list]:
+    """The comparison's CSV: shares, gaps and p-values as numbers, a suppressed segment blank."""
+    return chart_data.rows([{**r, "label": r["segment"]} for r in fam.to_dict("records")],
+                           chart_data.segment_columns(dimension_label(dimension, labels),
+                                                      f"{question_label(question, labels)} (% agree)"))
 
 
 def family_rows(fam: pd.DataFrame, min_n: int) -> list[dict]:

@@ -90,7 +90,8 @@ def _family_section(results: pd.DataFrame, view: View, scope: str, min_n: int) -
     parts = [chart_with_table(
         equity.dot_figure(fam, question),
         data_table(equity.family_rows(fam, min_n), equity.FAMILY_COLUMNS, caption, "equity-family"),
-        equity.family_sentence(fam, dimension, question, scope, labels), chart_id="equity-family-chart", title=title)]
+        equity.family_sentence(fam, dimension, question, scope, labels), chart_id="equity-family-chart", title=title,
+        data=equity.family_data(fam, dimension, question, labels))]
     mine = results[results["dimension"].eq(dimension) & results["question"].eq(question)] if len(results) else results
     parts += [html.P(note, className="cx-footnote", id="equity-scale-note")
               for note in scale_notes(mine, label=lambda q: equity.question_label(q, labels))]

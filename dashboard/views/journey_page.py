@@ -14,6 +14,8 @@ from cxdash.dashboard.components.heat_map import heat_map
 from cxdash.dashboard.context import current
 from cxdash.dashboard.views import data_page, service_scope
 from cxdash.db import journey_queries, queries
+from cxdash.exports import chart_data
+from cxdash.exports.chart_data import Column
 from cxdash.indicators import feedback
 from cxdash.metrics.fiscal import FiscalQuarter
 from cxdash.presentation import journey, scorecard
@@ -119,6 +121,24 @@ def content_for(filters: scorecard.Filters, stage: str = ALL, version: str | Non
     return parts
 
 
+def stage_data(assessed: pd.DataFrame, stages: list[str], shown: list) -> list[list]:
+    """The heat map's CSV: a row per stage, a number per indicator with its unit in the header
+    (empty where the page shows none or suppresses it), then each indicator's status."""
+    by = {(r.stage, r.key): r for r in assessed.itertuples(index=False)}
+    records = []
+    for stage in stages:
+        record = {"stage": journey.stage_label(stage)}
+        for i in shown:
+            row = by.get((stage, i.key))
+            record[i.key] = None if row is None or row.suppressed else row.value
+            record[f"{i.key}_status"] = None if row is None or pd.isna(row.status) else str(row.status).replace("_", " ")
+        records.append(record)
+    columns = [Column("stage", "Stage")]
+    columns += [chart_data.unit_column(i.key, journey.indicator_name(i.key), i.unit) for i in shown]
+    columns += [Column(f"{i.key}_status", f"{journey.indicator_name(i.key)}: status") for i in shown]
+    return chart_data.rows(records, columns, suppressed=None)
+
+
 def _overview(filters: scorecard.Filters, quarter: FiscalQuarter, assessed: pd.DataFrame) -> list:
     min_n = current().catalogue.settings.min_n
     sentence = journey.weakest_stage_sentence(assessed, quarter.display, min_n)
@@ -138,6 +158,7 @@ def _overview(filters: scorecard.Filters, quarter: FiscalQuarter, assessed: pd.D
         row_header="Indicator", figure_rows=[journey.indicator_name(i.key) for i in shown],
         column_links=links, phone_list=True,
         list_empty="No survey scores or indicators at this stage.", heading_level=3, low="Weakest",
+        data=stage_data(assessed, stages, shown),
         high="Strongest"))
     parts.append(html.P(
         "Color compares each stage of this service with its other stages on the same indicator (orange weaker, "

@@ -8,6 +8,8 @@ import datetime as dt
 
 import plotly.graph_objects as go
 
+from cxdash.exports import chart_data
+from cxdash.exports.chart_data import Column
 from cxdash.maturity import MaturityModel
 from cxdash.metrics import maturity as levels_of
 from cxdash.metrics.fiscal import FiscalQuarter
@@ -124,6 +126,20 @@ def profile_figure(profile: Maturity, names: dict[int, str]) -> go.Figure:
                      title_text="Maturity level (a level counts only when the levels below it are fully met)")
     fig.update_yaxes(gridcolor="white")
     return fig
+
+
+def profile_data(profile: Maturity, names: dict[int, str]) -> list[list]:
+    """The profile's CSV: levels as numbers (0 = not yet at level 1), their names beside them."""
+    records = [{"dimension": d.name, "level": d.level, "level_name": levels_of.level_name(d.level, names),
+                "previous": d.previous_level,
+                "previous_name": None if d.previous_level is None else levels_of.level_name(d.previous_level, names),
+                "change": None if d.previous_level is None else d.level - d.previous_level}
+               for d in profile.dimensions]
+    year = profile.fiscal_year
+    return chart_data.rows(records, [
+        Column("dimension", "Dimension"), Column("level", f"Level FY{year} (0-5)"), Column("level_name", f"Level FY{year}"),
+        Column("previous", f"Level FY{year - 1} (0-5)"), Column("previous_name", f"Level FY{year - 1}"),
+        Column("change", "Change (levels)")], suppressed=None)
 
 
 def profile_rows(profile: Maturity, names: dict[int, str]) -> list[dict]:

@@ -127,7 +127,8 @@ def _profile(p: Maturity) -> html.Section:
     table = data_table(maturity.profile_rows(p, names), [(k, label, None) for k, label in maturity.PROFILE_COLUMNS],
                        f"Level of each CX dimension, FY{p.fiscal_year} and FY{p.fiscal_year - 1}", "maturity-profile")
     return html.Section(chart_with_table(maturity.profile_figure(p, names), table, p.takeaway,
-                                         chart_id="maturity-profile-chart", title=title),
+                                         chart_id="maturity-profile-chart", title=title,
+                                         subject="maturity profile", data=maturity.profile_data(p, names)),
                         className="cx-maturity-section")
 
 

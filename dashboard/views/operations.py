@@ -15,6 +15,8 @@ import plotly.graph_objects as go
 
 from cxdash.channels import ALL
 from cxdash.channels import label as channel_label
+from cxdash.exports import chart_data
+from cxdash.exports.chart_data import Column
 from cxdash.metrics.fiscal import FiscalQuarter
 from cxdash.presentation.charts import INK, PRIMARY, SERIES, style
 from cxdash.presentation.formatting import MISSING, format_indicator, format_n, is_missing
@@ -220,6 +222,22 @@ def _cell_texts(table: pd.DataFrame, keys: list[str], min_n: int) -> list[dict]:
             for r in table.to_dict("records")]
 
 
+def _numbers(key: str) -> Column:
+    return chart_data.unit_column(key, INDICATORS[key].label, INDICATORS[key].unit)
+
+
+def breakdown_data(table: pd.DataFrame, keys: list[str], min_n: int) -> list[list]:
+    """A stage and channel breakdown's CSV: each indicator as a number with its unit, and its n;
+    a figure from fewer than ``min_n`` is left empty, as the page suppresses it."""
+    records = [{"dimension": DIMENSIONS[r["dimension"]], "label": r["label"],
+                **{k: None if is_suppressed(k, r[f"{k}_n"], min_n) else r[k] for k in keys},
+                **{f"{k}_n": r[f"{k}_n"] for k in keys}} for r in table.to_dict("records")]
+    columns = [Column("dimension", "Breakdown"), Column("label", "Stage or channel")]
+    for key in keys:
+        columns += [_numbers(key), Column(f"{key}_n", f"{INDICATORS[key].label}: {INDICATORS[key].counts} (n)")]
+    return chart_data.rows(records, columns, suppressed=None)
+
+
 def _charted(table: pd.DataFrame, keys: list[str], min_n: int) -> pd.DataFrame:
     """Rows with something to draw; a dimension with a single row adds nothing beside the others
     (it repeats the scope's total), so it is drawn only when no dimension has two."""
@@ -336,6 +354,15 @@ def backlog_figure(series: pd.DataFrame, quarter: FiscalQuarter) -> go.Figure:
     fig.update_xaxes(type="category", tickangle=-45 if len(series) > 8 else 0)
     fig.update_layout(margin={"l": 10, "r": 30, "t": 60, "b": 40})
     return fig
+
+
+def backlog_data(series: pd.DataFrame, min_n: int) -> list[list]:
+    records = [{**r, "backlog_age_median": None if is_suppressed("backlog_age_median", r["backlog_age_median_n"], min_n)
+                else r["backlog_age_median"]} for r in series.to_dict("records")]
+    return chart_data.rows(records, [
+        Column("display", "Quarter"), _numbers("backlog"),
+        Column("change", "Change from previous quarter (cases)"), _numbers("backlog_age_median"),
+        Column("backlog_age_median_n", "Open cases with an age (n)")], suppressed=None)
 
 
 def backlog_rows(series: pd.DataFrame, min_n: int) -> list[dict]:

@@ -128,7 +128,8 @@ def _time(frame, quarter: FiscalQuarter, filters: scorecard.Filters, min_n: int)
         data_table(operations.time_rows(table, min_n), columns,
                    f"Days to complete cases closed in {quarter.display}, by stage and by channel ({_scope_words(filters)})",
                    "operations-time-data"),
-        operations.time_takeaway(table, quarter.display, min_n), chart_id=chart_id, title=title),
+        operations.time_takeaway(table, quarter.display, min_n), chart_id=chart_id, title=title,
+        subject="time to complete", data=operations.breakdown_data(table, operations.TIME_KEYS, min_n)),
         html.P(f"Days from a case's creation to its closure, for cases closed in the quarter. The stage rows are "
                f"for {channel_label(filters.channel).lower()}; the channel rows cover all stages and every channel. "
                f"Lower is better. Groups with fewer than {min_n} closed cases are suppressed in the table and "
@@ -146,7 +147,8 @@ def _backlog(frame, quarter: FiscalQuarter, filters: scorecard.Filters, min_n: i
         operations.backlog_figure(series, quarter),
         data_table(operations.backlog_rows(series, min_n), columns,
                    f"Open cases at each quarter end ({_scope_words(filters)})", "operations-backlog-data"),
-        operations.backlog_takeaway(series, quarter), chart_id=chart_id, title=title),
+        operations.backlog_takeaway(series, quarter), chart_id=chart_id, title=title,
+        data=operations.backlog_data(series, min_n)),
         html.P("Cases created by a quarter's last day and not closed by then. Lower is better.", className="cx-footnote")]
 
 
@@ -167,7 +169,8 @@ def _contacts(frame, quarter: FiscalQuarter, filters: scorecard.Filters, min_n: 
         data_table(operations.contact_rows(table, min_n), columns,
                    f"Contact-center indicators in {quarter.display}, by stage and by channel ({_scope_words(filters)})",
                    "operations-contacts-data"),
-        operations.contact_takeaway(table, quarter.display, min_n), chart_id=chart_id, title=title),
+        operations.contact_takeaway(table, quarter.display, min_n), chart_id=chart_id, title=title,
+        subject="contact center", data=operations.breakdown_data(table, operations.CONTACT_KEYS, min_n)),
         html.P("Abandoned: calls offered that hung up before an answer (lower is better). Resolved at first "
                f"contact: from the post-call survey (higher is better). The average speed of answer is in the table; "
                f"rates from fewer than {min_n} calls are suppressed.",

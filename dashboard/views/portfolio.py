@@ -10,6 +10,8 @@ import urllib.parse
 import plotly.graph_objects as go
 
 from cxdash.catalogue import Catalogue
+from cxdash.exports import chart_data
+from cxdash.exports.chart_data import Column
 from cxdash.initiatives import OPEN, Portfolio, addressing
 from cxdash.metrics import wsjf
 from cxdash.metrics.fiscal import FiscalQuarter
@@ -158,6 +160,14 @@ def table_rows(rows: list[dict]) -> list[dict]:
              "wsjf_text": f"{r['wsjf']:.2f}", "job_text": number(r["job_size"]),
              "customer_text": number(r["customer_value"]) + (" (from data)" if r["customer_value_from_data"] else "")}
             for r in rows]
+
+
+def chart_data_rows(rows: list[dict]) -> list[list]:
+    """The chart's CSV: the scores as numbers (cost of delay, job size, WSJF = one over the other)."""
+    return chart_data.rows(rows, [
+        Column("rank", "Rank"), Column("name", "Initiative"), Column("cost_of_delay", "Cost of delay (value, score)"),
+        Column("job_size", "Job size (effort, score)"), Column("wsjf", "WSJF (cost of delay / job size)")],
+        suppressed=None)
 
 
 def chart_rows(rows: list[dict]) -> list[dict]:

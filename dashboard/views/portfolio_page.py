@@ -117,7 +117,7 @@ def chart(rows: list[dict]) -> html.Figure | html.P:
     table = data_table(portfolio.chart_rows(rows), [(k, label, None) for k, label in portfolio.CHART_COLUMNS],
                        "Value (cost of delay) and effort (job size) of each open initiative", "portfolio-chart")
     return chart_with_table(portfolio.figure(rows), table, portfolio.chart_sentence(rows), chart_id="portfolio-chart",
-                            title="Value against effort")
+                            title="Value against effort", data=portfolio.chart_data_rows(rows))
 
 
 def _weight_input(component: str, value: float) -> html.Div:

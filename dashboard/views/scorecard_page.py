@@ -7,6 +7,7 @@ from cxdash.channels import ALL
 from cxdash.channels import label as channel_label
 from cxdash.dashboard import data
 from cxdash.dashboard.components import bottom_line_table, chart_with_table, data_table, filter_bar, measure_card, takeaway
+from cxdash.dashboard.components.page_export import page_export
 from cxdash.dashboard.context import current
 from cxdash.dashboard.views import data_page
 from cxdash.metrics.fiscal import FiscalQuarter
@@ -52,6 +53,7 @@ def layout(query: dict) -> html.Div:
                "so a link reproduces it.", className="usa-intro"),
         html.Div(survey_freshness(filters), id="scorecard-freshness"),
         filter_bar(available, filters),
+        page_export("scorecard"),
         html.Div(content_for(filters), id="scorecard-content", **{"aria-live": "polite"}),
         dcc.Store(id="scorecard-query"),
         dcc.Store(id="scorecard-query-synced"),
@@ -91,6 +93,8 @@ def render_content(sections: list[dict], filters: scorecard.Filters) -> list:
         data_table(scorecard.status_table_rows(cards), [("status", "Status", None), ("count", "Measures", None)],
                    caption=f"Measures by status, {quarter.display}", id_prefix="status-table"),
         summary, chart_id="scorecard-status", title="Where the measures stand against target",
+        subject="measure status", data=[["Status", "Measures (count)"],
+                                        *[[r["status"], r["count"]] for r in scorecard.status_table_rows(cards)]],
     ))
     content.append(html.Details([
         html.Summary("View all measures as a table"),

@@ -17,6 +17,8 @@ import plotly.graph_objects as go
 from cxdash.catalogue import Catalogue, Labels, Measure
 from cxdash.channels import ALL
 from cxdash.channels import label as channel_label
+from cxdash.exports import chart_data
+from cxdash.exports.chart_data import PERCENT, Column
 from cxdash.metrics.a11_scores import DRIVERS
 from cxdash.metrics.drivers import drivers_sentence
 from cxdash.metrics.equity import equity_sentence
@@ -185,6 +187,25 @@ def _trend_text(row: dict) -> str:
         return f"Too few quarters ({quarters})"
     words = "No clear trend" if direction == "no clear trend" else f"{direction.capitalize()} (significant)"
     return f"{words}, {format_p(row['trend_p'])}, {quarters} quarters"
+
+
+def trend_data(rows: pd.DataFrame, outcome: str) -> list[list]:
+    """The trend's CSV: numbers with their units in the header (cxdash/exports/chart_data.py)."""
+    return chart_data.rows(rows.to_dict("records"), [
+        Column("display", "Quarter", kept_when_suppressed=True),
+        Column("value", f"{question_label(outcome)} (% agree)", PERCENT),
+        Column("ci_low", "95% interval, low (%)", PERCENT), Column("ci_high", "95% interval, high (%)", PERCENT),
+        Column("n", "Responses (n)", kept_when_suppressed=True),
+        Column("qoq_change", "Change from previous quarter (points)", PERCENT),
+        Column("qoq_p", "Change from previous quarter, p-value"),
+        Column("qoq_significant", "Change from previous quarter, significant"),
+        Column("yoy_change", "Change from same quarter last year (points)", PERCENT),
+        Column("yoy_p", "Change from same quarter last year, p-value"),
+        Column("yoy_significant", "Change from same quarter last year, significant"),
+        Column("target", "Target (%)", PERCENT, kept_when_suppressed=True),
+        Column("trend_direction", "Trend test up to this quarter"), Column("trend_p", "Trend test, p-value"),
+        Column("trend_quarters", "Trend test, quarters (n)"), Column("suppressed", "Suppressed", kept_when_suppressed=True),
+    ])
 
 
 TREND_COLUMNS = [
@@ -421,6 +442,26 @@ DRIVER_COLUMNS = [
     ("performance_n_text", "Responses answering", None), ("quadrant", "Importance × performance", None),
     ("note_text", "Note", None),
 ]
+
+
+def drivers_data(model: pd.DataFrame) -> list[list]:
+    """The key drivers' CSV: one number per cell; a driver without an estimate has no verdict."""
+    records = [{**r, "significant": None if is_missing(r["importance"]) or is_missing(r["p_value"])
+                else bool(r["significant"])} for r in model.to_dict("records")]
+    return chart_data.rows(records, [
+        Column("label", "Driver"), Column("importance", "Importance (standardized coefficient)"),
+        Column("ci_low", "Importance, 95% interval low (standardized)"),
+        Column("ci_high", "Importance, 95% interval high (standardized)"), Column("p_value", "p-value"),
+        Column("significant", "Significant"), Column("performance", "Performance (% agree)", PERCENT),
+        Column("performance_n", "Responses answering (n)"), Column("quadrant", "Importance × performance"),
+        Column("note", "Note")], suppressed=None)
+
+
+def ip_data(model: pd.DataFrame) -> list[list]:
+    return chart_data.rows(model.to_dict("records"), [
+        Column("label", "Driver"), Column("performance", "Performance (% agree)", PERCENT),
+        Column("importance", "Importance (standardized coefficient)"), Column("significant", "Significant"),
+        Column("quadrant", "Quadrant")], suppressed=None)
 
 
 def driver_table_rows(model: pd.DataFrame, min_n: int) -> list[dict]:
@@ -670,6 +711,11 @@ CHANNEL_COLUMNS = [
     ("n_text", "Responses (n)", None), ("gap_text", "Gap to best channel", None),
     ("p_text", "p-value (Holm-adjusted)", None), ("note_text", "Note", None),
 ]
+
+
+def channel_data(frame: pd.DataFrame, outcome_label: str) -> list[list]:
+    return chart_data.rows(frame.to_dict("records"),
+                           chart_data.segment_columns("Channel", f"{outcome_label} (% agree)"))
 
 
 def channel_table_rows(frame: pd.DataFrame, min_n: int) -> list[dict]:

@@ -8,6 +8,7 @@ from dash import dcc, html
 from cxdash.channels import ALL
 from cxdash.dashboard import data
 from cxdash.dashboard.components import chart_with_table, data_table, dropdown, filter_bar, service_options, takeaway
+from cxdash.dashboard.components.page_export import page_export
 from cxdash.dashboard.context import current
 from cxdash.dashboard.views import service as service_view
 from cxdash.dashboard.views import service_scope
@@ -98,7 +99,8 @@ def _trend_part(filters: scorecard.Filters, quarter: FiscalQuarter, outcome: str
             data_table(service_view.trend_table_rows(rows, min_n, events), service_view.TREND_COLUMNS,
                        f"{service_view.question_label(outcome)} (% agree) by quarter up to {quarter.display}, {scope}",
                        "service-trend-data"),
-            sentence, chart_id="service-trend", title=title),
+            sentence, chart_id="service-trend", title=title, subject=service_view.question_label(outcome),
+            data=service_view.trend_data(rows, outcome)),
         html.P(" ".join(notes), className="cx-footnote"),
         *_benchmarks(rows, quarter, outcome, measures),
     ]
@@ -179,7 +181,8 @@ def _drivers_part(filters: scorecard.Filters, quarter: FiscalQuarter, outcome: s
                 data_table(service_view.driver_table_rows(model, min_n), service_view.DRIVER_COLUMNS,
                            f"Key drivers of {driven}{kind}, {subtitle}", f"service-drivers-data{suffix}"),
                 service_view.drivers_takeaway(model, driven, scope), chart_id=f"service-drivers{suffix}",
-                title=f"Importance of each driver{kind}", heading_level=3))
+                title=f"Importance of each driver{kind}", heading_level=3,
+                subject=f"{driven} drivers{kind}", data=service_view.drivers_data(model)))
         else:
             block.append(takeaway(service_view.drivers_takeaway(model, driven, scope), id=f"service-drivers-takeaway{suffix}"))
         missing = service_view.no_estimate_items(model)
@@ -196,7 +199,9 @@ def _drivers_part(filters: scorecard.Filters, quarter: FiscalQuarter, outcome: s
                            f"Importance and performance of the drivers of {driven}{kind}, {subtitle}",
                            f"service-ip-data{suffix}"),
                 service_view.ip_takeaway(model, driven), chart_id=f"service-ip{suffix}",
-                title=f"Importance × performance{kind}", heading_level=3))
+                title=f"Importance × performance{kind}", heading_level=3,
+                subject=f"{driven} importance and performance{kind}",
+                data=service_view.ip_data(model)))
             block.append(html.P("Significant drivers are split at their median importance and median performance: "
                                 "Fix first (important, low performance), Keep it up (important, high), Monitor "
                                 "(less important, low), Maintain (less important, high).", className="cx-footnote"))
@@ -223,7 +228,8 @@ def _channels_part(filters: scorecard.Filters, quarter: FiscalQuarter, outcome: 
         service_view.channel_figure(frame, label.lower()),
         data_table(service_view.channel_table_rows(frame, min_n), service_view.CHANNEL_COLUMNS,
                    f"{label} (% agree) by channel, {scope}, {quarter.display}", "service-channels-data"),
-        sentence, chart_id="service-channels", title=title)] if service_view.shown_channels(frame) > 1 else [
+        sentence, chart_id="service-channels", title=title, subject=f"{label} by channel",
+        data=service_view.channel_data(frame, label))] if service_view.shown_channels(frame) > 1 else [
         _section("service-channels-title", title, [
             takeaway(sentence, id="service-channels-takeaway"),
             data_table(service_view.channel_table_rows(frame, min_n), service_view.CHANNEL_COLUMNS,
@@ -287,6 +293,7 @@ def layout(query: dict) -> html.Div:
                "labeled as such.", className="usa-intro"),
         html.P(service_scope.ONE_SERVICE_NOTE, className="cx-footnote", id="service-one-service"),
         bar,
+        page_export(PREFIX),
         html.Div(content_for(filters, outcome, version), id=f"{PREFIX}-content", **{"aria-live": "polite"}),
         dcc.Store(id=f"{PREFIX}-query", data=service_view.query_string(filters.quarter, filters.provider,
                                                                        filters.service, outcome)),

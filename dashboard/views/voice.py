@@ -14,6 +14,8 @@ import plotly.graph_objects as go
 from dash import html
 
 from cxdash.channels import ALL
+from cxdash.exports import chart_data
+from cxdash.exports.chart_data import PERCENT, Column
 from cxdash.metrics.fiscal import FiscalQuarter
 from cxdash.metrics.proportions import two_proportion_test
 from cxdash.metrics.sentiment import NEGATIVE, NEUTRAL, POSITIVE, strength
@@ -124,6 +126,14 @@ def theme_rows(table: pd.DataFrame, min_n: int = 30, terms: dict[str, str] | Non
             for r in table.itertuples(index=False)]
 
 
+def themes_data(table: pd.DataFrame, terms: dict[str, str] | None = None) -> list[list]:
+    records = [{**r, "terms": (terms or {}).get(r["label"])} for r in table.to_dict("records")]
+    return chart_data.rows(records, [
+        Column("label", "Theme"), Column("terms", "Key words"), Column("negative", "Negative (items)"),
+        Column("neutral", "Mixed / unclear (items)"), Column("positive", "Positive (items)"),
+        Column("items", "All items (count)"), Column("negative_share", "Negative share (%)", PERCENT)], suppressed=None)
+
+
 THEME_COLUMNS = [("label", "Theme", None), ("terms", "Key words", None), (NEGATIVE, "Negative", None),
                  (NEUTRAL, "Mixed / unclear", None),
                  (POSITIVE, "Positive", None), ("items", "All items", None), ("share", "Negative share", None)]
@@ -171,6 +181,12 @@ def stage_figure(matrix: pd.DataFrame, stages: list[str]) -> go.Figure:
     fig.update_layout(xaxis={"side": "top", "title": None, "showgrid": False},
                       yaxis={"autorange": "reversed", "showgrid": False})
     return fig
+
+
+def stage_data(matrix: pd.DataFrame, stages: list[str]) -> list[list]:
+    return chart_data.rows(matrix.to_dict("records"), [Column("label", "Theme (top words)")]
+                           + [Column(s, f"{stage_label(s)} (items)") for s in stages]
+                           + [Column("total", "All stages (items)")], suppressed=None)
 
 
 def stage_columns(stages: list[str]) -> list[tuple]:
@@ -259,6 +275,14 @@ def trend_table_rows(rows: list[dict], min_n: int = 30) -> list[dict]:
                     "share": hidden or format_indicator(r["negative_share"], "percent"),
                     "mean": hidden or format_indicator(r["mean_sentiment"], "score")})
     return out
+
+
+def trend_data(rows: list[dict]) -> list[list]:
+    return chart_data.rows(rows, [
+        Column("display", "Quarter", kept_when_suppressed=True),
+        Column("items", "Feedback items (count)", kept_when_suppressed=True),
+        Column("negative_share", "Negative share (%)", PERCENT), Column("mean_sentiment", "Mean sentiment (-1 to +1)"),
+        Column("suppressed", "Suppressed", kept_when_suppressed=True)])
 
 
 TREND_COLUMNS = [("quarter", "Quarter", None), ("items", "Feedback items", None), ("share", "Negative share", None),

@@ -91,19 +91,22 @@ def content_for(filters: scorecard.Filters, stage: str = ALL, theme: str = ALL, 
     if table.empty:
         parts.append(takeaway(f"No feedback in this scope for {quarter.display}.", id="voice-empty"))
     else:
+        terms = theme_terms(version)
         parts.append(chart_with_table(
             voice.themes_figure(table, min_n),
-            data_table(voice.theme_rows(table, min_n, theme_terms(version)), voice.THEME_COLUMNS,
+            data_table(voice.theme_rows(table, min_n, terms), voice.THEME_COLUMNS,
                        f"Feedback items by theme and sentiment, {scope}", "voice-themes"),
             voice.themes_takeaway(table, quarter.display), chart_id="voice-themes-chart",
-            title="What customers wrote about, by sentiment"))
+            title="What customers wrote about, by sentiment", subject="feedback themes",
+            data=voice.themes_data(table, terms)))
         matrix, stages = voice.stage_matrix(counts, scorecard.service_stages(current().catalogue, filters))
         parts.append(chart_with_table(
             voice.stage_figure(matrix, stages),
             data_table(matrix, voice.stage_columns(stages),
                        f"Feedback items by theme and journey stage, {quarter.display} (all stages)", "voice-stages"),
             voice.stage_takeaway(matrix, stages, quarter.display), chart_id="voice-stages-chart",
-            title="Themes by journey stage (all stages)"))
+            title="Themes by journey stage (all stages)", subject="themes by stage",
+            data=voice.stage_data(matrix, stages)))
     rows = voice.trend_rows(_trend(version, filters.provider, filters.service), stage, quarter, min_n)
     if rows:
         parts.append(chart_with_table(
@@ -111,7 +114,8 @@ def content_for(filters: scorecard.Filters, stage: str = ALL, theme: str = ALL, 
             data_table(voice.trend_table_rows(rows, min_n), voice.TREND_COLUMNS,
                        f"Negative feedback by quarter, {voice.stage_label(stage).lower()}", "voice-trend"),
             voice.trend_takeaway(rows, min_n, current().catalogue.settings.alpha), chart_id="voice-trend-chart",
-            title="Share of negative feedback over quarters"))
+            title="Share of negative feedback over quarters", subject="negative feedback",
+            data=voice.trend_data(rows)))
     if not table.empty:
         picked = voice.pick_theme(table, theme)
         comments = (_verbatims(version, picked["theme_id"], stage, quarter.year, quarter.quarter, filters.provider,
