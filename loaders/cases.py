@@ -79,12 +79,15 @@ def _column(spec) -> str | None:
 def _end(mapping: CaseMapping, values: dict, status: str | None, window: DateWindow | None):
     """(UTC time, local date, file column, outcome) of the case's end, or Nones while it is open.
 
-    A terminal status ends the case at its status date, else at its closed time; a status the
-    mapping does not list leaves the closed time in charge (a closed time means completed)."""
+    Without terminal statuses a closed time ends a case as completed. With them, the status
+    decides: a terminal status ends the case at its status date, else at its closed time; any
+    other status (a reopened case keeps its old closed time) leaves it open."""
     closed_at, closed = mapped_time(values, mapping.closed_at, required=False, window=window)
+    if not mapping.terminal_statuses:
+        return closed_at, closed, _column(mapping.closed_at), "completed" if closed else None
     outcome = mapping.terminal_statuses.get(status) if status else None
     if outcome is None:
-        return closed_at, closed, _column(mapping.closed_at), "completed" if closed else None
+        return None, None, None, None
     status_at, status_date = mapped_time(values, mapping.status_at, required=False, window=window)
     if status_date is not None:
         return status_at, status_date, mapping.status_at.column, outcome

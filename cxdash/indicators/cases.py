@@ -82,16 +82,18 @@ def rows(engine: Engine, now: dt.datetime, window: DateWindow | None = None) -> 
 
 def with_hours(hist: pd.DataFrame) -> pd.DataFrame:
     """The completion histogram with ``hours_to_close`` for the cases counted in hours (NaN for
-    the others): time_unit hours, or auto where the source's median case completes in under two
-    days (operations.in_hours), judged over all of the source's completed cases."""
+    the others): time_unit hours, or auto where a service's median case (of one source, over all
+    its quarters) completes in under two days (operations.in_hours). So a service that works in
+    hours is shown in hours, every quarter alike, and a roll-up with any service in days is in days."""
     if hist.empty:
         return hist.assign(hours_to_close=pd.Series(dtype=float))
+    unit_of = ["source", "time_unit", "provider", "service"]
     timed = hist[hist["minutes_to_close"].notna()]
     hourly = set()
-    for (source, unit), part in timed.groupby(["source", "time_unit"]):
+    for group, part in timed.groupby(unit_of, sort=False):
         median = operations.weighted_percentile(part["minutes_to_close"], part["n"], 50)
-        if unit == "hours" or operations.in_hours(median):
-            hourly.add((source, unit))
-    counted = pd.Series([(s, u) in hourly for s, u in zip(hist["source"], hist["time_unit"])], index=hist.index)
+        if group[1] == "hours" or operations.in_hours(median):
+            hourly.add(group)
+    counted = pd.Series([g in hourly for g in zip(*(hist[c] for c in unit_of))], index=hist.index, dtype=bool)
     hours = (pd.to_numeric(hist["minutes_to_close"]) / 60).where(counted)
     return hist.assign(hours_to_close=hours).drop(columns=["source", "time_unit", "minutes_to_close"])

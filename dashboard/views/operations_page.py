@@ -24,7 +24,7 @@ def _options(version: str):
 
 @data.cache.memoize()
 def _cells(version: str, provider: str, service: str):
-    return operations_queries.scope_cells(current().engine, provider, service, list(operations.INDICATORS))
+    return operations_queries.scope_cells(current().engine, provider, service, operations.READ)
 
 
 def cells(provider: str, service: str):
@@ -97,16 +97,20 @@ def _time(frame, quarter: FiscalQuarter, filters: scorecard.Filters, min_n: int)
         return [_empty(chart_id, title, operations.no_data_sentence("closed cases", quarter, span, "case data"))]
     columns = [("dimension", "Breakdown", None), ("label", "Stage or channel", None),
                ("time_to_complete_median", "Median", None), ("time_to_complete_p90", "90th percentile", None),
-               ("time_to_complete_median_n", "Cases closed", None), ("on_time_rate", "Completed on time", None)]
+               ("time_to_complete_median_n", "Cases completed", None), ("on_time_rate", "Completed on time", None)]
+    unit = operations.time_unit(table)
     return [chart_with_table(
         operations.time_figure(table, min_n),
         data_table(operations.time_rows(table, min_n), columns,
-                   f"Days to complete cases closed in {quarter.display}, by stage and by channel ({_scope_words(filters)})",
-                   "operations-time-data"),
+                   f"Time to complete cases completed in {quarter.display}, by stage and by channel "
+                   f"({_scope_words(filters)})", "operations-time-data"),
         operations.time_takeaway(table, quarter.display, min_n), chart_id=chart_id, title=title),
-        html.P(f"Days from a case's creation to its closure, for cases closed in the quarter. The stage rows are "
+        html.P(f"Time from a case's creation to its completion, for cases completed in the quarter, in {unit}"
+               + (" (the services in this scope complete most cases within two days, or their mapping counts "
+                  "hours)" if unit == "hours" else "") +
+               ". Cancelled cases and duplicates are not counted. The stage rows are "
                f"for {channel_label(filters.channel).lower()}; the channel rows cover all stages and every channel. "
-               f"Lower is better. Groups with fewer than {min_n} closed cases are suppressed in the table and "
+               f"Lower is better. Groups with fewer than {min_n} completed cases are suppressed in the table and "
                f"not drawn.", className="cx-footnote")]
 
 
@@ -122,7 +126,9 @@ def _backlog(frame, quarter: FiscalQuarter, filters: scorecard.Filters, min_n: i
         data_table(operations.backlog_rows(series, min_n), columns,
                    f"Open cases at each quarter end ({_scope_words(filters)})", "operations-backlog-data"),
         operations.backlog_takeaway(series, quarter), chart_id=chart_id, title=title),
-        html.P("Cases created by a quarter's last day and not closed by then. Lower is better.", className="cx-footnote")]
+        html.P("Cases created by a quarter's last day and not closed (or cancelled) by then. The latest quarter, "
+               "where the data end before it does, is counted on the data's latest day and marked \"as of\" that "
+               "day. Lower is better.", className="cx-footnote")]
 
 
 def _contacts(frame, quarter: FiscalQuarter, filters: scorecard.Filters, min_n: int) -> list:
