@@ -22,8 +22,10 @@ from click.testing import CliRunner
 
 from cxdash.cli import main
 from cxdash.compute import compute
-from cxdash.db import queries
+from cxdash.dashboard.views import operations
+from cxdash.db import operations_queries, queries
 from cxdash.loaders import cases, mapping_check
+from cxdash.metrics.fiscal import FiscalQuarter
 
 from .conftest import SAMPLE, migrated_engine
 
@@ -286,3 +288,39 @@ def test_blank_channel_cells_are_not_reported_and_the_check_says_so(tmp_path, en
     assert queries.case_created_counts(engine).query("channel == 'not_reported'")["n"].sum() == unknown + 3
     lines = mapping_check.check(path, NYC.mapping).lines()
     assert f"  channel: {unknown + 3} rows -> not_reported ({unknown} UNKNOWN, 3 blank cells)" in lines
+
+
+def test_the_operations_page_says_what_was_not_reported_and_which_unit(loaded, city):
+    """The page's words from the stored indicators: the digital share with the cases it leaves
+    out, the channel table's not-reported row, and hours where a service works in hours."""
+    engine, _ = loaded
+    data = kept(read_raw(city))
+    frame = operations_queries.scope_cells(engine, "all", "all", operations.READ)
+    quarters = _quarter(data["created"])
+    missing = (data["channel"] == "not_reported").groupby(quarters).sum()
+    label = missing.idxmax() if missing.max() > 0 else quarters.value_counts().idxmax()
+    quarter = FiscalQuarter(int(label[:4]), int(label[-1]))
+    mine = data[quarters == label]
+    reported = mine[mine["channel"] != "not_reported"]
+    gone = len(mine) - len(reported)
+    cards = {c["indicator"]: c for c in operations.headline(frame, quarter, "all", 1)}
+    if gone:
+        assert cards["digital_share"]["n_text"] == (
+            f"n = {len(reported):,} cases created whose channel was reported; {gone:,} "
+            f"{'case' if gone == 1 else 'cases'} without a reported channel {'is' if gone == 1 else 'are'} not counted")
+        assert cards["channel_not_reported"]["value"] == gone
+        rows = {r["label"]: r for r in operations.channel_rows(operations.channel_mix(frame, quarter))}
+        assert rows["Channel not reported"] == {"label": "Channel not reported", "kind": "Not reported",
+                                                "cases": f"{gone:,} {'case' if gone == 1 else 'cases'}",
+                                                "share": "Not counted"}
+    share = reported["channel"].isin(DIGITAL).mean()
+    sentence = operations.channel_takeaway(frame, quarter)
+    assert sentence.startswith(f"In {quarter.display}, {share * 100:.1f}% of the {len(reported):,} "), sentence
+    if city is LA:
+        graffiti = operations_queries.scope_cells(engine, "Office of Community Beautification", "Graffiti Removal",
+                                                  operations.READ)
+        wanted = expected(data[data["service"] == "Graffiti Removal"], hourly_services(data))
+        value, n, unit = wanted[("time_to_complete_p90", "2018Q2")]
+        card = {c["indicator"]: c for c in operations.headline(graffiti, FiscalQuarter(2018, 2), "all", 30)}
+        assert unit == "hours" and card["time_to_complete_p90"]["value_text"] == f"{value:.1f} hours".replace(".0 ", " ")
+        assert card["time_to_complete_p90"]["n_text"] == f"n = {n:,} completed cases"

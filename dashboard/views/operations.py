@@ -13,9 +13,10 @@ from dataclasses import dataclass
 import pandas as pd
 import plotly.graph_objects as go
 
-from cxdash.channels import ALL
+from cxdash.channels import ALL, NOT_REPORTED
 from cxdash.channels import label as channel_label
 from cxdash.metrics.fiscal import FiscalQuarter
+from cxdash.metrics.operations import DIGITAL_CHANNELS
 from cxdash.presentation.charts import INK, PRIMARY, SERIES, style
 from cxdash.presentation.formatting import MISSING, format_indicator, format_n, is_missing
 from cxdash.presentation.journey import stage_order
@@ -298,6 +299,65 @@ def _grouped_bars(table: pd.DataFrame, series: list[tuple[str, str]], min_n: int
 def _in_unit(value, unit: str | None, axis_unit: str):
     """A time in hours drawn on an axis of days, in days (elapsed hours / 24); else as it is."""
     return value / 24 if value is not None and unit == "hours" and axis_unit == "days" else value
+
+
+# --- channels ------------------------------------------------------------------------------------
+
+KINDS = {"digital": "Digital", "non_digital": "Not digital", NOT_REPORTED: "Not reported"}
+
+
+def channel_mix(frame: pd.DataFrame, quarter: FiscalQuarter) -> pd.DataFrame:
+    """Cases created in the quarter per channel (all stages), largest first, each marked digital,
+    not digital or not reported, with its share of the cases whose channel was reported (none for
+    the not reported, which no share counts)."""
+    rows = _in_quarter(frame, quarter)
+    rows = rows[(rows["indicator"] == "volume") & (rows["stage"] == ALL) & (rows["channel"] != ALL)]
+    mix = pd.DataFrame({"channel": rows["channel"], "cases": rows["value"].astype(float)})
+    mix["kind"] = [NOT_REPORTED if c == NOT_REPORTED else "digital" if c in DIGITAL_CHANNELS else "non_digital"
+                   for c in mix["channel"]]
+    reported = mix.loc[mix["kind"] != NOT_REPORTED, "cases"].sum()
+    mix["share"] = (mix["cases"] / reported).where((mix["kind"] != NOT_REPORTED) & (reported > 0))
+    mix["label"] = [channel_label(c) for c in mix["channel"]]
+    return mix.sort_values(["cases", "label"], ascending=[False, True]).reset_index(drop=True)[
+        ["channel", "label", "kind", "cases", "share"]]
+
+
+def channel_rows(mix: pd.DataFrame) -> list[dict]:
+    return [{"label": r["label"], "kind": KINDS[r["kind"]], "cases": amount(r["cases"], "cases"),
+             "share": "Not counted" if r["kind"] == NOT_REPORTED else format_indicator(r["share"], "percent")}
+            for r in mix.to_dict("records")]
+
+
+def channel_figure(mix: pd.DataFrame) -> go.Figure:
+    """Horizontal bars of cases per channel, largest on top; not reported is hatched and says so."""
+    ordered = mix.iloc[::-1]
+    fig = go.Figure(go.Bar(
+        y=list(ordered["label"]), x=list(ordered["cases"]), orientation="h",
+        marker={"color": [INK if k == NOT_REPORTED else PRIMARY for k in ordered["kind"]],
+                "pattern": {"shape": ["/" if k == NOT_REPORTED else "" for k in ordered["kind"]], "fgcolor": "white"}},
+        text=[f"{format_n(v)} ({KINDS[k].lower()})" for v, k in zip(ordered["cases"], ordered["kind"])],
+        textposition="outside", cliponaxis=False, hovertemplate="%{y}: %{text}<extra></extra>"))
+    style(fig, height=max(260, 48 * len(mix) + 120))
+    top = float(mix["cases"].max()) if len(mix) else 1.0
+    fig.update_xaxes(title="Cases created", range=[0, (top or 1) * 1.35])
+    fig.update_layout(margin={"l": 10, "r": 30, "t": 40, "b": 40})
+    return fig
+
+
+def channel_takeaway(frame: pd.DataFrame, quarter: FiscalQuarter, channel: str = ALL) -> str:
+    """The digital share in words, with the cases it leaves out because their channel was not reported."""
+    now = _totals(frame, quarter, channel)
+    created = now.get("volume", (0, 0, ""))[0]
+    missing = int(now.get("channel_not_reported", (0, 0, ""))[0] or 0)
+    if is_missing(created) or not created:
+        return f"No cases were created in {quarter.display} in this scope."
+    left_out = (f"; the channel of {amount(missing, 'cases')} was not reported, and {'it is' if missing == 1 else 'they are'}"
+                " not counted in the share") if missing else "; every case's channel was reported"
+    if "digital_share" not in now:
+        return f"In {quarter.display}, no case in this scope had its channel reported ({amount(missing, 'cases')})."
+    share, reported, _ = now["digital_share"]
+    return (f"In {quarter.display}, {format_indicator(share, 'percent')} of the {amount(reported, 'cases')} whose "
+            f"channel was reported came through a digital channel{left_out}.")
 
 
 # --- time to complete ------------------------------------------------------------------------------

@@ -88,6 +88,24 @@ def _scope_words(filters: scorecard.Filters) -> str:
         channel_label(filters.channel).lower() if filters.channel == ALL else channel_label(filters.channel)))
 
 
+def _channels(frame, quarter: FiscalQuarter, filters: scorecard.Filters) -> list:
+    chart_id, title = "operations-channels", f"Cases created by channel, {quarter.display}"
+    mix = operations.channel_mix(frame, quarter)
+    if mix.empty:
+        span = operations.coverage(frame, ["volume"], ALL)
+        return [_empty(chart_id, title, operations.no_data_sentence("cases created", quarter, span, "case data"))]
+    columns = [("label", "Channel", None), ("kind", "Digital", None), ("cases", "Cases created", None),
+               ("share", "Share of cases with a reported channel", None)]
+    return [chart_with_table(
+        operations.channel_figure(mix),
+        data_table(operations.channel_rows(mix), columns,
+                   f"Cases created in {quarter.display} by channel ({_scope_words(filters)})", "operations-channels-data"),
+        operations.channel_takeaway(frame, quarter), chart_id=chart_id, title=title),
+        html.P("A case whose export does not say its channel (UNKNOWN, or a blank cell) is counted as not reported: "
+               "neither digital nor not digital, so the digital share counts only the cases whose channel was "
+               "reported.", className="cx-footnote")]
+
+
 def _time(frame, quarter: FiscalQuarter, filters: scorecard.Filters, min_n: int) -> list:
     chart_id, title = "operations-time", f"Time to complete by stage and channel, {quarter.display}"
     stages = scorecard.service_stages(current().catalogue, filters)
@@ -164,6 +182,7 @@ def content_for(filters: scorecard.Filters) -> list:
     return [
         html.P(f"Showing {quarter.display} · {_scope_words(filters)}", className="cx-scope", id="operations-scope"),
         *_headline(frame, quarter, filters.channel, min_n),
+        *_channels(frame, quarter, filters),
         *_time(frame, quarter, filters, min_n),
         *_backlog(frame, quarter, filters, min_n),
         *_contacts(frame, quarter, filters, min_n),
