@@ -255,9 +255,9 @@ def resolve_sources(mapping: Mapping, catalogue: Catalogue, provider: str | None
     Arguments given by the caller replace the mapping's; whatever is still missing is an error.
     """
     if channel is not None:
-        normalised = normalise_channel(channel)
+        normalised = normalise_channel(channel, MAPPED_CHANNELS)
         if normalised is None:
-            raise UserError(f"unknown channel {channel!r}; expected a Touchpoints channel")
+            raise UserError(f"unknown channel {channel!r}; expected a Touchpoints channel, or not_reported")
         channel = normalised
     chosen = {"provider": _fixed(provider) or mapping.provider, "service": _fixed(service) or mapping.service,
               "channel": _fixed(channel) or mapping.channel, "stage": _fixed(stage) or mapping.stage}
