@@ -336,8 +336,9 @@ def channel_figure(mix: pd.DataFrame) -> go.Figure:
         marker={"color": [INK if k == NOT_REPORTED else PRIMARY for k in ordered["kind"]],
                 "pattern": {"shape": ["/" if k == NOT_REPORTED else "" for k in ordered["kind"]], "fgcolor": "white"}},
         text=[f"{format_n(v)} ({KINDS[k].lower()})" for v, k in zip(ordered["cases"], ordered["kind"])],
-        textposition="outside", cliponaxis=False, hovertemplate="%{y}: %{text}<extra></extra>"))
+        textposition="outside", cliponaxis=False, hovertemplate="%{y}: %{text}<extra></extra>", name="Cases created"))
     style(fig, height=max(260, 48 * len(mix) + 120))
+    fig.update_layout(showlegend=False)  # one series: the axis title says what it is
     top = float(mix["cases"].max()) if len(mix) else 1.0
     fig.update_xaxes(title="Cases created", range=[0, (top or 1) * 1.35])
     fig.update_layout(margin={"l": 10, "r": 30, "t": 40, "b": 40})
