@@ -205,6 +205,18 @@ def assess(cells: pd.DataFrame, targets: dict | None = None) -> pd.DataFrame:
     return out
 
 
+def backlog_as_of_note(indicators: pd.DataFrame, quarter_label: str) -> str | None:
+    """Where the data end before the quarter does, the day its backlog was counted on (the
+    ``backlog_as_of`` indicator, a date stored as its ordinal); None for a quarter that is over."""
+    if indicators is None or indicators.empty or "indicator" not in indicators:
+        return None
+    rows = indicators[(indicators["indicator"] == "backlog_as_of") & (indicators["stage"] == ALL)]
+    if rows.empty:
+        return None
+    day = format_indicator(float(rows["value"].iloc[0]), "date")
+    return f"The backlog of {quarter_label} is counted as of {day}, the latest day in the data: the quarter is not over."
+
+
 def value_text(key: str, value, suppressed: bool, min_n: int, unit: str | None = None) -> str:
     if suppressed:
         return suppressed_text(min_n)
