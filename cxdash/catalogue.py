@@ -117,6 +117,10 @@ class Measure(_Strict):
     id: str = Field(pattern=_SLUG)
     name: str = Field(min_length=1)
     definition: str = Field(min_length=1)
+    counts: str | None = Field(None, min_length=1, description=(
+        "What the number counts, in one plain line: whose answers, to which question, which answers count "
+        "(e.g. 'Veterans answering 4 or 5 to the trust question, of all who answered it'). Shown on the "
+        "card's detail and the measure's slide, beside the question as asked."))
     metric: Literal["a11_score"]
     params: MetricParams
     unit: Literal["percent", "points"]
@@ -178,6 +182,42 @@ class Goal(_Strict):
     objectives: list[Objective] = Field(min_length=1)
 
 
+class SegmentLabels(_Strict):
+    """How one segment column (a mapping's ``segments`` entry, e.g. UserGroup) reads on a page."""
+
+    name: str | None = Field(None, min_length=1, description="the column's name in words, e.g. 'User group'")
+    values: dict[str, str] = Field(default_factory=dict, description="stored value -> its meaning, e.g. Group2: Veterans")
+
+    @field_validator("values")
+    @classmethod
+    def _filled(cls, values: dict[str, str]) -> dict[str, str]:
+        empty = sorted(k for k, v in values.items() if not str(v).strip())
+        if empty:
+            raise ValueError(f"value(s) {empty} have an empty label; give the label or leave the value out")
+        return values
+
+
+class Labels(_Strict):
+    """Words for codes the data carries: optional questions (q8 ...) and segment values
+    (Group2 ...), so no page, CSV or slide shows the code alone."""
+
+    questions: dict[str, str] = Field(default_factory=dict, description="q8 ... or a driver item -> its label")
+    segments: dict[str, SegmentLabels] = Field(default_factory=dict, description="segment column -> its labels")
+
+    @field_validator("questions")
+    @classmethod
+    def _known_questions(cls, questions: dict[str, str]) -> dict[str, str]:
+        bad = [q for q in questions if not (q in QUESTIONS or re.fullmatch(r"q\d+", q)
+                                            or re.fullmatch(r"(positive|negative)_[a-z_]+", q))]
+        if bad:
+            raise ValueError(f"unknown question(s) {bad}; expected q8 and above, positive_*/negative_* items "
+                             f"or one of {', '.join(QUESTIONS)}")
+        empty = sorted(q for q, text in questions.items() if not str(text).strip())
+        if empty:
+            raise ValueError(f"question(s) {empty} have an empty label")
+        return questions
+
+
 class Catalogue(_Strict):
     model_config = ConfigDict(extra="forbid", frozen=True, ignored_types=(cached_property,))
 
@@ -186,6 +226,7 @@ class Catalogue(_Strict):
     settings: Settings = Settings()
     services: list[Service] = Field(min_length=1)
     goals: list[Goal] = Field(min_length=1)
+    labels: Labels = Labels()
 
     @model_validator(mode="after")
     def _references(self) -> Catalogue:

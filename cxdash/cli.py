@@ -47,8 +47,10 @@ class Context:
 
 def _common(func):
     """--db and --catalogue on every command, as the issue asks."""
-    func = click.option("--catalogue", "catalogue", envvar="CXDASH_CATALOGUE", metavar="PATH",
-                        help="Measure catalogue YAML (default: catalogue.yaml of --config-dir, else the shipped one).")(func)
+    func = click.option("--catalog", "--catalogue", "catalogue", envvar=["CXDASH_CATALOG", "CXDASH_CATALOGUE"],
+                        metavar="PATH",
+                        help="Measure catalog YAML (default: catalogue.yaml of --config-dir, else the shipped one; "
+                             "--catalogue still works).")(func)
     func = click.option("--db", "db", metavar="URL",
                         help="SQLAlchemy database URL (default: $CXDASH_DATABASE_URL or ./var/cxdash.db).")(func)
     return func
@@ -796,7 +798,7 @@ def demo(do_serve, host, port, sources_file, db, catalogue):
     if paths.config_dir() is not None:
         again += ["--config-dir", str(paths.config_dir())]
     again.append("serve")
-    for option, value in (("--db", db), ("--catalogue", catalogue), ("--sources", sources_file)):
+    for option, value in (("--db", db), ("--catalog", catalogue), ("--sources", sources_file)):
         if value:
             again += [option, str(value)]
     if port != DEFAULT_PORT or host != "127.0.0.1":

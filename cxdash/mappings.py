@@ -16,7 +16,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from cxdash import paths
-from cxdash.catalogue import QUESTIONS, load_yaml_as, parse_yaml
+from cxdash.catalogue import QUESTIONS, Labels, SegmentLabels, load_yaml_as, parse_yaml
 from cxdash.channels import MAPPED_CHANNELS, NOT_REPORTED, TOUCHPOINTS_CHANNELS
 from cxdash.errors import UserError
 from cxdash.kinds import CASE_OUTCOMES
@@ -151,6 +151,9 @@ class Mapping(_ExportMapping):
     segments: list[str] = Field(default_factory=list, description=(
         "columns holding a customer segment (user group, region, ...): stored per response, so scores "
         "can be compared between segments; the column name is the segment's name"))
+    segment_labels: dict[str, SegmentLabels] = Field(default_factory=dict, description=(
+        "segment column -> its name and the meaning of its values (Group2: Veterans), as the export's "
+        "form defines them; the catalog's labels, where given, win"))
     missing_values: list[str] = Field(
         default_factory=lambda: ["null", "nan", "NA", "N/A"],
         description="answer cells read as missing besides blanks (compared case-insensitively)")
@@ -163,6 +166,13 @@ class Mapping(_ExportMapping):
         if doubled:
             raise ValueError(f"column(s) {doubled} mapped to more than one question")
         return questions
+
+    @model_validator(mode="after")
+    def _labels_of_segments(self) -> Mapping:
+        unknown = sorted(set(self.segment_labels) - set(self.segments))
+        if unknown:
+            raise ValueError(f"segment_labels names column(s) {unknown} that are not under segments {self.segments}")
+        return self
 
     def read_columns(self) -> list[str]:
         """The columns whose values are read into the database (or into a rejection)."""
@@ -200,6 +210,24 @@ def mapping_path(name_or_path: str | Path) -> Path:
 
 def load_mapping(name_or_path: str | Path) -> Mapping:
     return load_yaml_as(mapping_path(name_or_path), Mapping)
+
+
+def with_mapping_labels(labels: Labels) -> Labels:
+    """The catalog's labels, with the segment labels of every survey-responses mapping added
+    where the catalog gives none (a value the catalog labels keeps the catalog's words)."""
+    segments = {}
+    for name in available_mappings():
+        data = parse_yaml(mapping_path(name))
+        if isinstance(data, dict) and data.get("kind") == KIND and data.get("segment_labels"):
+            for column, entry in load_mapping(name).segment_labels.items():
+                kept = segments.get(column)
+                segments[column] = entry if kept is None else SegmentLabels(
+                    name=kept.name or entry.name, values={**entry.values, **kept.values})
+    for column, entry in labels.segments.items():
+        kept = segments.get(column)
+        segments[column] = entry if kept is None else SegmentLabels(
+            name=entry.name or kept.name, values={**kept.values, **entry.values})
+    return labels.model_copy(update={"segments": segments})
 
 
 

@@ -232,7 +232,7 @@ def reporting_coverage(catalogue: Catalogue, fiscal_year: int, reported) -> list
         missing = [s.name for s in services if s.id not in found]
         loaded = not in_quarter.empty
         rows.append({
-            "id": f"reporting-q{q}", "label": f"Catalogue services with survey data, {quarter.display}",
+            "id": f"reporting-q{q}", "label": f"Catalog services with survey data, {quarter.display}",
             "numerator": len(found) if loaded else None, "denominator": len(services),
             "share": _share(len(found), len(services)) if loaded else None,
             "detail": ("No survey data loaded for this quarter" if not loaded else
@@ -246,7 +246,7 @@ def target_coverage(catalogue: Catalogue, fiscal_year: int) -> dict:
     measures = catalogue.measures
     ready = [m for m in measures if m.target_for(fiscal_year) is not None and m.owner.strip()]
     lacking = [m.name for m in measures if m not in ready]
-    return {"id": "targets-owners", "label": f"Catalogue measures with an FY{fiscal_year} target and an owner",
+    return {"id": "targets-owners", "label": f"Catalog measures with an FY{fiscal_year} target and an owner",
             "numerator": len(ready), "denominator": len(measures), "share": _share(len(ready), len(measures)),
             "detail": f"Without: {'; '.join(lacking)}" if lacking else "Every measure has both"}
 

@@ -64,7 +64,7 @@ def config_dirs() -> list[Path]:
 
 
 def catalogue_path() -> Path:
-    return Path(os.environ.get("CXDASH_CATALOGUE") or config_file("catalogue.yaml"))
+    return Path(os.environ.get("CXDASH_CATALOG") or os.environ.get("CXDASH_CATALOGUE") or config_file("catalogue.yaml"))
 
 
 def sources_path() -> Path:

@@ -17,6 +17,11 @@ time. Only a cross-agency scope may see a provider 'all' row; a provider-level '
 only for a grant of the whole provider. ``narrow`` drops every other row from a page's filter
 options, and ``resolve`` turns any request outside the scope into the person's own default scope,
 so no page reads a roll-up that includes data the person may not see.
+
+One exception, the cross-agency benchmark beside a measure (every provider's responses summed):
+someone without a cross-agency grant sees it only when it sums at least
+MIN_BENCHMARK_PROVIDERS providers (``Scope.may_see_benchmark``), so it never comes down to one
+other provider's figure (the sum of two, less one's own).
 """
 from __future__ import annotations
 
@@ -62,6 +67,7 @@ ACTION_WORDS = {
     "read": "see this",
 }
 ACCESS_FILE = "access.yaml"
+MIN_BENCHMARK_PROVIDERS = 3
 
 
 class Refused(UserError):
@@ -106,6 +112,12 @@ class Scope:
         if provider == ALL:
             return False
         return (provider, ALL) in self.grants or (service != ALL and (provider, service) in self.grants)
+
+    def may_see_benchmark(self, providers: int) -> bool:
+        """Whether a sum over ``providers`` providers, most of them perhaps outside the scope, may be
+        shown: always with a cross-agency grant, else only when it covers at least
+        MIN_BENCHMARK_PROVIDERS providers (with two, it less one's own is the other's figure)."""
+        return self.everything or providers >= MIN_BENCHMARK_PROVIDERS
 
     def allows_provider(self, provider: str) -> bool:
         """Whether some service of the provider may be seen."""

@@ -10,7 +10,7 @@ from flask_caching import Cache
 
 from cxdash.dashboard.context import current
 from cxdash.dashboard.sign_in import acting_principal
-from cxdash.db import queries, review_queries
+from cxdash.db import benchmark_queries, published_queries, queries, review_queries
 from cxdash.permissions import EVERYTHING, NOTHING, Scope
 
 cache = Cache(config={"CACHE_TYPE": "SimpleCache", "CACHE_DEFAULT_TIMEOUT": 3600, "CACHE_THRESHOLD": 2000})
@@ -67,6 +67,25 @@ def _options(version: str) -> pd.DataFrame:
 
 def options() -> pd.DataFrame:
     return _options(data_version())
+
+
+@cache.memoize()
+def _benchmark_counts(version: str) -> pd.DataFrame:
+    return benchmark_queries.cross_agency_counts(current().engine)
+
+
+def benchmark_counts() -> pd.DataFrame:
+    """The cross-agency sums per quarter, channel and question (a few hundred rows)."""
+    return _benchmark_counts(data_version())
+
+
+@cache.memoize()
+def _published_values(version: str) -> pd.DataFrame:
+    return published_queries.published_values(current().engine)
+
+
+def published_values() -> pd.DataFrame:
+    return _published_values(data_version())
 
 
 @cache.memoize()

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-STANDARDISED = "standardised OLS"
+STANDARDISED = "standardised OLS"  # stored in driver_result.method: an identifier, kept as stored
 RAW = "OLS coefficient"
 NOT_ASKED = "not asked"
 NO_VARIATION = "no variation"
@@ -399,7 +399,7 @@ def drivers_sentence(frame: pd.DataFrame, outcome_label: str, scope_label: str, 
     if significant.empty:
         return f"In {scope_label}, no driver moves {outcome_label} significantly ({fit}); {tail}."
     top = significant.loc[significant["importance"].abs().idxmax()]
-    unit = "standardised" if top["method"] == STANDARDISED else "when selected"
+    unit = "standardized" if top["method"] == STANDARDISED else "when selected"
     level = f"{(1 - alpha) * 100:g}%"
     return (
         f"In {scope_label}, {str(top['driver']).replace('_', ' ')} moves {outcome_label} most ({_number(top['importance'])} {unit}, "

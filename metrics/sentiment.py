@@ -2,7 +2,11 @@
 
 VADER suits short, informal customer comments (it reads capitals, '!!!' and 'not good'), needs
 no model download and is deterministic. The compound score runs from -1 (most negative) to +1;
-the labels use VADER's documented thresholds (<= -0.05 negative, >= 0.05 positive).
+the labels use VADER's documented thresholds (<= -0.05 negative, >= 0.05 positive), except that
+a text with both clearly positive and clearly negative words (each at least MIXED_SHARE of its
+words' weight) is labelled unclear, whatever its compound: "Thanks, Priya. Nobody updates me."
+scores positive only because of the courtesy, and a reader must not be told it is praise.
+The stored label of an unclear text is NEUTRAL; pages call it "Mixed / unclear".
 """
 from __future__ import annotations
 
@@ -13,6 +17,8 @@ import pandas as pd
 
 NEGATIVE, NEUTRAL, POSITIVE = "negative", "neutral", "positive"
 THRESHOLD = 0.05
+MIXED_SHARE = 0.1  # VADER's pos and neg proportions both at least this: a mixed text
+STRONG = 0.5  # |compound| at least this: a strong sentiment; below it, a mild one
 
 
 @lru_cache(maxsize=1)
@@ -21,7 +27,11 @@ def _analyzer():
     return SentimentIntensityAnalyzer()
 
 
-def label(compound: float) -> str:
+def label(compound: float, positive: float = 0.0, negative: float = 0.0) -> str:
+    """The label of a compound score; ``positive`` and ``negative`` (VADER's 'pos' and 'neg'
+    proportions) make a mixed text unclear (NEUTRAL)."""
+    if positive >= MIXED_SHARE and negative >= MIXED_SHARE:
+        return NEUTRAL
     if compound <= -THRESHOLD:
         return NEGATIVE
     if compound >= THRESHOLD:
@@ -29,10 +39,21 @@ def label(compound: float) -> str:
     return NEUTRAL
 
 
+def strength(compound: float, sentiment_label: str) -> str | None:
+    """How sure the label is, in a word: 'strong' (|compound| >= STRONG), 'mild', or None for an
+    unclear text (its score says nothing a reader should act on)."""
+    if sentiment_label == NEUTRAL:
+        return None
+    return "strong" if abs(compound) >= STRONG else "mild"
+
+
 def score(text: str | None) -> tuple[float, str]:
     """(compound score -1..1, label) of one text; an empty text is neutral (0)."""
-    compound = float(_analyzer().polarity_scores(text or "")["compound"]) if text and text.strip() else 0.0
-    return compound, label(compound)
+    if not text or not text.strip():
+        return 0.0, NEUTRAL
+    scores = _analyzer().polarity_scores(text)
+    compound = float(scores["compound"])
+    return compound, label(compound, float(scores["pos"]), float(scores["neg"]))
 
 
 def summarise(counts: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:

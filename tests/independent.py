@@ -18,3 +18,12 @@ def two_proportion_p(x1: int, n1: int, x2: int, n2: int) -> float:
     pooled = (x1 + x2) / (n1 + n2)
     z = (x1 / n1 - x2 / n2) / math.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n2))
     return 2 * norm.sf(abs(z))
+
+
+def vader_label(pos: float, neg: float, compound: float) -> str:
+    """The sentiment label our pages use, from VADER's own scores: a text with both positive and
+    negative words (each at least 10% of its words' weight) is unclear ('neutral'); otherwise
+    VADER's documented thresholds (compound <= -0.05 negative, >= 0.05 positive)."""
+    if pos >= 0.1 and neg >= 0.1:
+        return "neutral"
+    return "negative" if compound <= -0.05 else "positive" if compound >= 0.05 else "neutral"

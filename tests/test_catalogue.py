@@ -63,6 +63,12 @@ def test_example_services_exist_in_the_sample_data(catalogue):
      "services[1]", "default_stage 'Nowhere' is not one of stages"),
     (lambda d: d["goals"][0].update({"colour": "blue"}),
      "goals[0].colour", "Extra inputs are not permitted"),
+    (lambda d: d.update({"labels": {"questions": {"q2x": "Recommend"}}}),
+     "labels.questions", "unknown question(s) ['q2x']"),
+    (lambda d: d.update({"labels": {"segments": {"UserGroup": {"values": {"Group1": ""}}}}}),
+     "labels.segments.UserGroup.values", "value(s) ['Group1'] have an empty label"),
+    (lambda d: d["goals"][0]["objectives"][0]["measures"][0].update({"counts": ""}),
+     "goals[0].objectives[0].measures[0].counts", "at least 1 character"),
 ])
 def test_mistakes_name_file_key_path_and_expectation(tmp_path, example_data, mutate, path, expected):
     data = copy.deepcopy(example_data)
@@ -117,3 +123,9 @@ def test_practical_change_is_optional_per_measure_with_a_default_per_unit(tmp_pa
     data["goals"][0]["objectives"][0]["measures"][1]["practical_change"] = 0
     with pytest.raises(UserError, match=r"practical_change: Input should be greater than 0"):
         load_catalogue(_write(tmp_path, data))
+
+
+def test_every_shipped_measure_says_what_it_counts(catalogue):
+    assert all(m.counts and ("4 or 5" in m.counts or "average" in m.counts or "top two" in m.counts)
+               for m in catalogue.measures)
+    assert catalogue.labels.questions == {} and catalogue.labels.segments == {}  # the sample's codes are unlabeled

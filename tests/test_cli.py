@@ -365,3 +365,12 @@ def test_sources_csv_and_json_for_machines(db_url, sources_db):
     assert by_name["never-run"]["last_success"] == "" and by_name["never-run"]["configured"] == "true"
     assert by_name["sample-a11-quarterly"]["last_success"] == loaded["last_success"]
     assert "NaT" not in json.dumps(records)
+
+
+@pytest.mark.parametrize("option,variable", [("--catalog", "CXDASH_CATALOG"), ("--catalogue", "CXDASH_CATALOGUE")])
+def test_the_catalog_option_in_us_spelling_and_the_old_one_both_work(tmp_path, option, variable):
+    db = f"sqlite:///{tmp_path / 'cx.db'}"
+    result = CliRunner().invoke(main, ["init", "--db", db, option, str(tmp_path / "nope.yaml")])
+    assert result.exit_code != 0 and "nope.yaml: file not found" in result.output
+    result = CliRunner().invoke(main, ["init", "--db", db], env={variable: str(tmp_path / "none.yaml")})
+    assert result.exit_code != 0 and "none.yaml: file not found" in result.output

@@ -194,7 +194,7 @@ def test_sentence_names_the_top_driver_n_and_r_squared(example):
     betas = pd.Series(np.linalg.lstsq(z[list(DRIVERS)].to_numpy(), z["trust"].to_numpy(), rcond=None)[0], DRIVERS)
     top = betas[direct.pvalues[list(DRIVERS)] < 0.05].abs().idxmax()
     not_significant = int((direct.pvalues[list(DRIVERS)] >= 0.05).sum())
-    assert sentence.startswith(f"In FY2022 Q4 for Example service, {top} moves trust most ({betas[top]:.2f} standardised, 95% CI ")
+    assert sentence.startswith(f"In FY2022 Q4 for Example service, {top} moves trust most ({betas[top]:.2f} standardized, 95% CI ")
     assert f"n = 639, R\u00b2 = {direct.rsquared:.2f}" in sentence
     assert sentence.endswith(f"{not_significant} of 5 drivers are not significant.")
 

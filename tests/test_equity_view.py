@@ -5,20 +5,24 @@ with plain SQL; labels, defaults, the no-data sentence and the query string."""
 from __future__ import annotations
 
 import math
+import re
 import urllib.parse
 
 import pandas as pd
 import pytest
+import yaml
 from dash import dcc, html
 
-from cxdash.catalogue import Service
+from cxdash.catalogue import Labels, SegmentLabels, Service
 from cxdash.channels import ALL
 from cxdash.channels import label as channel_label
 from cxdash.dashboard.app import create_app
 from cxdash.dashboard.sign_in import SIGN_IN_OFF
 from cxdash.dashboard.views import equity, equity_page
+from cxdash.errors import UserError
+from cxdash.mappings import load_mapping
 
-from .conftest import QUARTERLY, SAMPLE, configured_sources
+from .conftest import CONFIG, QUARTERLY, SAMPLE, configured_sources
 from .independent import two_proportion_p, wilson
 from .test_equity import holm
 
@@ -209,7 +213,7 @@ def test_real_channels_of_a_service_match_the_raw_quarterly_file(app):
 def test_synthetic_segments_match_pandas_on_the_raw_export(app, segment, column, question):
     provider, service = SYNTHETIC
     _, _, _, content, query = equity_page.update("FY2022Q4", provider, service, segment, question)
-    expected = expected_rows(segment_counts(2022, 4, segment, column))
+    expected = expected_rows(segment_counts(2022, 4, segment, column), unlabelled)
     rows = {r[0]: dict(zip(FAMILY_KEYS, r)) for r in table(content, "equity-family-table")}
     assert set(rows) == set(expected) and len(expected) >= 3
     for name, exp in expected.items():
@@ -293,10 +297,43 @@ def test_a_link_reproduces_the_view(app):
 
 # --- pure view functions on frames written out here ---------------------------------------------
 
+def unlabelled(code: str) -> str:
+    """A synthetic segment code as a page must show it while the catalog gives it no label."""
+    word, number = re.fullmatch(r"([A-Za-z]+)(\d+)", code).groups()
+    return f"{word} {number} (no label in the mapping or catalog)"
+
+
+def test_segments_without_a_label_say_so_and_labels_come_from_the_catalog(app, loaded, with_eeoicp):
+    provider, service = SYNTHETIC
+    _, _, _, content, _ = equity_page.update("FY2022Q4", provider, service, "UserGroup", "trust")
+    shown = [r[0] for r in table(content, "equity-family-table")]
+    assert shown and all(re.fullmatch(r"Group \d \(no label in the mapping or catalog\)", s) for s in shown)
+    labels = Labels(questions={"q9": "Would you recommend us?"},
+                    segments={"UserGroup": SegmentLabels(name="Customer type", values={"Group2": "Veterans"})})
+    assert equity.segment_label("UserGroup", "Group2", labels) == "Veterans"
+    assert equity.segment_label("UserGroup", "Group3", labels) == "Group 3 (no label in the mapping or catalog)"
+    assert equity.dimension_label("UserGroup", labels) == "Customer type"
+    assert equity.dimension_noun("UserGroup", labels) == "customer type"
+    assert equity.question_label("q9", labels) == "Would you recommend us?"
+    assert equity.comparison_name("UserGroup", "q9", labels) == "Would you recommend us? by customer type"
+    # On the page: the catalog's labels replace the codes in the table, the takeaway and the title.
+    engine, sources = loaded
+    labelled = create_app(engine, with_eeoicp.model_copy(update={"labels": labels}), sources, sign_in=SIGN_IN_OFF)
+    with labelled.server.app_context():
+        _, _, _, content, _ = equity_page.update("FY2022Q4", provider, service, "UserGroup", "trust")
+    rows = [r[0] for r in table(content, "equity-family-table")]
+    assert "Veterans" in rows and "Group2" not in rows
+    assert text(find(content, "equity-family-chart-title")) == "Trust by customer type"
+    with pytest.raises(ValueError, match="unknown question"):
+        Labels(questions={"q2x": "x"})
+    with pytest.raises(ValueError, match="empty label"):
+        SegmentLabels(values={"Group1": " "})
+
+
 def test_labels_orders_and_fallbacks():
     assert equity.dimension_label("Years") == "Years as a customer"
-    assert equity.dimension_label("AgeBand") == "AgeBand" and equity.dimension_noun("AgeBand") == "AgeBand segment"
-    assert equity.question_label("q9") == "Optional question 9"
+    assert equity.dimension_label("AgeBand") == "Age band" and equity.dimension_noun("AgeBand") == "age band segment"
+    assert equity.question_label("q9") == "Question 9 (no label in the catalog)"
     assert equity.question_label("on_time_rate") == "Cases completed on time"
     assert equity.question_label("positive_ease") == "Positive ease" and equity.counted("positive_ease") == "selected"
     assert equity.question_order(["on_time_rate", "q10", "zeta", "q9", "ease", "trust", "satisfaction"]) == [
@@ -305,6 +342,7 @@ def test_labels_orders_and_fallbacks():
     assert equity.default_of(["Region", "Years"], "channel") == "Region"
     assert equity.segment_label("channel", "in_person") == "In person"
     assert equity.segment_label("Region", "in_person") == "in_person"
+    assert equity.segment_label("Region", "Region2") == "Region 2 (no label in the mapping or catalog)"
 
 
 def _stored(rows: list[tuple]) -> pd.DataFrame:
@@ -343,3 +381,27 @@ def test_family_without_a_best_and_overview_without_gaps():
     assert equity.overview_sentence(table_, "FY2022 Q4") == (
         "In FY2022 Q4, none of 1 comparison with two or more segments shows a significant gap to its "
         "best-served segment.")
+
+
+def test_a_mapping_labels_its_segments_and_the_catalog_wins(app, loaded, with_eeoicp, tmp_path, monkeypatch):
+    """An agency's copy of the survey mapping names its user groups; the catalog's own label of
+    one of them wins; a mapping labelling a column it does not read is refused with the file and key."""
+    shipped = yaml.safe_load((CONFIG / "mappings" / "touchpoints-form-a11.yaml").read_text())
+    shipped["segment_labels"] = {"UserGroup": {"name": "Customer group",
+                                               "values": {"Group1": "Veterans", "Group2": "Survivors"}}}
+    (tmp_path / "mappings").mkdir()
+    (tmp_path / "mappings" / "touchpoints-form-a11.yaml").write_text(yaml.safe_dump(shipped))
+    monkeypatch.setenv("CXDASH_CONFIG_DIR", str(tmp_path))
+    engine, sources = loaded
+    catalogue = with_eeoicp.model_copy(update={"labels": Labels(segments={
+        "UserGroup": SegmentLabels(values={"Group2": "Family members"})})})
+    labelled = create_app(engine, catalogue, sources, sign_in=SIGN_IN_OFF)
+    with labelled.server.app_context():
+        _, _, _, content, _ = equity_page.update("FY2022Q4", *SYNTHETIC, "UserGroup", "trust")
+    rows = {r[0] for r in table(content, "equity-family-table")}
+    assert {"Veterans", "Family members", "Group 3 (no label in the mapping or catalog)"} <= rows
+    assert "Survivors" not in rows and text(find(content, "equity-family-chart-title")) == "Trust by customer group"
+    shipped["segment_labels"] = {"Shoe": {"name": "Shoe size"}}
+    (tmp_path / "mappings" / "touchpoints-form-a11.yaml").write_text(yaml.safe_dump(shipped))
+    with pytest.raises(UserError, match=r"touchpoints-form-a11.yaml: .*segment_labels names column\(s\) \['Shoe'\]"):
+        load_mapping("touchpoints-form-a11")

@@ -26,10 +26,12 @@ from cxdash.db.models import (
 )
 from cxdash.indicators import feedback as feedback_indicators
 from cxdash.loaders import feedback
+from cxdash.metrics import sentiment
 from cxdash.metrics.themes import OTHER_LABEL, find_themes, theme_count
 from cxdash.redaction import redact
 
 from .conftest import ROOT, SAMPLE, all_text
+from .independent import vader_label as independent_label
 
 COMPLAINTS_CSV = SAMPLE / "complaints_SYNTHETIC.csv"
 EXPORT2 = ROOT / "tests" / "data" / "complaints_export2_SYNTHETIC.csv"
@@ -53,8 +55,9 @@ SSN = re.compile(r"\b\d{3}[- ]\d{2}[- ]\d{4}\b")
 VADER = SentimentIntensityAnalyzer()
 
 
-def vader_label(compound: float) -> str:
-    return "negative" if compound <= -0.05 else "positive" if compound >= 0.05 else "neutral"
+def vader_label(text: str) -> str:
+    scores = VADER.polarity_scores(text)
+    return independent_label(scores["pos"], scores["neg"], scores["compound"])
 
 
 def fiscal(day: pd.Series) -> pd.DataFrame:
@@ -174,7 +177,7 @@ def test_sentiment_is_vader_on_the_redacted_text(loaded, raw):
     assert list(stored["text_redacted"]) == [redact(t).text.strip() for t in good["Comments"]]
     compound = stored["text_redacted"].map(lambda t: VADER.polarity_scores(t)["compound"])
     assert np.allclose(stored["sentiment"], compound)
-    assert list(stored["sentiment_label"]) == [vader_label(c) for c in compound]
+    assert list(stored["sentiment_label"]) == [vader_label(t) for t in stored["text_redacted"]]
     means = stored.groupby("kind")["sentiment"].mean()
     assert means["complaint"] < 0 < means["compliment"]
 
@@ -328,8 +331,9 @@ def test_tiny_corpora_get_one_theme_or_none():
     none = find_themes(pd.DataFrame({"id": [], "text": []}))
     assert none.themes.empty and none.assignments.empty
     few = find_themes(pd.DataFrame({"id": [3, 1, 2], "text": ["slow website", "website down", "ok [name]"]}))
-    label = few.themes["label"].iloc[0].split(", ")
-    assert len(few.themes) == 1 and len(label) == 3 and "website" in label and "name" not in label
+    terms = few.themes["terms"].iloc[0].split(", ")
+    assert len(few.themes) == 1 and len(terms) == 3 and "website" in terms and "name" not in terms
+    assert few.themes["label"].iloc[0] == "Website"  # no phrase in two comments: the top term names it
     assert sorted(few.assignments["id"]) == [1, 2, 3] and set(few.assignments["theme"]) == {0}
     words = find_themes(pd.DataFrame({"id": [1, 2], "text": ["[name] [phone]", "the and of"]}))
     assert list(words.themes["label"]) == [OTHER_LABEL] and set(words.assignments["theme"]) == {0}
@@ -411,3 +415,34 @@ def test_no_personal_detail_reaches_the_page(loaded, catalogue):
     assert "journey-themes-table" in page and "[name]" in page  # comments are shown, redacted
     assert not [p for p in pii if p in page]
     assert not [n for n in names if re.search(rf"\b{re.escape(n)}\b", page)]
+
+
+# --- sentiment: a mixed or weak text is unclear, a clear one comes with its strength ----------------
+
+@pytest.mark.parametrize("text,expected", [
+    # Courtesy around a complaint: VADER's compound is positive (+0.18), but the words are mixed.
+    ("Thanks, [name] I have no idea what the status of my application is. Nobody updates me.", "neutral"),
+    ("I have no idea what the status of my application is. Nobody updates me.", "negative"),
+    ("Thanks, Darnell The staff member was rude and would not answer my questions.", "neutral"),
+    ("The staff were kind, friendly and answered every question.", "positive"),
+    ("The wait was about 4 minutes, which is normal I guess.", "neutral"),  # compound 0
+    ("The payment page rejected my card three times.", "negative"),
+])
+def test_mixed_or_weak_sentences_are_unclear(text, expected):
+    compound, label = sentiment.score(text)
+    scores = VADER.polarity_scores(text)
+    assert compound == pytest.approx(scores["compound"])
+    assert label == expected == independent_label(scores["pos"], scores["neg"], scores["compound"])
+    assert not (label == "positive" and "Nobody updates me" in text)
+
+
+def test_a_comment_shows_its_sentiment_with_its_strength():
+    from cxdash.dashboard.views.voice import sentiment_words
+    strong = "Worst experience. Very frustrating."
+    compound, label = sentiment.score(strong)
+    assert compound <= -0.5 and sentiment_words(compound, label) == f"Negative (strong, score \u2212{abs(compound):.2f})"
+    mild = "I have no idea what the status of my application is. Nobody updates me."
+    compound, label = sentiment.score(mild)
+    assert -0.5 < compound <= -0.05 and sentiment_words(compound, label).startswith("Negative (mild, score \u2212")
+    mixed = "Thanks, [name] I have no idea what the status of my application is. Nobody updates me."
+    assert sentiment_words(*sentiment.score(mixed)) == "Mixed / unclear"

@@ -130,3 +130,13 @@ def test_format_date_single_digit_day_and_invalid_input():
         format_date("31/12/2022")
     with pytest.raises(TypeError):
         format_date(20221231)
+
+
+def test_counts_of_people_are_rounded_to_what_they_bear():
+    from cxdash.presentation.formatting import format_count, format_indicator
+    assert format_count(323_238_523) == "323 million"
+    assert format_count(1_504_000) == "1.5 million" and format_count(12_345_678) == "12.3 million"
+    assert format_count(2_400_000_000) == "2.4 billion"
+    assert format_count(999_999) == "999,999" and format_count(1234) == "1,234" and format_count(None) == "—"
+    assert format_indicator(216_878_115, "people") == "217 million"
+    assert format_indicator(1234, "cases") == "1,234"  # a count of records stays exact

@@ -219,7 +219,7 @@ def test_profile_of_the_sample_worked_by_hand(sqlite_engine, model):
     assert (p.fiscal_year, p.overall, p.overall_name) == (2023, 1, "Reactive")
     assert p.takeaway == ("In FY2023 the organization is at level 1, Reactive, overall; Measurement reached Strategic; "
                           "Service Design is the weakest at Reactive; 3 dimensions improved since FY2022.")
-    assert p.dimensions[0].evidence.startswith("Every catalogue measure has a target")  # level 3's evidence
+    assert p.dimensions[0].evidence.startswith("Every catalog measure has a target")  # level 3's evidence
     first = maturity_profile(sqlite_engine, model, 2022)
     assert [d.level for d in first.dimensions] == [2, 1, 1, 2, 1]
     assert all(d.previous_level is None for d in first.dimensions)  # FY2021 was not assessed
@@ -366,7 +366,7 @@ def test_measurement_evidence_hand_checked_numbers(sample_engine, catalogue):
     assert (fy21[4]["numerator"], fy21[4]["denominator"]) == (9, 10)
     assert "Tax filers are satisfied" in fy21[4]["detail"]
     assert view.measurement_sentence(fy23, 2023) == (
-        "73% (8 of 11) of the catalogue's services reported survey data in the 1 quarter of FY2023 with survey data "
+        "73% (8 of 11) of the catalog's services reported survey data in the 1 quarter of FY2023 with survey data "
         "loaded; 100% (10 of 10) of its measures have an FY2023 target and an owner.")
 
 

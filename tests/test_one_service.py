@@ -1,9 +1,10 @@
-"""One service at a time on the Journey, Service drivers, Equity and Customer voice pages, without a
-browser: their filter lists hold exactly the catalogue's providers and services (never a FEVS
+"""One service at a time on the Journey, Service drivers, Equity, Customer voice and Operations
+pages, without a browser: their filter lists hold exactly the catalogue's providers and services (never a FEVS
 unit, a Boston department, an A-11 provider or service the catalogue does not name, or a roll-up
 'All ...'); with no service in the link they open on the service furthest off track, worked out
 here from the raw quarterly file and the catalogue's YAML; a card's link and a person's grants
-are kept; and no stage of one service appears in another service's journey."""
+are kept; no stage of one service appears in another service's journey; and Operations compares
+services side by side, one row each."""
 from __future__ import annotations
 
 import urllib.parse
@@ -12,10 +13,11 @@ import pandas as pd
 import pytest
 import yaml
 
+from cxdash.catalogue import Service
 from cxdash.channels import ALL
 from cxdash.dashboard.app import create_app
 from cxdash.dashboard.sign_in import SIGN_IN_OFF
-from cxdash.dashboard.views import equity_page, journey_page, service_page, voice_page
+from cxdash.dashboard.views import equity_page, journey_page, operations_page, service_page, voice_page
 from cxdash.db import queries
 from cxdash.metrics.fiscal import FiscalQuarter
 from cxdash.permissions import Scope
@@ -26,7 +28,8 @@ from . import boston
 from .conftest import CONFIG, QUARTERLY, SAMPLE, configured_sources
 from .test_journey_view import _find, _header, _walk
 
-PAGES = {"journey": journey_page, "service": service_page, "equity": equity_page, "voice": voice_page}
+PAGES = {"journey": journey_page, "service": service_page, "equity": equity_page, "voice": voice_page,
+         "operations": operations_page}
 QUESTION_NUMBERS = {"satisfaction": 1, "trust": 2, "effectiveness": 3, "ease": 4, "efficiency": 5,
                     "transparency": 6, "employee": 7}  # the A-11 generation-1 questions
 SYNTHETIC = ("Synthetic example provider", "Example web contact form (synthetic)")
@@ -309,3 +312,49 @@ def test_every_line_of_a_cell_fits_its_column():
     # The figure's minimum width gives every column that room beside the row names and colour bar.
     assert figure_min_width(["Trust", "Calls abandoned"], ["Start", "End"], cells) >= 2 * width + text_width(
         "Calls abandoned", 15)
+
+
+# --- operations: catalogue services only, compared side by side ---------------------------------------
+
+CITY_SERVICES = [("Public Works Department", "Pick up Dead Animal"), ("Animal Control", "Animal Generic Request")]
+
+
+def _city_catalogue(catalogue):
+    """The shipped catalogue plus two of Boston's 311 services, as a city's catalogue would name them."""
+    added = [Service(id=f"boston-{i}", name=name, provider=provider, agency="Boston", stages=["process", "end"])
+             for i, (provider, name) in enumerate(CITY_SERVICES)]
+    return catalogue.model_copy(update={"services": [*catalogue.services, *added]})
+
+
+def test_operations_offers_no_city_department_the_catalogue_does_not_name(context):
+    pairs = _pairs(operations_page)
+    assert pairs and not {p for p, _ in pairs} & {boston.PROVIDER, "Animal Control", "Inspectional Services"}
+    assert _pairs(operations_page) == {SYNTHETIC}  # the contact center is mapped to the synthetic service
+
+
+def test_operations_compares_the_catalogues_services_side_by_side(loaded, catalogue):
+    """A city's catalogue names two Boston services: the lists offer exactly those (never the other
+    request types or departments, never 'All'), and the side-by-side table has one row per service
+    with that service's own cases, counted here from the raw file."""
+    engine, sources = loaded
+    city = _city_catalogue(catalogue)
+    app = create_app(engine, city, sources, sign_in=SIGN_IN_OFF)
+    with app.server.test_request_context("/operations"):
+        assert _pairs(operations_page) == {SYNTHETIC, *CITY_SERVICES}
+        layout = operations_page.layout({"quarter": "FY2019Q3", "provider": "Public Works Department"})
+        assert _dropdown(layout, "operations-service").value == "Pick up Dead Animal"  # a provider opens its service
+        assert "All providers" not in [o["label"] for o in _dropdown(layout, "operations-provider").options]
+        content = operations_page.update(quarter="FY2019Q3", provider="Animal Control", service="Animal Generic Request")[3]
+    table = _find(content, "operations-services-table")
+    header = [th.children for th in _walk(table) if type(th).__name__ == "Th"]
+    rows = [[td.children for td in _walk(tr) if type(td).__name__ == "Td"]
+            for tr in _walk(table) if type(tr).__name__ == "Tr"][1:]
+    raw = boston.read_raw()
+    created = raw[raw["created"].between(pd.Timestamp(2019, 4, 1), pd.Timestamp(2019, 6, 30))]
+    expected = {}
+    for provider, name in CITY_SERVICES:
+        count = int(((created["provider"] == provider) & (created["service"] == name)).sum())
+        assert count > 0, name
+        expected[name] = f"{count:,} case" + ("" if count == 1 else "s")
+    shown = {row[header.index("Service")]: row[header.index("Cases created")] for row in rows}
+    assert shown == expected  # one row each; nothing adds the two together

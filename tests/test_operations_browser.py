@@ -1,12 +1,14 @@
 """The operations page in a real headless Chromium: a link with filters opens the quarter's case and
-contact-center indicators (the shipped Boston 311 sample and the synthetic contact center), a filter
-change updates the content and the address bar, and axe-core finds nothing serious."""
+contact-center indicators (the shipped Boston 311 sample, whose Public Works service a city's catalogue
+names, and the synthetic contact center), a filter change updates the content and the address bar, and
+axe-core finds nothing serious."""
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from cxdash.catalogue import Service
 from cxdash.channels import label as channel_label
 from cxdash.dashboard.app import create_app
 from cxdash.dashboard.sign_in import SIGN_IN_OFF
@@ -19,13 +21,22 @@ from .conftest import SAMPLE, configured_sources
 
 pytestmark = pytest.mark.browser
 PROVIDER = boston.PROVIDER
+SERVICE = "Pick up Dead Animal"  # the department's one request type in the sample
 MIN_N = 30
 
 
 @pytest.fixture(scope="module")
-def loaded(tmp_path_factory, catalogue):
+def city(catalogue):
+    """The shipped catalogue plus the Boston service, as a city's catalogue would name it: the page
+    offers only catalogue services."""
+    added = Service(id="boston-dead-animal", name=SERVICE, provider=PROVIDER, agency="Boston", stages=["process", "end"])
+    return catalogue.model_copy(update={"services": [*catalogue.services, added]})
+
+
+@pytest.fixture(scope="module")
+def loaded(tmp_path_factory, city):
     folder = tmp_path_factory.mktemp("operations-browser")
-    engine, sources = configured_sources(folder, catalogue, [
+    engine, sources = configured_sources(folder, city, [
         boston.source("311"),
         {"name": "contact-centre", "kind": "contacts", "mapping": "example-contact-centre", "cadence": "daily",
          "location": {"files": str(SAMPLE / "contact_centre_SYNTHETIC.csv")}},
@@ -34,9 +45,9 @@ def loaded(tmp_path_factory, catalogue):
     engine.dispose()
 
 
-def _indicator(engine, name, provider, year=2019, quarter=3, channel="all"):
+def _indicator(engine, name, provider, service, year=2019, quarter=3, channel="all"):
     frame = queries.indicators(engine, year, quarter)
-    return frame[(frame.indicator == name) & (frame.provider == provider) & (frame.service == "all")
+    return frame[(frame.indicator == name) & (frame.provider == provider) & (frame.service == service)
                  & (frame.channel == channel) & (frame.stage == "all")].iloc[0]
 
 
@@ -65,16 +76,16 @@ def _choose(dash_duo, selector: str, label: str) -> None:
     next(o for o in dash_duo.find_elements(".dash-dropdown-options .dash-dropdown-option") if o.text == label).click()
 
 
-def test_operations_shows_the_quarter_and_follows_the_filters(dash_duo, loaded, catalogue):
+def test_operations_shows_the_quarter_and_follows_the_filters(dash_duo, loaded, city):
     engine, sources = loaded
-    dash_duo.start_server(create_app(engine, catalogue, sources, sign_in=SIGN_IN_OFF))
+    dash_duo.start_server(create_app(engine, city, sources, sign_in=SIGN_IN_OFF))
     dash_duo.driver.set_window_size(1280, 2000)
     dash_duo.driver.get(dash_duo.server_url + "/operations?quarter=FY2019Q3&provider=Public+Works+Department")
     dash_duo.wait_for_element("#operations-time-data-table", timeout=30)
-    backlog = _indicator(engine, "backlog", PROVIDER)
+    backlog = _indicator(engine, "backlog", PROVIDER, SERVICE)
     dash_duo.wait_for_contains_text("#operations-kpi-backlog", f"{int(backlog.value)} cases")
     assert "from FY2019 Q2" in dash_duo.find_element("#operations-kpi-backlog").text
-    median = _indicator(engine, "time_to_complete_median", PROVIDER)
+    median = _indicator(engine, "time_to_complete_median", PROVIDER, SERVICE)
     assert format_indicator(median.value, "days") in dash_duo.find_element("#operations-kpi-time_to_complete_median").text
     rows = {cells[1]: cells for cells in ([td.get_attribute("textContent") for td in r.find_elements("css selector", "td")]
                                           for r in dash_duo.find_elements("#operations-time-data-table tbody tr"))}
@@ -88,17 +99,18 @@ def test_operations_shows_the_quarter_and_follows_the_filters(dash_duo, loaded, 
     assert axe_violations(dash_duo.driver) == []
 
     dash_duo.select_dcc_dropdown("#operations-channel", value="Phone")
-    phone = _indicator(engine, "backlog", PROVIDER, channel="phone")
+    phone = _indicator(engine, "backlog", PROVIDER, SERVICE, channel="phone")
     assert phone.value != backlog.value
     dash_duo.wait_for_contains_text("#operations-backlog-takeaway", f"{int(phone.value)} cases were open")
-    dash_duo.wait_for_contains_text("#operations-scope", f"{PROVIDER}, all services, Phone")
+    dash_duo.wait_for_contains_text("#operations-scope", f"{PROVIDER}, {SERVICE}, Phone")
     assert "channel=phone" in dash_duo.driver.current_url
     assert "provider=Public+Works+Department" in dash_duo.driver.current_url
 
     _choose(dash_duo, "#operations-quarter", "FY2022 Q2")  # a long list: search it, as a keyboard user would
     dash_duo.wait_for_contains_text("#operations-scope", "FY2022 Q2")
     dash_duo.select_dcc_dropdown("#operations-provider", value="Synthetic example provider")
-    abandoned = _indicator(engine, "abandonment_rate", "Synthetic example provider", 2022, 2, "phone")
+    abandoned = _indicator(engine, "abandonment_rate", "Synthetic example provider",
+                           "Example web contact form (synthetic)", 2022, 2, "phone")
     dash_duo.wait_for_contains_text("#operations-kpi-abandonment_rate", format_indicator(abandoned.value, "percent"))
     dash_duo.wait_for_contains_text("#operations-time-takeaway", "No closed cases for FY2022 Q2 in this scope")
     assert "quarter=FY2022Q2" in dash_duo.driver.current_url

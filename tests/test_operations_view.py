@@ -5,6 +5,7 @@ empty states. A second real city's export (Baltimore 311, not shipped) runs the 
 extra check where that file is present."""
 from __future__ import annotations
 
+import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from cxdash.catalogue import Service
 from cxdash.channels import label as channel_label
 from cxdash.dashboard.app import create_app
 from cxdash.dashboard.sign_in import SIGN_IN_OFF
@@ -92,10 +94,20 @@ def raw(city):
     return city.read()
 
 
+@pytest.fixture(scope="module")
+def city_catalogue(catalogue, raw):
+    """The shipped catalogue plus every service of the city's file, as the city's own catalogue would
+    name them: the page offers only catalogue services, one at a time."""
+    pairs = sorted({(p, " ".join(s.split())) for p, s in raw[["provider", "service"]].itertuples(index=False)})
+    added = [Service(id=f"city-{i}", name=name, provider=provider, agency="City", stages=["process", "end"])
+             for i, (provider, name) in enumerate(pairs)]
+    return catalogue.model_copy(update={"services": [*catalogue.services, *added]})
+
+
 @pytest.fixture
-def app(loaded, catalogue):
+def app(loaded, city_catalogue):
     engine, sources = loaded
-    dash_app = create_app(engine, catalogue, sources, sign_in=SIGN_IN_OFF)
+    dash_app = create_app(engine, city_catalogue, sources, sign_in=SIGN_IN_OFF)
     with dash_app.server.app_context():
         yield dash_app
 
@@ -341,25 +353,30 @@ def test_update_keeps_every_filter_in_the_query_and_says_what_is_missing(app, lo
     engine, _ = loaded
     provider, services, service, content, query = operations_page.update(
         city.quarter.label, city.provider, None, "phone")
-    assert (provider, service) == (city.provider, "all")
-    assert query == city.query
+    # A provider alone opens one of its own services, never the provider's pool of them.
+    assert provider == city.provider
+    assert service in set(raw.loc[raw["provider"] == city.provider, "service"].map(lambda s: " ".join(s.split())))
+    assert query == city.query.replace("&channel=", "&" + urllib.parse.urlencode({"service": service}) + "&channel=")
     text = _text(content)
     row = queries.indicators(engine, city.quarter.year, city.quarter.quarter)
-    backlog = row[(row.indicator == "backlog") & (row.provider == city.provider) & (row.service == "all")
+    backlog = row[(row.indicator == "backlog") & (row.provider == city.provider) & (row.service == service)
                   & (row.channel == "phone") & (row.stage == "all")].iloc[0]
     assert f"{_were_open(int(backlog.value))}" in text
     assert f"No contact-center data for {city.shown} in this scope." in text
-    assert f"Showing {city.shown} · {city.provider}, all services, Phone" in text
+    assert f"Showing {city.shown} · {city.provider}, {service}, Phone" in text
     assert "Phone (selected)" in text  # the channel rows compare the chosen channel with the others
-    # Each provider's services, from the raw file, are what its service filter offers.
+    # Each provider's services, from the raw file, are what its service filter offers: no "All services".
     for name, part in raw.groupby("provider"):
         _, services, _, _, _ = operations_page.update(city.quarter.label, name, None, "all")
-        assert [o["value"] for o in services] == ["all", *sorted(set(part["service"].map(lambda s: " ".join(s.split()))))]
+        assert [o["value"] for o in services] == sorted(set(part["service"].map(lambda s: " ".join(s.split()))))
 
 
 def test_unknown_filters_fall_back_and_a_service_brings_its_provider(app, loaded):
     filters, _ = operations_page.resolved_filters({"quarter": "FY1999Q1", "provider": "Nobody", "channel": "fax"})
-    assert filters == scorecard.Filters("FY2023Q1", "all", "all", "all")  # the latest quarter with indicators
+    # The latest quarter with indicators, and the one service with data in it (the contact center's;
+    # no survey results here rank the services, so none is further off track).
+    assert filters == scorecard.Filters("FY2023Q1", "Synthetic example provider",
+                                        "Example web contact form (synthetic)", "all")
     filters, available = operations_page.resolved_filters(
         {"quarter": "FY2022Q2", "service": "Example web contact form (synthetic)"})
     assert filters.provider == "Synthetic example provider"

@@ -68,7 +68,40 @@ def test_contents_carry_the_scorecards_numbers_for_every_measure(review_db, cata
     assert contents.status_takeaway.startswith(f"Of {len(contents.measures)} measures in FY2023 Q1")
     assert f"{counts['off_track']} off track" in contents.status_takeaway
     assert contents.as_of == dt.date(2022, 12, 31)  # the quarter's end: the file covers it whole
-    assert contents.journey is not None and "Start" in contents.journey.stages
+    assert contents.journey is None  # every service: no journey pooled across them (see the services table)
+
+
+def _trust_text(raw: pd.DataFrame, provider: str, service: str, quarter: FiscalQuarter) -> str:
+    """A service's % agree on trust (question 2) over its rows of the quarter, as the table shows it."""
+    rows = raw[(raw["attributes_service_provider_name"].str.strip() == provider)
+               & (raw["attributes_service_name"].str.strip() == service)
+               & (raw["attributes_collection_year"] == quarter.year)
+               & (raw["attributes_collection_quarter"] == quarter.quarter)]
+    counts = [int(rows[f"attributes_q2_{k}"].sum()) for k in range(1, 6)]
+    if sum(counts) < 30:
+        return "Suppressed (n < 30)"
+    return f"{(counts[3] + counts[4]) / sum(counts) * 100:.1f}%"
+
+
+def test_a_review_of_several_services_compares_them_one_row_each(review_db, catalogue, real_quarterly_path):
+    """Never one journey pooled across services: a row per catalogue service with data, each its own
+    trust figure (worked out here from the raw file); a review of one service keeps its journey."""
+    raw = pd.read_csv(real_quarterly_path)
+    for provider in (ALL, "Internal Revenue Service"):
+        contents = assemble(review_db, catalogue, Q, provider=provider)
+        table = contents.services
+        assert contents.journey is None and table is not None
+        named = [s for s in catalogue.services_named(provider, ALL)
+                 if _trust_text(raw, s.provider, " ".join(s.name.split()), Q) != "Suppressed (n < 30)"]
+        assert len(named) >= 2
+        rows = {row[0]: row for row in table.rows}
+        assert len(rows) == len(table.rows)  # one row per service
+        for entry in named:
+            name = " ".join(entry.name.split())
+            row = rows[f"{name} ({entry.provider})"]
+            assert row[table.header.index("Trust (% agree)")] == _trust_text(raw, entry.provider, name, Q), name
+    one = assemble(review_db, catalogue, Q, provider="Internal Revenue Service", service="Visiting IRS.gov")
+    assert one.services is None and one.journey is not None
 
 
 # --- records ---------------------------------------------------------------------------------
@@ -170,6 +203,7 @@ def test_pack_has_every_slide_native_charts_with_the_dashboards_numbers_alt_text
     assert [t for t in titles if t.startswith("Scorecard: ")] == [f"Scorecard: {g.name}" for g in catalogue.goals]
     assert "Measures off track" in titles
     assert not any(t.startswith("Journey") for t in titles)  # every service: no pooled journey
+    assert any(t.startswith("Services side by side") for t in titles)
     for measure in catalogue.measures:
         slide = next(s for s, t in zip(slides, titles) if t.startswith(f"{measure.name}: "))  # headlined by status
         chart = next(s.chart for s in slide.shapes if s.has_chart)

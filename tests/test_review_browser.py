@@ -10,15 +10,18 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from pptx import Presentation
 from selenium.webdriver.common.by import By
 
 from cxdash.dashboard.app import create_app
+from cxdash.metrics.fiscal import FiscalQuarter
 
 from .accessibility import axe_violations
 from .conftest import QUARTERLY, quarterly_sqlite
 from .signing import NAME, add_account, start_signed_in
+from .test_review import _trust_text
 from .waiting import downloaded, wait_until
 
 pytestmark = pytest.mark.browser
@@ -73,7 +76,18 @@ def test_review_page_records_builds_a_pack_and_freezes(dash_duo, engine, catalog
     dash_duo.wait_for_text_to_equal("#review-title", "Quarterly review, FY2023 Q1", timeout=30)
     dash_duo.wait_for_contains_text("#review-status", "Draft: today's numbers")
     assert [h.text for h in dash_duo.find_elements("#review-content h2")] == [
-        "The review meeting", "Measures and commentary", "Decisions and actions", "Events on trend charts"]
+        "The review meeting", "Measures and commentary", "Services side by side", "Decisions and actions",
+        "Events on trend charts"]
+    # Every service: one row each with its own trust (from the raw file), never one pooled journey.
+    raw = pd.read_csv(QUARTERLY)
+    rows = {tr.find_elements(By.TAG_NAME, "td")[0].text: tr.find_elements(By.TAG_NAME, "td")
+            for tr in dash_duo.find_elements("#review-services-table tbody tr")}
+    header = [th.text for th in dash_duo.find_elements("#review-services-table thead th")]
+    vba = catalogue.service("vba-contact-center")
+    cells = rows[f"{' '.join(vba.name.split())} ({vba.provider})"]
+    assert cells[header.index("Trust (% agree)")].text == _trust_text(raw, vba.provider, " ".join(vba.name.split()),
+                                                                         FiscalQuarter(2023, 1))
+    assert len(rows) == len(dash_duo.find_elements("#review-services-table tbody tr")) >= 2
     assert axe_violations(dash_duo.driver) == []
 
     # (a) Commentary: written in the measure's form, saved, shown, and still there after a reload.

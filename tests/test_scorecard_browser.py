@@ -2,12 +2,16 @@
 and the address bar, and a link with filters reproduces the view."""
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from cxdash.dashboard.app import create_app
 from cxdash.dashboard.sign_in import SIGN_IN_OFF
 from cxdash.db import queries
 from cxdash.presentation.formatting import format_value
+
+from .conftest import QUARTERLY
+from .test_benchmark import _pandas_cross_agency
 
 pytestmark = pytest.mark.browser
 
@@ -31,6 +35,10 @@ def test_filter_change_updates_cards_and_url(dash_duo, computed_sqlite, catalogu
     vha = _value(computed_sqlite, "vha-outpatient-trust", 2023, 1, provider="Veterans Health Administration")
     dash_duo.wait_for_contains_text("#card-vha-outpatient-trust", format_value(vha.value, "percent"))
     assert "provider=Veterans+Health+Administration" in dash_duo.driver.current_url
+    # Beside it, every loaded agency's trust that quarter, worked out here from the raw file.
+    agree, _mean, n, providers = _pandas_cross_agency(pd.read_csv(QUARTERLY), 2023, 1, "trust")
+    assert dash_duo.find_element("#card-vha-outpatient-trust-benchmarks").text == (
+        f"All loaded agencies (response-weighted): {agree * 100:.1f}% ({providers} providers, n = {n:,})")
 
     dash_duo.select_dcc_dropdown("#filter-quarter", value="FY2022 Q2")
     dash_duo.wait_for_contains_text("#scorecard-status-takeaway", "FY2022 Q2")

@@ -19,6 +19,7 @@ from cxdash.loaders import a11_quarterly, survey_responses
 from .accessibility import axe_violations
 from .conftest import QUARTERLY
 from .independent import two_proportion_p
+from .test_benchmark import _pandas_cross_agency
 from .test_service_view import (
     DRIVERS,
     RESPONSES,
@@ -86,7 +87,7 @@ def test_drivers_from_a_scorecard_link_follow_the_outcome(dash_duo, engine, cata
     dash_duo.select_dcc_dropdown("#service-outcome", value="Satisfaction")
     dash_duo.wait_for_contains_text("#service-drivers-title", "What drives satisfaction", timeout=15)
     satisfaction = _direct_importance("satisfaction")
-    dash_duo.wait_for_contains_text("#service-drivers-takeaway", f"({satisfaction.iloc[0]:.2f} standardised",
+    dash_duo.wait_for_contains_text("#service-drivers-takeaway", f"({satisfaction.iloc[0]:.2f} standardized",
                                     timeout=10)
     rows = _rows(dash_duo, "service-drivers-data-table")
     assert next(iter(rows.values()))[1] == f"{satisfaction.iloc[0]:.2f}"
@@ -125,6 +126,12 @@ def test_real_trend_target_and_channels_follow_the_quarter(dash_duo, engine, cat
         assert shown[label(channel)][1] == f"{c_agree / c_n * 100:.1f}%"
     assert list(_rows(dash_duo, "service-trend-data-table"))[-1] == "FY2021 Q2"
     assert _query(dash_duo) == {"quarter": ["FY2021Q2"], "provider": [VBA[0]], "service": [VBA[1]]}
+    # The service beside every loaded agency (no response-level data before FY2022: the raw file's sums).
+    own_agree, own_n = by_quarter.loc[(2021, 2)]
+    all_agree, _mean, all_n, providers = _pandas_cross_agency(quarterly, 2021, 2, "trust")
+    assert [li.text for li in dash_duo.find_elements("#service-benchmarks li")] == [
+        f"This service: {own_agree / own_n * 100:.1f}%",
+        f"All loaded agencies (response-weighted): {all_agree * 100:.1f}% ({providers} providers, n = {all_n:,})"]
     equity = dash_duo.find_element("#service-equity-link").get_attribute("href")
     assert equity.endswith("/equity?" + urllib.parse.urlencode({"quarter": "FY2021Q2", "provider": VBA[0],
                                                                  "service": VBA[1]}))

@@ -249,7 +249,7 @@ def test_top_driver_matches_statsmodels_on_the_raw_csv_for_the_rolling_year(engi
     solid = next(t for t in fig.data if t.name.startswith("Significant"))
     assert set(solid.y) == {service.question_label(d) for d in DRIVERS if fit.pvalues[d] < 0.05}
     sentence = service.drivers_takeaway(model, "trust", SYNTHETIC[1])
-    assert f"{top} moves trust most ({importance[top]:.2f} standardised" in sentence
+    assert f"{top} moves trust most ({importance[top]:.2f} standardized" in sentence
     not_significant = sum(fit.pvalues[d] >= 0.05 for d in DRIVERS)
     assert f"{not_significant} of 5 drivers are not significant" in sentence
 

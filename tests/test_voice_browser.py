@@ -3,6 +3,7 @@ against pandas on the stored feedback, the stage and theme filters in the URL, n
 detail of the complaints sample anywhere on the page, and axe-core."""
 from __future__ import annotations
 
+import re
 import urllib.parse
 
 import pytest
@@ -47,7 +48,7 @@ def test_voice_shows_themes_trend_and_redacted_comments_and_follows_the_filters(
     rows = _rows(dash_duo, "voice-themes-table")
     assert set(rows) == set(expected.index)
     for label, row in expected.iterrows():
-        assert (rows[label][1], rows[label][4]) == (str(int(row["negative"])), str(int(row["n"])))
+        assert (rows[label][2], rows[label][5]) == (str(int(row["negative"])), str(int(row["n"])))
     # The negative share of the process stage per quarter, from the stored items.
     process = items[items.stage == "process"].groupby(["fiscal_year", "fiscal_quarter"])["negative"].mean()
     trend = _rows(dash_duo, "voice-trend-table")
@@ -73,6 +74,11 @@ def test_voice_shows_themes_trend_and_redacted_comments_and_follows_the_filters(
     shown = [e.text for e in dash_duo.find_elements("#voice-verbatims blockquote")]
     assert shown and set(shown) <= set(end.loc[end["label"] == chosen, "text_redacted"])
 
+    # Each comment's sentiment with how sure the model is, or "Mixed / unclear"; themes are named, not listed.
+    metas = [e.text for e in dash_duo.find_elements("#voice-verbatims .cx-verbatim__meta")]
+    assert metas and all(re.match(r"(Negative|Positive) \((strong|mild), score [+−]\d\.\d\d\)|Mixed / unclear", m)
+                         for m in metas), metas
+    assert all(", " not in name for name in _rows(dash_duo, "voice-themes-table"))
     page = dash_duo.find_element("body").get_attribute("textContent") + dash_duo.driver.page_source
     assert personal_details(page) == []
     assert axe_violations(dash_duo.driver) == []

@@ -122,12 +122,13 @@ def verbatims(conn: Connection | Engine, theme_id: int, stage: str = ALL, limit:
               fiscal_year: int | None = None, fiscal_quarter: int | None = None,
               provider: str = ALL, service: str = ALL, channel: str = ALL) -> pd.DataFrame:
     """The distinct redacted texts that most belong to a theme (highest weight first): text,
-    weight, items (how many items said exactly this) and sentiment label. Only redacted text
+    weight, items (how many items said exactly this), sentiment (the compound score) and sentiment
+    label. Only redacted text
     exists to be returned."""
     t, link = FeedbackItem, FeedbackItemTheme
     weight = func.max(link.weight)
     statement = (select(t.text_redacted.label("text"), weight.label("weight"), func.count().label("items"),
-                        func.max(t.sentiment_label).label("sentiment_label"))
+                        func.max(t.sentiment).label("sentiment"), func.max(t.sentiment_label).label("sentiment_label"))
                  .join(link, link.feedback_item_id == t.id).where(link.theme_id == theme_id)
                  .group_by(t.text_redacted).order_by(weight.desc(), func.min(t.id)).limit(limit))
     statement = _scoped(statement, fiscal_year, fiscal_quarter, provider, service, channel, stage)

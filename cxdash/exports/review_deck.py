@@ -43,7 +43,7 @@ from cxdash.channels import ALL
 from cxdash.errors import UserError
 from cxdash.exports import text_fit
 from cxdash.metrics.fiscal import FiscalQuarter
-from cxdash.presentation import bottom_line
+from cxdash.presentation import benchmark, bottom_line
 from cxdash.presentation.charts import percent_axis
 from cxdash.presentation.formatting import (
     MISSING,
@@ -169,6 +169,8 @@ def _plan(c: ReviewContents) -> list[tuple[str, Callable[[_Deck], None]]]:
     steps += [(f"Trend: {m.name}", lambda d, m=m: _measure_slide(d, m)) for m in measures_in_goal_order(c)]
     if journey_shown(c):
         steps.append(("Journey table", _journey_slide))
+    if c.services is not None and c.services.rows:
+        steps.append(("Services side by side", _services_slides))
     if c.off_track():
         steps.append(("Measures off track", _off_track_slides))
     if c.actions:
@@ -508,6 +510,8 @@ def _measure_slide(deck: _Deck, m: MeasureSlide) -> None:
     slide, top = deck.slide(title)
     takeaway = headline(m)
     top = _takeaway(slide, deck, top, takeaway)
+    if m.benchmarks:
+        top = _benchmarks(slide, deck, top, m)
     parts = commentary_parts(m)
     chart_width = int(deck.inner_width * 0.6) if parts else deck.inner_width
     if parts:
@@ -515,17 +519,41 @@ def _measure_slide(deck: _Deck, m: MeasureSlide) -> None:
         _commentary_box(slide, deck, parts, x, top, deck.width - MARGIN - x, deck.bottom - top)
     events = events_in(deck.contents, [p.label for p in m.points])
     events_text = f"Events: {'; '.join(events)}" if events else ""
-    events_height = _text_height(deck, events_text, chart_width, TABLE_PT) if events else 0
+    counted = measure_footnote(m)
+    counted_height = _text_height(deck, counted, chart_width, TABLE_PT) if counted else 0
+    events_height = (_text_height(deck, events_text, chart_width, TABLE_PT) if events else 0) + counted_height
     if m.points:
         frame = _line_chart(slide, m, MARGIN, top, chart_width, deck.bottom - top - events_height)
         set_alt_text(frame, f"{title}. {takeaway} {trend_in_words(m)}")
     else:
         _takeaway(slide, deck, top, "No quarters of data to chart.")
     if events:
-        box = _text_box(slide, MARGIN, deck.bottom - events_height, chart_width, events_height, [events_text],
-                        TABLE_PT)
+        box = _text_box(slide, MARGIN, deck.bottom - events_height, chart_width, events_height - counted_height,
+                        [events_text], TABLE_PT)
         box.name = "Events"
+    if counted:
+        box = _text_box(slide, MARGIN, deck.bottom - counted_height, chart_width, counted_height, [counted], TABLE_PT)
+        box.name = "What it counts"
     slide.notes_slide.notes_text_frame.text = speaker_notes(m)
+
+
+def benchmark_lines(m: MeasureSlide) -> list[str]:
+    """'All loaded agencies (response-weighted): 71.2% (14 providers, n = 52,301)', then the
+    performance.gov figure: what the quarter's value stands beside."""
+    return [benchmark.line(b.text, b.detail) for b in m.benchmarks]
+
+
+def _benchmarks(slide, deck: _Deck, top: int, m: MeasureSlide) -> int:
+    lines = benchmark_lines(m)
+    height = sum(_text_height(deck, text, deck.inner_width, TABLE_PT) for text in lines)
+    box = _text_box(slide, MARGIN, top, deck.inner_width, height, lines, TABLE_PT)
+    box.name = "Benchmarks"
+    return top + height + GAP
+
+
+def measure_footnote(m: MeasureSlide) -> str:
+    """Under the chart: what the number counts, and whether the question's wording changed."""
+    return " ".join(part for part in (f"Counts: {m.counts}" if m.counts else "", m.wording_note or "") if part)
 
 
 def _commentary_box(slide, deck: _Deck, parts: list[tuple[str, str]], x: int, y: int, cx: int, cy: int) -> None:
@@ -628,12 +656,15 @@ def speaker_notes(m: MeasureSlide) -> str:
     """What the presenter needs to hand: the commentary, then what the measure is and who owns it."""
     parts = [m.commentary.text()] if m.commentary and m.commentary.text() else []
     parts += [f"Definition: {m.definition}", f"Owner: {m.owner or MISSING}"]
+    parts += [f"Benchmark: {text}" for text in benchmark_lines(m)]
     if m.change is not None and m.p_value is not None and not m.suppressed:  # the analyst's detail
         verdict = "significant" if m.significant else "not significant"
         parts.append(f"Change since {m.prev_label or 'the previous quarter'}: {format_change(m.change, m.unit)} "
                      f"({verdict}, {format_p(m.p_value)})")
     if m.trend_takeaway:
         parts.append(f"Trend: {m.trend_takeaway}")
+    parts += [f"Counts: {m.counts}"] if m.counts else []
+    parts += [m.wording_note] if m.wording_note else []
     parts += [f"Question wording: {w}" for w in m.wordings]
     return "\n".join(parts)
 
@@ -656,6 +687,12 @@ def _journey_slide(deck: _Deck) -> None:
     c = deck.contents
     _table_slides(deck, f"Journey: {c.service}", c.journey.takeaway, journey_header(c), journey_rows(c),
                   JOURNEY_ROWS, "Journey table")
+
+
+def _services_slides(deck: _Deck) -> None:
+    """Several services as a native table, one row per service: each its own figures."""
+    c = deck.contents.services
+    _table_slides(deck, "Services side by side", c.takeaway, c.header, c.rows, JOURNEY_ROWS, "Services table")
 
 
 # --- off track, actions -----------------------------------------------------------------------

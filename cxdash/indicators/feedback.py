@@ -17,13 +17,14 @@ from cxdash.db import feedback_queries
 from cxdash.indicators.common import KEYS, records
 from cxdash.metrics import sentiment
 from cxdash.metrics.themes import find_themes
+from cxdash.theme_labels import load_theme_labels
 
 
 def recompute_themes(engine: Engine, now: dt.datetime) -> int:
     """Theme all stored feedback and replace the theme tables; returns the number of themes."""
     with engine.connect() as conn:
         texts = feedback_queries.feedback_texts(conn)
-    found = find_themes(texts)
+    found = find_themes(texts, labels=load_theme_labels().pairs())
     with engine.begin() as conn:
         feedback_queries.replace_themes(conn, found.themes, found.assignments, now)
     return len(found.themes)

@@ -89,6 +89,20 @@ def format_n(n) -> str:
     return f"{int(n):,}"
 
 
+def format_count(n) -> str:
+    """A count of people rounded to what it bears: below a million every digit (1,234; a
+    sample size is exact); from a million, three significant figures in words: 323,238,523 ->
+    '323 million', 1,504,000 -> '1.5 million', 2,400,000,000 -> '2.4 billion'. Nobody reads or
+    needs the last six digits of an estimated customer volume."""
+    if is_missing(n):
+        return MISSING
+    n = int(round(n))
+    for size, word in ((10**9, "billion"), (10**6, "million")):
+        if abs(n) >= size:
+            return f"{n / size:.3g} {word}"
+    return f"{n:,}"
+
+
 def format_p(p) -> str:
     """'p = 0.003'; below 0.001 as 'p < 0.001' (more digits suggest false precision)."""
     if is_missing(p):
@@ -143,7 +157,9 @@ def format_indicator(value, unit: str) -> str:
         return _signed(value, 2)
     if unit == "points":  # a published mean on the 1-5 scale
         return f"{value:.2f}"
-    return f"{int(round(value)):,}"  # counts: cases, contacts, items, people
+    if unit == "people":  # an estimated volume: rounded to what it bears
+        return format_count(value)
+    return f"{int(round(value)):,}"  # counts: cases, contacts, items
 
 
 SCALE_FORMS = {"5pt": "the 1-5 (Likert) form", "binary": "the thumbs up/down form"}

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from cxdash.catalogue import UNASSIGNED_STAGE, Catalogue
+from cxdash.catalogue import UNASSIGNED_STAGE, Catalogue, Labels
 from cxdash.channels import ALL
 from cxdash.channels import label as channel_label
 from cxdash.metrics.status import AT_RISK, OFF_TRACK, ON_TRACK, measure_status
@@ -27,6 +27,7 @@ from cxdash.presentation.formatting import (
     is_missing,
 )
 from cxdash.presentation.heat_map import Cell
+from cxdash.presentation.labels import configured_question, numbered_question
 
 
 @dataclass(frozen=True)
@@ -223,6 +224,17 @@ def value_text(key: str, value, suppressed: bool, min_n: int, unit: str | None =
     return format_indicator(value, unit or BY_KEY[key].unit)
 
 
+def side_by_side(services: list[tuple[str, pd.DataFrame]], min_n: int = 30) -> tuple[list[str], list[list[str]]]:
+    """Several services compared, one row each: (header, rows). ``services``: (name, stage_cells)
+    per service; a row holds that service's own figures over all its stages (its heat map's 'All
+    stages' row), never a figure pooled across services. Columns: the indicators any service has."""
+    overall = [(name, {r.key: value_text(r.key, r.value, r.suppressed, min_n)
+                       for r in cells[cells["stage"] == ALL].itertuples(index=False)}) for name, cells in services]
+    shown = [i for i in INDICATORS if any(i.key in values for _, values in overall)]
+    return (["Service", *[i.header for i in shown]],
+            [[name, *[values.get(i.key, MISSING) for i in shown]] for name, values in overall])
+
+
 def cell(row, min_n: int = 30) -> Cell:
     """A heat-map cell: value, status words (a target status, then the rank if it differs), colour."""
     marks = []
@@ -382,18 +394,22 @@ def targets_used(assessed: pd.DataFrame, fiscal_year: int) -> list[str]:
 
 # --- one stage in detail ----------------------------------------------------------------------
 
-def question_label(question: str) -> str:
+def question_label(question: str, labels: Labels | None = None) -> str:
+    configured = configured_question(question, labels)
+    if configured:
+        return configured
     if question in QUESTION_LABELS:
         return QUESTION_LABELS[question]
-    if question[:1] == "q" and question[1:].isdigit():
-        return f"Question {question[1:]}"
+    numbered = numbered_question(question, labels)
+    if numbered:
+        return numbered
     if "_" in question:
         side, what = question.split("_", 1)
         return f"{side.capitalize()}: {what}"
     return question.capitalize()
 
 
-def question_rows(scores: pd.DataFrame, stage: str, min_n: int = 30) -> list[dict]:
+def question_rows(scores: pd.DataFrame, stage: str, min_n: int = 30, labels: Labels | None = None) -> list[dict]:
     """Every survey question at one stage: % agree with its 95% interval, mean, n; a question
     below ``min_n`` responses shows 'Suppressed' and no statistic."""
     mine = scores[scores["stage"] == stage]
@@ -402,7 +418,7 @@ def question_rows(scores: pd.DataFrame, stage: str, min_n: int = 30) -> list[dic
     rows = []
     for r in mine.itertuples(index=False):
         hidden = bool(r.suppressed) or r.n < min_n
-        rows.append({"question": question_label(r.question),
+        rows.append({"question": question_label(r.question, labels),
                      "agree": suppressed_text(min_n) if hidden else format_value(r.pct_agree, "percent"),
                      "interval": MISSING if hidden else format_interval(r.ci_low, r.ci_high, "percent"),
                      "mean": MISSING if hidden else format_value(r.mean, "points"),

@@ -1,5 +1,5 @@
-"""One service at a time: the analysis pages (Journey, Service drivers, Equity, Customer voice)
-open on a single catalogue service, never on a pool of unrelated services.
+"""One service at a time: the analysis pages (Journey, Service drivers, Equity, Customer voice) and
+Operations open on a single catalogue service, never on a pool of unrelated services.
 
 * Their filter lists hold only the catalogue's providers and services. Other sources' units (a
   FEVS unit, a city department, a provider of the A-11 file the catalogue does not name) appear
@@ -108,17 +108,17 @@ def default_service(options: pd.DataFrame, provider: str, quarter: str | None,
 
 def resolved(query: dict, options: pd.DataFrame, catalogue: Catalogue,
              ranked: Callable[[str | None], list[tuple[str, str]]] | list[tuple[str, str]],
-             scope: Scope | None = None) -> tuple[scorecard.Filters, scorecard.Choices]:
+             scope: Scope | None = None, channel: bool = False) -> tuple[scorecard.Filters, scorecard.Choices]:
     """A single-service page's filters from its address or dropdowns: quarter, provider and one
     catalogue service, within the person's grants (``scope``); the lists offer no roll-up ('All
     providers', 'All services'). A service named in the address opens (a card's link); a
     provider alone opens its service furthest off track; nothing opens the service furthest off
     track of all. ``ranked``: the services worst first (services_worst_first), or a function of
-    the resolved quarter that gives them."""
+    the resolved quarter that gives them. ``channel``: whether the page has a channel filter."""
     options = catalogue_options(options, catalogue)
     if scope is not None and not scope.everything:
         options = scope.narrow(options)
-    filters, available = scorecard.resolved_query(query, options, channel=False, scope=scope)
+    filters, available = scorecard.resolved_query(query, options, channel=channel, scope=scope)
     if filters.provider != scorecard.NOTHING_GRANTED and filters.service == ALL:
         ranked = ranked(filters.quarter) if callable(ranked) else ranked
         picked = default_service(options, filters.provider, filters.quarter, ranked)

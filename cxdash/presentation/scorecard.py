@@ -27,6 +27,7 @@ from cxdash.presentation.formatting import (
     scale_sentence,
 )
 from cxdash.presentation.takeaways import STATUS_WORDS, trend_sentence
+from cxdash.presentation.wording import wording_note
 
 FILTER_KEYS = ("quarter", "provider", "service", "channel")
 
@@ -243,7 +244,16 @@ def _card(measure: Measure, by_key: dict, quarter: FiscalQuarter, span: list[Fis
         "owner": measure.owner,
         "as_of": as_of.isoformat() if as_of else None,
         "wordings": [w for w in (row.wordings or "").split("\n") if w] if row is not None else [],
+        "counts": measure.counts,
+        "wording_note": wording_note(_wording_history(measure, by_key, quarter)),
     }
+
+
+def _wording_history(measure: Measure, by_key: dict, quarter: FiscalQuarter) -> list[tuple[FiscalQuarter, list[str]]]:
+    """Each quarter up to ``quarter`` with results of the measure, oldest first, and its wordings."""
+    mine = sorted((FiscalQuarter(y, q), r) for (m, y, q), r in by_key.items()
+                  if m == measure.id and FiscalQuarter(y, q) <= quarter)
+    return [(q, [w for w in (getattr(r, "wordings", None) or "").split("\n") if w]) for q, r in mine]
 
 
 def _last_known(measure: Measure, by_key: dict, quarter: FiscalQuarter) -> tuple[FiscalQuarter, float] | None:

@@ -10,16 +10,18 @@ from sqlalchemy import Engine
 
 from cxdash.catalogue import Catalogue
 from cxdash.channels import ALL
-from cxdash.db import journey_queries, queries, review_queries
+from cxdash.db import benchmark_queries, journey_queries, published_queries, queries, review_queries
 from cxdash.initiatives import configured_weights, portfolio_items
 from cxdash.maturity import maturity_profile
 from cxdash.metrics.fiscal import FiscalQuarter
 from cxdash.metrics.names import stored_name
-from cxdash.presentation import journey, scorecard
+from cxdash.permissions import EVERYTHING, Scope
+from cxdash.presentation import benchmark, journey, scorecard
 from cxdash.presentation.takeaways import status_summary
 from cxdash.review.contents import (
     Action,
     Annotation,
+    Benchmark,
     Commentary,
     Goal,
     Journey,
@@ -29,6 +31,7 @@ from cxdash.review.contents import (
     Point,
     PortfolioItem,
     ReviewContents,
+    ServicesSideBySide,
 )
 
 SOURCE = "OMB A-11 Section 280 survey (Touchpoints) and operational data; computed by cxdash"
@@ -44,7 +47,8 @@ def assemble(engine: Engine, catalogue: Catalogue, quarter: FiscalQuarter, provi
     now = now or dt.datetime.now(dt.UTC)
     review_date = review_date or now.date()
     with engine.connect() as conn:
-        provider, service = _stored_scope(queries.filter_options(conn), provider, service)
+        options = queries.filter_options(conn)
+        provider, service = _stored_scope(options, provider, service)
         results = queries.measure_results(conn, provider=provider, service=service, channel=ALL)
         survey_as_of = queries.survey_data_as_of(conn)
         notes = review_queries.commentary(conn, quarter.year, quarter.quarter)
@@ -52,8 +56,15 @@ def assemble(engine: Engine, catalogue: Catalogue, quarter: FiscalQuarter, provi
         events = review_queries.annotations(conn, provider, service)
         scores = journey_queries.stage_scores(conn, quarter.year, quarter.quarter, provider, service)
         indicators = queries.scope_indicators(conn, provider, service, quarter.year, quarter.quarter)
+        compared = _services(conn, catalogue, options, quarter, provider, service)
+        counts = benchmark_queries.cross_agency_counts(conn)
+        published = published_queries.published_values(conn)
     filters = scorecard.Filters(quarter.label, provider, service, ALL)
     sections = scorecard.build_cards(catalogue, results, filters, survey_as_of)
+    # Whoever may open this pack may see its scope, no more: a scoped pack's cross-agency figure
+    # follows the rule for a person granted that scope.
+    readers = EVERYTHING if provider == ALL else Scope.of([(provider, service)])
+    benchmark.attach(scorecard.all_cards(sections), catalogue, quarter, counts, published, readers)
     measures = [_measure(card, section, objective, catalogue, notes.get(card["measure_id"]))
                 for section in sections for objective in section["objectives"] for card in objective["cards"]]
     names = {m.id: m.name for m in catalogue.measures}
@@ -70,12 +81,36 @@ def assemble(engine: Engine, catalogue: Catalogue, quarter: FiscalQuarter, provi
                     takeaway=status_summary([c for o in s["objectives"] for c in o["cards"]], quarter.display))
                for s in sections],
         measures=measures,
-        journey=_journey(scores, indicators, catalogue, filters, quarter),
+        journey=_journey(scores, indicators, catalogue, filters, quarter) if service != ALL else None,
+        services=compared,
         actions=[_action(a, names, review_date) for a in _in_scope(recorded, catalogue, provider, service)],
         annotations=[Annotation(**e, quarter=FiscalQuarter.of_date(e["event_date"]).display) for e in events],
         portfolio=portfolio, portfolio_takeaway=portfolio_takeaway if portfolio else "",
         maturity=_maturity(engine, quarter),
     )
+
+
+def _services(conn, catalogue: Catalogue, options, quarter: FiscalQuarter, provider: str,
+              service: str) -> ServicesSideBySide | None:
+    """A review of several services compares them side by side, one row each (the catalogue's
+    services in the scope with data in the quarter); stages of different services pooled into one
+    journey would be no one's journey. None for a review of one service, or fewer than two with data."""
+    if service != ALL:
+        return None
+    min_n, found = catalogue.settings.min_n, []
+    for entry in catalogue.services_named(provider, service):
+        p, s = _stored_scope(options, entry.provider, entry.name)
+        cells = journey.stage_cells(journey_queries.stage_scores(conn, quarter.year, quarter.quarter, p, s),
+                                    queries.scope_indicators(conn, p, s, quarter.year, quarter.quarter),
+                                    entry.stages, min_n)
+        if not cells.empty:
+            found.append((f"{' '.join(entry.name.split())} ({entry.provider})", cells))
+    if len(found) < 2:
+        return None
+    header, rows = journey.side_by_side(found, min_n)
+    return ServicesSideBySide(header=header, rows=rows, takeaway=(
+        f"{len(rows)} services in {quarter.display}, one row each: every figure is one service's own, over all its "
+        "journey stages; services are never added together. Each service's journey is in its own pack."))
 
 
 def _in_scope(recorded: list[dict], catalogue: Catalogue, provider: str, service: str) -> list[dict]:
@@ -128,12 +163,14 @@ def _measure(card: dict, section: dict, objective: dict, catalogue: Catalogue, n
         n=card["n"], suppressed=card["suppressed"], min_n=card["min_n"], target=card["target"], status=card["status"],
         change=card["change"], p_value=card["p_value"], significant=card["significant"],
         prev_label=card["prev_label"], points=[Point(**p) for p in card["sparkline"]],
-        trend_takeaway=card["trend_takeaway"], wordings=card["wordings"],
+        trend_takeaway=card["trend_takeaway"], wordings=card["wordings"], counts=card["counts"],
+        wording_note=card["wording_note"],
         commentary=Commentary(**note) if note else None,
         quarter_label=card["quarter_label"], practical_change=card["practical_change"],
         change_clear=card["change_clear"], change_summary=card["change_summary"], prev_status=card["prev_status"],
         last_value=card["last_value"], last_label=card["last_label"], next_label=card["next_label"],
-        next_due=card["next_due"],
+        next_due=card["next_due"], benchmarks=[Benchmark(**{k: b[k] for k in Benchmark.model_fields})
+                                                for b in card.get("benchmarks", [])],
     )
 
 

@@ -73,6 +73,16 @@ class Annotation(_Model):
     quarter: str  # the fiscal quarter of event_date, e.g. "FY2023 Q1"
 
 
+class Benchmark(_Model):
+    """A figure the measure stands beside (presentation.benchmark): every loaded agency's, or the one
+    published on performance.gov."""
+    label: str
+    value: float
+    unit: Literal["percent", "points"]
+    text: str  # e.g. "All loaded agencies (response-weighted): 71.2%"
+    detail: str = ""  # e.g. "14 providers, n = 52,301"
+
+
 class MeasureSlide(_Model):
     """One catalogue measure for the quarter: the scorecard card's numbers plus its trend."""
     measure_id: str
@@ -99,6 +109,8 @@ class MeasureSlide(_Model):
     points: list[Point]
     trend_takeaway: str
     wordings: list[str] = []
+    counts: str | None = None  # what the number counts (the catalogue's line)
+    wording_note: str | None = None  # the question's wording changed, or this quarter mixes wordings
     commentary: Commentary | None = None
     # The bottom line's fields (cxdash.presentation.bottom_line reads them as the page's cards);
     # defaults keep snapshots frozen before they existed valid.
@@ -111,6 +123,7 @@ class MeasureSlide(_Model):
     last_label: str | None = None
     next_label: str | None = None
     next_due: dt.date | None = None
+    benchmarks: list[Benchmark] = []
 
     def card(self) -> dict:
         """As the scorecard's card dict (the keys cxdash.presentation.bottom_line reads)."""
@@ -141,6 +154,14 @@ class Journey(_Model):
     takeaway: str
 
 
+class ServicesSideBySide(_Model):
+    """A review of several services: each one's own figures over all its stages, one row per
+    service (columns: 'Service', then the indicators), in place of a journey pooled across them."""
+    header: list[str]
+    rows: list[list[str]]
+    takeaway: str
+
+
 class ReviewContents(_Model):
     agency: str
     quarter: str  # e.g. "FY2023Q1"
@@ -157,7 +178,8 @@ class ReviewContents(_Model):
     status_takeaway: str
     goals: list[Goal]
     measures: list[MeasureSlide]
-    journey: Journey | None = None
+    journey: Journey | None = None  # one service's journey only
+    services: ServicesSideBySide | None = None  # a review of several services
     actions: list[Action] = []
     annotations: list[Annotation] = []
     portfolio: list[PortfolioItem] = []

@@ -50,7 +50,7 @@ def _measure(catalogue: Catalogue, measure_id: str | None, required: bool = True
     try:
         return catalogue.measure(measure_id).id
     except KeyError:
-        raise UserError(f"measure: {measure_id!r} is not in the catalogue") from None
+        raise UserError(f"measure: {measure_id!r} is not in the catalog") from None
 
 
 def save_commentary(bind: Connection | Engine, catalogue: Catalogue, measure_id: str, quarter: FiscalQuarter, *,

@@ -32,7 +32,7 @@ def measure_card(card: dict) -> html.Div:
     p_value, significant, prev_label, quarter_label, sparkline, owner, as_of,
     practical_change, change_clear, change_summary, year_ago_change, year_ago_label,
     last_value, last_label, next_label, next_due,
-    wordings, commentary (the quarter's review commentary: what_happened, why, what_next, author)
+    wordings, counts, wording_note, commentary (the quarter's review commentary: what_happened, why, what_next, author)
     and href may be missing or None. A suppressed result (n below
     min_n) shows "Suppressed (n < min_n)" and no number at all, never a 0.
 
@@ -59,6 +59,7 @@ def measure_card(card: dict) -> html.Div:
         *_uncertainty_line(card, unit, has_value),
         _target_line(card, unit),
         _change_line(card, unit, suppressed, has_value),
+        *_benchmark_lines(card),
         *([html.P(commentary_line(card["commentary"]), className="cx-measure-card__why")]
           if card.get("commentary") and commentary_line(card["commentary"]) else []),
         sparkline(
@@ -115,15 +116,22 @@ def measure_card(card: dict) -> html.Div:
                 id=f"card-{measure_id}-commentary",
             )
         )
+    if card.get("wording_note"):
+        footer.append(html.P(card["wording_note"], className="cx-measure-card__meta", id=f"card-{measure_id}-wording-note"))
     wordings = [w for w in (card.get("wordings") or []) if w]
-    if wordings:
+    if wordings or card.get("counts"):
         footer.append(
             html.Details(
                 [
-                    html.Summary("Question wording"),
-                    html.Ul([html.Li(w) for w in wordings], className="usa-list cx-measure-card__wording"),
+                    html.Summary("What it counts and the question asked" if card.get("counts") else "Question wording"),
+                    *([html.P(f"Counts: {card['counts']}", className="cx-measure-card__counts")]
+                      if card.get("counts") else []),
+                    *([html.P("Question wording:")] if wordings and card.get("counts") else []),
+                    *([html.Ul([html.Li(w) for w in wordings], className="usa-list cx-measure-card__wording")]
+                      if wordings else []),
                 ],
                 className="cx-details",
+                id=f"card-{measure_id}-definition",
             )
         )
 
@@ -140,6 +148,16 @@ def measure_card(card: dict) -> html.Div:
         className="usa-card cx-measure-card",
         **{"data-status": card["status"]},
     )
+
+
+def _benchmark_lines(card) -> list:
+    """What this quarter's figure stands beside: every loaded agency, and performance.gov's own."""
+    found = card.get("benchmarks") or []
+    if not found:
+        return []
+    return [html.Ul([html.Li([html.Span(b["text"]), html.Span(f" ({b['detail']})", className="cx-measure-card__meta")])
+                     for b in found], className="usa-list usa-list--unstyled cx-measure-card__benchmarks",
+                    id=f"card-{card['measure_id']}-benchmarks")]
 
 
 def _analyst_detail(card, unit) -> list:

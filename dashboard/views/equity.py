@@ -15,9 +15,11 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import dcc
 
+from cxdash.catalogue import Labels
 from cxdash.channels import ALL
 from cxdash.channels import label as channel_label
 from cxdash.metrics.equity import METHOD_NAMES, equity_sentence, largest_gap
+from cxdash.presentation import labels as labels_of
 from cxdash.presentation.charts import GRID, INK, MUTED, PRIMARY, WORSE, style
 from cxdash.presentation.formatting import (
     MISSING,
@@ -54,28 +56,35 @@ QUESTIONS = {
 _OPTIONAL = re.compile(r"^q(\d+)$")  # generation-1 optional questions q8..q11
 
 
-def dimension_label(dimension: str) -> str:
-    return DIMENSIONS.get(dimension, (dimension, None))[0]
+def dimension_label(dimension: str, labels: Labels | None = None) -> str:
+    """The catalog's name of a segment column, the known name, or the column name in words."""
+    return labels_of.dimension_name(dimension, labels) or DIMENSIONS.get(
+        dimension, (labels_of.column_words(dimension), None))[0]
 
 
-def dimension_noun(dimension: str) -> str:
+def dimension_noun(dimension: str, labels: Labels | None = None) -> str:
     """The singular noun a sentence uses: 'channel', 'user group'; 'X segment' when unknown."""
-    return DIMENSIONS.get(dimension, (None, f"{dimension} segment"))[1]
+    named = labels_of.dimension_name(dimension, labels)
+    if named:
+        return named[:1].lower() + named[1:]
+    return DIMENSIONS.get(dimension, (None, f"{labels_of.column_words(dimension).lower()} segment"))[1]
 
 
-def question_label(question: str) -> str:
+def question_label(question: str, labels: Labels | None = None) -> str:
+    """The catalog's label, the A-11 name, 'Question 8 (no label in the catalog)', or the name in words."""
+    configured = labels_of.configured_question(question, labels)
+    if configured:
+        return configured
     if question in QUESTIONS:
         return QUESTIONS[question][0]
-    optional = _OPTIONAL.match(question)
-    if optional:
-        return f"Optional question {optional.group(1)}"
-    return question.replace("_", " ").capitalize()
+    return labels_of.numbered_question(question, labels) or question.replace("_", " ").capitalize()
 
 
-def question_noun(question: str) -> str:
-    if question in QUESTIONS:
+def question_noun(question: str, labels: Labels | None = None) -> str:
+    if question in QUESTIONS and not labels_of.configured_question(question, labels):
         return QUESTIONS[question][1]
-    return question_label(question).lower()
+    label = question_label(question, labels)
+    return label[:1].lower() + label[1:]
 
 
 def counted(question: str) -> str:
@@ -85,8 +94,8 @@ def counted(question: str) -> str:
     return "selected" if question.startswith(("positive_", "negative_")) else "agree"
 
 
-def segment_label(dimension: str, segment: str) -> str:
-    return channel_label(segment) if dimension == CHANNEL else str(segment)
+def segment_label(dimension: str, segment: str, labels: Labels | None = None) -> str:
+    return channel_label(segment) if dimension == CHANNEL else labels_of.segment_value(dimension, segment, labels)
 
 
 def dimension_order(dimensions) -> list[str]:
@@ -111,12 +120,12 @@ def question_order(questions) -> list[str]:
     return sorted(set(questions), key=key)
 
 
-def dimension_options(dimensions) -> list[dict]:
-    return [{"label": dimension_label(d), "value": d} for d in dimension_order(dimensions)]
+def dimension_options(dimensions, labels: Labels | None = None) -> list[dict]:
+    return [{"label": dimension_label(d, labels), "value": d} for d in dimension_order(dimensions)]
 
 
-def question_options(questions) -> list[dict]:
-    return [{"label": question_label(q), "value": q} for q in question_order(questions)]
+def question_options(questions, labels: Labels | None = None) -> list[dict]:
+    return [{"label": question_label(q, labels), "value": q} for q in question_order(questions)]
 
 
 def default_of(values, preferred: str) -> str | None:
@@ -160,13 +169,14 @@ def _flags(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def family(results: pd.DataFrame, dimension: str, question: str, min_n: int, method: str = "holm") -> pd.DataFrame:
+def family(results: pd.DataFrame, dimension: str, question: str, min_n: int, method: str = "holm",
+           labels: Labels | None = None) -> pd.DataFrame:
     """One dimension x question of a scope's results, segments labelled for reading, best first,
     suppressed last, with the settings metrics.equity's takeaway reads from ``attrs``."""
     mine = results[results["dimension"].eq(dimension) & results["question"].eq(question)]
     out = _flags(mine)
-    out["segment"] = [segment_label(dimension, s) for s in out["segment"]]
-    out["best_segment"] = [None if is_missing(s) else segment_label(dimension, s) for s in out["best_segment"]]
+    out["segment"] = [segment_label(dimension, s, labels) for s in out["segment"]]
+    out["best_segment"] = [None if is_missing(s) else segment_label(dimension, s, labels) for s in out["best_segment"]]
     out = (out.assign(_neg_n=-out["n"]).sort_values(["pct", "_neg_n", "segment"], ascending=[False, True, True],
                                                      na_position="last", kind="mergesort")
            .drop(columns="_neg_n").reset_index(drop=True))
@@ -174,12 +184,12 @@ def family(results: pd.DataFrame, dimension: str, question: str, min_n: int, met
     return out
 
 
-def family_sentence(fam: pd.DataFrame, dimension: str, question: str, scope: str) -> str:
-    return equity_sentence(fam, dimension_noun(dimension), question_noun(question), scope)
+def family_sentence(fam: pd.DataFrame, dimension: str, question: str, scope: str, labels: Labels | None = None) -> str:
+    return equity_sentence(fam, dimension_noun(dimension, labels), question_noun(question, labels), scope)
 
 
-def no_data_sentence(dimension: str, question: str, scope: str) -> str:
-    return (f"No comparison of {question_noun(question)} by {dimension_noun(dimension)} in {scope}: choose "
+def no_data_sentence(dimension: str, question: str, scope: str, labels: Labels | None = None) -> str:
+    return (f"No comparison of {question_noun(question, labels)} by {dimension_noun(dimension, labels)} in {scope}: choose "
             "another dimension or question; the overview below lists every comparison with data.")
 
 
@@ -271,7 +281,7 @@ def family_rows(fam: pd.DataFrame, min_n: int) -> list[dict]:
 
 # --- every family of a scope -------------------------------------------------------------------
 
-def overview(results: pd.DataFrame) -> pd.DataFrame:
+def overview(results: pd.DataFrame, labels: Labels | None = None) -> pd.DataFrame:
     """One row per dimension x question: best segment, largest significant gap, number of
     comparisons; families with a significant gap first, the largest gap first."""
     rows = []
@@ -283,9 +293,9 @@ def overview(results: pd.DataFrame) -> pd.DataFrame:
             "dimension": dimension, "question": question,
             "segments": len(mine), "shown": int((~mine["suppressed"]).sum()),
             "suppressed": int(mine["suppressed"].sum()),
-            "best_segment": segment_label(dimension, best["segment"].iloc[0]) if not best.empty else None,
+            "best_segment": segment_label(dimension, best["segment"].iloc[0], labels) if not best.empty else None,
             "best_pct": float(best["pct"].iloc[0]) if not best.empty else None,
-            "worst_segment": segment_label(dimension, worst["segment"]) if worst else None,
+            "worst_segment": segment_label(dimension, worst["segment"], labels) if worst else None,
             "worst_pct": worst["pct"] if worst else None,
             "gap": worst["gap"] if worst else None,
             "comparisons": int(mine["p_value"].notna().sum()),
@@ -313,15 +323,15 @@ OVERVIEW_COLUMNS = [
 ]
 
 
-def comparison_name(dimension: str, question: str) -> str:
-    return f"{question_label(question)} by {dimension_label(dimension).lower() if dimension in DIMENSIONS else dimension}"
+def comparison_name(dimension: str, question: str, labels: Labels | None = None) -> str:
+    return f"{question_label(question, labels)} by {dimension_label(dimension, labels).lower()}"
 
 
-def overview_rows(table: pd.DataFrame, href=None) -> list[dict]:
+def overview_rows(table: pd.DataFrame, href=None, labels: Labels | None = None) -> list[dict]:
     """Rows of text; with ``href(dimension, question)`` the comparison's name links to its view."""
     rows = []
     for r in table.to_dict("records"):
-        name = comparison_name(r["dimension"], r["question"])
+        name = comparison_name(r["dimension"], r["question"], labels)
         if is_missing(r["best_segment"]):
             best = "No comparison: fewer than two segments have enough answers"
         else:
@@ -338,7 +348,7 @@ def overview_rows(table: pd.DataFrame, href=None) -> list[dict]:
     return rows
 
 
-def overview_sentence(table: pd.DataFrame, scope: str) -> str:
+def overview_sentence(table: pd.DataFrame, scope: str, labels: Labels | None = None) -> str:
     if table.empty:
         return f"No segment comparisons in {scope}."
     compared = table[table["comparisons"] > 0]
@@ -352,7 +362,7 @@ def overview_sentence(table: pd.DataFrame, scope: str) -> str:
     top = gaps.iloc[0]
     return (f"In {scope}, {len(gaps)} of {total} {'shows' if len(gaps) == 1 else 'show'} a significant gap; "
             f"the largest is in "
-            f"{comparison_name(top['dimension'], top['question']).lower()}: {top['worst_segment']} is "
+            f"{comparison_name(top['dimension'], top['question'], labels).lower()}: {top['worst_segment']} is "
             f"{abs(top['gap']) * 100:.1f} points below {top['best_segment']} "
             f"({format_value(top['worst_pct'], 'percent')} vs {format_value(top['best_pct'], 'percent')}).")
 

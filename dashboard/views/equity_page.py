@@ -7,12 +7,14 @@ from dataclasses import dataclass
 import pandas as pd
 from dash import dcc, html
 
+from cxdash.catalogue import Labels
 from cxdash.channels import ALL
 from cxdash.dashboard import data
 from cxdash.dashboard.components import chart_with_table, data_table, dropdown, filter_bar, service_options, takeaway
 from cxdash.dashboard.context import current
 from cxdash.dashboard.views import data_page, equity, service_scope
 from cxdash.db import analysis_queries, equity_queries
+from cxdash.mappings import with_mapping_labels
 from cxdash.metrics.fiscal import FiscalQuarter
 from cxdash.presentation import scorecard
 from cxdash.presentation.formatting import scale_notes
@@ -35,6 +37,11 @@ def _kinds(version: str) -> pd.DataFrame:
 @data.cache.memoize()
 def _results(version: str, provider: str, service: str, fiscal_year: int, fiscal_quarter: int) -> pd.DataFrame:
     return analysis_queries.segment_results(current().engine, provider, service, fiscal_year, fiscal_quarter)
+
+
+def page_labels() -> Labels:
+    """Words for codes: the catalog's labels, and the mappings' segment labels where it has none."""
+    return with_mapping_labels(current().catalogue.labels)
 
 
 @dataclass(frozen=True)
@@ -73,19 +80,20 @@ def resolved(query: dict, version: str | None = None) -> View:
 
 def _family_section(results: pd.DataFrame, view: View, scope: str, min_n: int) -> list:
     dimension, question = view.dimension, view.question
-    fam = equity.family(results, dimension, question, min_n)
-    title = f"{equity.question_label(question)} by {equity.dimension_label(dimension).lower()}"
+    labels = page_labels()
+    fam = equity.family(results, dimension, question, min_n, labels=labels)
+    title = equity.comparison_name(dimension, question, labels)
     if fam.empty:
         return [html.H2(title, id="equity-family-chart-title", className="cx-chart__title"),
-                takeaway(equity.no_data_sentence(dimension, question, scope), id="equity-family-chart-takeaway")]
+                takeaway(equity.no_data_sentence(dimension, question, scope, labels), id="equity-family-chart-takeaway")]
     caption = f"{title}, {scope}: each segment's share, its gap to the best-served segment and the test"
     parts = [chart_with_table(
         equity.dot_figure(fam, question),
         data_table(equity.family_rows(fam, min_n), equity.FAMILY_COLUMNS, caption, "equity-family"),
-        equity.family_sentence(fam, dimension, question, scope), chart_id="equity-family-chart", title=title)]
+        equity.family_sentence(fam, dimension, question, scope, labels), chart_id="equity-family-chart", title=title)]
     mine = results[results["dimension"].eq(dimension) & results["question"].eq(question)] if len(results) else results
     parts += [html.P(note, className="cx-footnote", id="equity-scale-note")
-              for note in scale_notes(mine, label=equity.question_label)]
+              for note in scale_notes(mine, label=lambda q: equity.question_label(q, labels))]
     hidden = equity.suppressed_text(fam, min_n)
     if hidden:
         parts.append(html.P(hidden, id="equity-suppressed", className="cx-footnote"))
@@ -93,11 +101,12 @@ def _family_section(results: pd.DataFrame, view: View, scope: str, min_n: int) -
 
 
 def _overview_section(results: pd.DataFrame, view: View, scope: str) -> list:
-    table = equity.overview(results)
+    labels = page_labels()
+    table = equity.overview(results, labels)
     parts = [html.H2("Every comparison in this scope", id="equity-overview-title"),
-             takeaway(equity.overview_sentence(table, scope), id="equity-overview-takeaway")]
+             takeaway(equity.overview_sentence(table, scope, labels), id="equity-overview-takeaway")]
     if not table.empty:
-        rows = equity.overview_rows(table, href=lambda d, q: "/equity" + view.query_string(d, q))
+        rows = equity.overview_rows(table, href=lambda d, q: "/equity" + view.query_string(d, q), labels=labels)
         parts.append(data_table(rows, equity.OVERVIEW_COLUMNS,
                                 f"Segment comparisons in {scope}, the largest significant gap first", "equity-overview"))
     return [html.Section(parts, className="cx-equity-section", **{"aria-labelledby": "equity-overview-title"})]
@@ -139,9 +148,9 @@ def update(quarter=None, provider=None, service=None, dimension=None, question=N
 def _filter_bar(view: View) -> html.Div:
     bar = filter_bar(view.available, view.filters, prefix=PREFIX, label="Equity filters", channel=False)
     bar.children.append(dropdown(f"{PREFIX}-dimension", "Compare by",
-                                  equity.dimension_options(view.dimensions), view.dimension))
+                                  equity.dimension_options(view.dimensions, page_labels()), view.dimension))
     bar.children.append(dropdown(f"{PREFIX}-question", "Question or indicator",
-                                  equity.question_options(view.questions), view.question))
+                                  equity.question_options(view.questions, page_labels()), view.question))
     return bar
 
 

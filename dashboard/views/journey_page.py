@@ -109,7 +109,7 @@ def content_for(filters: scorecard.Filters, stage: str = ALL, version: str | Non
     parts = [html.P(f"Showing {scope}", className="cx-scope", id="journey-scope"),
              html.Div([data_page.panel_freshness(p, health) for p in PANELS], className="cx-freshness-list")]
     parts += [html.P(note, className="cx-footnote", id="journey-scale-note")
-              for note in scale_notes(scores, label=journey.question_label)]
+              for note in scale_notes(scores, label=lambda q: journey.question_label(q, current().catalogue.labels))]
     if stage == ALL:
         parts += _overview(filters, quarter, assessed)
         note = journey.backlog_as_of_note(
@@ -145,7 +145,7 @@ def _overview(filters: scorecard.Filters, quarter: FiscalQuarter, assessed: pd.D
     parts.append(html.P(
         "Color compares each stage of this service with its other stages on the same indicator (orange weaker, "
         "purple stronger, gray not compared); lower is better for time, backlog, abandoned calls, speed of answer "
-        "and negative feedback. Where the catalogue sets a target, the status is against the target.",
+        "and negative feedback. Where the catalog sets a target, the status is against the target.",
         className="cx-footnote"))
     used = journey.targets_used(assessed, quarter.year)
     if used:
@@ -175,7 +175,7 @@ def _drill_down(filters: scorecard.Filters, quarter: FiscalQuarter, stage: str, 
         parts += [html.H3("Indicators at this stage"),
                   data_table(rows, journey.STAGE_COLUMNS, f"Indicators at the {label} stage, {quarter.display}, "
                              "with the status against target or against the other stages", "journey-stage")]
-    questions = journey.question_rows(scores, stage, min_n) if not scores.empty else []
+    questions = journey.question_rows(scores, stage, min_n, current().catalogue.labels) if not scores.empty else []
     parts.append(html.H3("Survey questions at this stage"))
     if questions:
         parts.append(data_table(questions, journey.QUESTION_COLUMNS,

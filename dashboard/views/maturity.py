@@ -185,10 +185,10 @@ def measurement_sentence(evidence: list[dict], year: int) -> str:
         low, high = min(quarters, key=lambda r: r["share"]), max(quarters, key=lambda r: r["share"])
         loaded = f"{len(quarters)} quarter{'s' if len(quarters) != 1 else ''} of FY{year} with survey data loaded"
         if low["share"] == high["share"]:
-            parts = [(f"{share_text(low)} of the catalogue's services reported survey data in "
+            parts = [(f"{share_text(low)} of the catalog's services reported survey data in "
                       f"{'each of the ' if len(quarters) != 1 else 'the '}{loaded}")]
         else:
-            parts = [(f"From {share_text(low)} to {share_text(high)} of the catalogue's services reported "
+            parts = [(f"From {share_text(low)} to {share_text(high)} of the catalog's services reported "
                       f"survey data in the {loaded}")]
     else:
         parts = [f"No survey data are loaded for FY{year}"]

@@ -172,8 +172,8 @@ def _measurement(year: int) -> html.Section:
         takeaway(maturity.measurement_sentence(evidence, year), id="maturity-measurement-takeaway"),
         data_table(maturity.measurement_rows(evidence), [(k, label, None) for k, label in maturity.MEASUREMENT_COLUMNS],
                    f"Evidence for {dimension} from the dashboard's own data, FY{year}", "maturity-measurement"),
-        html.P("Reporting: a catalogue service counts in a quarter when it has survey answers in the loaded data. "
-               "Targets and owners: from the measure catalogue.", className="cx-footnote"),
+        html.P("Reporting: a catalog service counts in a quarter when it has survey answers in the loaded data. "
+               "Targets and owners: from the measure catalog.", className="cx-footnote"),
     ], className="cx-maturity-section", **{"aria-labelledby": "maturity-measurement-title"})
 
 

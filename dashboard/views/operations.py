@@ -571,3 +571,28 @@ def _lower_first(text: str) -> str:
 
 def _listed(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+# --- services side by side ------------------------------------------------------------------------
+
+SIDE_BY_SIDE = ["volume", "time_to_complete_median", "on_time_rate", "backlog", "calls_offered", "abandonment_rate",
+                "first_contact_resolution"]
+
+
+def side_by_side(frame: pd.DataFrame, quarter: FiscalQuarter, channel: str, min_n: int) -> list[dict]:
+    """One row per service (provider, service) of ``frame`` with any headline indicator in the
+    quarter (all stages, ``channel``): each its own figures, never added to another service's.
+
+    ``frame``: indicator_value rows of single services (no roll-up), already limited to the
+    catalogue's services and the person's grants. Rows sorted by provider and service."""
+    rows = _in_quarter(frame, quarter)
+    rows = rows[rows["indicator"].isin(SIDE_BY_SIDE) & (rows["channel"] == channel) & (rows["stage"] == ALL)
+                & (rows["provider"] != ALL) & (rows["service"] != ALL)]
+    out = []
+    for (provider, service), part in rows.groupby(["provider", "service"], sort=True):
+        cells = {r.indicator: (r.value, r.n) for r in part.itertuples(index=False)}
+        row = {"provider": provider, "service": service}
+        for key in SIDE_BY_SIDE:
+            row[key] = value_text(key, *cells.get(key, (None, None)), min_n)
+        out.append(row)
+    return out

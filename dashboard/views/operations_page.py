@@ -8,10 +8,10 @@ from cxdash.channels import label as channel_label
 from cxdash.dashboard import data
 from cxdash.dashboard.components import chart_with_table, data_table, filter_bar, service_options, takeaway
 from cxdash.dashboard.context import current
-from cxdash.dashboard.views import data_page, operations
-from cxdash.db import operations_queries
+from cxdash.dashboard.views import data_page, operations, service_scope
+from cxdash.db import operations_queries, queries
 from cxdash.metrics.fiscal import FiscalQuarter
-from cxdash.presentation import scorecard
+from cxdash.presentation import one_service, scorecard
 
 PREFIX = "operations"
 FILTERS = ("quarter", "provider", "service", "channel")
@@ -32,11 +32,12 @@ def cells(provider: str, service: str):
 
 
 def resolved_filters(query: dict) -> tuple[scorecard.Filters, scorecard.Choices]:
-    """Filters from the URL, limited to quarters, providers, services and channels with indicators.
-
-    Quarters and channels stay global (the callback cannot change their dropdowns); a scope without
-    data for them says so in words."""
-    return scorecard.resolved_query(query, _options(data.data_version()), scope=data.scope())
+    """Filters from the URL: one catalogue service with indicators (service_scope.resolved: never a
+    pool of unrelated services, never a city department the catalogue does not name), by default the
+    one furthest off track. Quarters and channels stay global (the callback cannot change their
+    dropdowns); a scope without data for them says so in words."""
+    version = data.data_version()
+    return service_scope.resolved(query, _options(version), version, channel=True)
 
 
 
@@ -82,10 +83,34 @@ def _empty(chart_id: str, title: str, sentence: str) -> html.Section:
 
 
 def _scope_words(filters: scorecard.Filters) -> str:
-    return ", ".join(v for v in (
-        "all providers" if filters.provider == ALL else filters.provider,
-        "all services" if filters.service == ALL else filters.service,
-        channel_label(filters.channel).lower() if filters.channel == ALL else channel_label(filters.channel)))
+    return ", ".join((filters.provider, filters.service,
+                      channel_label(filters.channel).lower() if filters.channel == ALL else channel_label(filters.channel)))
+
+
+@data.cache.memoize()
+def _quarter_cells(version: str, year: int, quarter: int):
+    return queries.indicators(current().engine, year, quarter)
+
+
+def _side_by_side(quarter: FiscalQuarter, filters: scorecard.Filters, min_n: int) -> list:
+    """The services' headline figures side by side (one row each), when there are two or more: the
+    catalogue's services within the person's grants."""
+    frame = _quarter_cells(data.data_version(), quarter.year, quarter.quarter)
+    frame = data.scope().narrow(one_service.catalogue_options(frame, current().catalogue))
+    rows = operations.side_by_side(frame, quarter, filters.channel, min_n)
+    if len(rows) < 2:
+        return []
+    columns = [("service", "Service", None), ("provider", "Provider", None),
+               *[(key, operations.INDICATORS[key].label, None) for key in operations.SIDE_BY_SIDE]]
+    channel = channel_label(filters.channel).lower() if filters.channel == ALL else channel_label(filters.channel)
+    return [html.Section([
+        html.H2(f"Services side by side, {quarter.display}", id="operations-services-title"),
+        data_table(rows, columns, f"Each service's own indicators in {quarter.display}, all stages, {channel}",
+                   "operations-services"),
+        html.P("One row per service: each service's own figures, never added together (different services' "
+               f"cases and calls are not one workload). Medians and rates from fewer than {min_n} cases or calls "
+               "are suppressed.", className="cx-footnote"),
+    ], className="cx-op-section", **{"aria-labelledby": "operations-services-title"})]
 
 
 def _channels(frame, quarter: FiscalQuarter, filters: scorecard.Filters) -> list:
@@ -174,6 +199,9 @@ def _contacts(frame, quarter: FiscalQuarter, filters: scorecard.Filters, min_n: 
 
 
 def content_for(filters: scorecard.Filters) -> list:
+    if filters.provider == scorecard.NOTHING_GRANTED:
+        return [html.P("You have not been granted any service with case or contact-center data yet: ask an "
+                       "administrator to grant you the providers you work on.", id="operations-no-grant")]
     if not filters.quarter:
         return [html.P("Nothing computed yet: load case or contact-center data and run 'cxdash compute'.")]
     quarter = FiscalQuarter.parse(filters.quarter)
@@ -186,6 +214,7 @@ def content_for(filters: scorecard.Filters) -> list:
         *_time(frame, quarter, filters, min_n),
         *_backlog(frame, quarter, filters, min_n),
         *_contacts(frame, quarter, filters, min_n),
+        *_side_by_side(quarter, filters, min_n),
     ]
 
 
@@ -204,9 +233,12 @@ def layout(query: dict) -> html.Div:
         html.P("How long cases take, whether the backlog is growing, and how the contact center answers: by "
                "journey stage and channel, so the slowest part of the service stands out. Lower is better for "
                "time, backlog and waiting.", className="usa-intro"),
+        html.P(service_scope.ONE_SERVICE_NOTE, className="cx-footnote", id="operations-one-service"),
         data_page.panel_freshness("operations"),
         filter_bar(available, filters, prefix=PREFIX, label="Operations filters", channel=True),
         html.Div(content_for(filters), id=f"{PREFIX}-content", **{"aria-live": "polite"}),
-        dcc.Store(id=f"{PREFIX}-query"),
+        # The resolved filters, written into the address on arrival (callbacks._SYNC_URL): a
+        # default service is named in the link, so a copied link and Back reopen it.
+        dcc.Store(id=f"{PREFIX}-query", data=filters.query_string()),
         dcc.Store(id=f"{PREFIX}-query-synced"),
     ], className="cx-operations")

@@ -17,6 +17,7 @@ from cxdash.presentation import charts, scorecard
 from cxdash.presentation.formatting import (
     MISSING,
     format_change,
+    format_count,
     format_n,
     format_p,
     format_value,
@@ -108,12 +109,13 @@ def data_note(initiative: dict, catalogue: Catalogue, quarter: FiscalQuarter) ->
     name = initiative["name"]
     if initiative.get("impact") is None:
         return f"{name}: no volume or no measure value in the data, so customer value is the scale's lowest, 1."
-    volume = f"{format_n(initiative['volume'])} {initiative['volume_basis']}"
+    volume = f"{format_count(initiative['volume'])} {initiative['volume_basis']}"
     short = initiative["shortfall"] or 0.0
     if short <= 0:
         return f"{name}: its measures meet their targets, so customer value is the scale's lowest, 1."
-    return (f"{name}: {volume} in the four quarters to {quarter.display}, {short * 100:.1f}% short of target "
-            f"(about {format_n(round(initiative['impact']))} customers), so customer value "
+    # The shortfall is a difference of percentages (or of a share of the 1-5 scale): points, not %.
+    return (f"{name}: {volume} in the four quarters to {quarter.display}, {short * 100:.1f} points short of target "
+            f"(about {format_count(initiative['impact'])} customers), so customer value "
             f"{number(initiative['customer_value'])}.")
 
 

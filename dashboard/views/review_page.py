@@ -512,9 +512,23 @@ def _measures_section(reading: Reading, notice: dict | None) -> html.Section:
                   "commentary is the latest saved (a pack of the held review keeps the commentary it had then).")
     parts = [html.H2("Measures and commentary", id="review-measures-title"), html.P(intro)]
     if not shown.measures:
-        parts.append(html.P("No measure of the catalogue covers this scope."))
+        parts.append(html.P("No measure of the catalog covers this scope."))
     parts += [_measure_section(m, reading.commentary(m.measure_id), notice) for m in shown.measures]
     return html.Section(parts, className="cx-review-section", **{"aria-labelledby": "review-measures-title"})
+
+
+def _services_section(reading: Reading) -> list:
+    """A review of several services: the pack's table of them side by side, one row per service."""
+    table = reading.shown.services
+    if table is None or not table.rows:
+        return []
+    rows = [dict(zip(table.header, row)) for row in table.rows]
+    return [html.Section([
+        html.H2("Services side by side", id="review-services-title"),
+        html.P(table.takeaway, className="cx-takeaway", id="review-services-takeaway"),
+        data_table(rows, [(h, h, None) for h in table.header], "Each service's own figures over all its stages",
+                   "review-services"),
+    ], className="cx-review-section", **{"aria-labelledby": "review-services-title"})]
 
 
 def _action_button(row: dict) -> html.Button:
@@ -617,7 +631,7 @@ def render(filters: scorecard.Filters, notice: dict | None = None) -> tuple[str,
                className=f"cx-review-status cx-review-status--{'held' if held_on else 'draft'}"),
         html.P(reading.shown.status_takeaway, className="cx-takeaway", id="review-takeaway"),
     ]
-    content = [_freeze_section(reading, notice), _measures_section(reading, notice),
+    content = [_freeze_section(reading, notice), _measures_section(reading, notice), *_services_section(reading),
                _actions_section(reading, notice), _annotations_section(reading, notice)]
     return review.title(quarter.display), summary, content
 
@@ -636,7 +650,8 @@ def _pack_section(filters: scorecard.Filters, running: dict | None) -> html.Sect
     return html.Section([
         html.H2("Review pack", id="review-pack-title"),
         html.P("A deck of this review to present and circulate: the scorecard by goal, a slide per measure with its "
-               "commentary in the speaker notes, the journey, the measures off track, the decisions and actions, the "
+               "commentary in the speaker notes, one service's journey (or several services side by side, one row "
+               "each), the measures off track, the decisions and actions, the "
                "initiative portfolio and the CX maturity profile. "
                "It is built in the background; this page follows it and offers the file when it is ready."),
         html.Div([

@@ -10,7 +10,7 @@ from cxdash.dashboard.components import bottom_line_table, chart_with_table, dat
 from cxdash.dashboard.context import current
 from cxdash.dashboard.views import data_page
 from cxdash.metrics.fiscal import FiscalQuarter
-from cxdash.presentation import bottom_line, scorecard
+from cxdash.presentation import benchmark, bottom_line, scorecard
 from cxdash.presentation.takeaways import status_summary
 
 
@@ -27,7 +27,10 @@ def content_for(filters: scorecard.Filters) -> list:
         return [html.P("No computed results yet: load data and run 'cxdash compute'.", className="usa-alert__text")]
     results = data.scope_results(filters.provider, filters.service, filters.channel)
     sections = scorecard.build_cards(ctx.catalogue, results, filters, data.survey_as_of())
-    notes = data.review_commentary(FiscalQuarter.parse(filters.quarter))
+    quarter = FiscalQuarter.parse(filters.quarter)
+    benchmark.attach(scorecard.all_cards(sections), ctx.catalogue, quarter, data.benchmark_counts(),
+                     data.published_values(), data.scope())
+    notes = data.review_commentary(quarter)
     for card in scorecard.all_cards(sections):
         card["commentary"] = notes.get(card["measure_id"])
     return render_content(sections, filters)

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from cxdash.catalogue import Catalogue, Measure
+from cxdash.catalogue import Catalogue, Labels, Measure
 from cxdash.channels import ALL
 from cxdash.channels import label as channel_label
 from cxdash.metrics.a11_scores import DRIVERS
@@ -35,6 +35,7 @@ from cxdash.presentation.formatting import (
     format_value,
     is_missing,
 )
+from cxdash.presentation.labels import configured_question, numbered_question
 
 OUTCOMES = ("trust", "satisfaction")  # the outcomes key drivers are estimated for
 DEFAULT_OUTCOME = "trust"
@@ -67,7 +68,13 @@ def driver_outcome(outcome: str) -> str:
     return outcome if outcome in OUTCOMES else DEFAULT_OUTCOME
 
 
-def question_label(question: str) -> str:
+def question_label(question: str, labels: Labels | None = None) -> str:
+    configured = configured_question(question, labels)
+    if configured:
+        return configured
+    numbered = numbered_question(question, labels)
+    if numbered:
+        return numbered
     if question in QUESTION_LABELS:
         return QUESTION_LABELS[question]
     for prefix, word in (("positive_", "positive"), ("negative_", "negative")):

@@ -13,8 +13,8 @@ from cxdash.dashboard.views import service as service_view
 from cxdash.dashboard.views import service_scope
 from cxdash.db import analysis_queries, review_queries, service_queries
 from cxdash.metrics.fiscal import FiscalQuarter
-from cxdash.presentation import scorecard
-from cxdash.presentation.formatting import scale_notes
+from cxdash.presentation import benchmark, scorecard
+from cxdash.presentation.formatting import format_value, scale_notes
 
 PREFIX = "service"
 FILTERS = ("quarter", "provider", "service", "outcome")
@@ -100,7 +100,34 @@ def _trend_part(filters: scorecard.Filters, quarter: FiscalQuarter, outcome: str
                        "service-trend-data"),
             sentence, chart_id="service-trend", title=title),
         html.P(" ".join(notes), className="cx-footnote"),
+        *_benchmarks(rows, quarter, outcome, measures),
     ]
+
+
+def _benchmarks(rows: pd.DataFrame, quarter: FiscalQuarter, outcome: str, measures: list) -> list:
+    """The service's % agree in the quarter beside every loaded agency's and performance.gov's
+    (trust and satisfaction), each a line of text."""
+    catalogue = current().catalogue
+    if outcome not in benchmark.QUESTIONS:
+        return []
+    mine = rows[rows["quarter"] == quarter.label]
+    scale = mine.iloc[0].get("scale") if len(mine) and "scale" in mine else None
+    counts, published = data.benchmark_counts(), data.published_values()
+    if measures:
+        found = benchmark.for_measure(measures[0], catalogue, quarter, counts, published, scale, data.scope())
+    else:
+        found = [b for b in [benchmark.cross_agency(counts, quarter, outcome, scale=scale,
+                                                    min_n=catalogue.settings.min_n, scope=data.scope())] if b]
+    if not found:
+        return []
+    value = mine.iloc[0]["value"] if len(mine) else None
+    own = ("suppressed" if len(mine) and mine.iloc[0]["suppressed"] else
+           "no result" if value is None or pd.isna(value) else format_value(float(value), "percent"))
+    return [html.Div([
+        html.H3(f"Beside other agencies, {quarter.display}", id="service-benchmarks-title"),
+        html.Ul([html.Li(f"This service: {own}"), *[html.Li(benchmark.line(b["text"], b["detail"])) for b in found]],
+                className="usa-list", id="service-benchmarks"),
+    ], className="cx-service-benchmarks")]
 
 
 def _no_drivers(filters: scorecard.Filters, quarter: FiscalQuarter, scope: str, version: str) -> list:
@@ -257,7 +284,7 @@ def layout(query: dict) -> html.Div:
         html.H1("Service drivers"),
         html.P("How one outcome has moved against its target, which parts of the experience move it most, and "
                "whether every channel is served as well. Changes and drivers that are not significant are "
-               "labelled as such.", className="usa-intro"),
+               "labeled as such.", className="usa-intro"),
         html.P(service_scope.ONE_SERVICE_NOTE, className="cx-footnote", id="service-one-service"),
         bar,
         html.Div(content_for(filters, outcome, version), id=f"{PREFIX}-content", **{"aria-live": "polite"}),

@@ -1,6 +1,6 @@
-"""Glue shared by the single-service pages (Journey, Service drivers, Equity, Customer voice): the
-catalogue, the person's grants and the cached ranking of services worst first, around
-cxdash.presentation.one_service."""
+"""Glue shared by the single-service pages (Journey, Service drivers, Equity, Customer voice,
+Operations): the catalogue, the person's grants and the cached ranking of services worst first,
+around cxdash.presentation.one_service."""
 from __future__ import annotations
 
 import pandas as pd
@@ -27,10 +27,10 @@ def ranked(quarter: str | None, version: str | None = None) -> list[tuple[str, s
     return _ranked(version or data.data_version(), quarter)
 
 
-def resolved(query: dict, options: pd.DataFrame,
-             version: str | None = None) -> tuple[scorecard.Filters, scorecard.Choices]:
+def resolved(query: dict, options: pd.DataFrame, version: str | None = None,
+             channel: bool = False) -> tuple[scorecard.Filters, scorecard.Choices]:
     """One catalogue service from the address or the dropdowns, within the person's grants (see
     one_service.resolved); the quarter decides which service is furthest off track."""
     version = version or data.data_version()
     return one_service.resolved(query, options, current().catalogue, lambda quarter: ranked(quarter, version),
-                                scope=data.scope())
+                                scope=data.scope(), channel=channel)

@@ -32,7 +32,7 @@ response-level survey uploads.
 * *Key drivers*: an ordinary least-squares regression of trust (or satisfaction) on the driver
   questions, over the year of responses that ends in the chosen quarter, computed from sums
   the database keeps per quarter (so no answer has to be read again), with classical
-  standard errors. Importance is the standardised coefficient with its 95% interval; a driver
+  standard errors. Importance is the standardized coefficient with its 95% interval; a driver
   whose interval crosses zero is shown as not significant. Needs response-level answers.
 * *Equity*: each customer group is compared with the best-served group of the same comparison
   by a two-proportion z test; p-values are adjusted with Holm's method for the number of
@@ -54,7 +54,7 @@ def accessibility() -> html.Div:
         dcc.Markdown("""
 cxdash aims to meet Section 508 and WCAG 2.1 level AA. Every chart has a one-sentence
 takeaway and a table with the same numbers; status is shown as text and an icon as well as
-colour; every control works with a keyboard; no information needs a mouse hover.
+color; every control works with a keyboard; no information needs a mouse hover.
 Tell the team that runs this dashboard if anything stands in your way.
 """),
     ])

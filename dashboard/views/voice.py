@@ -16,16 +16,17 @@ from dash import html
 from cxdash.channels import ALL
 from cxdash.metrics.fiscal import FiscalQuarter
 from cxdash.metrics.proportions import two_proportion_test
-from cxdash.metrics.sentiment import NEGATIVE, NEUTRAL, POSITIVE
+from cxdash.metrics.sentiment import NEGATIVE, NEUTRAL, POSITIVE, strength
 from cxdash.metrics.themes import OTHER_LABEL
 from cxdash.presentation.charts import INK, PRIMARY, style
-from cxdash.presentation.formatting import change_in_words, format_indicator, format_n, format_p
+from cxdash.presentation.formatting import MISSING, change_in_words, format_indicator, format_n
 from cxdash.presentation.journey import stage_order
 
 # (label, word, bar colour, text colour): the order of the stacked segments, left to right.
 # Red and blue (not red and green) stay apart for red-green colour blindness; the grey has a
 # dark outline so it still stands out against white.
-SENTIMENTS = [(NEGATIVE, "Negative", "#b50909", "#ffffff"), (NEUTRAL, "Neutral", "#dfe1e2", INK),
+# Neutral holds what VADER cannot call: near 0 or mixed (metrics.sentiment), so it reads "Mixed / unclear".
+SENTIMENTS = [(NEGATIVE, "Negative", "#b50909", "#ffffff"), (NEUTRAL, "Mixed / unclear", "#dfe1e2", INK),
               (POSITIVE, "Positive", "#005ea2", "#ffffff")]
 LARGEST = "Largest theme"
 TREND_QUARTERS = 8
@@ -114,15 +115,17 @@ def themes_figure(table: pd.DataFrame, min_n: int = 30) -> go.Figure:
     return fig
 
 
-def theme_rows(table: pd.DataFrame, min_n: int = 30) -> list[dict]:
-    return [{"label": r.label, NEGATIVE: format_n(r.negative), NEUTRAL: format_n(r.neutral),
-             POSITIVE: format_n(r.positive), "items": format_n(r.items),
+def theme_rows(table: pd.DataFrame, min_n: int = 30, terms: dict[str, str] | None = None) -> list[dict]:
+    """The table beside the themes chart; ``terms`` (label -> key words) keeps each theme's words as detail."""
+    return [{"label": r.label, "terms": (terms or {}).get(r.label) or MISSING, NEGATIVE: format_n(r.negative),
+             NEUTRAL: format_n(r.neutral), POSITIVE: format_n(r.positive), "items": format_n(r.items),
              "share": suppressed_text(min_n) if pd.isna(r.negative_share)
              else format_indicator(r.negative_share, "percent")}
             for r in table.itertuples(index=False)]
 
 
-THEME_COLUMNS = [("label", "Theme (top words)", None), (NEGATIVE, "Negative", None), (NEUTRAL, "Neutral", None),
+THEME_COLUMNS = [("label", "Theme", None), ("terms", "Key words", None), (NEGATIVE, "Negative", None),
+                 (NEUTRAL, "Mixed / unclear", None),
                  (POSITIVE, "Positive", None), ("items", "All items", None), ("share", "Negative share", None)]
 
 
@@ -224,8 +227,9 @@ def trend_takeaway(rows: list[dict], min_n: int = 30, alpha: float = 0.05) -> st
     # A change is only called one with its test (pooled two-proportion z test on the item counts).
     p_value = two_proportion_test(round(last["negative_share"] * last["items"]), last["items"],
                                   round(first["negative_share"] * first["items"]), first["items"])
+    # No p-value in the sentence (an executive reads it); the test's verdict is enough here.
     verdict = "" if p_value is None or words == "no change" else (
-        f" ({'significant' if p_value < alpha else 'not significant'}, {format_p(p_value)})")
+        f" ({'significant' if p_value < alpha else 'not significant'})")
     return (f"The share of negative feedback {verb}, from {format_indicator(first['negative_share'], 'percent')} "
             f"in {first['display']} to {format_indicator(last['negative_share'], 'percent')} in {last['display']}"
             f"{verdict}{tail}.")
@@ -286,6 +290,14 @@ def pick_theme(table: pd.DataFrame, chosen: str) -> dict | None:
             "largest": chosen == ALL}
 
 
+def sentiment_words(compound, sentiment_label: str) -> str:
+    """A comment's sentiment with how sure the model is: 'Negative (strong, score −0.65)',
+    'Positive (mild, score +0.36)'; a near-0 or mixed text is only 'Mixed / unclear'."""
+    word = {k: w for k, w, *_ in SENTIMENTS}.get(sentiment_label, sentiment_label)
+    how = None if compound is None or pd.isna(compound) else strength(float(compound), sentiment_label)
+    return f"{word} ({how}, score {format_indicator(compound, 'score')})" if how else word
+
+
 REDACTION_NOTE = ("Personal details (names, email addresses, phone and account numbers, street addresses) "
                   "were removed before the text was stored; a mark such as [name] shows where.")
 
@@ -304,8 +316,8 @@ def verbatims_block(comments: pd.DataFrame, theme: dict | None, chosen: str, sta
              f"as stored.")
     items = []
     for r in comments.itertuples(index=False):
-        word = {k: w for k, w, *_ in SENTIMENTS}.get(r.sentiment_label, r.sentiment_label)
-        meta = word + (f" · {format_n(r.items)} identical comments" if r.items > 1 else "")
+        meta = sentiment_words(r.sentiment, r.sentiment_label) + (
+            f" · {format_n(r.items)} identical comments" if r.items > 1 else "")
         items.append(html.Li([html.Blockquote(r.text, className="cx-verbatim__text"),
                               html.P(meta, className="cx-verbatim__meta")], className="cx-verbatim"))
     return [html.H2(title, id="voice-verbatims-title"), html.P(intro),

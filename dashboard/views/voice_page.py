@@ -58,6 +58,12 @@ def _verbatims(version: str, theme_id: int, stage: str, fiscal_year: int, fiscal
                                       fiscal_quarter=fiscal_quarter, provider=provider, service=service)
 
 
+def theme_terms(version: str) -> dict[str, str]:
+    """Each stored theme's key words by its name: the detail behind a theme's name."""
+    themes = _themes(version)
+    return dict(zip(themes["label"], themes["terms"].fillna(""))) if len(themes) else {}
+
+
 def resolved_filters(query: dict, version: str | None = None):
     """(filters, choices, stage, theme) from the URL or the dropdowns: one catalogue service, by
     default the one furthest off track (service_scope.resolved); unknown values fall back to
@@ -87,7 +93,7 @@ def content_for(filters: scorecard.Filters, stage: str = ALL, theme: str = ALL, 
     else:
         parts.append(chart_with_table(
             voice.themes_figure(table, min_n),
-            data_table(voice.theme_rows(table, min_n), voice.THEME_COLUMNS,
+            data_table(voice.theme_rows(table, min_n, theme_terms(version)), voice.THEME_COLUMNS,
                        f"Feedback items by theme and sentiment, {scope}", "voice-themes"),
             voice.themes_takeaway(table, quarter.display), chart_id="voice-themes-chart",
             title="What customers wrote about, by sentiment"))
