@@ -10,6 +10,9 @@ TOUCHPOINTS_CHANNELS = (
 MIXED = "mixed"
 NOT_REPORTED = "not_reported"
 CHANNELS = TOUCHPOINTS_CHANNELS + (MIXED, NOT_REPORTED)
+# What a mapping may give a row: a Touchpoints channel, or not_reported where the export does not
+# say (UNKNOWN, a blank cell); not_reported is counted apart from digital and non-digital.
+MAPPED_CHANNELS = TOUCHPOINTS_CHANNELS + (NOT_REPORTED,)
 ALL = "all"
 
 LABELS = {

@@ -17,8 +17,9 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 
 from cxdash import paths
 from cxdash.catalogue import QUESTIONS, Labels, SegmentLabels, load_yaml_as, parse_yaml
-from cxdash.channels import TOUCHPOINTS_CHANNELS
+from cxdash.channels import MAPPED_CHANNELS, NOT_REPORTED, TOUCHPOINTS_CHANNELS
 from cxdash.errors import UserError
+from cxdash.kinds import CASE_OUTCOMES
 from cxdash.metrics.a11_scores import QUESTION_NAMES
 
 KIND = "survey-responses"
@@ -64,11 +65,16 @@ class SubmittedAt(_Strict):
 
 
 class Source(_Strict):
-    """A fixed value (``{value: computer}``) or a column, optionally with a value map."""
+    """A fixed value (``{value: computer}``) or a column, optionally with a value map and a value
+    for blank cells (``blank: not_reported``): real exports leave cells empty, and without
+    ``blank`` such a row is rejected."""
 
     value: str | None = Field(None, min_length=1)
     column: str | None = Field(None, min_length=1)
     values: dict[str, str] | None = None
+    blank: str | None = Field(None, min_length=1, description=(
+        "the value a blank cell of the column takes (e.g. not_reported for a channel); without it a blank "
+        "cell rejects the row"))
 
     @model_validator(mode="after")
     def _one_of(self) -> Source:
@@ -76,20 +82,28 @@ class Source(_Strict):
             raise ValueError("give either value (a fixed value) or column (a column of the file), not both or neither")
         if self.values is not None and self.column is None:
             raise ValueError("values (a value map) goes with column, not with a fixed value")
+        if self.blank is not None and self.column is None:
+            raise ValueError("blank (the value of a blank cell) goes with column, not with a fixed value")
+        if self.values is not None and any(not k.strip() for k in self.values):
+            raise ValueError("a value map cannot map a blank cell (cells are read without surrounding spaces); "
+                             "give the value of blank cells as blank: (e.g. blank: not_reported)")
         return self
 
     def targets(self) -> list[str]:
         """Every value this source can produce (before any per-row checks)."""
         if self.value is not None:
             return [self.value]
-        return list((self.values or {}).values())
+        return list((self.values or {}).values()) + ([self.blank] if self.blank is not None else [])
 
 
 def _channel_source(source: Source | None) -> Source | None:
+    """Touchpoints channels, or not_reported: a case whose channel the export does not know
+    (UNKNOWN, or a blank cell) is counted apart, never guessed into a channel."""
     if source is not None:
-        bad = [t for t in source.targets() if t not in TOUCHPOINTS_CHANNELS]
+        bad = [t for t in source.targets() if t not in MAPPED_CHANNELS]
         if bad:
-            raise ValueError(f"channel(s) {bad} are not Touchpoints channels; expected one of {', '.join(TOUCHPOINTS_CHANNELS)}")
+            raise ValueError(f"channel(s) {bad} are not Touchpoints channels; expected one of "
+                             f"{', '.join(TOUCHPOINTS_CHANNELS)}, or {NOT_REPORTED} where the export does not say")
     return source
 
 
@@ -218,6 +232,7 @@ def with_mapping_labels(labels: Labels) -> Labels:
 
 
 CASES_KIND = "cases"
+Outcome = Literal[CASE_OUTCOMES]
 
 
 class CaseMapping(_ExportMapping):
@@ -238,10 +253,28 @@ class CaseMapping(_ExportMapping):
     created_at: SubmittedAt
     due_at: SubmittedAt | None = None
     closed_at: SubmittedAt | None = None
+    status_at: SubmittedAt | None = Field(None, description=(
+        "when the status was set: a terminal status ends the case then (default: the closed time)"))
+    terminal_statuses: dict[str, Outcome] = Field(default_factory=dict, description=(
+        "status -> how it ends the case: completed or transferred (counted in time to complete and on-time "
+        "rate), cancelled or duplicate (counted on their own, never as completed); without it a closed time "
+        "ends a case as completed"))
+    time_unit: Literal["days", "hours", "auto"] = Field("days", description=(
+        "the unit of time to complete: days, hours (a service that works in hours), or auto (hours when the "
+        "median time to complete of the source's cases is under two days)"))
+
+    @model_validator(mode="after")
+    def _statuses_need_a_status(self) -> CaseMapping:
+        if (self.terminal_statuses or self.status_at) and not self.status:
+            raise ValueError("terminal_statuses and status_at need status: the column holding each case's status")
+        blank = [s for s in self.terminal_statuses if not s.strip()]
+        if blank:
+            raise ValueError("terminal_statuses cannot list a blank status")
+        return self
 
     def read_columns(self) -> list[str]:
         columns = [self.case_key, self.created_at.column]
-        columns += [t.column for t in (self.due_at, self.closed_at) if t]
+        columns += [t.column for t in (self.due_at, self.closed_at, self.status_at) if t]
         columns += [s.column for s in (self.provider, self.service, self.channel, self.stage) if s.column]
         columns += [self.status] if self.status else []
         return list(dict.fromkeys(columns))

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine
 
-from cxdash.channels import normalise_channel
+from cxdash.channels import MAPPED_CHANNELS, normalise_channel
 from cxdash.db.models import ContactInterval
 from cxdash.loaders import natural_keys
 from cxdash.loaders.fields import DateWindow, local_time, whole_number
@@ -122,7 +122,7 @@ def parse_row(mapping: ContactMapping, line: int, values: dict, window: DateWind
         if resolved is not None and resolved > known:
             raise RowProblem(mapping.resolved_first_contact,
                              f"resolved at first contact ({resolved}) is more than resolution known ({known})")
-    channel = normalise_channel(mapped_value(values, mapping.channel, "channel"))
+    channel = normalise_channel(mapped_value(values, mapping.channel, "channel"), MAPPED_CHANNELS)
     if channel is None:
         raise RowProblem(mapping.channel.column or "channel", "not a Touchpoints channel")
     quarter = FiscalQuarter.of_date(local_date)

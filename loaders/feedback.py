@@ -16,7 +16,7 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine
 
 from cxdash import redaction
-from cxdash.channels import normalise_channel
+from cxdash.channels import MAPPED_CHANNELS, normalise_channel
 from cxdash.db.models import FeedbackItem, FeedbackItemTheme
 from cxdash.loaders import natural_keys
 from cxdash.loaders.fields import DateWindow
@@ -50,7 +50,7 @@ def parse_row(mapping: FeedbackMapping, line: int, values: dict, text: redaction
             raise NothingToStore
         raise RowProblem(mapping.text, "no text")
     received_at, received = mapped_time(values, mapping.received_at, required=True, window=window)
-    channel = normalise_channel(mapped_value(values, mapping.channel, "channel"))
+    channel = normalise_channel(mapped_value(values, mapping.channel, "channel"), MAPPED_CHANNELS)
     if channel is None:
         raise RowProblem(mapping.channel.column or "channel", "not a Touchpoints channel")
     quarter = FiscalQuarter.of_date(received)

@@ -28,12 +28,16 @@ class RowProblem(ValueError):
 
 
 def mapped_value(values: dict, source: Source, what: str) -> str:
-    """A fixed value, or the column's value through the mapping's value map (if it has one)."""
+    """A fixed value, or the column's value through the mapping's value map (if it has one); a
+    blank cell takes the mapping's ``blank`` value, else rejects the row."""
     if source.value is not None:
         return source.value
     raw = values.get(source.column, "").strip()
     if not raw:
-        raise RowProblem(source.column, f"missing {what}")
+        if source.blank is not None:
+            return source.blank
+        raise RowProblem(source.column, f"missing {what} (give the mapping's {what} a blank: value to accept "
+                                        "blank cells)")
     if source.values is None:
         return " ".join(raw.split())
     if raw not in source.values:

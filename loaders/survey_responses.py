@@ -16,7 +16,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from cxdash.catalogue import Catalogue, Service
-from cxdash.channels import normalise_channel
+from cxdash.channels import MAPPED_CHANNELS, normalise_channel
 from cxdash.errors import UserError
 from cxdash.loaders.csv_reader import Unreadable, delimiter_hint, iter_records, read_header
 from cxdash.loaders.fields import DateWindow, local_time
@@ -68,6 +68,8 @@ def _value(plan: Plan, values: list[str], source: Source, what: str) -> str:
         return source.value
     raw = plan.cell(values, source.column)
     if not raw:
+        if source.blank is not None:
+            return source.blank
         raise RowProblem(source.column, f"missing {what}")
     if source.values is None:
         return raw
@@ -89,7 +91,7 @@ def _service(plan: Plan, values: list[str]) -> Service:
 
 def _channel(plan: Plan, values: list[str]) -> str:
     value = _value(plan, values, plan.channel, "channel")
-    channel = normalise_channel(value)
+    channel = normalise_channel(value, MAPPED_CHANNELS)
     if channel is None:
         raise RowProblem(plan.channel.column or "(channel)", f"channel {value!r} is not a Touchpoints channel")
     return channel
@@ -253,9 +255,9 @@ def resolve_sources(mapping: Mapping, catalogue: Catalogue, provider: str | None
     Arguments given by the caller replace the mapping's; whatever is still missing is an error.
     """
     if channel is not None:
-        normalised = normalise_channel(channel)
+        normalised = normalise_channel(channel, MAPPED_CHANNELS)
         if normalised is None:
-            raise UserError(f"unknown channel {channel!r}; expected a Touchpoints channel")
+            raise UserError(f"unknown channel {channel!r}; expected a Touchpoints channel, or not_reported")
         channel = normalised
     chosen = {"provider": _fixed(provider) or mapping.provider, "service": _fixed(service) or mapping.service,
               "channel": _fixed(channel) or mapping.channel, "stage": _fixed(stage) or mapping.stage}

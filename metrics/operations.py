@@ -12,6 +12,8 @@ import pandas as pd
 
 from cxdash.metrics.proportions import wilson_interval
 
+NOT_REPORTED = "not_reported"  # the channel of a case whose export does not say (cxdash.channels)
+
 DIGITAL_CHANNELS = frozenset({
     "computer", "mobile", "email", "chatbot", "website", "mobile_app", "live_chat", "sms_text_messages",
     "social_media", "other_digital",
@@ -35,18 +37,36 @@ def grouped_percentile(frame: pd.DataFrame, keys: Sequence[str], value: str, wei
 
 
 def completion(hist: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
-    """Per group: cases closed, median and 90th percentile days to complete, on-time rate.
+    """Per group: cases closed, median and 90th percentile time to complete, on-time rate.
 
-    ``hist`` has ``keys``, ``days_to_close``, ``n`` (cases), ``on_time`` and ``with_due`` counts.
+    ``hist`` has ``keys``, ``days_to_close``, ``n`` (cases), ``on_time`` and ``with_due`` counts,
+    and optionally ``hours_to_close`` (NaN for cases counted in days). A group whose every case
+    is counted in hours gets ``unit`` 'hours' and its median and 90th percentile in hours; any
+    other group is in whole days (``unit`` 'days'), so one figure never mixes the two.
     """
     keys = list(keys)
     out = hist.groupby(keys, sort=True, dropna=False)[["n", "on_time", "with_due"]].sum().rename(columns={"n": "closed"})
     out["median_days"] = grouped_percentile(hist, keys, "days_to_close", "n", 50)
     out["p90_days"] = grouped_percentile(hist, keys, "days_to_close", "n", 90)
+    out["unit"] = "days"
+    out["median"], out["p90"] = out["median_days"], out["p90_days"]
+    if "hours_to_close" in hist and hist["hours_to_close"].notna().any():
+        in_hours = hist["hours_to_close"].notna().groupby([hist[k] for k in keys], sort=True, dropna=False).all()
+        timed = hist[hist["hours_to_close"].notna()]
+        hours = pd.DataFrame({"median": grouped_percentile(timed, keys, "hours_to_close", "n", 50),
+                              "p90": grouped_percentile(timed, keys, "hours_to_close", "n", 90)})
+        hours = hours[in_hours.reindex(hours.index, fill_value=False)]
+        out.loc[hours.index, ["median", "p90"]] = hours[["median", "p90"]]
+        out.loc[hours.index, "unit"] = "hours"
     out["on_time_rate"] = (out["on_time"] / out["with_due"]).where(out["with_due"] > 0)
     low, high = wilson_interval(out["on_time"], out["with_due"])
     out["on_time_ci_low"], out["on_time_ci_high"] = low, high
     return out.reset_index()
+
+
+def in_hours(median_minutes: float) -> bool:
+    """time_unit auto: a service whose median case completes in under two days works in hours."""
+    return median_minutes < 2 * 24 * 60
 
 
 def backlog(open_ages: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
@@ -63,8 +83,12 @@ def backlog(open_ages: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
 
 
 def digital_share(created: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
-    """Per group: cases created and the share that came through a digital channel."""
-    data = created.assign(digital=created["n"].where(created["channel"].isin(DIGITAL_CHANNELS), 0))
-    out = data.groupby(list(keys), sort=True, dropna=False)[["n", "digital"]].sum().reset_index()
-    out["digital_share"] = out["digital"] / out["n"]
+    """Per group: cases created, cases whose channel was reported, the share of those that came
+    through a digital channel, and the cases whose channel was not reported (counted apart: an
+    unknown channel is neither digital nor non-digital, so it is left out of the share)."""
+    data = created.assign(digital=created["n"].where(created["channel"].isin(DIGITAL_CHANNELS), 0),
+                          not_reported=created["n"].where(created["channel"] == NOT_REPORTED, 0))
+    out = data.groupby(list(keys), sort=True, dropna=False)[["n", "digital", "not_reported"]].sum().reset_index()
+    out["reported"] = out["n"] - out["not_reported"]
+    out["digital_share"] = (out["digital"] / out["reported"]).where(out["reported"] > 0)
     return out

@@ -5,6 +5,7 @@ heat-map component, and the overview and stage drill-down built on the real A-11
 and the synthetic contact-center sample, checked against pandas run on the raw files."""
 from __future__ import annotations
 
+import datetime as dt
 import math
 import urllib.parse
 
@@ -348,3 +349,26 @@ def test_update_keeps_the_stage_in_the_query_and_drops_an_unknown_one(context):
     assert "stage" not in urllib.parse.parse_qs(gone[4][1:])
     assert _find(gone[3], "journey-stages-table") is not None
     assert journey.query_string("FY2022Q3", ALL, ALL, ALL) == "?quarter=FY2022Q3"
+
+
+def test_time_to_complete_reads_in_hours_where_its_rows_say_hours():
+    """A service that works in hours: its cells say hours, and beside a stage in days the ranking
+    compares like with like (30 hours is quicker than 2 days)."""
+    cells = journey.stage_cells(
+        pd.DataFrame(columns=["question", "stage", "pct_agree", "n", "suppressed"]),
+        pd.DataFrame({"indicator": ["time_to_complete_median"] * 2, "stage": ["start", "process"],
+                      "value": [30.0, 2.0], "n": [50, 50], "unit": ["hours", "days"]}), min_n=MIN_N)
+    out = journey.assess(cells).set_index(["stage", "key"])
+    assert out.loc[("start", "time_to_complete_median"), "status"] == "strongest"
+    assert out.loc[("process", "time_to_complete_median"), "status"] == "weakest"
+    texts = [journey.cell(r, MIN_N).value for r in journey.assess(cells).itertuples()]
+    assert texts == ["30 hours", "2 days"]
+
+
+def test_a_quarter_the_data_end_within_says_when_its_backlog_was_counted():
+    day = dt.date(2022, 9, 15)
+    indicators = pd.DataFrame({"indicator": ["backlog", "backlog_as_of"], "stage": ["all", "all"],
+                               "value": [12.0, float(day.toordinal())], "n": [12, 12]})
+    assert journey.backlog_as_of_note(indicators, "FY2022 Q4") == (
+        "The backlog of FY2022 Q4 is counted as of 15 Sep 2022, the latest day in the data: the quarter is not over.")
+    assert journey.backlog_as_of_note(indicators[indicators["indicator"] == "backlog"], "FY2022 Q3") is None

@@ -113,7 +113,7 @@ def app(loaded, city_catalogue):
 
 
 def _cells(engine, provider, service="all"):
-    return operations_queries.scope_cells(engine, provider, service, list(operations.INDICATORS))
+    return operations_queries.scope_cells(engine, provider, service, operations.READ)
 
 
 def _window(quarter: FiscalQuarter):
@@ -126,8 +126,9 @@ def _closed_days(data: pd.DataFrame, quarter: FiscalQuarter) -> pd.Series:
     return (closed["closed"] - closed["created"]).dt.days
 
 
-def _open_at(data: pd.DataFrame, quarter: FiscalQuarter) -> int:
-    end = pd.Timestamp(quarter.end)
+def _open_at(data: pd.DataFrame, quarter: FiscalQuarter, day: pd.Timestamp | None = None) -> int:
+    """Cases open at the quarter's end, or on ``day`` (the data's as-of day in a quarter not over)."""
+    end = pd.Timestamp(quarter.end) if day is None else day
     return int(((data["created"] <= end) & (data["closed"].isna() | (data["closed"] > end))).sum())
 
 
@@ -207,20 +208,30 @@ def test_backlog_trend_matches_open_cases_at_every_quarter_end(loaded, raw, city
     series = operations.backlog_series(_cells(engine, city.backlog_provider), "all")
     mine = raw[raw["provider"] == city.backlog_provider]
     quarters = [FiscalQuarter.parse(q) for q in series["quarter"]]
-    # Every quarter end from the first case's quarter to the quarter of the latest date in the file.
-    first, last = _quarter_of(mine["created"].min()), _quarter_of(max(raw["created"].max(), raw["closed"].max()))
-    assert quarters[0] == first and quarters[-1] == last
+    # Every quarter end from the first case's quarter to the quarter of the latest date in the file;
+    # that quarter is not over, so it is counted on the latest date (the data's as-of day).
+    as_of = max(raw["created"].max(), raw["closed"].max())
+    first, last = _quarter_of(mine["created"].min()), _quarter_of(as_of)
+    assert quarters[0] == first and quarters[-1] == last and as_of < pd.Timestamp(last.end)
     assert [q.index for q in quarters] == list(range(first.index, last.index + 1))
-    assert list(series["backlog"]) == [_open_at(mine, q) for q in quarters]
-    assert list(series["change"].iloc[1:]) == [_open_at(mine, q) - _open_at(mine, q.previous()) for q in quarters[1:]]
-    peak = max(quarters, key=lambda q: _open_at(mine, q))
+
+    def open_at(quarter):
+        return _open_at(mine, quarter, as_of if quarter == last else None)
+
+    assert list(series["backlog"]) == [open_at(q) for q in quarters]
+    assert list(series["change"].iloc[1:]) == [open_at(q) - open_at(q.previous()) for q in quarters[1:]]
+    as_of_words = f"{as_of.day} {as_of:%b} {as_of.year}"
+    assert series["as_of"].iloc[-1] == as_of_words and series["as_of"].iloc[:-1].isna().all()
+    peak = max(quarters, key=open_at)
     for quarter in quarters:  # the chosen quarter is the peak, or names it
         sentence = operations.backlog_takeaway(series, quarter)
-        assert sentence.startswith(f"At the end of {quarter.display}, {_were_open(_open_at(mine, quarter))}")
+        at = (f"As of {as_of_words} ({quarter.display} so far)" if quarter == last
+              else f"At the end of {quarter.display}")
+        assert sentence.startswith(f"{at}, {_were_open(open_at(quarter))}")
         if quarter == peak:
             assert sentence.endswith("; the highest of any quarter shown.")
         else:
-            assert f"the highest was {_open_at(mine, peak):,} cases at the end of {peak.display}" in sentence
+            assert f"the highest was {open_at(peak):,} cases at the end of {peak.display}" in sentence
     assert city.quarter in quarters
     assert operations.backlog_takeaway(series, city.quarter).startswith(
         f"At the end of {city.shown}, {_were_open(_open_at(mine, city.quarter))}")

@@ -477,12 +477,17 @@ class CaseRecord(Base):
     fiscal_year: Mapped[int] = mapped_column(Integer)
     fiscal_quarter: Mapped[int] = mapped_column(Integer)
     due_date: Mapped[dt.date | None] = mapped_column(Date)
+    # The case's end: its closed time, or the status date of a terminal status (a cancellation
+    # ends a case too); outcome says how it ended (NULL: completed, as before terminal statuses).
     closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     closed_date: Mapped[dt.date | None] = mapped_column(Date)
     closed_fiscal_year: Mapped[int | None] = mapped_column(Integer)
     closed_fiscal_quarter: Mapped[int | None] = mapped_column(Integer)
     days_to_close: Mapped[int | None] = mapped_column(Integer)
     closed_on_time: Mapped[bool | None] = mapped_column(Boolean)
+    outcome: Mapped[str | None] = mapped_column(String(20))  # completed, transferred, cancelled, duplicate
+    minutes_to_close: Mapped[int | None] = mapped_column(Integer)  # whole minutes: time to complete in hours
+    time_unit: Mapped[str | None] = mapped_column(String(5))  # the mapping's days, hours or auto (NULL: days)
 
 
 class IndicatorValue(Base):

@@ -32,6 +32,7 @@ from cxdash.db.models import (
     SurveyQuestion,
     SurveyResponse,
 )
+from cxdash.kinds import NOT_COMPLETED
 from cxdash.metrics.a11_scores import BINARY, COUNT_COLUMNS, LIKERT
 
 CELL = ["fiscal_year", "fiscal_quarter", "provider", "service", "channel", "stage"]
@@ -262,18 +263,35 @@ def rejected_rows(conn: Connection | Engine, load_run_id: int) -> pd.DataFrame:
 # --- cases ----------------------------------------------------------------------------------
 
 CASE_CELL = ["provider", "service", "channel", "stage"]
+HOUR_UNITS = ("hours", "auto")  # a mapping's time units that may count time to complete in hours
 
 
 def case_completion_histogram(conn: Connection | Engine) -> pd.DataFrame:
-    """Closed cases per cell, closing fiscal quarter and whole days to close."""
+    """Completed cases per cell, closing fiscal quarter and whole days to close (cancelled and
+    duplicate cases are not completions), with the source and its mapping's time unit; whole
+    minutes to close too, for the cases whose mapping may count hours (NULL for the others, so
+    a days-only histogram stays one row per distinct day)."""
     t = CaseRecord
+    minutes = case((t.time_unit.in_(HOUR_UNITS), t.minutes_to_close), else_=None).label("minutes_to_close")
     dims = [getattr(t, c) for c in CASE_CELL] + [t.closed_fiscal_year.label("fiscal_year"),
-                                                  t.closed_fiscal_quarter.label("fiscal_quarter"), t.days_to_close]
+                                                  t.closed_fiscal_quarter.label("fiscal_quarter"), t.days_to_close,
+                                                  t.source, func.coalesce(t.time_unit, "days").label("time_unit"), minutes]
     statement = (select(*dims, func.count().label("n"),
                         func.sum(case((t.closed_on_time.is_(True), 1), else_=0)).label("on_time"),
                         func.sum(case((t.closed_on_time.is_not(None), 1), else_=0)).label("with_due"))
-                 .where(t.closed_date.is_not(None)).group_by(*dims))
+                 .where(t.closed_date.is_not(None), or_(t.outcome.is_(None), t.outcome.not_in(NOT_COMPLETED)))
+                 .group_by(*dims))
     return _ints(_frame(conn, statement), ["n", "on_time", "with_due"])
+
+
+def case_outcome_counts(conn: Connection | Engine) -> pd.DataFrame:
+    """Cases that ended without being completed (cancelled, duplicate) per cell, outcome and the
+    fiscal quarter they ended in."""
+    t = CaseRecord
+    dims = [getattr(t, c) for c in CASE_CELL] + [t.closed_fiscal_year.label("fiscal_year"),
+                                                  t.closed_fiscal_quarter.label("fiscal_quarter"), t.outcome]
+    statement = select(*dims, func.count().label("n")).where(t.outcome.in_(NOT_COMPLETED)).group_by(*dims)
+    return _ints(_frame(conn, statement), ["n"])
 
 
 def case_created_counts(conn: Connection | Engine) -> pd.DataFrame:
@@ -283,23 +301,24 @@ def case_created_counts(conn: Connection | Engine) -> pd.DataFrame:
     return _ints(_frame(conn, select(*dims, func.count().label("n")).group_by(*dims)), ["n"])
 
 
-def case_open_by_day(conn: Connection | Engine, quarter_ends: list[dt.date]) -> pd.DataFrame:
-    """Cases still open at the end of each of ``quarter_ends`` (fiscal quarter ends), per end,
-    cell and age in whole days: the histogram behind backlog and its age, for every quarter end
-    in one pass over the cases.
+def case_open_by_day(conn: Connection | Engine, quarter_ends: list[dt.date], as_of: dt.date | None = None) -> pd.DataFrame:
+    """Cases still open at the end of each of ``quarter_ends`` (fiscal quarter ends), and at the
+    data's as-of day ``as_of`` (its latest date: the last quarter is counted then, not at an end
+    still to come), per day, cell and age in whole days: the histogram behind backlog and its
+    age, for every day in one pass over the cases.
 
     The cases are read once, as open intervals: a count per cell, created date and closed date
-    of the cases that can be open at a quarter end (still open, or closed in a later fiscal
-    quarter than the one they were created in; most close within it and drop out here). The
-    intervals are joined to the quarter ends, a small table of the statement's own (a UNION ALL
-    of one-row selects): a case is open at an end it was created on or before and not closed
-    by. The database counts per end, cell and created date, with no date arithmetic in SQL, so
-    the statement runs unchanged on SQLite, PostgreSQL or a warehouse; the age of each count is
-    its end minus its created date, worked out on the counts. Columns: the cell, ``day`` (the
-    quarter end), ``age_days`` and ``n``."""
+    of the cases that can be open at one of the days (still open, closed in a later fiscal
+    quarter than the one they were created in, or closed after the as-of day; most close within
+    their quarter and drop out here). The intervals are joined to the days, a small table of the
+    statement's own (a UNION ALL of one-row selects): a case is open on a day it was created on
+    or before and not closed (or ended) by. The database counts per day, cell and created date,
+    with no date arithmetic in SQL, so the statement runs unchanged on SQLite, PostgreSQL or a
+    warehouse; the age of each count is its day minus its created date, worked out on the
+    counts. Columns: the cell, ``day``, ``age_days`` and ``n``."""
     columns = [*CASE_CELL, "day", "age_days", "n"]
-    days = sorted(set(quarter_ends))
-    not_ends = [d for d in days if (d.month, d.day) not in {(3, 31), (6, 30), (9, 30), (12, 31)}]
+    days = sorted(set(quarter_ends) | ({as_of} if as_of else set()))
+    not_ends = [d for d in quarter_ends if (d.month, d.day) not in {(3, 31), (6, 30), (9, 30), (12, 31)}]
     if not_ends:  # the intervals leave out cases closed in their own quarter: right only at quarter ends
         raise ValueError(f"not quarter ends: {not_ends}")
     if not days:
@@ -307,6 +326,8 @@ def case_open_by_day(conn: Connection | Engine, quarter_ends: list[dt.date]) -> 
     t = CaseRecord
     cell = [getattr(t, c) for c in CASE_CELL]
     may_be_open = or_(t.closed_date.is_(None), t.closed_fiscal_year != t.fiscal_year, t.closed_fiscal_quarter != t.fiscal_quarter)
+    if as_of is not None:
+        may_be_open = or_(may_be_open, t.closed_date > as_of)
     intervals = (select(*cell, t.created_date, t.closed_date, func.count().label("n")).where(may_be_open)
                  .group_by(*cell, t.created_date, t.closed_date).subquery("open_interval"))
     ends = union_all(*[select(literal(day, t.created_date.type).label("day")) for day in days]).subquery("quarter_end")

@@ -15,7 +15,8 @@ import pandas as pd
 
 PERCENT = 100.0  # a stored proportion shown in a "(%)" or "(points)" column
 # An indicator's unit (presentation.formatting.INDICATOR_UNITS) -> its header word and scale.
-UNITS = {"percent": ("%", PERCENT), "days": ("days", None), "seconds": ("seconds", None), "score": ("score", None),
+UNITS = {"percent": ("%", PERCENT), "days": ("days", None), "hours": ("hours", None), "seconds": ("seconds", None),
+         "score": ("score", None),
          "cases": ("cases", None), "contacts": ("calls", None), "items": ("items", None),
          "points": ("points", None), "people": ("people", None)}
 

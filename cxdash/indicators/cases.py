@@ -1,4 +1,6 @@
-"""Case indicators: volume, digital share, time to complete, on-time rate, backlog and its age."""
+"""Case indicators: volume, digital share and cases whose channel was not reported, time to complete
+(in days, or hours where the mapping says so), on-time rate, cancelled and duplicate cases, backlog
+and its age."""
 from __future__ import annotations
 
 import datetime as dt
@@ -17,9 +19,11 @@ from cxdash.metrics.fiscal import FiscalQuarter
 def rows(engine: Engine, now: dt.datetime, window: DateWindow | None = None) -> list[dict]:
     """Operational indicators from case records, per fiscal quarter and every roll-up level.
 
-    The backlog's quarter ends run from the first case's quarter to the data's latest, within
-    ``window`` (default: the plausible dates as of ``now``): a stored date the loaders would now
-    reject (9999-01-01) cannot stretch the computation to thousands of quarters."""
+    The backlog's days run from the first case's quarter's end to the data's as-of day (its
+    latest created, closed or status date): the last quarter is counted on that day, not at an
+    end still to come, and says so (``backlog_as_of``). Within ``window`` (default: the plausible
+    dates as of ``now``): a stored date the loaders would now reject (9999-01-01) cannot stretch
+    the computation to thousands of quarters."""
     window = window or DateWindow(today=now.date())
     keys = KEYS
     rows: list[dict] = []
@@ -28,35 +32,68 @@ def rows(engine: Engine, now: dt.datetime, window: DateWindow | None = None) -> 
         rows.extend(records(frame, indicator, value, n, unit, now))
 
     with engine.connect() as conn:
-        hist = queries.case_completion_histogram(conn)
+        hist = with_hours(queries.case_completion_histogram(conn))
         created = queries.case_created_counts(conn)
+        ended = queries.case_outcome_counts(conn)
         first, last = queries.case_date_range(conn)
-        quarters = []  # every quarter from the first case's to the data's latest date
+        days = []  # (day, quarter): every quarter end from the first case's quarter, then the as-of day
         if first is not None:
             quarter = FiscalQuarter.of_date(max(first, window.earliest))
-            final = FiscalQuarter.of_date(min(last, window.latest))
-            while quarter <= final:
-                quarters.append(quarter)
+            as_of = min(last, window.latest)
+            while quarter.end < as_of:
+                days.append((quarter.end, quarter))
                 quarter = quarter.next()
-        open_cases = queries.case_open_by_day(conn, [q.end for q in quarters])  # one pass for them all
+            days.append((as_of, quarter))
+        ends = [d for d, q in days if d == q.end]
+        partial = [d for d, q in days if d != q.end]
+        open_cases = queries.case_open_by_day(conn, ends, partial[0] if partial else None)  # one pass for them all
+    calendar = pd.DataFrame({"day": [d for d, _ in days], "fiscal_year": [q.year for _, q in days],
+                             "fiscal_quarter": [q.quarter for _, q in days]})
     if not open_cases.empty:
-        calendar = pd.DataFrame({"day": [q.end for q in quarters], "fiscal_year": [q.year for q in quarters],
-                                 "fiscal_quarter": [q.quarter for q in quarters]})
         open_cases = open_cases.merge(calendar, on="day", how="inner", validate="many_to_one")
     for kept in rollup_levels():
         if not hist.empty:
             done = operations.completion(rolled(hist, kept), keys)
-            emit(done, "time_to_complete_median", "median_days", "closed", "days")
-            emit(done, "time_to_complete_p90", "p90_days", "closed", "days")
+            for unit, part in done.groupby("unit"):
+                emit(part, "time_to_complete_median", "median", "closed", unit)
+                emit(part, "time_to_complete_p90", "p90", "closed", unit)
             emit(done[done["with_due"] > 0], "on_time_rate", "on_time_rate", "with_due", "percent")
         if not created.empty:
             volume = rolled(created, kept).groupby(keys, sort=True)["n"].sum().reset_index()
             emit(volume.assign(value=volume["n"]), "volume", "value", "n", "cases")
             if "channel" not in kept:
                 share = operations.digital_share(rolled(created, [*kept, "channel"]), [c for c in keys if c != "channel"])
-                emit(share.assign(channel=ROLLED), "digital_share", "digital_share", "n", "percent")
-        if not open_cases.empty:  # every quarter end at once: a quarter with nothing open has no row
+                share = share.assign(channel=ROLLED)
+                emit(share[share["reported"] > 0], "digital_share", "digital_share", "reported", "percent")
+                emit(share.assign(value=share["not_reported"]), "channel_not_reported", "value", "n", "cases")
+        for outcome, part in ended.groupby("outcome"):
+            count = rolled(part, kept).groupby(keys, sort=True)["n"].sum().reset_index()
+            emit(count.assign(value=count["n"]), outcome, "value", "n", "cases")
+        if not open_cases.empty:  # every day at once: a quarter with nothing open has no row
             stock = operations.backlog(rolled(open_cases, kept), keys)
             emit(stock, "backlog", "backlog", "backlog", "cases")
             emit(stock, "backlog_age_median", "median_age_days", "backlog", "days")
+            if partial:  # the last quarter is not over: its backlog is as of the data's latest day
+                last_quarter = days[-1][1]
+                mine = stock[(stock["fiscal_year"] == last_quarter.year) & (stock["fiscal_quarter"] == last_quarter.quarter)]
+                emit(mine.assign(value=partial[0].toordinal()), "backlog_as_of", "value", "backlog", "date")
     return rows
+
+
+def with_hours(hist: pd.DataFrame) -> pd.DataFrame:
+    """The completion histogram with ``hours_to_close`` for the cases counted in hours (NaN for
+    the others): time_unit hours, or auto where a service's median case (of one source, over all
+    its quarters) completes in under two days (operations.in_hours). So a service that works in
+    hours is shown in hours, every quarter alike, and a roll-up with any service in days is in days."""
+    if hist.empty:
+        return hist.assign(hours_to_close=pd.Series(dtype=float))
+    unit_of = ["source", "time_unit", "provider", "service"]
+    timed = hist[hist["minutes_to_close"].notna()]
+    hourly = set()
+    for group, part in timed.groupby(unit_of, sort=False):
+        median = operations.weighted_percentile(part["minutes_to_close"], part["n"], 50)
+        if group[1] == "hours" or operations.in_hours(median):
+            hourly.add(group)
+    counted = pd.Series([g in hourly for g in zip(*(hist[c] for c in unit_of))], index=hist.index, dtype=bool)
+    hours = (pd.to_numeric(hist["minutes_to_close"]) / 60).where(counted)
+    return hist.assign(hours_to_close=hours).drop(columns=["source", "time_unit", "minutes_to_close"])

@@ -130,20 +130,26 @@ def format_date(value) -> str:
     return f"{value.day} {_MONTHS[value.month - 1]} {value.year}"
 
 
-INDICATOR_UNITS = ("percent", "days", "seconds", "score", "cases", "contacts", "items", "points", "people")
+INDICATOR_UNITS = ("percent", "days", "hours", "seconds", "score", "cases", "contacts", "items", "points", "people",
+                   "date")
 
 
 def format_indicator(value, unit: str) -> str:
     """An operational indicator in its unit: 0.25 percent -> '25.0%'; 12 days -> '12 days';
-    95 seconds -> '1 min 35 s'; 1234 cases -> '1,234'; -0.12 score -> '−0.12'."""
+    0.5 hours -> '0.5 hours'; 95 seconds -> '1 min 35 s'; 1234 cases -> '1,234'; -0.12 score ->
+    '−0.12'; a date (stored as its proleptic ordinal) -> '9 Apr 2018'."""
     if unit not in INDICATOR_UNITS:
         raise ValueError(f"unknown indicator unit {unit!r}; expected one of {INDICATOR_UNITS}")
     if is_missing(value):
         return MISSING
     if unit == "percent":
         return f"{value * 100:.1f}%"
-    if unit == "days":
-        return f"{value:g} day" if value == 1 else f"{value:.1f} days".replace(".0 days", " days")
+    if unit in ("days", "hours"):
+        singular = unit[:-1]
+        text = f"{value:.1f}".removesuffix(".0")
+        return f"{text} {singular}" if text == "1" else f"{text} {unit}"
+    if unit == "date":
+        return format_date(_dt.date.fromordinal(int(value)))
     if unit == "seconds":
         minutes, seconds = divmod(round(value), 60)
         return f"{minutes} min {seconds} s" if minutes else f"{seconds} s"

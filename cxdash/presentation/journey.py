@@ -105,21 +105,22 @@ def is_suppressed(key: str, n, min_n: int) -> bool:
 def stage_cells(scores: pd.DataFrame, indicators: pd.DataFrame, stages: list[str] | None = None,
                 min_n: int = 30) -> pd.DataFrame:
     """One row per stage (journey order, 'all' last) and indicator that has any value in the
-    scope: stage, key, value, n, suppressed. A suppressed cell keeps its n but loses its value.
+    scope: stage, key, value, n, suppressed, unit. A suppressed cell keeps its n but loses its value.
 
     ``scores``: score_cell rows (question, stage, pct_agree, n, suppressed); ``indicators``:
-    indicator_value rows (indicator, stage, value, n)."""
+    indicator_value rows (indicator, stage, value, n, and unit where a row says it: time to
+    complete is in hours where the mapping counts hours)."""
     rows = []
     for r in scores.itertuples(index=False):
         if r.question in SURVEY:
             hidden = bool(r.suppressed) or r.n < min_n
-            rows.append((r.stage, r.question, None if hidden else r.pct_agree, int(r.n), hidden))
+            rows.append((r.stage, r.question, None if hidden else r.pct_agree, int(r.n), hidden, BY_KEY[r.question].unit))
     for r in indicators.itertuples(index=False):
         if r.indicator in BY_KEY and BY_KEY[r.indicator].panel != "survey":
             hidden = is_suppressed(r.indicator, r.n, min_n)
             rows.append((r.stage, r.indicator, None if hidden or is_missing(r.value) else float(r.value), int(r.n),
-                         hidden))
-    frame = pd.DataFrame(rows, columns=["stage", "key", "value", "n", "suppressed"])
+                         hidden, _unit(r, r.indicator)))
+    frame = pd.DataFrame(rows, columns=["stage", "key", "value", "n", "suppressed", "unit"])
     if frame.empty:
         return frame
     stage_rank = {s: i for i, s in enumerate(stage_order(set(frame["stage"]), stages))}
@@ -127,6 +128,12 @@ def stage_cells(scores: pd.DataFrame, indicators: pd.DataFrame, stages: list[str
     frame["value"] = pd.to_numeric(frame["value"])
     return (frame.assign(_s=frame["stage"].map(stage_rank), _k=frame["key"].map(key_rank))
             .sort_values(["_s", "_k"]).drop(columns=["_s", "_k"]).reset_index(drop=True))
+
+
+def _unit(row, key: str) -> str:
+    """A row's own unit where it has one (hours, for a service that works in hours), else the indicator's."""
+    unit = getattr(row, "unit", None)
+    return unit if isinstance(unit, str) and unit else BY_KEY[key].unit
 
 
 @dataclass(frozen=True)
@@ -173,6 +180,8 @@ def assess(cells: pd.DataFrame, targets: dict | None = None) -> pd.DataFrame:
         if better is None or len(group) < 2:
             continue
         values = group["value"].astype(float)
+        if "unit" in group and group["unit"].nunique() > 1:  # hours beside days: rank in hours
+            values = values * group["unit"].map(lambda u: 24 if u == "days" else 1)
         best, worst = (values.max(), values.min()) if better == "higher" else (values.min(), values.max())
         if best == worst:
             out.loc[group.index, "standing"] = 0.5
@@ -197,10 +206,22 @@ def assess(cells: pd.DataFrame, targets: dict | None = None) -> pd.DataFrame:
     return out
 
 
-def value_text(key: str, value, suppressed: bool, min_n: int) -> str:
+def backlog_as_of_note(indicators: pd.DataFrame, quarter_label: str) -> str | None:
+    """Where the data end before the quarter does, the day its backlog was counted on (the
+    ``backlog_as_of`` indicator, a date stored as its ordinal); None for a quarter that is over."""
+    if indicators is None or indicators.empty or "indicator" not in indicators:
+        return None
+    rows = indicators[(indicators["indicator"] == "backlog_as_of") & (indicators["stage"] == ALL)]
+    if rows.empty:
+        return None
+    day = format_indicator(float(rows["value"].iloc[0]), "date")
+    return f"The backlog of {quarter_label} is counted as of {day}, the latest day in the data: the quarter is not over."
+
+
+def value_text(key: str, value, suppressed: bool, min_n: int, unit: str | None = None) -> str:
     if suppressed:
         return suppressed_text(min_n)
-    return format_indicator(value, BY_KEY[key].unit)
+    return format_indicator(value, unit or BY_KEY[key].unit)
 
 
 def side_by_side(services: list[tuple[str, pd.DataFrame]], min_n: int = 30) -> tuple[list[str], list[list[str]]]:
@@ -222,7 +243,7 @@ def cell(row, min_n: int = 30) -> Cell:
     if row.status in TARGET_STATUSES and row.rank in MARKS:
         marks.append(MARKS[row.rank])
     score = None if pd.isna(row.standing) else float(row.standing)
-    return Cell(value_text(row.key, row.value, row.suppressed, min_n), tuple(marks), score)
+    return Cell(value_text(row.key, row.value, row.suppressed, min_n, _unit(row, row.key)), tuple(marks), score)
 
 
 def heat_grid(assessed: pd.DataFrame, min_n: int = 30) -> tuple[list[str], list[Indicator], list[list[Cell]]]:
@@ -249,7 +270,7 @@ def _listed(items: list[str]) -> str:
 
 def _named(rows, limit: int = 3) -> str:
     """'calls abandoned (12.0%), backlog (40) and 1 more'."""
-    words = [f"{_lower(indicator_name(r.key))} ({format_indicator(r.value, BY_KEY[r.key].unit)})" for r in rows]
+    words = [f"{_lower(indicator_name(r.key))} ({format_indicator(r.value, _unit(r, r.key))})" for r in rows]
     if len(words) > limit:
         words = words[:limit] + [f"{len(words) - limit} more"]
     return _listed(words)
@@ -341,9 +362,9 @@ def stage_rows(assessed: pd.DataFrame, stage: str, min_n: int = 30) -> list[dict
     """The drill-down's indicators of one stage: value, n, target and status in words."""
     rows = []
     for r in assessed[assessed["stage"] == stage].itertuples(index=False):
-        unit = BY_KEY[r.key].unit
+        unit = _unit(r, r.key)
         marks = [MARKS[s][1] for s in (r.status, r.rank if r.status in TARGET_STATUSES else None) if s in MARKS]
-        rows.append({"indicator": BY_KEY[r.key].header, "value": value_text(r.key, r.value, r.suppressed, min_n),
+        rows.append({"indicator": BY_KEY[r.key].header, "value": value_text(r.key, r.value, r.suppressed, min_n, unit),
                      "n": format_n(r.n), "target": format_indicator(r.target, unit) if r.target is not None else MISSING,
                      "status": "; ".join(marks).capitalize() if marks else MISSING})
     return rows
@@ -426,7 +447,7 @@ def channel_table(frame: pd.DataFrame, min_n: int = 30) -> tuple[list[dict], lis
         for key in keys:
             r = by.get((channel, key))
             row[key] = (MISSING if r is None else suppressed_text(min_n) if is_suppressed(key, r.n, min_n)
-                        else format_indicator(r.value, known[key].unit))
+                        else format_indicator(r.value, getattr(r, "unit", None) or known[key].unit))
         rows.append(row)
     return rows, [("channel", "Channel", None)] + [(k, known[k].header, None) for k in keys]
 

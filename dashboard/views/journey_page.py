@@ -114,6 +114,9 @@ def content_for(filters: scorecard.Filters, stage: str = ALL, version: str | Non
               for note in scale_notes(scores, label=lambda q: journey.question_label(q, current().catalogue.labels))]
     if stage == ALL:
         parts += _overview(filters, quarter, assessed)
+        note = journey.backlog_as_of_note(
+            _indicators(version, quarter.year, quarter.quarter, filters.provider, filters.service), quarter.display)
+        parts += [html.P(note, className="cx-footnote", id="journey-backlog-as-of")] if note and not assessed.empty else []
         parts += _voice(quarter, filters)
     else:
         parts += _drill_down(filters, quarter, stage, scores, assessed, version)

@@ -24,7 +24,7 @@ def _options(version: str):
 
 @data.cache.memoize()
 def _cells(version: str, provider: str, service: str):
-    return operations_queries.scope_cells(current().engine, provider, service, list(operations.INDICATORS))
+    return operations_queries.scope_cells(current().engine, provider, service, operations.READ)
 
 
 def cells(provider: str, service: str):
@@ -113,6 +113,25 @@ def _side_by_side(quarter: FiscalQuarter, filters: scorecard.Filters, min_n: int
     ], className="cx-op-section", **{"aria-labelledby": "operations-services-title"})]
 
 
+def _channels(frame, quarter: FiscalQuarter, filters: scorecard.Filters) -> list:
+    chart_id, title = "operations-channels", f"Cases created by channel, {quarter.display}"
+    mix = operations.channel_mix(frame, quarter)
+    if mix.empty:
+        span = operations.coverage(frame, ["volume"], ALL)
+        return [_empty(chart_id, title, operations.no_data_sentence("cases created", quarter, span, "case data"))]
+    columns = [("label", "Channel", None), ("kind", "Digital", None), ("cases", "Cases created", None),
+               ("share", "Share of cases with a reported channel", None)]
+    return [chart_with_table(
+        operations.channel_figure(mix),
+        data_table(operations.channel_rows(mix), columns,
+                   f"Cases created in {quarter.display} by channel ({_scope_words(filters)})", "operations-channels-data"),
+        operations.channel_takeaway(frame, quarter), chart_id=chart_id, title=title,
+        subject="cases by channel", data=operations.channel_data(mix)),
+        html.P("A case whose export does not say its channel (UNKNOWN, or a blank cell) is counted as not reported: "
+               "neither digital nor not digital, so the digital share counts only the cases whose channel was "
+               "reported.", className="cx-footnote")]
+
+
 def _time(frame, quarter: FiscalQuarter, filters: scorecard.Filters, min_n: int) -> list:
     chart_id, title = "operations-time", f"Time to complete by stage and channel, {quarter.display}"
     stages = scorecard.service_stages(current().catalogue, filters)
@@ -122,17 +141,21 @@ def _time(frame, quarter: FiscalQuarter, filters: scorecard.Filters, min_n: int)
         return [_empty(chart_id, title, operations.no_data_sentence("closed cases", quarter, span, "case data"))]
     columns = [("dimension", "Breakdown", None), ("label", "Stage or channel", None),
                ("time_to_complete_median", "Median", None), ("time_to_complete_p90", "90th percentile", None),
-               ("time_to_complete_median_n", "Cases closed", None), ("on_time_rate", "Completed on time", None)]
+               ("time_to_complete_median_n", "Cases completed", None), ("on_time_rate", "Completed on time", None)]
+    unit = operations.time_unit(table)
     return [chart_with_table(
         operations.time_figure(table, min_n),
         data_table(operations.time_rows(table, min_n), columns,
-                   f"Days to complete cases closed in {quarter.display}, by stage and by channel ({_scope_words(filters)})",
-                   "operations-time-data"),
+                   f"Time to complete cases completed in {quarter.display}, by stage and by channel "
+                   f"({_scope_words(filters)})", "operations-time-data"),
         operations.time_takeaway(table, quarter.display, min_n), chart_id=chart_id, title=title,
-        subject="time to complete", data=operations.breakdown_data(table, operations.TIME_KEYS, min_n)),
-        html.P(f"Days from a case's creation to its closure, for cases closed in the quarter. The stage rows are "
+        subject="time to complete", data=operations.breakdown_data(table, operations.TIME_KEYS, min_n, unit)),
+        html.P(f"Time from a case's creation to its completion, for cases completed in the quarter, in {unit}"
+               + (" (the services in this scope complete most cases within two days, or their mapping counts "
+                  "hours)" if unit == "hours" else "") +
+               ". Cancelled cases and duplicates are not counted. The stage rows are "
                f"for {channel_label(filters.channel).lower()}; the channel rows cover all stages and every channel. "
-               f"Lower is better. Groups with fewer than {min_n} closed cases are suppressed in the table and "
+               f"Lower is better. Groups with fewer than {min_n} completed cases are suppressed in the table and "
                f"not drawn.", className="cx-footnote")]
 
 
@@ -149,7 +172,9 @@ def _backlog(frame, quarter: FiscalQuarter, filters: scorecard.Filters, min_n: i
                    f"Open cases at each quarter end ({_scope_words(filters)})", "operations-backlog-data"),
         operations.backlog_takeaway(series, quarter), chart_id=chart_id, title=title,
         data=operations.backlog_data(series, min_n)),
-        html.P("Cases created by a quarter's last day and not closed by then. Lower is better.", className="cx-footnote")]
+        html.P("Cases created by a quarter's last day and not closed (or cancelled) by then. The latest quarter, "
+               "where the data end before it does, is counted on the data's latest day and marked \"as of\" that "
+               "day. Lower is better.", className="cx-footnote")]
 
 
 def _contacts(frame, quarter: FiscalQuarter, filters: scorecard.Filters, min_n: int) -> list:
@@ -189,6 +214,7 @@ def content_for(filters: scorecard.Filters) -> list:
     return [
         html.P(f"Showing {quarter.display} · {_scope_words(filters)}", className="cx-scope", id="operations-scope"),
         *_headline(frame, quarter, filters.channel, min_n),
+        *_channels(frame, quarter, filters),
         *_time(frame, quarter, filters, min_n),
         *_backlog(frame, quarter, filters, min_n),
         *_contacts(frame, quarter, filters, min_n),
