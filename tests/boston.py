@@ -18,6 +18,15 @@ STAGES = {"Open": "process", "Closed": "end"}
 # The department with the most cases (1,834, with due dates): cases opened in FY2019 Q2 and Q3
 # (January to June 2019; the fiscal year starts on 1 October).
 PROVIDER = "Public Works Department"
+SERVICE = "Pick up Dead Animal"  # the department's one request type in the sample
+
+
+def city_catalogue(catalogue):
+    """The shipped catalogue plus the Public Works service, as a city's catalogue would name it:
+    the single-service pages offer only catalogue services."""
+    from cxdash.catalogue import Service
+    added = Service(id="boston-dead-animal", name=SERVICE, provider=PROVIDER, agency="Boston", stages=["process", "end"])
+    return catalogue.model_copy(update={"services": [*catalogue.services, added]})
 
 
 def source(name: str = "311") -> dict:

@@ -27,7 +27,7 @@ pytestmark = pytest.mark.browser
 
 # Every page with a downloadable chart, at a view that draws each of its charts (grep
 # chart_with_table in dashboard/: scorecard, service trend, drivers, importance x performance and
-# channels, equity, operations' three, voice's three, portfolio, maturity, the journey heat map).
+# channels, equity, operations' four, voice's three, portfolio, maturity, the journey heat map).
 PAGES = [
     ("/", {"quarter": "FY2023Q1"}, ["scorecard-status"]),
     ("/service", {"quarter": "FY2022Q4", "provider": SYNTHETIC[0], "service": SYNTHETIC[1]},
@@ -39,14 +39,14 @@ PAGES = [
                   "service": "Contacting the Benefits Administration contact center", "outcome": "ease"},
      ["service-channels"]),
     ("/equity", {"quarter": "FY2022Q4", "service": SYNTHETIC[1], "dimension": "UserGroup"}, ["equity-family-chart"]),
-    ("/operations", {"quarter": "FY2019Q3", "provider": boston.PROVIDER},
-     ["operations-time", "operations-backlog"]),
+    ("/operations", {"quarter": "FY2019Q3", "provider": boston.PROVIDER, "service": boston.SERVICE},
+     ["operations-channels", "operations-time", "operations-backlog"]),
     ("/operations", {"quarter": "FY2022Q1", "provider": SYNTHETIC[0], "service": SYNTHETIC[1]},
      ["operations-contacts"]),
     ("/voice", {"quarter": "FY2022Q2"}, ["voice-themes-chart", "voice-stages-chart", "voice-trend-chart"]),
     ("/portfolio", {"quarter": "FY2023Q1"}, ["portfolio-chart"]),
     ("/maturity", {"year": "FY2023"}, ["maturity-profile-chart"]),
-    ("/journey", {"provider": boston.PROVIDER}, ["journey-stages"]),
+    ("/journey", {"quarter": "FY2019Q3", "provider": boston.PROVIDER, "service": boston.SERVICE}, ["journey-stages"]),
 ]
 MEASURE = """
 var done = arguments[arguments.length - 1];
@@ -61,7 +61,14 @@ window.cxSlide.draw(gd, arguments[1]).then(function (div) {
 
 
 @pytest.fixture(scope="module")
-def engine(tmp_path_factory, catalogue):
+def city(catalogue):
+    """A catalogue that names the Boston service, so Operations and Journey offer its cases."""
+    return boston.city_catalogue(catalogue)
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory, city):
+    catalogue = city
     folder = tmp_path_factory.mktemp("chart-slides")
     eng, _ = configured_sources(folder, catalogue, [
         {"name": "a11", "kind": "a11-quarterly", "cadence": "quarterly", "location": {"files": str(QUARTERLY)}},
@@ -117,7 +124,8 @@ def test_problems_finds_what_it_is_meant_to_find():
     assert not problems([box, {**box, "kind": "footer", "x0": 60, "x1": 90}])
 
 
-def test_every_chart_export_keeps_its_text_inside_and_apart(dash_duo, engine, catalogue):
+def test_every_chart_export_keeps_its_text_inside_and_apart(dash_duo, engine, city):
+    catalogue = city
     dash_duo.start_server(create_app(engine, catalogue, sign_in=SIGN_IN_OFF))
     seen, failures = [], []
     for path, query, charts in PAGES:
@@ -161,7 +169,8 @@ def _specs(node, found: dict) -> dict:
 WORDS_IN_NUMBERS = ("%", " pts", "(significant", "(not significant", "Suppressed", "\u2212", " days", " cases", " calls")
 
 
-def test_every_chart_csv_is_numbers_with_units_in_the_header(engine, catalogue):
+def test_every_chart_csv_is_numbers_with_units_in_the_header(engine, city):
+    catalogue = city
     app = create_app(engine, catalogue, sign_in=SIGN_IN_OFF)
     assert {href for _, href in NAV} >= {path for path, _, _ in PAGES}
     views = {"/": "scorecard_page", "/service": "service_page", "/equity": "equity_page",

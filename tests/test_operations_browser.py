@@ -8,7 +8,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cxdash.catalogue import Service
 from cxdash.channels import label as channel_label
 from cxdash.dashboard.app import create_app
 from cxdash.dashboard.sign_in import SIGN_IN_OFF
@@ -21,16 +20,13 @@ from .conftest import SAMPLE, configured_sources
 
 pytestmark = pytest.mark.browser
 PROVIDER = boston.PROVIDER
-SERVICE = "Pick up Dead Animal"  # the department's one request type in the sample
+SERVICE = boston.SERVICE
 MIN_N = 30
 
 
 @pytest.fixture(scope="module")
 def city(catalogue):
-    """The shipped catalogue plus the Boston service, as a city's catalogue would name it: the page
-    offers only catalogue services."""
-    added = Service(id="boston-dead-animal", name=SERVICE, provider=PROVIDER, agency="Boston", stages=["process", "end"])
-    return catalogue.model_copy(update={"services": [*catalogue.services, added]})
+    return boston.city_catalogue(catalogue)
 
 
 @pytest.fixture(scope="module")
