@@ -767,12 +767,16 @@ def _serve(ctx: Context, sources, host: str, port: int, debug: bool, *, threads:
 
 @main.command()
 @click.option("--serve/--no-serve", "do_serve", default=True, show_default=True)
+@click.option("--example", type=click.Choice(paths.examples()), default=None,
+              help="A shipped example configuration instead of the default: 'city' is a city's 311 "
+                   "service (the Boston, Los Angeles and New York City samples; no survey measures).")
 @HOST_OPTION
 @PORT_OPTION
 @SOURCES_OPTION
 @_common
 @_friendly
-def demo(do_serve, host, port, sources_file, db, catalogue):
+@click.pass_context
+def demo(click_ctx, do_serve, example, host, port, sources_file, db, catalogue):
     """Initialise the database, load every configured source once (the shipped sources.yaml
     names the sample data shipped with cxdash), compute, and serve.
 
@@ -780,6 +784,8 @@ def demo(do_serve, host, port, sources_file, db, catalogue):
     why) and the others still load."""
     from cxdash.compute import compute as run_compute
     from cxdash.db.engine import upgrade
+    if example is not None:
+        _use_example(click_ctx, example)
     ctx = Context(db, catalogue)
     if do_serve:
         _check_port(host, port)  # before minutes of loading, not after
@@ -806,6 +812,16 @@ def demo(do_serve, host, port, sources_file, db, catalogue):
     click.echo(f"to open the dashboard: run '{shlex.join(again)}', then open {_browser_url(host, port)} in a browser")
     click.echo("(serve signs people in with a key of yours: export CXDASH_SECRET_KEY=$(python3 -c 'import secrets; "
                "print(secrets.token_hex(32))') first; or add --no-sign-in for yourself alone on this computer)")
+
+
+def _use_example(click_ctx: click.Context, name: str) -> None:
+    """Read the shipped example's folder as the configuration folder for this command (and the
+    server it starts); an agency's own folder and an example are not mixed."""
+    if paths.config_dir() is not None:
+        raise UserError(f"--example {name} and --config-dir {paths.config_dir()}: use one or the other (copy the "
+                        "example's files into your folder to start from them)")
+    os.environ[paths.CONFIG_DIR_ENV] = str(paths.example_dir(name))
+    click_ctx.call_on_close(functools.partial(_restore_env, paths.CONFIG_DIR_ENV, None))
 
 
 DEMO_USER = "demo"
