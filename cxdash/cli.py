@@ -109,8 +109,11 @@ def config_group() -> None:
 @config_group.command("init")
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--force", is_flag=True, help="Overwrite files the folder already holds.")
+@click.option("--example", type=click.Choice(paths.examples()), default=None,
+              help="Start from a shipped example: its files (e.g. the city 311 catalog and sources) "
+                   "instead of the defaults of the same name.")
 @_friendly
-def config_init(folder: Path, force: bool):
+def config_init(folder: Path, force: bool, example: str | None):
     """Copy every default configuration file (catalogue, sources, maturity model, initiatives,
     mappings, templates) into FOLDER for editing. Files already there are left alone unless --force."""
     import shutil
@@ -120,11 +123,12 @@ def config_init(folder: Path, force: bool):
     if existing and not force:
         shown = ", ".join(existing[:3]) + (f" and {len(existing) - 3} more" if len(existing) > 3 else "")
         raise UserError(f"{folder}: already holds {shown}; nothing written (--force overwrites them)")
-    source = paths.default_config_dir()
+    sources = [paths.example_dir(example)] if example else []
+    sources.append(paths.default_config_dir())
     try:
         for name in names:
             (folder / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source / name, folder / name)
+            shutil.copyfile(next(s / name for s in sources if (s / name).is_file()), folder / name)
     except OSError as exc:
         raise UserError(f"{exc.filename}: {exc.strerror}") from None
     where = folder.resolve()

@@ -2,8 +2,8 @@
 Los Angeles and New York City samples hold, named as their mappings store them, with no survey
 measures and none of the federal portfolio; sources that load the three samples and nothing else.
 In a real headless Chromium, the scorecard says there are no survey measures and points to
-Operations, and Operations shows a Boston service's cases created in a quarter as pandas counts
-them in the raw file, with axe-core finding nothing serious."""
+Operations, and Operations shows a Boston service's cases created in a quarter and Journey its backlog at the
+quarter's end as pandas counts them in the raw file, with axe-core finding nothing serious."""
 from __future__ import annotations
 
 import json
@@ -115,6 +115,16 @@ def test_scorecard_and_operations_in_a_browser(dash_duo, demo):
     dash_duo.wait_for_contains_text("#operations-scope", f"Animal Control, {SERVICE}", timeout=30)
     dash_duo.wait_for_contains_text("#operations-kpi-volume", f"{len(created):,} cases")
     dash_duo.wait_for_element("#operations-backlog .main-svg", timeout=20)
+    assert axe_violations(dash_duo.driver) == []
+
+    # Journey: the backlog at the quarter's end, all stages: created by 30 June 2019, not closed by then
+    mine = raw[(raw["provider"] == "Animal Control") & (raw["service"] == SERVICE)]
+    end = pd.Timestamp(2019, 6, 30)
+    backlog = int(((mine["created"] <= end) & ~(mine["closed"] <= end)).sum())
+    dash_duo.driver.get(dash_duo.server_url + "/journey?quarter=FY2019Q3&provider=Animal+Control"
+                        f"&service={SERVICE.replace(' ', '+')}")
+    dash_duo.wait_for_contains_text("#journey-content", "Backlog at quarter end", timeout=30)
+    assert f"{backlog:,}" in dash_duo.find_element("#journey-content").text
     assert axe_violations(dash_duo.driver) == []
     assert [e for e in dash_duo.get_logs() or [] if e["level"] == "SEVERE"] == []
     engine.dispose()
