@@ -225,7 +225,9 @@ class Catalogue(_Strict):
     agency: str = Field(min_length=1)
     settings: Settings = Settings()
     services: list[Service] = Field(min_length=1)
-    goals: list[Goal] = Field(min_length=1)
+    # May be empty: a city with case records but no survey yet names its services (Operations
+    # shows their indicators) before it has survey measures; the scorecard says there are none.
+    goals: list[Goal] = Field(default_factory=list)
     labels: Labels = Labels()
 
     @model_validator(mode="after")

@@ -109,8 +109,11 @@ def config_group() -> None:
 @config_group.command("init")
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--force", is_flag=True, help="Overwrite files the folder already holds.")
+@click.option("--example", type=click.Choice(paths.examples()), default=None,
+              help="Start from a shipped example: its files (e.g. the city 311 catalog and sources) "
+                   "instead of the defaults of the same name.")
 @_friendly
-def config_init(folder: Path, force: bool):
+def config_init(folder: Path, force: bool, example: str | None):
     """Copy every default configuration file (catalogue, sources, maturity model, initiatives,
     mappings, templates) into FOLDER for editing. Files already there are left alone unless --force."""
     import shutil
@@ -120,11 +123,12 @@ def config_init(folder: Path, force: bool):
     if existing and not force:
         shown = ", ".join(existing[:3]) + (f" and {len(existing) - 3} more" if len(existing) > 3 else "")
         raise UserError(f"{folder}: already holds {shown}; nothing written (--force overwrites them)")
-    source = paths.default_config_dir()
+    sources = [paths.example_dir(example)] if example else []
+    sources.append(paths.default_config_dir())
     try:
         for name in names:
             (folder / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source / name, folder / name)
+            shutil.copyfile(next(s / name for s in sources if (s / name).is_file()), folder / name)
     except OSError as exc:
         raise UserError(f"{exc.filename}: {exc.strerror}") from None
     where = folder.resolve()
@@ -767,12 +771,16 @@ def _serve(ctx: Context, sources, host: str, port: int, debug: bool, *, threads:
 
 @main.command()
 @click.option("--serve/--no-serve", "do_serve", default=True, show_default=True)
+@click.option("--example", type=click.Choice(paths.examples()), default=None,
+              help="A shipped example configuration instead of the default: 'city' is a city's 311 "
+                   "service (the Boston, Los Angeles and New York City samples; no survey measures).")
 @HOST_OPTION
 @PORT_OPTION
 @SOURCES_OPTION
 @_common
 @_friendly
-def demo(do_serve, host, port, sources_file, db, catalogue):
+@click.pass_context
+def demo(click_ctx, do_serve, example, host, port, sources_file, db, catalogue):
     """Initialise the database, load every configured source once (the shipped sources.yaml
     names the sample data shipped with cxdash), compute, and serve.
 
@@ -780,6 +788,8 @@ def demo(do_serve, host, port, sources_file, db, catalogue):
     why) and the others still load."""
     from cxdash.compute import compute as run_compute
     from cxdash.db.engine import upgrade
+    if example is not None:
+        _use_example(click_ctx, example)
     ctx = Context(db, catalogue)
     if do_serve:
         _check_port(host, port)  # before minutes of loading, not after
@@ -806,6 +816,16 @@ def demo(do_serve, host, port, sources_file, db, catalogue):
     click.echo(f"to open the dashboard: run '{shlex.join(again)}', then open {_browser_url(host, port)} in a browser")
     click.echo("(serve signs people in with a key of yours: export CXDASH_SECRET_KEY=$(python3 -c 'import secrets; "
                "print(secrets.token_hex(32))') first; or add --no-sign-in for yourself alone on this computer)")
+
+
+def _use_example(click_ctx: click.Context, name: str) -> None:
+    """Read the shipped example's folder as the configuration folder for this command (and the
+    server it starts); an agency's own folder and an example are not mixed."""
+    if paths.config_dir() is not None:
+        raise UserError(f"--example {name} and --config-dir {paths.config_dir()}: use one or the other (copy the "
+                        "example's files into your folder to start from them)")
+    os.environ[paths.CONFIG_DIR_ENV] = str(paths.example_dir(name))
+    click_ctx.call_on_close(functools.partial(_restore_env, paths.CONFIG_DIR_ENV, None))
 
 
 DEMO_USER = "demo"

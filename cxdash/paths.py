@@ -16,6 +16,7 @@ from pathlib import Path
 
 CONFIG_DIR_ENV = "CXDASH_CONFIG_DIR"
 SAMPLE_PREFIX = "sample:"  # sources.yaml: files: "sample:NAME" names a file of the shipped sample data
+EXAMPLES_FOLDER = "examples"  # shipped example configurations (config/examples/NAME), e.g. a city's 311
 
 
 def _package_dir(package: str) -> Path:
@@ -35,6 +36,18 @@ def sample_dir() -> Path:
     return _package_dir("cxdash.sample_data")
 
 
+def examples() -> list[str]:
+    """The names of the shipped example configurations (`cxdash demo --example NAME`)."""
+    root = default_config_dir() / EXAMPLES_FOLDER
+    return sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith((".", "__")))
+
+
+def example_dir(name: str) -> Path:
+    """A shipped example's folder: used as a configuration folder, so the files it lacks (the
+    mappings, the templates) fall back to the defaults like any agency's folder."""
+    return default_config_dir() / EXAMPLES_FOLDER / name
+
+
 def config_dir() -> Path | None:
     """The agency's configuration folder, when one is named."""
     named = os.environ.get(CONFIG_DIR_ENV)
@@ -51,10 +64,11 @@ def config_file(relative: str) -> Path:
 
 def default_config_files() -> list[str]:
     """Every shipped configuration file, relative to its folder (what `cxdash config init` copies):
-    the YAML, the mappings and the templates, not the package's own Python files."""
+    the YAML, the mappings and the templates, not the package's own Python files nor the examples."""
     root = default_config_dir()
     found = (p.relative_to(root) for p in root.rglob("*") if p.is_file() and p.suffix not in (".py", ".pyc"))
-    return sorted(p.as_posix() for p in found if not any(part.startswith((".", "__")) for part in p.parts))
+    return sorted(p.as_posix() for p in found
+                  if p.parts[0] != EXAMPLES_FOLDER and not any(part.startswith((".", "__")) for part in p.parts))
 
 
 def config_dirs() -> list[Path]:

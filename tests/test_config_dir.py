@@ -41,7 +41,8 @@ def test_config_init_copies_every_default(tmp_path):
     out = run("config", "init", folder).output
     written = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
     shipped = sorted(p.relative_to(CONFIG).as_posix() for p in CONFIG.rglob("*")
-                     if p.is_file() and p.suffix not in (".py", ".pyc") and "__pycache__" not in p.parts)
+                     if p.is_file() and p.suffix not in (".py", ".pyc") and "__pycache__" not in p.parts
+                     and "examples" not in p.parts)  # the shipped examples: config init --example
     assert written == shipped and set(SHIPPED) <= set(written)
     for name in written:
         assert (folder / name).read_bytes() == (CONFIG / name).read_bytes(), name
@@ -49,6 +50,17 @@ def test_config_init_copies_every_default(tmp_path):
     assert out.startswith(f"wrote {len(written)} files to {folder.resolve()}:\n")
     assert f"cxdash --config-dir {folder.resolve()} COMMAND" in out
     assert f"export CXDASH_CONFIG_DIR={folder.resolve()}" in out
+
+
+def test_config_init_from_the_city_example(tmp_path):
+    folder = tmp_path / "city"
+    run("config", "init", folder, "--example", "city")
+    example = CONFIG / "examples" / "city"
+    for name in ("catalogue.yaml", "sources.yaml", "initiatives.yaml"):  # the example's own ...
+        assert (folder / name).read_bytes() == (example / name).read_bytes(), name
+    for name in ("maturity.yaml", "mappings/boston-311.yaml", "templates/review-pack.pptx"):  # ... and the defaults
+        assert (folder / name).read_bytes() == (CONFIG / name).read_bytes(), name
+    assert not (folder / "examples").exists()
 
 
 def test_config_init_never_overwrites_without_force(tmp_path):

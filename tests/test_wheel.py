@@ -117,3 +117,17 @@ def test_a_review_pack_builds_without_importing_dash(installed, demo):
     assert not [m for m in imported if m == "dash" or m.startswith("dash.")]
     (deck,) = (folder / "packs").glob("*.pptx")
     assert len(Presentation(str(deck)).slides) > 5
+
+
+def test_the_city_example_runs_from_the_wheel(installed, tmp_path):
+    """`cxdash demo --example city` from the installed package: the example ships as package data and
+    loads the three city samples (and nothing federal) into ./var."""
+    done = _run([str(installed / "bin" / "cxdash"), "demo", "--example", "city", "--no-serve"], cwd=tmp_path,
+                env=_env(installed), timeout=900)
+    engine = create_engine(f"sqlite:///{tmp_path / 'var' / 'cxdash.db'}")
+    with engine.connect() as conn:
+        runs = dict(conn.execute(text("SELECT source, status FROM job_run")).all())
+        cases = conn.execute(text("SELECT COUNT(*) FROM case_record")).scalar_one()
+    engine.dispose()
+    assert runs == {"boston-311": "succeeded", "la-311": "succeeded", "nyc-311": "succeeded"}, done.stdout[-3000:]
+    assert cases == 3864 + 3995 + 100  # the three samples' rows, less Los Angeles' 5 rejected

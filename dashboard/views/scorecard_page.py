@@ -21,6 +21,8 @@ def resolved_filters(query: dict) -> tuple[scorecard.Filters, scorecard.Choices]
 
 def content_for(filters: scorecard.Filters) -> list:
     ctx = current()
+    if not ctx.catalogue.measures:
+        return no_measures()
     if filters.provider == scorecard.NOTHING_GRANTED:
         return [html.P("You have not been granted any provider or service with results yet: ask an administrator "
                        "to grant you the providers you work on.", className="usa-alert__text", id="scorecard-no-grant")]
@@ -35,6 +37,15 @@ def content_for(filters: scorecard.Filters) -> list:
     for card in scorecard.all_cards(sections):
         card["commentary"] = notes.get(card["measure_id"])
     return render_content(sections, filters)
+
+
+def no_measures() -> list:
+    """A catalog with services but no survey measures yet (a city with case records before its
+    first survey): say so, rather than that nothing was computed, and point to the case indicators."""
+    return [html.P(["The catalog defines no survey measures yet, so there is nothing to score here. "
+                    "Each service's case indicators (volume, time to complete, backlog) are on the ",
+                    dcc.Link("Operations page", href="/operations"), "."],
+                   className="usa-alert__text", id="scorecard-no-measures")]
 
 
 def survey_freshness(filters: scorecard.Filters) -> html.P:

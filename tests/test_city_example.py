@@ -1,0 +1,130 @@
+"""The shipped city 311 example (`cxdash demo --example city`): a catalog of the services the Boston,
+Los Angeles and New York City samples hold, named as their mappings store them, with no survey
+measures and none of the federal portfolio; sources that load the three samples and nothing else.
+In a real headless Chromium, the scorecard says there are no survey measures and points to
+Operations, and Operations shows a Boston service's cases created in a quarter and Journey its backlog at the
+quarter's end as pandas counts them in the raw file, with axe-core finding nothing serious."""
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from cxdash import audit, paths
+from cxdash.catalogue import load_catalogue
+from cxdash.cli import main
+from cxdash.dashboard.app import create_app
+from cxdash.dashboard.sign_in import SIGN_IN_OFF
+from cxdash.db.engine import make_engine
+from cxdash.sources import load_sources
+
+from . import boston
+from .accessibility import axe_violations
+from .conftest import CONFIG, SAMPLE
+
+EXAMPLE = paths.example_dir("city")
+LA_PROVIDERS = {"BOS": "Bureau of Sanitation", "OCB": "Office of Community Beautification",
+                "BSL": "Bureau of Street Lighting", "ITA": "Information Technology Agency",
+                "LADWP": "Department of Water and Power"}  # la-311's provider codes in words, written out
+SERVICE = "Animal Generic Request"  # Boston's Animal Control: cases in both quarters of the sample
+
+
+def _raw_services() -> set[tuple[str, str]]:
+    """(provider, service) of every row of the three samples, read with pandas as the mappings store them."""
+    bos = pd.read_csv(SAMPLE / "boston_311_sample.csv", dtype=str)
+    la = pd.read_csv(SAMPLE / "la_311_sample.csv", dtype=str)
+    nyc = pd.read_csv(SAMPLE / "nyc_311_sample.csv", dtype=str)
+    return (set(zip(bos["subject"], bos["type"], strict=True))
+            | set(zip(la["Owner"].map(LA_PROVIDERS), la["RequestType"], strict=True))
+            | set(zip(nyc["Agency"], nyc["Complaint Type"], strict=True)))
+
+
+def test_the_catalog_names_the_samples_services_and_nothing_federal():
+    catalogue = load_catalogue(EXAMPLE / "catalogue.yaml")
+    assert {(s.provider, s.name) for s in catalogue.services} == _raw_services()
+    assert catalogue.measures == [] and catalogue.goals == []
+    federal = load_catalogue(CONFIG / "catalogue.yaml")
+    assert not {s.provider for s in federal.services} & {s.provider for s in catalogue.services}
+    assert {s.agency for s in catalogue.services} == {"Boston", "Los Angeles", "New York City"}
+
+
+def test_the_sources_are_the_three_city_samples():
+    sources = load_sources(EXAMPLE / "sources.yaml")
+    assert [(s.name, s.kind, s.mapping) for s in sources] == [
+        ("boston-311", "cases", "boston-311"), ("la-311", "cases", "la-311"), ("nyc-311", "cases", "nyc-311")]
+    assert [paths.sample_file(s.location.files).name for s in sources] == [
+        "boston_311_sample.csv", "la_311_sample.csv", "nyc_311_sample.csv"]
+
+
+def test_config_init_copies_no_example():
+    assert not [name for name in paths.default_config_files() if name.startswith("examples/")]
+    assert paths.examples() == ["city"]
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    """`cxdash demo --example city --no-serve` on a SQLite file: the database URL and what it printed."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('city-example') / 'city.db'}"
+    result = CliRunner().invoke(main, ["demo", "--example", "city", "--no-serve", "--db", url], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return url, result.output
+
+
+def test_demo_loads_the_three_samples(demo):
+    url, output = demo
+    assert "boston-311: succeeded; 1 file(s), 3864 rows loaded, 0 rejected" in output
+    assert "la-311: succeeded; 1 file(s), 3995 rows loaded, 5 rejected" in output  # 5 end before they start
+    assert "nyc-311: succeeded; 1 file(s), 100 rows loaded, 0 rejected" in output
+    assert "0 measure results" in output
+    assert f"'cxdash --config-dir {EXAMPLE} serve --db {url}'" in output  # how to serve the same example
+    engine = make_engine(url)
+    loads = audit.events(engine, action="source.load", limit=None)
+    engine.dispose()
+    assert {e["target"]: json.loads(e["details"])["status"] for e in loads} == {
+        "boston-311": "succeeded", "la-311": "succeeded", "nyc-311": "succeeded"}
+
+
+def test_example_and_an_agency_folder_are_not_mixed(tmp_path):
+    result = CliRunner().invoke(main, ["--config-dir", str(tmp_path), "demo", "--example", "city", "--no-serve",
+                                       "--db", f"sqlite:///{tmp_path / 'x.db'}"])
+    assert result.exit_code == 1 and "use one or the other" in result.output
+    assert not (tmp_path / "x.db").exists()
+
+
+@pytest.mark.browser
+def test_scorecard_and_operations_in_a_browser(dash_duo, demo):
+    url, _ = demo
+    engine = make_engine(url)
+    catalogue = load_catalogue(EXAMPLE / "catalogue.yaml")
+    dash_duo.start_server(create_app(engine, catalogue, load_sources(EXAMPLE / "sources.yaml"), sign_in=SIGN_IN_OFF))
+    dash_duo.driver.set_window_size(1280, 2000)
+    dash_duo.driver.get(dash_duo.server_url + "/")
+    dash_duo.wait_for_contains_text("#scorecard-no-measures", "The catalog defines no survey measures yet")
+    link = dash_duo.find_element("#scorecard-no-measures a")
+    assert link.get_attribute("href").endswith("/operations")
+    assert axe_violations(dash_duo.driver) == []
+
+    raw = boston.read_raw()
+    created = raw[(raw["provider"] == "Animal Control") & (raw["service"] == SERVICE)
+                  & raw["created"].between(pd.Timestamp(2019, 4, 1), pd.Timestamp(2019, 6, 30))]  # FY2019 Q3
+    assert len(created) > 100
+    dash_duo.driver.get(dash_duo.server_url + "/operations?quarter=FY2019Q3&provider=Animal+Control"
+                        f"&service={SERVICE.replace(' ', '+')}")
+    dash_duo.wait_for_contains_text("#operations-scope", f"Animal Control, {SERVICE}", timeout=30)
+    dash_duo.wait_for_contains_text("#operations-kpi-volume", f"{len(created):,} cases")
+    dash_duo.wait_for_element("#operations-backlog .main-svg", timeout=20)
+    assert axe_violations(dash_duo.driver) == []
+
+    # Journey: the backlog at the quarter's end, all stages: created by 30 June 2019, not closed by then
+    mine = raw[(raw["provider"] == "Animal Control") & (raw["service"] == SERVICE)]
+    end = pd.Timestamp(2019, 6, 30)
+    backlog = int(((mine["created"] <= end) & ~(mine["closed"] <= end)).sum())
+    dash_duo.driver.get(dash_duo.server_url + "/journey?quarter=FY2019Q3&provider=Animal+Control"
+                        f"&service={SERVICE.replace(' ', '+')}")
+    dash_duo.wait_for_contains_text("#journey-content", "Backlog at quarter end", timeout=30)
+    assert f"{backlog:,}" in dash_duo.find_element("#journey-content").text
+    assert axe_violations(dash_duo.driver) == []
+    assert [e for e in dash_duo.get_logs() or [] if e["level"] == "SEVERE"] == []
+    engine.dispose()
