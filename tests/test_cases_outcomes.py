@@ -96,6 +96,37 @@ def test_indicators_leave_cancelled_cases_out_and_count_them_apart(engine, expor
     assert got["backlog_as_of"][0] == dt.date(2023, 3, 20).toordinal()
 
 
+def test_each_source_counts_its_backlog_only_up_to_its_own_data(engine, tmp_path, mapping_path, catalogue):
+    """Two exports of one service that end on different days: the one that ends on 20 March 2023
+    counts its open cases then and in no later quarter, however long the other one runs on."""
+    first = tmp_path / "first.csv"
+    first.write_text("\n".join([HEADER, *ROWS]) + "\n")
+    later = tmp_path / "later.csv"  # another source's cases, the latest on 2 August 2023 (FY2023 Q4)
+    later.write_text("\n".join([HEADER, "L1,Permit,Web,Open,2023-05-01 08:00,,,",
+                                "L2,Permit,Web,Closed,2023-06-01 08:00,2023-08-02 08:00,,"]) + "\n")
+    cases.load(engine, first, mapping_path, source="first")
+    cases.load(engine, later, mapping_path, source="later")
+    compute(engine, catalogue)
+
+    def backlog(year, quarter):
+        frame = queries.indicators(engine, year, quarter)
+        rows = frame[(frame.provider == "all") & (frame.service == "all") & (frame.channel == "all")
+                     & (frame.stage == "all")]
+        return {r.indicator: r.value for r in rows.itertuples(index=False) if r.indicator.startswith("backlog")}
+
+    # FY2023 Q2 ends 31 March; the first source was counted on 20 March (its last day): C5 and C6,
+    # 74 and 73 days old then (the median of two is the lower, as numpy's inverted CDF takes it).
+    ages = [(dt.date(2023, 3, 20) - dt.date(2023, 1, 5)).days, (dt.date(2023, 3, 20) - dt.date(2023, 1, 6)).days]
+    assert backlog(2023, 2) == {"backlog": 2, "backlog_age_median": np.percentile(ages, 50, method="inverted_cdf"),
+                                "backlog_as_of": dt.date(2023, 3, 20).toordinal()}
+    # FY2023 Q3 (to 30 June): nothing more is known of the first source's cases; the later one's
+    # L1 and L2 are open at the quarter's end.
+    assert backlog(2023, 3)["backlog"] == 2 and "backlog_as_of" not in backlog(2023, 3)
+    # FY2023 Q4: the later source's data end on 2 August, when L1 alone is open.
+    assert backlog(2023, 4)["backlog"] == 1
+    assert backlog(2023, 4)["backlog_as_of"] == dt.date(2023, 8, 2).toordinal()
+
+
 def _write(tmp_path, **changes) -> str:
     data = {**MAPPING, **changes}
     path = tmp_path / "bad.yaml"

@@ -117,7 +117,7 @@ def test_compute_stays_bounded_by_the_window_when_old_data_holds_far_dates(sqlit
                          "created_date": day, "fiscal_year": quarter.year, "fiscal_quarter": quarter.quarter,
                          "closed_at": None, "closed_date": None, "closed_fiscal_year": None, "closed_fiscal_quarter": None,
                          "days_to_close": None, "closed_on_time": None, "due_date": None})
-        insert_rows(conn, CaseRecord, "legacy", template["load_run_id"], rows)
+        insert_rows(conn, CaseRecord, template["source"], template["load_run_id"], rows)  # the same source's
     compute(sqlite_engine, catalogue, full=True)  # written behind the loaders' back: no load says to recompute
     after = _indicators(sqlite_engine)
     last = FiscalQuarter.of_date(DateWindow().latest)

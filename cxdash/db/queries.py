@@ -301,7 +301,8 @@ def case_created_counts(conn: Connection | Engine) -> pd.DataFrame:
     return _ints(_frame(conn, select(*dims, func.count().label("n")).group_by(*dims)), ["n"])
 
 
-def case_open_by_day(conn: Connection | Engine, quarter_ends: list[dt.date], as_of: dt.date | None = None) -> pd.DataFrame:
+def case_open_by_day(conn: Connection | Engine, quarter_ends: list[dt.date], as_of: dt.date | None = None,
+                     source: str | None = None) -> pd.DataFrame:
     """Cases still open at the end of each of ``quarter_ends`` (fiscal quarter ends), and at the
     data's as-of day ``as_of`` (its latest date: the last quarter is counted then, not at an end
     still to come), per day, cell and age in whole days: the histogram behind backlog and its
@@ -315,7 +316,8 @@ def case_open_by_day(conn: Connection | Engine, quarter_ends: list[dt.date], as_
     or before and not closed (or ended) by. The database counts per day, cell and created date,
     with no date arithmetic in SQL, so the statement runs unchanged on SQLite, PostgreSQL or a
     warehouse; the age of each count is its day minus its created date, worked out on the
-    counts. Columns: the cell, ``day``, ``age_days`` and ``n``."""
+    counts. ``source``: only the cases one source delivered. Columns: the cell, ``day``,
+    ``age_days`` and ``n``."""
     columns = [*CASE_CELL, "day", "age_days", "n"]
     days = sorted(set(quarter_ends) | ({as_of} if as_of else set()))
     not_ends = [d for d in quarter_ends if (d.month, d.day) not in {(3, 31), (6, 30), (9, 30), (12, 31)}]
@@ -328,6 +330,8 @@ def case_open_by_day(conn: Connection | Engine, quarter_ends: list[dt.date], as_
     may_be_open = or_(t.closed_date.is_(None), t.closed_fiscal_year != t.fiscal_year, t.closed_fiscal_quarter != t.fiscal_quarter)
     if as_of is not None:
         may_be_open = or_(may_be_open, t.closed_date > as_of)
+    if source is not None:
+        may_be_open = and_(may_be_open, t.source == source)
     intervals = (select(*cell, t.created_date, t.closed_date, func.count().label("n")).where(may_be_open)
                  .group_by(*cell, t.created_date, t.closed_date).subquery("open_interval"))
     ends = union_all(*[select(literal(day, t.created_date.type).label("day")) for day in days]).subquery("quarter_end")
@@ -342,17 +346,23 @@ def case_open_by_day(conn: Connection | Engine, quarter_ends: list[dt.date], as_
     return frame.assign(day=day.dt.date, age_days=(day - created).dt.days.astype("int64"))[columns]
 
 
-def case_date_range(conn: Connection | Engine) -> tuple[dt.date | None, dt.date | None]:
+def case_date_ranges(conn: Connection | Engine) -> dict[str, tuple[dt.date, dt.date]]:
+    """Per source: its cases' first created date and its data's as-of day (its latest created or
+    closed date). Each source's export ends on its own day: one city's data ending in 2017 must not
+    count its open cases as backlog until another's end in 2022."""
     t = CaseRecord
-    statement = select(func.min(t.created_date), func.max(func.coalesce(t.closed_date, t.created_date)),
-                       func.max(t.created_date))
+    statement = select(t.source, func.min(t.created_date), func.max(func.coalesce(t.closed_date, t.created_date)),
+                       func.max(t.created_date)).group_by(t.source)
     if isinstance(conn, Engine):
         with conn.connect() as c:
-            first, last_closed, last_created = c.execute(statement).one()
+            found = c.execute(statement).all()
     else:
-        first, last_closed, last_created = conn.execute(statement).one()
-    dates = [dt.date.fromisoformat(d) if isinstance(d, str) else d for d in (first, last_closed, last_created)]
-    return dates[0], max((d for d in dates[1:] if d), default=None)
+        found = conn.execute(statement).all()
+
+    def day(d):
+        return dt.date.fromisoformat(d) if isinstance(d, str) else d
+    return {source: (day(first), max(day(last_closed), day(last_created)))
+            for source, first, last_closed, last_created in found if first is not None}
 
 
 def _ints(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:

@@ -19,9 +19,9 @@ from cxdash.metrics.fiscal import FiscalQuarter
 def rows(engine: Engine, now: dt.datetime, window: DateWindow | None = None) -> list[dict]:
     """Operational indicators from case records, per fiscal quarter and every roll-up level.
 
-    The backlog's days run from the first case's quarter's end to the data's as-of day (its
-    latest created, closed or status date): the last quarter is counted on that day, not at an
-    end still to come, and says so (``backlog_as_of``). Within ``window`` (default: the plausible
+    The backlog's days run, per source, from its first case's quarter's end to its data's as-of
+    day (its latest created or closed date): its last quarter is counted on that day, not at an
+    end still to come, and says so (``backlog_as_of``); no later quarter counts its cases. Within ``window`` (default: the plausible
     dates as of ``now``): a stored date the loaders would now reject (9999-01-01) cannot stretch
     the computation to thousands of quarters."""
     window = window or DateWindow(today=now.date())
@@ -35,22 +35,10 @@ def rows(engine: Engine, now: dt.datetime, window: DateWindow | None = None) -> 
         hist = with_hours(queries.case_completion_histogram(conn))
         created = queries.case_created_counts(conn)
         ended = queries.case_outcome_counts(conn)
-        first, last = queries.case_date_range(conn)
-        days = []  # (day, quarter): every quarter end from the first case's quarter, then the as-of day
-        if first is not None:
-            quarter = FiscalQuarter.of_date(max(first, window.earliest))
-            as_of = min(last, window.latest)
-            while quarter.end < as_of:
-                days.append((quarter.end, quarter))
-                quarter = quarter.next()
-            days.append((as_of, quarter))
-        ends = [d for d, q in days if d == q.end]
-        partial = [d for d, q in days if d != q.end]
-        open_cases = queries.case_open_by_day(conn, ends, partial[0] if partial else None)  # one pass for them all
-    calendar = pd.DataFrame({"day": [d for d, _ in days], "fiscal_year": [q.year for _, q in days],
-                             "fiscal_quarter": [q.quarter for _, q in days]})
-    if not open_cases.empty:
-        open_cases = open_cases.merge(calendar, on="day", how="inner", validate="many_to_one")
+        found = [_open_by_day(conn, source, first, last, window)
+                 for source, (first, last) in sorted(queries.case_date_ranges(conn).items())]
+    found = [f for f in found if not f.empty]
+    open_cases = pd.concat(found, ignore_index=True) if found else pd.DataFrame()
     for kept in rollup_levels():
         if not hist.empty:
             done = operations.completion(rolled(hist, kept), keys)
@@ -73,11 +61,35 @@ def rows(engine: Engine, now: dt.datetime, window: DateWindow | None = None) -> 
             stock = operations.backlog(rolled(open_cases, kept), keys)
             emit(stock, "backlog", "backlog", "backlog", "cases")
             emit(stock, "backlog_age_median", "median_age_days", "backlog", "days")
-            if partial:  # the last quarter is not over: its backlog is as of the data's latest day
-                last_quarter = days[-1][1]
-                mine = stock[(stock["fiscal_year"] == last_quarter.year) & (stock["fiscal_quarter"] == last_quarter.quarter)]
-                emit(mine.assign(value=partial[0].toordinal()), "backlog_as_of", "value", "backlog", "date")
+            # A quarter counted before its end (a source's data end within it) says on which day:
+            # the earliest day any of the group's sources was counted on.
+            counted_on = rolled(open_cases, kept).groupby(keys, sort=True)["day"].min().reset_index()
+            early = stock.merge(counted_on, on=keys, validate="one_to_one")
+            early = early[[d != FiscalQuarter(y, q).end for d, y, q in
+                           zip(early["day"], early["fiscal_year"], early["fiscal_quarter"])]]
+            emit(early.assign(value=[d.toordinal() for d in early["day"]]), "backlog_as_of", "value", "backlog", "date")
     return rows
+
+
+def _open_by_day(conn, source: str, first: dt.date, last: dt.date, window: DateWindow) -> pd.DataFrame:
+    """One source's open cases at every quarter end from its first case's quarter, then on its
+    data's as-of day (its latest date, within ``window``): after that day nothing is known of
+    them, so they count in no later quarter. Columns: the cell, day, age, n and the quarter."""
+    days = []  # (day, quarter)
+    quarter = FiscalQuarter.of_date(max(first, window.earliest))
+    as_of = min(last, window.latest)
+    if quarter.start > as_of:  # every case dated after the plausible window: nothing to count
+        return pd.DataFrame()
+    while quarter.end < as_of:
+        days.append((quarter.end, quarter))
+        quarter = quarter.next()
+    days.append((as_of, quarter))
+    ends = [d for d, q in days if d == q.end]
+    partial = [d for d, q in days if d != q.end]
+    found = queries.case_open_by_day(conn, ends, partial[0] if partial else None, source=source)  # one pass
+    calendar = pd.DataFrame({"day": [d for d, _ in days], "fiscal_year": [q.year for _, q in days],
+                             "fiscal_quarter": [q.quarter for _, q in days]})
+    return found.merge(calendar, on="day", how="inner", validate="many_to_one") if not found.empty else found
 
 
 def with_hours(hist: pd.DataFrame) -> pd.DataFrame:
