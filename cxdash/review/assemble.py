@@ -108,7 +108,7 @@ def _services(conn, catalogue: Catalogue, options, quarter: FiscalQuarter, provi
                                     queries.scope_indicators(conn, p, s, quarter.year, quarter.quarter),
                                     entry.stages, min_n)
         if not cells.empty:
-            found.append((f"{' '.join(entry.name.split())} ({entry.provider})", cells))
+            found.append((f"{' '.join(s.split())} ({p})", cells))  # as the data name it, as the rest of the pack
     if len(found) < 2:
         return None
     header, rows = journey.side_by_side(found, min_n)
