@@ -155,7 +155,10 @@ def test_compute_gives_the_published_figures_as_indicators(sqlite_engine, catalo
     assert (row.iloc[0]["provider"], row.iloc[0]["service"], row.iloc[0]["unit"]) == (PROVIDER, "all", "points")
     assert format_indicator(row.iloc[0]["value"], "points") == first.iloc[0]
     served = mine[mine.indicator == "published_customers_served"].sort_values(["fiscal_year", "fiscal_quarter"])
-    assert format_indicator(served.iloc[-1]["value"], "people") == _raw(VOLUMES).iloc[0]["universe"]
+    universe = int(_raw(VOLUMES).iloc[0]["universe"].replace(",", ""))  # "8,586,476" in the file
+    assert served.iloc[-1]["value"] == universe
+    # shown rounded to what an estimate bears: three significant figures from a million
+    assert format_indicator(served.iloc[-1]["value"], "people") == f"{float(f'{universe / 1e6:.3g}'):g} million"
 
 
 def test_cli_loads_published_figures_through_a_mapping(tmp_path):
