@@ -139,6 +139,17 @@ def test_redacting_again_commits_with_its_audit_event_and_a_new_data_version(eng
     assert len(access_queries.events(engine, action="text.redact_again")) == 1
 
 
+def test_a_review_held_before_compute_redacted_its_text_again_is_redacted_again(engine, catalogue):
+    records.add_action(engine, catalogue, Q, description="Ring back [phone]")
+    with engine.begin() as conn:  # an action stored under older rules, not yet redacted again
+        conn.execute(text("UPDATE review_action SET description = :d, redaction_version = :old"),
+                     {"d": f"Ring back {PHONE}", "old": OLD})
+    snapshots.freeze(engine, catalogue, Q, ALL, ALL, held_on=dt.date(2023, 1, 25))
+    assert PHONE in snapshots.frozen(engine, Q, ALL, ALL)[1].actions[0].description
+    assert compute(engine, catalogue, who=WHO).redacted_again == {"review_action": 1, "review_snapshot": 1}
+    assert snapshots.frozen(engine, Q, ALL, ALL)[1].actions[0].description == "Ring back [phone]"
+
+
 def test_only_the_free_text_of_a_held_review_is_redacted_again():
     held = {"measures": [{"name": "Trust Mr Brown", "value": 0.7123456789012345, "n": 1204,
                           "commentary": {"what_happened": f"Call {PHONE}", "why": "", "author": "Mr Brown"}}],

@@ -137,6 +137,16 @@ def _rejected_rows(conn: Connection, chunk: int) -> int:
 TABLES = (FeedbackItem, *TEXT_COLUMNS, ReviewSnapshot, RejectedRow)
 
 
+def snapshot_version(conn: Connection) -> str | None:
+    """The version a review frozen now goes through: today's, unless text it copies (commentary,
+    actions, events, evidence) is still of older rules; then none, so compute redacts it again."""
+    for model in TEXT_COLUMNS:
+        column = model.__table__.c.redaction_version
+        if conn.execute(select(column).where(_stale(column)).limit(1)).first():
+            return None
+    return redaction.VERSION
+
+
 def older_versions(conn: Connection) -> list[str]:
     """The older versions stored text went through, "none" for text stored before versions were
     recorded (what the audit trail says was redacted again)."""

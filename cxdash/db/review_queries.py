@@ -8,6 +8,7 @@ from sqlalchemy import Connection, Engine, delete, func, insert, or_, select, up
 from sqlalchemy.dialects import postgresql, sqlite
 
 from cxdash import redaction
+from cxdash.db import redaction_queries
 from cxdash.db.engine import transaction
 from cxdash.db.models import Annotation, ReviewAction, ReviewCommentary, ReviewPack, ReviewSnapshot
 from cxdash.errors import UserError
@@ -144,7 +145,7 @@ def save_snapshot(bind: Connection | Engine, fiscal_year: int, fiscal_quarter: i
         return conn.execute(insert(ReviewSnapshot).values(
             fiscal_year=fiscal_year, fiscal_quarter=fiscal_quarter, provider=provider, service=service,
             held_on=held_on, contents=contents, created_at=_now(),
-            redaction_version=redaction.VERSION).returning(ReviewSnapshot.id)).scalar_one()
+            redaction_version=redaction_queries.snapshot_version(conn)).returning(ReviewSnapshot.id)).scalar_one()
 
 
 def delete_snapshot(bind: Connection | Engine, snapshot_id: int) -> bool:
