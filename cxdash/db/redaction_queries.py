@@ -120,11 +120,16 @@ def _rejected_raw(raw: str, cells: tuple[str, ...] | None) -> str:
     return json.dumps(data, default=str, ensure_ascii=False)[:20000]
 
 
+def _stale_rejected(*columns):
+    """Rejected rows of an older version from the load kinds that keep redacted cells."""
+    r, run = RejectedRow, LoadRun
+    return (select(*columns).join(run, run.id == r.load_run_id)
+            .where(_stale(r.redaction_version), run.kind.in_(list(REJECTED_CELLS))))
+
+
 def _rejected_rows(conn: Connection, chunk: int) -> int:
     r, run = RejectedRow, LoadRun
-    rows = conn.execute(select(r.id, r.raw, run.kind).join(run, run.id == r.load_run_id)
-                        .where(_stale(r.redaction_version), run.kind.in_(list(REJECTED_CELLS)))
-                        .order_by(r.id)).all()
+    rows = conn.execute(_stale_rejected(r.id, r.raw, run.kind).order_by(r.id)).all()
     count = _rewrite(conn, r, ("raw",), rows, lambda row: {"raw": _rejected_raw(row.raw, REJECTED_CELLS[row.kind])},
                      chunk)
     # the other kinds' rejected rows hold no redacted text: they are only stamped
@@ -134,7 +139,7 @@ def _rejected_rows(conn: Connection, chunk: int) -> int:
     return count
 
 
-TABLES = (FeedbackItem, *TEXT_COLUMNS, ReviewSnapshot, RejectedRow)
+TABLES = (FeedbackItem, *TEXT_COLUMNS, ReviewSnapshot)  # and rejected rows, of some kinds only
 
 
 def snapshot_version(conn: Connection) -> str | None:
@@ -154,6 +159,7 @@ def older_versions(conn: Connection) -> list[str]:
     for model in TABLES:
         column = model.__table__.c.redaction_version
         found.update(conn.execute(select(column).where(_stale(column)).distinct()).scalars())
+    found.update(conn.execute(_stale_rejected(RejectedRow.redaction_version).distinct()).scalars())
     return sorted("none" if v is None else v for v in found)
 
 
