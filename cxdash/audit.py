@@ -3,7 +3,6 @@ cxdash.db.access_queries). Pages, the CLI and the scheduler call record() after 
 from __future__ import annotations
 
 import csv
-import getpass
 import io
 
 from sqlalchemy import Connection, Engine
@@ -11,18 +10,10 @@ from sqlalchemy import Connection, Engine
 from cxdash.db import access_queries
 from cxdash.exports.csv_safety import safe_cell
 from cxdash.permissions import EVERYTHING, Principal
+from cxdash.permissions import cli_principal as cli_principal  # where commands take who runs them
 
 COLUMNS = (("at", "When (UTC)"), ("username", "Who"), ("via", "Signed in via"), ("action", "What"),
            ("target", "On"), ("provider", "Provider"), ("service", "Service"), ("details", "Details"))
-
-
-def cli_principal() -> Principal:
-    """Who runs a command: the operating-system user (a CLI has no sign-in)."""
-    try:
-        name = getpass.getuser()
-    except (KeyError, OSError):
-        name = "unknown"
-    return Principal(username=name, role="administrator", scope=EVERYTHING, via="cli")
 
 
 SCHEDULER = Principal(username="scheduler", role="administrator", scope=EVERYTHING, via="scheduler")

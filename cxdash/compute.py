@@ -5,18 +5,18 @@ Heavy work happens here, once per load, never in a page callback.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 from sqlalchemy import Engine
 
-from cxdash import fingerprints
+from cxdash import fingerprints, redaction
 from cxdash.analyses import KeptWindows, analysis_rows
 from cxdash.catalogue import Catalogue, Measure
 from cxdash.cells import clean as _clean
 from cxdash.cells import rolled, rollup_levels
 from cxdash.channels import ALL
-from cxdash.db import analysis_queries, cell_aggregates, feedback_queries, queries
+from cxdash.db import access_queries, analysis_queries, cell_aggregates, queries, redaction_queries
 from cxdash.health import refresh_quality
 from cxdash.indicators import indicator_rows
 from cxdash.indicators import inputs as indicator_fingerprint
@@ -25,6 +25,7 @@ from cxdash.metrics.a11_scores import COUNT_COLUMNS, rollup, score_counts
 from cxdash.metrics.measures import quarterly_series
 from cxdash.metrics.names import name_key
 from cxdash.metrics.status import measure_status
+from cxdash.permissions import Principal, cli_principal
 
 
 @dataclass
@@ -38,6 +39,7 @@ class ComputeReport:
     recounted: int = 0
     indicators_kept: bool = False  # no case, contact, feedback, employee or published load since the last compute
     driver_windows_kept: int = 0  # key-driver windows none of whose cells changed
+    redacted_again: dict[str, int] = field(default_factory=dict)  # rows per table of text under older rules
 
     def summary(self) -> str:
         operational = (f"kept {self.indicators} operational indicators (nothing under them changed)"
@@ -45,7 +47,13 @@ class ComputeReport:
         return (f"recounted {self.recounted} changed survey cells; "
                 f"computed {self.cells} score cells, {self.measure_rows} measure results, "
                 f"{operational}, {self.drivers} driver estimates{self._windows()}, "
-                f"{self.segments} segment comparisons and {self.trends} trend points")
+                f"{self.segments} segment comparisons and {self.trends} trend points{self._redacted()}")
+
+    def _redacted(self) -> str:
+        if not self.redacted_again:
+            return ""
+        rows = ", ".join(f"{n} {table}" for table, n in self.redacted_again.items())
+        return f"; redacted stored text again under the new redaction rules ({rows})"
 
     def _windows(self) -> str:
         return f" ({self.driver_windows_kept} unchanged rolling years kept)" if self.driver_windows_kept else ""
@@ -136,14 +144,16 @@ def one_scale_per_scope(counts: pd.DataFrame, scopes: list[str]) -> tuple[pd.Dat
     return kept, chosen.reset_index(drop=True)
 
 
-def compute(engine: Engine, catalogue: Catalogue, full: bool = False) -> ComputeReport:
+def compute(engine: Engine, catalogue: Catalogue, full: bool = False, who: Principal | None = None) -> ComputeReport:
     """Recount the survey cells loads changed (``full``: every cell, from the answers), then
     recompute every score cell, measure result and analysis in one transaction. Recorded in
     ``compute_run`` (with this process), so a computation killed mid-way is marked failed by the
-    next; until the last transaction commits, pages keep the previous results."""
+    next; until the last transaction commits, pages keep the previous results. ``who`` runs it
+    (default: the operating-system user), named in the audit trail when stored text is redacted
+    again."""
     run_id = queries.start_compute_run(engine, full)
     try:
-        report = _compute(engine, catalogue, full, run_id)
+        report = _compute(engine, catalogue, full, run_id, who or cli_principal())
     except BaseException as exc:
         queries.finish_compute_run(engine, run_id, "failed", f"{type(exc).__name__}: {exc}"[:4000])
         raise
@@ -151,11 +161,25 @@ def compute(engine: Engine, catalogue: Catalogue, full: bool = False) -> Compute
     return report
 
 
-def _compute(engine: Engine, catalogue: Catalogue, full: bool, run_id: int) -> ComputeReport:
+def redact_stored_again(engine: Engine, who: Principal, now: dt.datetime) -> dict[str, int]:
+    """Text stored under older redaction rules redacted again, before anything reads it (themes,
+    pages, packs), in one transaction with its audit event and a new data_version stamp (cached
+    pages show the new text): rows per table."""
+    with engine.begin() as conn:
+        older = redaction_queries.older_versions(conn)
+        counts = redaction_queries.redact_stored(conn)
+        if counts:
+            access_queries.record(conn, username=who.username, via=who.via, action="text.redact_again",
+                                  target="stored text", at=now,
+                                  details={"rows": counts, "old_versions": older, "new_version": redaction.VERSION})
+            queries.bump_data_version(conn, now)
+    return counts
+
+
+def _compute(engine: Engine, catalogue: Catalogue, full: bool, run_id: int, who: Principal) -> ComputeReport:
     settings = catalogue.settings
     now = dt.datetime.now(dt.UTC)
-    with engine.begin() as conn:  # text stored under older redaction rules, before themes are found in it
-        redacted_again = feedback_queries.redact_again(conn)
+    redacted_again = redact_stored_again(engine, who, now)
     with engine.begin() as conn:  # the changed cells' aggregates, committed with their marks cleared
         recounted = cell_aggregates.refresh(conn, everything=full, run_id=run_id)
     drivers_inputs = (f"min_n {settings.min_n}; alpha {settings.alpha}; "
@@ -165,7 +189,8 @@ def _compute(engine: Engine, catalogue: Catalogue, full: bool, run_id: int) -> C
         # read before the indicators are: a load landing after this makes the next compute redo them
         dates = DateWindow.from_settings(settings, now.date())  # bounds the quarters computed one by one
         indicator_inputs = indicator_fingerprint(conn, dates)
-        kept = not full and not redacted_again and queries.computed_input(conn, "indicators") == indicator_inputs
+        kept = (not full and not redacted_again.get("feedback_item")
+                and queries.computed_input(conn, "indicators") == indicator_inputs)
         windows = None if full else _kept_windows(conn, queries.computed_input(conn, "drivers"), drivers_inputs)
     cells = score_cells(counts, settings.min_n, settings.alpha) if not counts.empty else pd.DataFrame()
     score_rows = [
@@ -184,7 +209,8 @@ def _compute(engine: Engine, catalogue: Catalogue, full: bool, run_id: int) -> C
         queries.bump_data_version(conn, now)  # the pages' cached reads: a new computation shows at once
     refresh_quality(engine)  # the Data page's checks, current with the loads this computation saw
     return ComputeReport(len(score_rows), len(result_rows), len(indicators), len(drivers), len(segments), len(trends),
-                         recounted, indicators_kept=kept, driver_windows_kept=windows.kept if windows else 0)
+                         recounted, indicators_kept=kept, driver_windows_kept=windows.kept if windows else 0,
+                         redacted_again=redacted_again)
 
 
 # The code behind the key-driver estimates: a stored window is kept only while it is unchanged.

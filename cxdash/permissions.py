@@ -26,6 +26,7 @@ other provider's figure (the sum of two, less one's own).
 from __future__ import annotations
 
 import dataclasses
+import getpass
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -307,3 +308,12 @@ def access_config() -> AccessConfig:
     """access.yaml from the agency's configuration folder, else the shipped default."""
     from cxdash import paths
     return load_access(paths.config_file(ACCESS_FILE))
+
+
+def cli_principal() -> Principal:
+    """Who runs a command: the operating-system user (a CLI has no sign-in)."""
+    try:
+        name = getpass.getuser()
+    except (KeyError, OSError):
+        name = "unknown"
+    return Principal(username=name, role="administrator", scope=EVERYTHING, via="cli")

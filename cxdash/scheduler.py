@@ -30,7 +30,7 @@ def run_source_job(url: str, catalogue_path: str, sources_path: str, name: str) 
     engine = make_engine(url)
     try:
         outcome = run_source_with_retries(engine, load_catalogue(catalogue_path), load_sources(sources_path), name,
-                                          trigger="scheduled")
+                                          trigger="scheduled", who=audit.SCHEDULER)
         audit.record(engine, audit.SCHEDULER, "source.load", name, details=_outcome_details(outcome))
     finally:
         engine.dispose()

@@ -32,6 +32,7 @@ from cxdash.db import queries
 from cxdash.errors import UserError
 from cxdash.kinds import LOAD_KINDS, MAPPED_KINDS
 from cxdash.mappings import TimeZone
+from cxdash.permissions import Principal
 
 log = logging.getLogger(__name__)
 
@@ -290,7 +291,8 @@ class SourceOutcome:
 
 
 def run_source(engine: Engine, catalogue: Catalogue, sources: Sources, name: str, *,
-               trigger: str = "manual", attempt: int = 1, recompute: bool = True) -> SourceOutcome:
+               trigger: str = "manual", attempt: int = 1, recompute: bool = True,
+               who: Principal | None = None) -> SourceOutcome:
     """Load every file of one source once; record the attempt in job_run; recompute on new data.
 
     A file that fails leaves nothing of itself (its load is one transaction) and fails the run
@@ -319,7 +321,7 @@ def run_source(engine: Engine, catalogue: Catalogue, sources: Sources, name: str
                     outcome.rows_rejected += report.rows_rejected
         if outcome.status == "succeeded" and recompute:
             from cxdash.compute import compute
-            compute(engine, catalogue)
+            compute(engine, catalogue, who=who)
     except UserError as exc:
         problems.append(str(exc))
     except Exception as exc:  # anything else: recorded with its reason, never half a load
@@ -333,11 +335,11 @@ def run_source(engine: Engine, catalogue: Catalogue, sources: Sources, name: str
 
 
 def run_source_with_retries(engine: Engine, catalogue: Catalogue, sources: Sources, name: str, *,
-                            trigger: str = "manual", sleep=time.sleep) -> SourceOutcome:
+                            trigger: str = "manual", sleep=time.sleep, who: Principal | None = None) -> SourceOutcome:
     """run_source, tried again after the source's retry delay while it fails (retries times)."""
     source = sources.get(name)
     for attempt in range(1, source.retries + 2):
-        outcome = run_source(engine, catalogue, sources, name, trigger=trigger, attempt=attempt)
+        outcome = run_source(engine, catalogue, sources, name, trigger=trigger, attempt=attempt, who=who)
         if outcome.status != "failed" or attempt > source.retries:
             return outcome
         log.warning("source %s failed (attempt %d): %s; retrying in %ss", name, attempt, outcome.message,

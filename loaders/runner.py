@@ -19,6 +19,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine, insert, select, update
 
+from cxdash import redaction
 from cxdash.db.models import LoadRun, RejectedRow
 from cxdash.errors import UserError
 
@@ -170,6 +171,7 @@ def _store_rejections(conn: Connection, run_id: int, file_name: str, rejections:
     """Rejected rows as they came; a column name longer than the field column is cut (it is a file's header)."""
     conn.execute(insert(RejectedRow), [
         {"load_run_id": run_id, "file_name": file_name, "line": r.line, "field": storable(r.field)[:FIELD_LENGTH],
-         "reason": storable(r.reason), "raw": json.dumps(r.raw, default=str, ensure_ascii=False)[:20000]}
+         "reason": storable(r.reason), "raw": json.dumps(r.raw, default=str, ensure_ascii=False)[:20000],
+         "redaction_version": redaction.VERSION}
         for r in rejections
     ])

@@ -8,6 +8,7 @@ previous ones; a killed build has no file), and the next run succeeds."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import signal
 import subprocess
@@ -232,4 +233,48 @@ def test_a_killed_pack_worker_leaves_its_build_failed_and_the_draft_is_built_aga
     assert (again["status"], again["format"], again["provider"]) == ("succeeded", "pptx", "all")
     assert review_queries.pack_file(engine, again["id"])[1][:2] == b"PK"
     assert packs.queue_draft_if_due(engine, catalogue, today=dt.date(2023, 1, 22)) is None  # built: once
+    engine.dispose()
+
+
+def test_a_compute_killed_while_redacting_again_leaves_no_text_half_done(tmp_path, big_cases, catalogue):
+    """Events stored under older redaction rules, enough that redacting them again takes seconds:
+    killed then, every event is still as it was (one transaction); the next compute redacts them all."""
+    from sqlalchemy import text
+
+    from cxdash.db import access_queries
+    from cxdash.redaction import VERSION
+    from cxdash.review import records
+    url, engine, _ = _database(tmp_path, big_cases)
+    records.add_annotation(engine, event_date="2022-11-15", label="Phone outage", description="Report to [phone]")
+    with engine.begin() as conn:  # as older rules left it, doubled to 4,096 events
+        conn.execute(text("UPDATE annotation SET description = 'Report to 410-555-0100', redaction_version = '1'"))
+        for _ in range(12):
+            conn.execute(text("INSERT INTO annotation (event_date, label, description, provider, service, created_at, "
+                              "redaction_version) SELECT event_date, label, description, provider, service, created_at, "
+                              "redaction_version FROM annotation"))
+        # each its own text: a text redacted once is not redacted twice in a process
+        conn.execute(text("UPDATE annotation SET description = description || ', note ' || id"))
+
+    def stored():
+        """(the phone number is in it, version): events"""
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT description, redaction_version FROM annotation")).all()
+        return pd.Series([(("410-555-0100" in d), v) for d, v in rows]).value_counts().to_dict()
+
+    process = _cxdash("compute", "--db", url, "--catalogue", CATALOGUE)
+    _wait_for(lambda: any(r["status"] == "running" for r in queries.compute_runs(engine)), "the computation", process)
+    time.sleep(0.5)
+    assert process.poll() is None, "the computation finished before it could be killed: store more events"
+    _kill(process)
+    # all as they were (killed while redacting, as expected) or all redacted and recorded: never half
+    done = stored() == {(False, VERSION): 4096}
+    assert done or stored() == {(True, "1"): 4096}
+    assert len(access_queries.events(engine, action="text.redact_again")) == int(done)
+
+    again = subprocess.run([sys.executable, "-m", "cxdash.cli", "compute", "--db", url, "--catalogue", CATALOGUE],
+                           capture_output=True, text=True, timeout=600)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert stored() == {(False, VERSION): 4096}
+    [event] = access_queries.events(engine, action="text.redact_again")
+    assert json.loads(event["details"])["rows"] == {"annotation": 4096}
     engine.dispose()

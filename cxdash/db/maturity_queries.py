@@ -7,6 +7,7 @@ import datetime as dt
 import pandas as pd
 from sqlalchemy import Connection, Engine, insert, select, update
 
+from cxdash import redaction
 from cxdash.channels import ALL
 from cxdash.db.engine import transaction
 from cxdash.db.models import MaturityRating, ScoreCell
@@ -24,7 +25,7 @@ def upsert_rating(conn: Connection, *, fiscal_year: int, dimension: str, level: 
     """One rating per fiscal year, dimension and level: rating it again replaces it."""
     t = MaturityRating
     values = {"status": status, "evidence": evidence, "assessed_by": assessed_by, "source": source,
-              "updated_at": _now()}
+              "updated_at": _now(), "redaction_version": redaction.VERSION}
     key = (t.fiscal_year == fiscal_year, t.dimension == dimension, t.level == level)
     if conn.execute(update(t).where(*key).values(**values)).rowcount == 0:
         conn.execute(insert(t).values(fiscal_year=fiscal_year, dimension=dimension, level=level, **values))

@@ -74,6 +74,7 @@ class RejectedRow(Base):
     field: Mapped[str] = mapped_column(String(200))
     reason: Mapped[str] = mapped_column(Text)
     raw: Mapped[str] = mapped_column(Text)
+    redaction_version: Mapped[str | None] = mapped_column(String(20))  # NULL or older: redacted again at compute
 
 
 class A11QuarterlyCount(Base):
@@ -726,6 +727,7 @@ class ReviewCommentary(Base):
     what_next: Mapped[str] = mapped_column(Text, default="")
     author: Mapped[str] = mapped_column(String(200), default="")
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    redaction_version: Mapped[str | None] = mapped_column(String(20))  # NULL or older: redacted again at compute
 
 
 class ReviewAction(Base):
@@ -744,6 +746,7 @@ class ReviewAction(Base):
     completed_on: Mapped[dt.date | None] = mapped_column(Date)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    redaction_version: Mapped[str | None] = mapped_column(String(20))  # NULL or older: redacted again at compute
 
 
 class Annotation(Base):
@@ -757,6 +760,7 @@ class Annotation(Base):
     provider: Mapped[str] = mapped_column(String(300), default="all")
     service: Mapped[str] = mapped_column(String(500), default="all")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    redaction_version: Mapped[str | None] = mapped_column(String(20))  # NULL or older: redacted again at compute
 
 
 class ReviewSnapshot(Base):
@@ -774,6 +778,7 @@ class ReviewSnapshot(Base):
     held_on: Mapped[dt.date] = mapped_column(Date)
     contents: Mapped[str] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    redaction_version: Mapped[str | None] = mapped_column(String(20))  # NULL or older: redacted again at compute
 
 
 class ReviewPack(Base):
@@ -861,6 +866,7 @@ class MaturityRating(Base):
     assessed_by: Mapped[str] = mapped_column(String(200), default="")
     source: Mapped[str] = mapped_column(String(20), default="page")  # page, file
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    redaction_version: Mapped[str | None] = mapped_column(String(20))  # NULL or older: redacted again at compute
 
 
 class DataVersion(Base):

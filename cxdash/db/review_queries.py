@@ -7,6 +7,8 @@ import datetime as dt
 from sqlalchemy import Connection, Engine, delete, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from cxdash import redaction
+from cxdash.db import redaction_queries
 from cxdash.db.engine import transaction
 from cxdash.db.models import Annotation, ReviewAction, ReviewCommentary, ReviewPack, ReviewSnapshot
 from cxdash.errors import UserError
@@ -30,7 +32,7 @@ def save_commentary(bind: Connection | Engine, measure_id: str, fiscal_year: int
     """One commentary per measure and quarter: saving again replaces it."""
     t = ReviewCommentary
     values = {"what_happened": what_happened, "why": why, "what_next": what_next, "author": author,
-              "updated_at": _now()}
+              "updated_at": _now(), "redaction_version": redaction.VERSION}
     key = (t.measure_id == measure_id, t.fiscal_year == fiscal_year, t.fiscal_quarter == fiscal_quarter)
     with transaction(bind) as conn:
         if conn.execute(update(t).where(*key).values(**values)).rowcount == 0:
@@ -54,7 +56,7 @@ def add_action(bind: Connection | Engine, *, measure_id: str | None, fiscal_year
         return conn.execute(insert(ReviewAction).values(
             measure_id=measure_id, fiscal_year=fiscal_year, fiscal_quarter=fiscal_quarter, kind=kind,
             description=description, owner=owner, due_date=due_date, status="open", created_at=_now(),
-            updated_at=_now()).returning(ReviewAction.id)).scalar_one()
+            updated_at=_now(), redaction_version=redaction.VERSION).returning(ReviewAction.id)).scalar_one()
 
 
 def set_action_status(bind: Connection | Engine, action_id: int, status: str, on: dt.date | None = None) -> None:
@@ -95,7 +97,7 @@ def add_annotation(bind: Connection | Engine, *, event_date: dt.date, label: str
     with transaction(bind) as conn:
         return conn.execute(insert(Annotation).values(
             event_date=event_date, label=label, description=description, provider=provider, service=service,
-            created_at=_now()).returning(Annotation.id)).scalar_one()
+            created_at=_now(), redaction_version=redaction.VERSION).returning(Annotation.id)).scalar_one()
 
 
 def annotation(conn: Connection | Engine, annotation_id: int) -> dict | None:
@@ -142,7 +144,8 @@ def save_snapshot(bind: Connection | Engine, fiscal_year: int, fiscal_quarter: i
                             f"{existing.held_on:%d %b %Y}; its snapshot is frozen")
         return conn.execute(insert(ReviewSnapshot).values(
             fiscal_year=fiscal_year, fiscal_quarter=fiscal_quarter, provider=provider, service=service,
-            held_on=held_on, contents=contents, created_at=_now()).returning(ReviewSnapshot.id)).scalar_one()
+            held_on=held_on, contents=contents, created_at=_now(),
+            redaction_version=redaction_queries.snapshot_version(conn)).returning(ReviewSnapshot.id)).scalar_one()
 
 
 def delete_snapshot(bind: Connection | Engine, snapshot_id: int) -> bool:
