@@ -8,11 +8,14 @@ import io
 
 import pytest
 from pptx import Presentation
+from pptx.enum.chart import XL_MARKER_STYLE
+from pptx.enum.dml import MSO_FILL
 from pypdf import PdfReader
 
 from cxdash.errors import UserError
 from cxdash.exports.pdf import to_pdf
-from cxdash.exports.review_deck import build_deck, default_template
+from cxdash.exports.review_deck import build_deck, chart_values, default_template, target_values
+from cxdash.presentation.charts import percent_axis
 from cxdash.presentation.formatting import (
     MISSING,
     format_change,
@@ -196,11 +199,17 @@ def test_trend_charts_hold_the_input_values(built):
             assert list(series) == [measure.name]
         elif all(p.target is None for p in measure.points):  # a review held before points had targets
             assert series["Target"] == [measure.target * scale] * len(QUARTERS)
-        else:  # each quarter's own fiscal year's target
+        else:  # each quarter's own fiscal year's target, a dash each with no line between: a step
             assert series["Target"] == [None if p.target is None else p.target * scale for p in measure.points]
+            drawn = next(s for s in plot.series if s.name == "Target")
+            assert drawn.format.line.fill.type == MSO_FILL.BACKGROUND and drawn.marker.style == XL_MARKER_STYLE.DASH
         if measure.unit == "percent":
             axis = chart.value_axis
             assert axis.maximum_scale - axis.minimum_scale >= 20  # the pages' y-axis policy
+            # on round ticks: whole steps of 5 points, covering what percent_axis would show
+            low, high = percent_axis([*chart_values(measure), *target_values(measure)])
+            assert axis.major_unit == 5 and axis.minimum_scale % 5 == 0 and axis.maximum_scale % 5 == 0
+            assert axis.minimum_scale <= low and axis.maximum_scale >= high
     trust, = _charts(_slide(prs, "Trust after the interaction"))
     assert trust.plots[0].series[0].values[2] is None  # a gap, not zero
     assert trust._chartSpace.xpath(".//c:dispBlanksAs")[0].get("val") == "gap"

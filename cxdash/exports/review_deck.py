@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import io
 import logging
+import math
 from collections import Counter
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
@@ -31,7 +32,7 @@ from pptx.enum.chart import (
     XL_LEGEND_POSITION,
     XL_MARKER_STYLE,
 )
-from pptx.enum.dml import MSO_LINE, MSO_THEME_COLOR
+from pptx.enum.dml import MSO_THEME_COLOR
 from pptx.enum.shapes import PP_PLACEHOLDER
 from pptx.enum.text import MSO_ANCHOR, MSO_AUTO_SIZE, PP_ALIGN
 from pptx.opc.constants import RELATIONSHIP_TYPE as RT
@@ -597,10 +598,18 @@ def _line_chart(slide, m: MeasureSlide, x: int, y: int, cx: int, cy: int):
     frame = slide.shapes.add_chart(XL_CHART_TYPE.LINE_MARKERS, x, y, cx, cy, data)
     frame.name = "Trend chart"
     _style_line_chart(frame.chart, percent)
-    if percent:  # the pages' one y-axis policy for percentage trends
+    if percent:  # the pages' one y-axis policy for percentage trends, on round ticks
         axis = frame.chart.value_axis
-        axis.minimum_scale, axis.maximum_scale = percent_axis([*chart_values(m), *targets])
+        axis.minimum_scale, axis.maximum_scale, axis.major_unit = round_ticks(
+            *percent_axis([*chart_values(m), *targets]))
     return frame
+
+
+def round_ticks(low: float, high: float) -> tuple[float, float, float]:
+    """The axis widened to whole steps of 5 points (10 beyond a 50-point span), so PowerPoint
+    labels 65%, 70%, 75% rather than 63.2%, 65.2%, 67.2%; still within 0-100."""
+    step = 5.0 if high - low <= 50 else 10.0
+    return max(0.0, math.floor(low / step) * step), min(100.0, math.ceil(high / step) * step), step
 
 
 def target_values(m: MeasureSlide) -> list[float | None]:
@@ -626,10 +635,10 @@ def _style_line_chart(chart, percent: bool) -> None:
     labels.number_format, labels.number_format_is_linked = ('0.0"%"' if percent else "0.00"), False
     labels.position, labels.show_value = XL_LABEL_POSITION.ABOVE, True
     labels.font.size = Pt(11)
-    for series in target:  # a short dash at every quarter marks that quarter's own target
-        _line(series, TARGET, Pt(2))
-        series.format.line.dash_style = MSO_LINE.DASH
-        series.marker.style, series.marker.size = XL_MARKER_STYLE.DASH, 12
+    for series in target:  # a dash at every quarter marks that quarter's own fiscal year's target: no
+        series.smooth = False  # line joins them, so a new year's target is a step, never a slope
+        series.format.line.fill.background()
+        series.marker.style, series.marker.size = XL_MARKER_STYLE.DASH, 24
         series.marker.format.fill.solid()
         series.marker.format.fill.fore_color.rgb = TARGET
         series.marker.format.line.color.rgb = TARGET
