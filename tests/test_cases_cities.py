@@ -223,10 +223,7 @@ def test_indicators_match_pandas_on_the_raw_file(loaded, city, scope):
         assert stored[("backlog_as_of", as_of_quarter)][0] == as_of.toordinal()
 
 
-def test_la_shows_a_service_that_works_in_hours_in_hours(loaded, city):
-    if city is not LA:
-        pytest.skip("the Los Angeles file's check")
-    engine, _ = loaded
+def _la_shows_a_service_that_works_in_hours_in_hours(engine) -> None:
     data = kept(read_raw(LA))
     hourly = hourly_services(data)
     assert ("Office of Community Beautification", "Graffiti Removal") in hourly
@@ -241,15 +238,23 @@ def test_la_shows_a_service_that_works_in_hours_in_hours(loaded, city):
     assert cancelled > 100 and sum(v[0] for k, v in _stored(engine).items() if k[0] == "cancelled") == cancelled
 
 
-def test_nyc_counts_unknown_channels_apart(loaded, city):
-    if city is not NYC:
-        pytest.skip("the New York City file's check")
-    engine, _ = loaded
+def _nyc_counts_unknown_channels_apart(engine) -> None:
     data = kept(read_raw(NYC))
     unknown = (data["Open Data Channel Type"] == "UNKNOWN").sum()
     stored = _stored(engine)
     assert unknown > 0 and sum(v[0] for k, v in stored.items() if k[0] == "channel_not_reported") == unknown
     assert sum(v[1] for k, v in stored.items() if k[0] == "digital_share") == len(data) - unknown
+
+
+# What each export is there to show: Los Angeles a service in hours and cancelled requests, New
+# York City its UNKNOWN channels.
+OWN_CHECKS = {"la": _la_shows_a_service_that_works_in_hours_in_hours, "nyc": _nyc_counts_unknown_channels_apart}
+
+
+def test_each_city_shows_what_its_export_is_there_to_show(loaded, city):
+    engine, _ = loaded
+    name, = [key for key, known in CITIES.items() if known is city]
+    OWN_CHECKS[name](engine)
 
 
 def test_the_cli_loads_and_computes_a_new_city_and_a_rerun_adds_nothing(tmp_path):
