@@ -21,6 +21,21 @@ ROOT = Path(__file__).resolve().parent.parent  # the checkout: tests/data, scrip
 SAMPLE = paths.sample_dir()  # the sample data shipped with cxdash (data/sample/, PROVENANCE.md)
 CONFIG = paths.default_config_dir()  # the shipped default configuration (config/)
 QUARTERLY = SAMPLE / "hisp_a11_quarterly_fy2021_fy2023q1.csv"
+# The shipped samples as items of a sources.yaml: (kind, mapping, cadence, file); see sample_source.
+SAMPLE_SOURCES = {
+    "a11": ("a11-quarterly", None, "quarterly", QUARTERLY.name),
+    "contacts": ("contacts", "example-contact-centre", "daily", "contact_centre_SYNTHETIC.csv"),
+    "complaints": ("feedback", "example-complaints", "weekly", "complaints_SYNTHETIC.csv"),
+    "responses": ("survey-responses", "touchpoints-form-a11", "weekly", "a11_v2_response_level_SYNTHETIC.csv"),
+    "fevs": ("employee", "fevs-index-scores", "yearly", "fevs_index_scores_2015_2022.csv"),
+}
+
+
+def sample_source(key: str, name: str | None = None) -> dict:
+    """A shipped sample as an item of a sources.yaml, named ``name`` (default: ``key``)."""
+    kind, mapping, cadence, file = SAMPLE_SOURCES[key]
+    entry = {"name": name or key, "kind": kind, "cadence": cadence, "location": {"files": str(SAMPLE / file)}}
+    return entry | ({"mapping": mapping} if mapping else {})
 # Extra checks on real files not shipped with cxdash run only where CXDASH_EXTRA_DATA names a
 # folder that holds them; never the only test of a feature.
 EXTRA_DATA = Path(os.environ.get("CXDASH_EXTRA_DATA", ROOT / "tests" / "extra-data-not-configured"))
@@ -169,3 +184,22 @@ def oidc_provider() -> dict:
     config = json.loads((ROOT / "tests" / "data" / "oidc" / "provider.json").read_text(encoding="utf-8"))
     return {"issuer": os.environ[names[0]], "client_id": os.environ[names[1]], "client_secret": os.environ[names[2]],
             "app_port": int(os.environ[names[3]]), "user": config["users"][0]}
+
+
+@pytest.fixture(scope="session")
+def yaml_catalogue():
+    """The shipped catalogue as plain YAML: the independent side of the target checks."""
+    import yaml
+    return yaml.safe_load((CONFIG / "catalogue.yaml").read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def context(loaded, catalogue):
+    """Inside a request of an app over the module's ``loaded`` (engine, sources): the page
+    functions read the database and catalogue from there. Yields the engine."""
+    from cxdash.dashboard.app import create_app
+    from cxdash.dashboard.sign_in import SIGN_IN_OFF
+    engine, sources = loaded
+    app = create_app(engine, catalogue, sources, sign_in=SIGN_IN_OFF)
+    with app.server.test_request_context("/journey"):
+        yield engine

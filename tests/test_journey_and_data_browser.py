@@ -17,7 +17,7 @@ from cxdash.dashboard.sign_in import SIGN_IN_OFF
 
 from . import boston
 from .accessibility import axe_violations
-from .conftest import CONFIG, QUARTERLY, SAMPLE, configured_sources
+from .conftest import CONFIG, QUARTERLY, configured_sources, sample_source
 from .test_access_browser import _options
 from .test_contacts import _expected, _sample_frame
 from .test_one_service import furthest_off_track
@@ -47,15 +47,9 @@ def journey_loaded(tmp_path_factory, catalogue):
     """Real A-11 quarterly and 311 data with the synthetic contact center and complaints, whose
     service has start, process and end stages: loaded as configured sources, computed once."""
     folder = tmp_path_factory.mktemp("journey-stages")
-    sample = SAMPLE
     engine, sources = configured_sources(folder, catalogue, [
-        {"name": "a11", "kind": "a11-quarterly", "location": {"files": str(QUARTERLY)}, "cadence": "quarterly"},
-        boston.source("311"),
-        {"name": "contact-centre", "kind": "contacts", "mapping": "example-contact-centre", "cadence": "daily",
-         "location": {"files": str(sample / "contact_centre_SYNTHETIC.csv")}},
-        {"name": "complaints", "kind": "feedback", "mapping": "example-complaints", "cadence": "weekly",
-         "location": {"files": str(sample / "complaints_SYNTHETIC.csv")}},
-    ])
+        sample_source("a11"), boston.source("311"), sample_source("contacts", "contact-centre"),
+        sample_source("complaints")])
     yield engine, sources
     engine.dispose()
 

@@ -11,20 +11,16 @@ import urllib.parse
 
 import pandas as pd
 import pytest
-import yaml
 
 from cxdash.channels import ALL
-from cxdash.dashboard.app import create_app
 from cxdash.dashboard.components.heat_map import heat_map
-from cxdash.dashboard.sign_in import SIGN_IN_OFF
 from cxdash.dashboard.views import journey_page
 from cxdash.db import journey_queries, queries
 from cxdash.presentation import journey, scorecard
 from cxdash.presentation.heat_map import Cell
 
-from .conftest import CONFIG, QUARTERLY, configured_sources
+from .conftest import QUARTERLY, configured_sources, sample_source
 from .independent import wilson
-from .test_contacts import CONTACTS_CSV as CONTACTS
 from .test_contacts import _expected, _sample_frame
 
 MIN_N = 30
@@ -40,31 +36,14 @@ def loaded(tmp_path_factory, catalogue):
     configured sources and computed once."""
     folder = tmp_path_factory.mktemp("journey-view")
     engine, sources = configured_sources(folder, catalogue, [
-        {"name": "a11", "kind": "a11-quarterly", "location": {"files": str(QUARTERLY)}, "cadence": "quarterly"},
-        {"name": "contact-centre", "kind": "contacts", "mapping": "example-contact-centre", "cadence": "daily",
-         "location": {"files": str(CONTACTS)}},
-    ])
+        sample_source("a11"), sample_source("contacts", "contact-centre")])
     yield engine, sources
     engine.dispose()
-
-
-@pytest.fixture
-def context(loaded, catalogue):
-    engine, sources = loaded
-    app = create_app(engine, catalogue, sources, sign_in=SIGN_IN_OFF)
-    with app.server.test_request_context("/journey"):
-        yield engine
 
 
 @pytest.fixture(scope="module")
 def quarterly():
     return pd.read_csv(QUARTERLY)
-
-
-@pytest.fixture(scope="module")
-def yaml_catalogue():
-    """The catalogue as plain YAML: the independent side of the target checks."""
-    return yaml.safe_load((CONFIG / "catalogue.yaml").read_text(encoding="utf-8"))
 
 
 def agree(raw: pd.DataFrame, service: str, year: int, quarter: int, q: int) -> tuple[int, int]:

@@ -11,7 +11,6 @@ import urllib.parse
 
 import pandas as pd
 import pytest
-import yaml
 
 from cxdash.catalogue import Service
 from cxdash.channels import ALL
@@ -25,7 +24,7 @@ from cxdash.presentation import journey, one_service, scorecard
 from cxdash.presentation.heat_map import Cell, cell_width, figure_min_width, text_width
 
 from . import boston
-from .conftest import CONFIG, QUARTERLY, SAMPLE, configured_sources
+from .conftest import QUARTERLY, configured_sources, sample_source
 from .test_journey_view import _find, _header, _walk
 
 PAGES = {"journey": journey_page, "service": service_page, "equity": equity_page, "voice": voice_page,
@@ -43,37 +42,15 @@ def loaded(tmp_path_factory, catalogue):
     synthetic contact centre, complaints and response-level survey (mapped to the catalogue's
     synthetic service)."""
     engine, sources = configured_sources(tmp_path_factory.mktemp("one-service"), catalogue, [
-        {"name": "a11", "kind": "a11-quarterly", "location": {"files": str(QUARTERLY)}, "cadence": "quarterly"},
-        boston.source("311"),
-        {"name": "fevs", "kind": "employee", "mapping": "fevs-index-scores", "cadence": "yearly",
-         "location": {"files": str(SAMPLE / "fevs_index_scores_2015_2022.csv")}},
-        {"name": "contacts", "kind": "contacts", "mapping": "example-contact-centre", "cadence": "daily",
-         "location": {"files": str(SAMPLE / "contact_centre_SYNTHETIC.csv")}},
-        {"name": "complaints", "kind": "feedback", "mapping": "example-complaints", "cadence": "weekly",
-         "location": {"files": str(SAMPLE / "complaints_SYNTHETIC.csv")}},
-        {"name": "responses", "kind": "survey-responses", "mapping": "touchpoints-form-a11", "cadence": "weekly",
-         "location": {"files": str(SAMPLE / "a11_v2_response_level_SYNTHETIC.csv")}},
-    ])
+        sample_source("a11"), boston.source("311"), sample_source("fevs"), sample_source("contacts"),
+        sample_source("complaints"), sample_source("responses")])
     yield engine, sources
     engine.dispose()
-
-
-@pytest.fixture
-def context(loaded, catalogue):
-    engine, sources = loaded
-    app = create_app(engine, catalogue, sources, sign_in=SIGN_IN_OFF)
-    with app.server.test_request_context("/journey"):
-        yield engine
 
 
 @pytest.fixture(scope="module")
 def raw():
     return pd.read_csv(QUARTERLY)
-
-
-@pytest.fixture(scope="module")
-def yaml_catalogue():
-    return yaml.safe_load((CONFIG / "catalogue.yaml").read_text(encoding="utf-8"))
 
 
 # --- the independent side: the furthest off track from the raw file and the YAML ------------------
