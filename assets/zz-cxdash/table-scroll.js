@@ -26,7 +26,14 @@
     });
   }
 
-  new MutationObserver(scan).observe(document.documentElement, { subtree: true, childList: true });
-  document.addEventListener('toggle', scan, true);  // a "View as table" <details> opened
-  window.addEventListener('resize', scan);
+  // Dash re-renders in bursts: measure once per frame, not once per change.
+  var pending = false;
+  function soon() {
+    if (pending) { return; }
+    pending = true;
+    window.requestAnimationFrame(function () { pending = false; scan(); });
+  }
+  new MutationObserver(soon).observe(document.documentElement, { subtree: true, childList: true });
+  document.addEventListener('toggle', soon, true);  // a "View as table" <details> opened
+  window.addEventListener('resize', soon);
 })();
