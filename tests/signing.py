@@ -45,6 +45,7 @@ def signed_in_client(app, username: str = USERNAME, password: str = PASSWORD):
 
 
 def fill_sign_in_form(driver, username: str, password: str) -> None:
+    """Type into the sign-in page's form and submit it; returns once the browser has left that page."""
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.ui import WebDriverWait
@@ -52,7 +53,11 @@ def fill_sign_in_form(driver, username: str, password: str) -> None:
     driver.find_element(By.ID, "username").clear()
     driver.find_element(By.ID, "username").send_keys(username)
     driver.find_element(By.ID, "password").send_keys(password)
+    form = driver.find_element(By.ID, "sign-in-form")
     driver.find_element(By.ID, "sign-in-submit").click()
+    # The form posts and the server answers with a new page: wait until this one is gone, so the
+    # caller never reads the old page's alert (or finds it stale) after a second attempt.
+    WebDriverWait(driver, 30).until(expected_conditions.staleness_of(form))
 
 
 def start_signed_in(dash_duo, app, username: str = USERNAME, password: str = PASSWORD) -> None:
