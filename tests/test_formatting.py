@@ -140,3 +140,15 @@ def test_counts_of_people_are_rounded_to_what_they_bear():
     assert format_count(999_999) == "999,999" and format_count(1234) == "1,234" and format_count(None) == "—"
     assert format_indicator(216_878_115, "people") == "217 million"
     assert format_indicator(1234, "cases") == "1,234"  # a count of records stays exact
+
+
+def test_short_times_read_in_the_unit_that_shows_them():
+    """A request closed in minutes never reads "0 hours", nor half a day "0.5 days"."""
+    from cxdash.presentation.formatting import format_indicator
+    assert format_indicator(0.5, "days") == "12 hours"
+    assert format_indicator(1 / 24, "days") == "1 hour"
+    assert format_indicator(0.04, "hours") == "2 min"  # 2.4 minutes
+    assert format_indicator(25 / 60, "hours") == "25 min"
+    assert format_indicator(0.005, "hours") == "under 1 min"  # 18 seconds
+    assert format_indicator(0, "hours") == "0 hours" and format_indicator(0, "days") == "0 days"
+    assert format_indicator(1.5, "hours") == "1.5 hours" and format_indicator(12.25, "days") == "12.2 days"

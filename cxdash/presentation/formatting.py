@@ -136,7 +136,7 @@ INDICATOR_UNITS = ("percent", "days", "hours", "seconds", "score", "cases", "con
 
 def format_indicator(value, unit: str) -> str:
     """An operational indicator in its unit: 0.25 percent -> '25.0%'; 12 days -> '12 days';
-    0.5 hours -> '0.5 hours'; 95 seconds -> '1 min 35 s'; 1234 cases -> '1,234'; -0.12 score ->
+    0.5 days -> '12 hours'; 0.04 hours -> '2 min'; 95 seconds -> '1 min 35 s'; 1234 cases -> '1,234'; -0.12 score ->
     '−0.12'; a date (stored as its proleptic ordinal) -> '9 Apr 2018'."""
     if unit not in INDICATOR_UNITS:
         raise ValueError(f"unknown indicator unit {unit!r}; expected one of {INDICATOR_UNITS}")
@@ -144,6 +144,11 @@ def format_indicator(value, unit: str) -> str:
         return MISSING
     if unit == "percent":
         return f"{value * 100:.1f}%"
+    if unit == "days" and 0 < value < 1:  # half a day reads "12 hours", not "0.5 days"
+        return format_indicator(value * 24, "hours")
+    if unit == "hours" and 0 < value < 1:  # 0.04 hours reads "2 min", not "0 hours"
+        minutes = round(value * 60)
+        return f"{minutes} min" if minutes >= 1 else "under 1 min"
     if unit in ("days", "hours"):
         singular = unit[:-1]
         text = f"{value:.1f}".removesuffix(".0")
