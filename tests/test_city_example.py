@@ -6,11 +6,13 @@ Operations, and Operations shows a Boston service's cases created in a quarter a
 quarter's end as pandas counts them in the raw file, with axe-core finding nothing serious."""
 from __future__ import annotations
 
+import io
 import json
 
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from pptx import Presentation
 
 from cxdash import audit, paths
 from cxdash.catalogue import load_catalogue
@@ -18,6 +20,9 @@ from cxdash.cli import main
 from cxdash.dashboard.app import create_app
 from cxdash.dashboard.sign_in import SIGN_IN_OFF
 from cxdash.db.engine import make_engine
+from cxdash.exports.review_deck import build_deck
+from cxdash.metrics.fiscal import FiscalQuarter
+from cxdash.review.assemble import assemble
 from cxdash.sources import load_sources
 
 from . import boston
@@ -128,3 +133,30 @@ def test_scorecard_and_operations_in_a_browser(dash_duo, demo):
     assert axe_violations(dash_duo.driver) == []
     assert [e for e in dash_duo.get_logs() or [] if e["level"] == "SEVERE"] == []
     engine.dispose()
+
+
+def test_a_review_of_the_quarter_the_data_end_in_says_on_which_day_the_backlog_was_counted(demo):
+    """New York City's sample ends on a day in December: its quarter's backlog is counted on that
+    day, and the pack's journey slide says so under the table, as the Journey page does."""
+    url, _ = demo
+    when = "%m/%d/%Y %I:%M:%S %p"
+    nyc = pd.read_csv(SAMPLE / "nyc_311_sample.csv", dtype=str)
+    created, closed = (pd.to_datetime(nyc[c], format=when) for c in ("Created Date", "Closed Date"))
+    last = max(created.max(), closed.max())
+    still_open = nyc[(created <= last) & ~(closed <= last)]
+    (provider, service), = set(zip(still_open["Agency"], still_open["Complaint Type"]))  # one case, open at the end
+    quarter = FiscalQuarter.of_date(last.date())
+    assert last.date() < quarter.end  # the data end before the quarter does
+    engine = make_engine(url)
+    contents = assemble(engine, load_catalogue(EXAMPLE / "catalogue.yaml"), quarter, provider, service)
+    engine.dispose()
+    day = f"{last.day} {last:%b} {last.year}"
+    expected = (f"The backlog of {quarter.display} is counted as of {day}, the latest day in the data: "
+                "the quarter is not over.")
+    assert contents.journey.notes == [expected]
+    prs = Presentation(io.BytesIO(build_deck(contents)))
+    slide = next(s for s in prs.slides if s.shapes.title is not None and s.shapes.title.text == f"Journey: {service}")
+    table = next(s for s in slide.shapes if s.has_table)
+    (footnote,) = [s for s in slide.shapes if s.name == "Footnote"]
+    assert footnote.text_frame.text == expected
+    assert footnote.top >= table.top + table.height  # under the table, never over it

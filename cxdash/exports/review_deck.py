@@ -708,7 +708,7 @@ def _journey_slide(deck: _Deck) -> None:
     """One service's journey as a native table (readable, editable, read cell by cell)."""
     c = deck.contents
     _table_slides(deck, f"Journey: {c.service}", c.journey.takeaway, journey_header(c), journey_rows(c),
-                  JOURNEY_ROWS, "Journey table")
+                  JOURNEY_ROWS, "Journey table", footnote=" ".join(c.journey.notes))
 
 
 def _services_slides(deck: _Deck) -> None:
@@ -856,14 +856,17 @@ def fit_table(deck: _Deck, header: list[str], rows: list[list[str]], size_pt: fl
 
 def _table_slides(deck: _Deck, title: str, takeaway: str, header: list[str], rows: list[list[str]], most: int,
                   name: str, size_pt: float = TABLE_PT, takeaway_pt: float = TAKEAWAY_PT,
-                  fit_rows: list[list[str]] | None = None, bold_columns: frozenset[int] = frozenset()) -> list:
+                  fit_rows: list[list[str]] | None = None, bold_columns: frozenset[int] = frozenset(),
+                  footnote: str = "") -> list:
     """The rows as native tables, split over as many slides as fit (title gets '(2 of 3)'), columns
-    sized for ``fit_rows`` (default: these rows). Returns the tables' graphic frames (none without
-    rows: the caller leaves such a slide out)."""
+    sized for ``fit_rows`` (default: these rows), ``footnote`` under the last table (room kept for it
+    on every slide). Returns the tables' graphic frames (none without rows: the caller leaves such a
+    slide out)."""
     if not rows:
         return []
     fit = fit_table(deck, header, fit_rows or rows, size_pt, bold_columns)
-    chunks = _chunks(rows, fit, most, deck.bottom - _table_top(deck, takeaway, takeaway_pt), header)
+    below = _text_height(deck, footnote, deck.inner_width, TABLE_PT) + GAP if footnote else 0
+    chunks = _chunks(rows, fit, most, deck.bottom - below - _table_top(deck, takeaway, takeaway_pt), header)
     frames = []
     for number, chunk in enumerate(chunks, 1):
         part = f" ({number} of {len(chunks)})" if len(chunks) > 1 else ""
@@ -873,6 +876,9 @@ def _table_slides(deck: _Deck, title: str, takeaway: str, header: list[str], row
         frame.name = name
         set_alt_text(frame, f"{takeaway} {table_in_words(header, chunk)}")
         frames.append(frame)
+    if footnote:
+        box = _text_box(slide, MARGIN, deck.bottom - below + GAP, deck.inner_width, below - GAP, [footnote], TABLE_PT)
+        box.name = "Footnote"
     return frames
 
 

@@ -189,7 +189,8 @@ def _journey(scores, indicators, catalogue: Catalogue, filters: scorecard.Filter
     stages, shown, grid = journey.heat_grid(assessed, min_n)
     return Journey(stages=[journey.stage_label(s) for s in stages], indicators=[i.short for i in shown],
                    cells=[[JourneyCell(value=c.value, marks=list(c.marks), score=c.score) for c in row] for row in grid],
-                   takeaway=journey.weakest_stage_sentence(assessed, quarter.display, min_n))
+                   takeaway=journey.weakest_stage_sentence(assessed, quarter.display, min_n),
+                   notes=[note for note in [journey.backlog_as_of_note(indicators, quarter.display)] if note])
 
 
 def action_state(status: str, due_date: dt.date | None, on: dt.date) -> str:

@@ -152,6 +152,7 @@ class Journey(_Model):
     indicators: list[str]
     cells: list[list[JourneyCell]]
     takeaway: str
+    notes: list[str] = []  # footnotes the page shows under it (the backlog's as-of day)
 
 
 class ServicesSideBySide(_Model):
