@@ -1,15 +1,15 @@
-"""Chart exports at slide quality: a real scorecard chart rendered by kaleido in Debian's
-Chromium, with its title, takeaway, source, as-of date and filters in the image; its data as CSV."""
+"""A chart's words and data for its download: the footer naming source, as-of date and filters
+(the image is drawn in the browser: tests/test_chart_slides_browser.py), and the chart's table as
+CSV, counted again from the stored statuses."""
 from __future__ import annotations
 
 import csv
 import io
-import struct
 
 import pytest
 
 from cxdash.db import queries
-from cxdash.exports.chart_image import SLIDE, ChartContext, render, slide_figure, table_csv
+from cxdash.exports.chart_image import ChartContext, table_csv
 from cxdash.presentation import scorecard
 from cxdash.presentation.takeaways import status_summary
 
@@ -25,33 +25,11 @@ def status_chart(computed_sqlite, catalogue):
     return results, cards, scorecard.status_figure(cards), context
 
 
-def test_slide_figure_keeps_the_numbers_and_adds_the_context(status_chart):
-    _, _, figure, context = status_chart
-    slide = slide_figure(figure, context)
-    assert (slide.layout.width, slide.layout.height) == SLIDE
-    assert slide.data[0].x == figure.data[0].x and slide.data[0].y == figure.data[0].y
-    assert context.title in slide.layout.title.text and "Of 10 measures" in slide.layout.title.text
-    footer = slide.layout.annotations[-1].text
-    assert footer == ("Source: cxdash, OMB A-11 Section 280 data · Data as of 31 Dec 2022 · "
-                      "Filters: FY2023 Q1, all providers, all channels")
-    assert figure.layout.width is None  # the page's figure is not changed
-
-
-def test_png_and_svg_render_at_slide_size_with_their_text(status_chart):
-    _, cards, figure, context = status_chart
-    slide = slide_figure(figure, context)
-    png, = render([slide], "png")
-    assert png[:8] == b"\x89PNG\r\n\x1a\n"
-    assert struct.unpack(">II", png[16:24]) == SLIDE  # IHDR width and height
-    svg, = render([slide], "svg")
-    text = svg.decode("utf-8")
-    assert text.lstrip().startswith("<svg") and f'width="{SLIDE[0]}"' in text
-    for words in ("Where the measures stand against target", "Data as of 31 Dec 2022", "all providers, all channels"):
-        assert words in text
-    counts = {c["status"] for c in cards}
-    assert "Off track" in text and len(counts) > 1
-    with pytest.raises(ValueError, match="unknown image format"):
-        render([slide], "gif")
+def test_the_footer_names_source_as_of_date_and_filters(status_chart):
+    *_, context = status_chart
+    assert context.footer() == ("Source: cxdash, OMB A-11 Section 280 data · Data as of 31 Dec 2022 · "
+                                "Filters: FY2023 Q1, all providers, all channels")
+    assert ChartContext("Title", "", "cxdash").footer() == "Source: cxdash"  # nothing said that is not known
 
 
 def test_csv_holds_the_chart_numbers(status_chart, catalogue):
