@@ -175,6 +175,18 @@ def test_the_takeaway_names_the_stage_weakest_on_most_indicators():
     assert journey.weakest_stage_sentence(journey.assess(_cells([])), "FY2022 Q3").startswith("No survey scores")
 
 
+def test_an_all_suppressed_takeaway_names_what_there_were_too_few_of():
+    """A city's cases are not survey responses: the sentence says what each figure rests on."""
+    cases = _cells([("end", "time_to_complete_median", None, 4, True), ("all", "time_to_complete_median", None, 4, True)])
+    assert journey.weakest_stage_sentence(journey.assess(cases), "FY2021 Q1") == (
+        "In FY2021 Q1, every figure in this scope is suppressed: each rests on fewer than 30 cases or calls.")
+    both = _cells([("start", "trust", None, 12, True), ("start", "abandonment_rate", None, 20, True),
+                   ("start", "negative_feedback_share", None, 3, True)])
+    assert journey.stage_sentence(journey.assess(both), "start", "FY2022 Q3", min_n=MIN_N) == (
+        "In FY2022 Q3, every figure at the Start stage is suppressed: each rests on fewer than 30 responses, "
+        "cases or calls, or feedback items.")
+
+
 def test_lower_abandonment_is_stronger_on_the_contact_centre_sample(context, loaded, catalogue):
     """Abandonment and speed of answer per stage from the raw sample (pandas): the stage with
     the most abandoned calls is the weakest, the one with the fewest the strongest."""

@@ -288,11 +288,23 @@ def _all_suppressed(cells: pd.DataFrame) -> bool:
     return not cells.empty and cells["value"].isna().all() and cells["suppressed"].any()
 
 
+_COUNTED = {"survey": "responses", "operations": "cases or calls", "voice": "feedback items"}
+
+
+def _too_few(cells: pd.DataFrame, min_n: int) -> str:
+    """What the suppressed figures rest on, in the words of what they count (responses, cases or
+    calls, feedback items): a city's case data has no survey responses."""
+    panels = dict.fromkeys(BY_KEY[k].panel for k in cells["key"] if k in BY_KEY)
+    counted = [_COUNTED[p] for p in panels if p in _COUNTED] or ["responses"]
+    words = counted[0] if len(counted) == 1 else f"{', '.join(counted[:-1])}, or {counted[-1]}"
+    return f"each rests on fewer than {min_n} {words}"
+
+
 def weakest_stage_sentence(assessed: pd.DataFrame, quarter_label: str, min_n: int = 30) -> str:
     """The takeaway: the stage that is weakest on the most indicators compared across stages;
     without a comparison, the targets missed; else why there is nothing to compare."""
     if _all_suppressed(assessed):
-        return f"In {quarter_label}, every score in this scope is suppressed: fewer than {min_n} responses."
+        return f"In {quarter_label}, every figure in this scope is suppressed: {_too_few(assessed, min_n)}."
     if assessed.empty or assessed["value"].isna().all():
         return f"No survey scores or indicators for {quarter_label} in this scope."
     stages = assessed[assessed["stage"].ne(ALL)]
@@ -327,8 +339,8 @@ def stage_sentence(assessed: pd.DataFrame, stage: str, quarter_label: str, min_n
     label = stage_label(stage)
     everything = assessed[assessed["stage"] == stage] if not assessed.empty else assessed
     if _all_suppressed(everything):
-        return (f"In {quarter_label}, every score at the {label} stage is suppressed: fewer than {min_n} "
-                "responses.")
+        return (f"In {quarter_label}, every figure at the {label} stage is suppressed: "
+                f"{_too_few(everything, min_n)}.")
     mine = everything[everything["value"].notna()] if not everything.empty else everything
     if mine.empty:
         return f"No survey scores or indicators at the {label} stage for {quarter_label} in this scope."
