@@ -154,9 +154,14 @@ def test_a_review_of_the_quarter_the_data_end_in_says_on_which_day_the_backlog_w
     expected = (f"The backlog of {quarter.display} is counted as of {day}, the latest day in the data: "
                 "the quarter is not over.")
     assert contents.journey.notes == [expected]
+    # Its footer says what the pack holds and the day its data run to: no survey was loaded.
+    assert contents.as_of == last.date() and "survey" not in contents.source
     prs = Presentation(io.BytesIO(build_deck(contents)))
     slide = next(s for s in prs.slides if s.shapes.title is not None and s.shapes.title.text == f"Journey: {service}")
     table = next(s for s in slide.shapes if s.has_table)
     (footnote,) = [s for s in slide.shapes if s.name == "Footnote"]
     assert footnote.text_frame.text == expected
     assert footnote.top >= table.top + table.height  # under the table, never over it
+    bottom_line = next(s for s in prs.slides if s.shapes.title is not None and s.shapes.title.text == "Bottom line")
+    assert (f"The catalog defines no survey measures for {provider} · {service}, so there is nothing to score in "
+            f"{quarter.display}.") in [shape.text_frame.text for shape in bottom_line.shapes if shape.has_text_frame]

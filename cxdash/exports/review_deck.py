@@ -408,7 +408,8 @@ def _bottom_line_slides(deck: _Deck) -> None:
     cells = [[row[key] for key, _header in columns] for row in rows]
     if not rows:
         slide, top = deck.slide("Bottom line")
-        _takeaway(slide, deck, top, f"No measures are in {_scope(deck)}.")
+        _takeaway(slide, deck, top, f"The catalog defines no survey measures for {c.scope_text}, so there is "
+                                    f"nothing to score in {c.quarter_display}.")
         return
     frames = _table_slides(deck, "Bottom line", bottom_line_sentence(c), [h for _k, h in columns], cells,
                            BOTTOM_LINE_ROWS, "Bottom line table", size_pt=BOTTOM_LINE_PT,
@@ -460,10 +461,6 @@ def _scorecard_slides(deck: _Deck, goal: Goal) -> None:
                            [scorecard_row(m) for m in measures], SCORECARD_ROWS, "Scorecard table", fit_rows=every,
                            bold_columns=frozenset({SCORECARD_HEADER.index("Status")}))
     _status_cells(frames, SCORECARD_HEADER.index("Status"), [m.status for m in measures], STATUS_FILL)
-
-
-def _scope(deck: _Deck) -> str:
-    return f"{deck.contents.quarter_display}, {deck.contents.scope_text}"
 
 
 # --- one slide per measure ------------------------------------------------------------------

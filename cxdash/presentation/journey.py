@@ -8,6 +8,7 @@ responses, cases or items are suppressed (never a number).
 """
 from __future__ import annotations
 
+import datetime as dt
 import math
 import urllib.parse
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from cxdash.channels import label as channel_label
 from cxdash.metrics.status import AT_RISK, OFF_TRACK, ON_TRACK, measure_status
 from cxdash.presentation.formatting import (
     MISSING,
+    format_date,
     format_indicator,
     format_interval,
     format_n,
@@ -206,16 +208,22 @@ def assess(cells: pd.DataFrame, targets: dict | None = None) -> pd.DataFrame:
     return out
 
 
-def backlog_as_of_note(indicators: pd.DataFrame, quarter_label: str) -> str | None:
-    """Where the data end before the quarter does, the day its backlog was counted on (the
+def backlog_counted_on(indicators: pd.DataFrame) -> dt.date | None:
+    """Where the case data end before the quarter does, the day its backlog was counted on (the
     ``backlog_as_of`` indicator, a date stored as its ordinal); None for a quarter that is over."""
     if indicators is None or indicators.empty or "indicator" not in indicators:
         return None
     rows = indicators[(indicators["indicator"] == "backlog_as_of") & (indicators["stage"] == ALL)]
-    if rows.empty:
+    return None if rows.empty else dt.date.fromordinal(int(rows["value"].iloc[0]))
+
+
+def backlog_as_of_note(indicators: pd.DataFrame, quarter_label: str) -> str | None:
+    """The sentence under the journey saying so, or None."""
+    day = backlog_counted_on(indicators)
+    if day is None:
         return None
-    day = format_indicator(float(rows["value"].iloc[0]), "date")
-    return f"The backlog of {quarter_label} is counted as of {day}, the latest day in the data: the quarter is not over."
+    return (f"The backlog of {quarter_label} is counted as of {format_date(day)}, the latest day in the data: "
+            "the quarter is not over.")
 
 
 def value_text(key: str, value, suppressed: bool, min_n: int, unit: str | None = None) -> str:

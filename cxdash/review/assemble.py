@@ -13,6 +13,7 @@ from cxdash.channels import ALL
 from cxdash.channels import label as channel_label
 from cxdash.db import benchmark_queries, journey_queries, published_queries, queries, review_queries
 from cxdash.initiatives import configured_weights, portfolio_items
+from cxdash.kinds import MAPPED_KINDS
 from cxdash.maturity import maturity_profile
 from cxdash.metrics.fiscal import FiscalQuarter
 from cxdash.metrics.names import stored_name
@@ -36,6 +37,7 @@ from cxdash.review.contents import (
 )
 
 SOURCE = "OMB A-11 Section 280 survey (Touchpoints) and operational data; computed by cxdash"
+OPERATIONAL_SOURCE = "Operational data (cases, contacts, feedback); computed by cxdash"  # no survey loaded
 
 
 def scope_text(provider: str, service: str) -> str:
@@ -54,6 +56,7 @@ def assemble(engine: Engine, catalogue: Catalogue, quarter: FiscalQuarter, provi
         provider, service = _stored_scope(options, provider, service)
         results = queries.measure_results(conn, provider=provider, service=service, channel=channel)
         survey_as_of = queries.survey_data_as_of(conn)
+        operational_as_of = queries.data_as_of(conn, MAPPED_KINDS)
         notes = review_queries.commentary(conn, quarter.year, quarter.quarter)
         recorded = review_queries.actions(conn, quarter.year, quarter.quarter, since=quarter.previous().start)
         events = review_queries.annotations(conn, provider, service)
@@ -71,14 +74,14 @@ def assemble(engine: Engine, catalogue: Catalogue, quarter: FiscalQuarter, provi
     measures = [_measure(card, section, objective, catalogue, notes.get(card["measure_id"]))
                 for section in sections for objective in section["objectives"] for card in objective["cards"]]
     names = {m.id: m.name for m in catalogue.measures}
-    as_of = min(quarter.end, survey_as_of) if survey_as_of else None
+    as_of = _as_of(quarter, survey_as_of, operational_as_of, indicators)
     portfolio, portfolio_takeaway = _portfolio(engine, catalogue, quarter, provider, service)
     return ReviewContents(
         agency=catalogue.agency, quarter=quarter.label, quarter_display=quarter.display,
         provider=provider, service=service, scope_text=scope_text(provider, service),
         filters_text=" · ".join([quarter.display, scope_text(provider, service),
                                  "all channels" if channel == ALL else channel_label(channel)]),
-        source=SOURCE, as_of=as_of, generated_at=now, review_date=review_date,
+        source=SOURCE if survey_as_of else OPERATIONAL_SOURCE, as_of=as_of, generated_at=now, review_date=review_date,
         status_takeaway=status_summary(scorecard.all_cards(sections), quarter.display),
         goals=[Goal(id=s["id"], name=s["name"], description=s["description"] or "",
                     measure_ids=[c["measure_id"] for o in s["objectives"] for c in o["cards"]],
@@ -176,6 +179,19 @@ def _measure(card: dict, section: dict, objective: dict, catalogue: Catalogue, n
         next_due=card["next_due"], benchmarks=[Benchmark(**{k: b[k] for k in Benchmark.model_fields})
                                                 for b in card.get("benchmarks", [])],
     )
+
+
+def _as_of(quarter: FiscalQuarter, survey_as_of: dt.date | None, operational_as_of: dt.date | None,
+           indicators) -> dt.date | None:
+    """The day the pack's data run to: the survey's, or for a pack of operational data alone (a
+    city's 311 service), the day this scope's backlog was counted on where its data end within
+    the quarter, else the latest operational load's, never past the quarter's end."""
+    if survey_as_of:
+        return min(quarter.end, survey_as_of)
+    counted_on = journey.backlog_counted_on(indicators)
+    if counted_on:
+        return counted_on
+    return min(quarter.end, operational_as_of) if operational_as_of and not indicators.empty else None
 
 
 def _journey(scores, indicators, catalogue: Catalogue, filters: scorecard.Filters,
