@@ -131,8 +131,33 @@ def test_scorecard_and_operations_in_a_browser(dash_duo, demo):
     dash_duo.wait_for_contains_text("#journey-content", "Backlog at quarter end", timeout=30)
     assert f"{backlog:,}" in dash_duo.find_element("#journey-content").text
     assert axe_violations(dash_duo.driver) == []
+
+    # The Quarterly review offers the latest quarter with case data: operational data alone can be reviewed.
+    latest = max(FiscalQuarter.of_date(d.date()) for d in (raw["created"].max(), raw["closed"].max()))
+    dash_duo.driver.get(dash_duo.server_url + "/review")
+    dash_duo.wait_for_contains_text("#review-scope", f"Showing {latest.display}", timeout=30)
+    assert dash_duo.find_element("#review-build").is_enabled()
+    assert axe_violations(dash_duo.driver) == []
     assert [e for e in dash_duo.get_logs() or [] if e["level"] == "SEVERE"] == []
     engine.dispose()
+
+
+def test_the_cli_packs_the_latest_quarter_of_case_data(demo, tmp_path):
+    """No survey measures, so no measure results: the pack's default quarter is the latest with
+    case indicators (counted here from the three raw files), not an error."""
+    url, _ = demo
+    when = "%m/%d/%Y %I:%M:%S %p"
+    nyc = pd.read_csv(SAMPLE / "nyc_311_sample.csv", dtype=str)
+    days = [boston.read_raw()[c].max() for c in ("created", "closed")]
+    days += [pd.to_datetime(nyc[c], format=when).max() for c in ("Created Date", "Closed Date")]
+    la = pd.read_csv(SAMPLE / "la_311_sample.csv", dtype=str)
+    days += [pd.to_datetime(la[c], format=when).max() for c in ("CreatedDate", "ClosedDate")]
+    latest = max(FiscalQuarter.of_date(d.date()) for d in days if not pd.isna(d))
+    result = CliRunner().invoke(main, ["--config-dir", str(EXAMPLE), "review-pack", "--db", url,
+                                       "--out", str(tmp_path)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    (deck,) = tmp_path.glob("*.pptx")
+    assert deck.name == f"cx-review-{latest.label}-all-services.pptx"
 
 
 def test_a_review_of_the_quarter_the_data_end_in_says_on_which_day_the_backlog_was_counted(demo):

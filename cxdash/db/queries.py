@@ -238,15 +238,20 @@ def filter_options(conn: Connection | Engine) -> pd.DataFrame:
 
 
 def latest_quarter(conn: Connection | Engine) -> tuple[int, int] | None:
-    """The latest fiscal (year, quarter) with measure results."""
-    t = MeasureResult
-    statement = select(t.fiscal_year, t.fiscal_quarter).order_by(t.fiscal_year.desc(), t.fiscal_quarter.desc()).limit(1)
-    if isinstance(conn, Engine):
-        with conn.connect() as c:
-            row = c.execute(statement).first()
-    else:
-        row = conn.execute(statement).first()
-    return (int(row[0]), int(row[1])) if row else None
+    """The latest fiscal (year, quarter) with measure results; where there are none (operational
+    data alone, such as a city's 311 services under a catalog without survey measures), the
+    latest with indicators."""
+    for t in (MeasureResult, IndicatorValue):
+        statement = select(t.fiscal_year, t.fiscal_quarter).order_by(t.fiscal_year.desc(),
+                                                                     t.fiscal_quarter.desc()).limit(1)
+        if isinstance(conn, Engine):
+            with conn.connect() as c:
+                row = c.execute(statement).first()
+        else:
+            row = conn.execute(statement).first()
+        if row:
+            return int(row[0]), int(row[1])
+    return None
 
 
 def load_runs(conn: Connection | Engine, limit: int = 50) -> pd.DataFrame:

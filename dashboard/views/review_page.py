@@ -39,8 +39,16 @@ POLL_MS = 1000
 
 def resolved(query: dict) -> tuple[scorecard.Filters, scorecard.Choices]:
     """The page's quarter, provider and service from its URL or dropdowns (unknown values fall back)."""
-    return scorecard.resolved_query({k: query.get(k) for k in FILTERS}, data.options(), channel=False,
+    return scorecard.resolved_query({k: query.get(k) for k in FILTERS}, review_options(), channel=False,
                                     scope=data.scope())
+
+
+def review_options():
+    """Quarters and scopes with measure results; where there are none (a catalog without survey
+    measures, over a city's case data), those with indicators, so operational data alone can be
+    reviewed and packed."""
+    found = data.options()
+    return found if not found.empty else data.journey_options()
 
 
 def scope(query: dict) -> tuple[FiscalQuarter, str, str]:
