@@ -12,11 +12,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-from sqlalchemy import Connection, bindparam, or_, select, update
+from sqlalchemy import Connection, bindparam, select, update
 
 from cxdash import redaction
 from cxdash.db import feedback_queries
 from cxdash.db.models import Annotation, FeedbackItem, LoadRun, MaturityRating, RejectedRow, ReviewAction, ReviewCommentary, ReviewSnapshot
+from cxdash.db.stale_rows import stale
 
 # Plain text columns, per table: each is redacted again as a whole.
 TEXT_COLUMNS = {
@@ -41,7 +42,7 @@ REJECTED_CELLS = {"feedback": None, "maturity": ("evidence",)}
 
 
 def _stale(column):
-    return or_(column.is_(None), column != redaction.VERSION)
+    return stale(column, redaction.VERSION)
 
 
 def _again(text: str | None, limit: int | None = None) -> str | None:
