@@ -12,7 +12,7 @@ from cxdash import redaction
 from cxdash.channels import ALL
 from cxdash.db.models import FeedbackItem, FeedbackItemTheme, FeedbackTheme
 from cxdash.db.queries import _frame, _ints
-from cxdash.db.stale_rows import stale
+from cxdash.db.stale_rows import stale_ids, stale_versions
 from cxdash.metrics import sentiment
 
 FEEDBACK_CELL = ["provider", "service", "channel", "stage"]
@@ -31,7 +31,7 @@ def _stale_chunks(conn: Connection, version_column, version: str, columns, chunk
     order: their ids are read once (only ids, through the column's index), then each chunk's
     ``columns`` (the text stays out of memory but for one chunk)."""
     t = FeedbackItem
-    ids = conn.execute(select(t.id).where(stale(version_column, version)).order_by(t.id)).scalars().all()
+    ids = stale_ids(conn, version_column, version)
     for start in range(0, len(ids), chunk):
         yield conn.execute(select(t.id, *columns).where(t.id.in_(ids[start:start + chunk])).order_by(t.id)).all()
 
@@ -81,9 +81,7 @@ def rescore_sentiment(conn: Connection, chunk: int = 1000) -> int:
 def older_sentiment_versions(conn: Connection) -> list[str]:
     """The other sentiment versions stored items were scored under, "none" for items scored before
     versions were recorded (what the audit trail says was scored again)."""
-    t = FeedbackItem
-    found = conn.execute(select(t.sentiment_version).where(stale(t.sentiment_version, sentiment.VERSION))
-                         .distinct()).scalars()
+    found = conn.execute(stale_versions(FeedbackItem.sentiment_version, sentiment.VERSION)).scalars()
     return sorted("none" if v is None else v for v in found)
 
 

@@ -7,12 +7,32 @@ union of three searches of the version column's index: NULL, below today's versi
 """
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, select, union_all
+from sqlalchemy import ColumnElement, Connection, Select, select, union, union_all
+
+
+def _searches(column, version: str) -> tuple[ColumnElement[bool], ...]:
+    return column.is_(None), column < version, column > version
+
+
+def _ids(column, version: str):
+    key = column.table.c.id
+    return union_all(*(select(key).where(search) for search in _searches(column, version)))
 
 
 def stale(column, version: str) -> ColumnElement[bool]:
     """Whether a row's ``column`` is NULL (stored before versions were recorded) or not ``version``:
     on a table with an ``id`` key, read through an index on ``column`` where the table is large."""
-    key = column.table.c.id
-    return key.in_(union_all(select(key).where(column.is_(None)), select(key).where(column < version),
-                             select(key).where(column > version)))
+    return column.table.c.id.in_(_ids(column, version))
+
+
+def stale_ids(conn: Connection, column, version: str) -> list[int]:
+    """The ids of the rows ``stale`` finds, in order, from the index alone (no outer query for a
+    planner to answer by reading the table): a caller reads and writes the rows a chunk at a time."""
+    return sorted(conn.execute(_ids(column, version)).scalars())
+
+
+def stale_versions(column, version: str, query: Select | None = None):
+    """The other versions (None among them) ``column`` holds, each once; ``query`` (default: select
+    ``column``) may join and filter further."""
+    query = select(column) if query is None else query
+    return union(*(query.where(search) for search in _searches(column, version)))
