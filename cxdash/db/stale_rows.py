@@ -1,13 +1,13 @@
 """Rows stored under rules other than today's (a version column that is NULL or another version).
 
 Compute asks this of every large table on every run, and nearly always the answer is "none", so
-it must not read the table. No database searches an index for ``!=``, and SQLite gives up on an
-``IS NULL OR <> ``'s index once its statistics show one common value; so the rows are found as the
-union of three searches of the version column's index: NULL, below today's version, above it.
+it must not read the table. No database searches an index for ``<>``, and SQLite stops using the
+index for ``IS NULL OR`` a range once its statistics show one common value; so the rows are found
+as the union of three searches of the version column's index: NULL, below today's version, above it.
 """
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Connection, Select, select, union, union_all
+from sqlalchemy import ColumnElement, Connection, select, union, union_all
 
 
 def _searches(column, version: str) -> tuple[ColumnElement[bool], ...]:
@@ -31,8 +31,6 @@ def stale_ids(conn: Connection, column, version: str) -> list[int]:
     return sorted(conn.execute(_ids(column, version)).scalars())
 
 
-def stale_versions(column, version: str, query: Select | None = None):
-    """The other versions (None among them) ``column`` holds, each once; ``query`` (default: select
-    ``column``) may join and filter further."""
-    query = select(column) if query is None else query
-    return union(*(query.where(search) for search in _searches(column, version)))
+def stale_versions(column, version: str):
+    """The other versions (None among them) ``column`` holds, each once."""
+    return union(*(select(column).where(search) for search in _searches(column, version)))
