@@ -4,6 +4,7 @@ by loading the shipped sample and then writing an older version and a wrong labe
 the right labels come from VADER run here and the documented rule written out in independent.py."""
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import importlib.metadata
 import inspect as source_code
@@ -17,10 +18,10 @@ from sqlalchemy import event, inspect, or_, select, text
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from cxdash import redaction
-from cxdash.compute import compute
+from cxdash.compute import compute, rescore_stored_sentiment
 from cxdash.db import access_queries, queries
 from cxdash.db.engine import alembic_config, upgrade
-from cxdash.db.models import FeedbackItem
+from cxdash.db.models import DataVersion, FeedbackItem
 from cxdash.loaders import feedback
 from cxdash.metrics import sentiment
 from cxdash.permissions import EVERYTHING, Principal
@@ -73,6 +74,16 @@ def _negative_share(engine) -> dict[tuple[int, int], float]:
     return {(int(r.fiscal_year), int(r.fiscal_quarter)): float(r.value) for r in mine.itertuples()}
 
 
+def _quarters(engine) -> pd.DataFrame:
+    with engine.connect() as conn:
+        return pd.read_sql(text("SELECT id, fiscal_year, fiscal_quarter FROM feedback_item"), conn).set_index("id")
+
+
+def _data_version(engine) -> int:
+    with engine.connect() as conn:
+        return conn.execute(select(DataVersion.version)).scalar_one()
+
+
 def test_the_loader_stores_the_version_of_todays_rules(engine):
     _load(engine)
     _assert_scored_today(engine)
@@ -111,9 +122,17 @@ def test_compute_scores_again_the_items_of_another_sentiment_version(engine, cat
     assert len(access_queries.events(engine, action="sentiment.rescore")) == 1
 
 
-def _quarters(engine) -> pd.DataFrame:
-    with engine.connect() as conn:
-        return pd.read_sql(text("SELECT id, fiscal_year, fiscal_quarter FROM feedback_item"), conn).set_index("id")
+def test_scoring_again_commits_with_its_audit_entry_and_a_new_data_version(engine):
+    _load(engine)
+    assert rescore_stored_sentiment(engine, WHO, dt.datetime.now(dt.UTC)) == 0  # scored under today's rules
+    with engine.begin() as conn:
+        changed = conn.execute(text("UPDATE feedback_item SET sentiment_version = NULL WHERE id % 4 = 0")).rowcount
+    before = _data_version(engine)
+    assert rescore_stored_sentiment(engine, WHO, dt.datetime.now(dt.UTC)) == changed
+    # committed on its own, before compute goes on: cached pages show the new labels at once
+    assert _data_version(engine) == before + 1
+    assert len(access_queries.events(engine, action="sentiment.rescore")) == 1
+    _assert_scored_today(engine)
 
 
 def test_redacting_again_scores_with_todays_rules_and_stamps_their_version(engine, catalogue):
