@@ -16,11 +16,12 @@ from cxdash.catalogue import Catalogue, Measure
 from cxdash.cells import clean as _clean
 from cxdash.cells import rolled, rollup_levels
 from cxdash.channels import ALL
-from cxdash.db import access_queries, analysis_queries, cell_aggregates, queries, redaction_queries
+from cxdash.db import access_queries, analysis_queries, cell_aggregates, feedback_queries, queries, redaction_queries
 from cxdash.health import refresh_quality
 from cxdash.indicators import indicator_rows
 from cxdash.indicators import inputs as indicator_fingerprint
 from cxdash.loaders.fields import DateWindow
+from cxdash.metrics import sentiment
 from cxdash.metrics.a11_scores import COUNT_COLUMNS, rollup, score_counts
 from cxdash.metrics.measures import quarterly_series
 from cxdash.metrics.names import name_key
@@ -40,6 +41,7 @@ class ComputeReport:
     indicators_kept: bool = False  # no case, contact, feedback, employee or published load since the last compute
     driver_windows_kept: int = 0  # key-driver windows none of whose cells changed
     redacted_again: dict[str, int] = field(default_factory=dict)  # rows per table of text under older rules
+    rescored: int = 0  # feedback items whose sentiment was scored under other rules, scored again
 
     def summary(self) -> str:
         operational = (f"kept {self.indicators} operational indicators (nothing under them changed)"
@@ -47,13 +49,19 @@ class ComputeReport:
         return (f"recounted {self.recounted} changed survey cells; "
                 f"computed {self.cells} score cells, {self.measure_rows} measure results, "
                 f"{operational}, {self.drivers} driver estimates{self._windows()}, "
-                f"{self.segments} segment comparisons and {self.trends} trend points{self._redacted()}")
+                f"{self.segments} segment comparisons and {self.trends} trend points{self._redacted()}"
+                f"{self._rescored()}")
 
     def _redacted(self) -> str:
         if not self.redacted_again:
             return ""
         rows = ", ".join(f"{n} {table}" for table, n in self.redacted_again.items())
         return f"; redacted stored text again under the new redaction rules ({rows})"
+
+    def _rescored(self) -> str:
+        if not self.rescored:
+            return ""
+        return f"; scored the sentiment of {self.rescored} feedback items again under the new sentiment rules"
 
     def _windows(self) -> str:
         return f" ({self.driver_windows_kept} unchanged rolling years kept)" if self.driver_windows_kept else ""
@@ -150,7 +158,7 @@ def compute(engine: Engine, catalogue: Catalogue, full: bool = False, who: Princ
     ``compute_run`` (with this process), so a computation killed mid-way is marked failed by the
     next; until the last transaction commits, pages keep the previous results. ``who`` runs it
     (default: the operating-system user), named in the audit trail when stored text is redacted
-    again."""
+    again or stored sentiment scored again."""
     run_id = queries.start_compute_run(engine, full)
     try:
         report = _compute(engine, catalogue, full, run_id, who or cli_principal())
@@ -176,10 +184,26 @@ def redact_stored_again(engine: Engine, who: Principal, now: dt.datetime) -> dic
     return counts
 
 
+def rescore_stored_sentiment(engine: Engine, who: Principal, now: dt.datetime) -> int:
+    """Feedback items scored under other sentiment rules (or before versions were recorded) scored
+    again from their stored text, before the indicators and pages read them, in one transaction
+    with its audit event and a new data_version stamp, as text redacted again is: how many items."""
+    with engine.begin() as conn:
+        older = feedback_queries.older_sentiment_versions(conn)
+        rescored = feedback_queries.rescore_sentiment(conn)
+        if rescored:
+            access_queries.record(conn, username=who.username, via=who.via, action="sentiment.rescore",
+                                  target="feedback items", at=now,
+                                  details={"items": rescored, "old_versions": older, "new_version": sentiment.VERSION})
+            queries.bump_data_version(conn, now)
+    return rescored
+
+
 def _compute(engine: Engine, catalogue: Catalogue, full: bool, run_id: int, who: Principal) -> ComputeReport:
     settings = catalogue.settings
     now = dt.datetime.now(dt.UTC)
-    redacted_again = redact_stored_again(engine, who, now)
+    redacted_again = redact_stored_again(engine, who, now)  # scores what it redacts again, with today's rules
+    rescored = rescore_stored_sentiment(engine, who, now)
     with engine.begin() as conn:  # the changed cells' aggregates, committed with their marks cleared
         recounted = cell_aggregates.refresh(conn, everything=full, run_id=run_id)
     drivers_inputs = (f"min_n {settings.min_n}; alpha {settings.alpha}; "
@@ -189,7 +213,7 @@ def _compute(engine: Engine, catalogue: Catalogue, full: bool, run_id: int, who:
         # read before the indicators are: a load landing after this makes the next compute redo them
         dates = DateWindow.from_settings(settings, now.date())  # bounds the quarters computed one by one
         indicator_inputs = indicator_fingerprint(conn, dates)
-        kept = (not full and not redacted_again.get("feedback_item")
+        kept = (not full and not redacted_again.get("feedback_item") and not rescored
                 and queries.computed_input(conn, "indicators") == indicator_inputs)
         windows = None if full else _kept_windows(conn, queries.computed_input(conn, "drivers"), drivers_inputs)
     cells = score_cells(counts, settings.min_n, settings.alpha) if not counts.empty else pd.DataFrame()
@@ -210,7 +234,7 @@ def _compute(engine: Engine, catalogue: Catalogue, full: bool, run_id: int, who:
     refresh_quality(engine)  # the Data page's checks, current with the loads this computation saw
     return ComputeReport(len(score_rows), len(result_rows), len(indicators), len(drivers), len(segments), len(trends),
                          recounted, indicators_kept=kept, driver_windows_kept=windows.kept if windows else 0,
-                         redacted_again=redacted_again)
+                         redacted_again=redacted_again, rescored=rescored)
 
 
 # The code behind the key-driver estimates: a stored window is kept only while it is unchanged.

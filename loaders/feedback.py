@@ -64,6 +64,7 @@ def parse_row(mapping: FeedbackMapping, line: int, values: dict, text: redaction
         "channel": channel, "stage": mapped_value(values, mapping.stage, "stage"),
         "text_redacted": text.text.strip(), "redactions": text.count,
         "redaction_version": redaction.VERSION, "sentiment": score, "sentiment_label": label,
+        "sentiment_version": sentiment.VERSION,
     }, FeedbackItem, {"item_key": mapping.item_key, "kind": mapping.feedback_kind.column, "provider": mapping.provider.column,
                       "service": mapping.service.column, "stage": mapping.stage.column})
 

@@ -7,6 +7,7 @@ a text with both clearly positive and clearly negative words (each at least MIXE
 words' weight) is labelled unclear, whatever its compound: "Thanks, Priya. Nobody updates me."
 scores positive only because of the courtesy, and a reader must not be told it is praise.
 The stored label of an unclear text is NEUTRAL; pages call it "Mixed / unclear".
+Each stored item records the VERSION of the rules that scored it; compute scores older ones again.
 """
 from __future__ import annotations
 
@@ -15,6 +16,11 @@ from functools import lru_cache
 
 import pandas as pd
 
+# The rules that turn a text into a score and label. Any change to them (the thresholds below,
+# label(), score(), the vaderSentiment release) must change VERSION: compute then scores every
+# stored item of another version again, so old and new labels are never mixed on a page.
+# "2": "Mixed / unclear" (MIXED_SHARE) on top of VADER's thresholds.
+VERSION = "2"
 NEGATIVE, NEUTRAL, POSITIVE = "negative", "neutral", "positive"
 THRESHOLD = 0.05
 MIXED_SHARE = 0.1  # VADER's pos and neg proportions both at least this: a mixed text

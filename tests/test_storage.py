@@ -22,4 +22,4 @@ def test_upgrade_is_idempotent_and_records_the_revision(engine):
     assert {"load_run", "rejected_row", "a11_quarterly_count", "survey_response", "survey_answer",
             "score_cell", "measure_result", "alembic_version"} <= tables
     with engine.connect() as conn:
-        assert MigrationContext.configure(conn).get_current_revision() == "0019"
+        assert MigrationContext.configure(conn).get_current_revision() == "0020"

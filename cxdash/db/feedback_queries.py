@@ -6,12 +6,13 @@ GROUP BY queries; sentiment comes back as a sum beside the count so any roll-up 
 from __future__ import annotations
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, bindparam, case, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, Engine, bindparam, case, delete, func, insert, select, update
 
 from cxdash import redaction
 from cxdash.channels import ALL
 from cxdash.db.models import FeedbackItem, FeedbackItemTheme, FeedbackTheme
 from cxdash.db.queries import _frame, _ints
+from cxdash.db.stale_rows import stale_ids, stale_versions
 from cxdash.metrics import sentiment
 
 FEEDBACK_CELL = ["provider", "service", "channel", "stage"]
@@ -25,27 +26,63 @@ def feedback_texts(conn: Connection | Engine) -> pd.DataFrame:
     return frame
 
 
+def _stale_chunks(conn: Connection, version_column, version: str, columns, chunk: int):
+    """The items whose ``version_column`` is not ``version`` (or NULL), ``chunk`` at a time in id
+    order: their ids are read once (only ids, through the column's index), then each chunk's
+    ``columns`` (the text stays out of memory but for one chunk)."""
+    t = FeedbackItem
+    ids = stale_ids(conn, version_column, version)
+    for start in range(0, len(ids), chunk):
+        yield conn.execute(select(t.id, *columns).where(t.id.in_(ids[start:start + chunk])).order_by(t.id)).all()
+
+
 def redact_again(conn: Connection, chunk: int = 1000) -> int:
     """Redact again, with today's rules, the items stored under older ones (or before versions were
     recorded): the stored text is all there is, so what older rules missed is removed from it now.
-    Sentiment is scored again on the new text. Returns how many items were redacted again."""
+    Sentiment is scored again on the new text (and stamped with today's sentiment rules). Returns
+    how many items were redacted again."""
     t = FeedbackItem
-    stale = select(t.id, t.text_redacted, t.redactions).where(
-        or_(t.redaction_version.is_(None), t.redaction_version != redaction.VERSION)).order_by(t.id)
-    rows = conn.execute(stale).all()
     statement = (update(t).where(t.id == bindparam("item_id"))
                  .values(text_redacted=bindparam("text"), redactions=bindparam("count"),
                          sentiment=bindparam("score"), sentiment_label=bindparam("label"),
-                         redaction_version=redaction.VERSION))
-    for start in range(0, len(rows), chunk):
+                         redaction_version=redaction.VERSION, sentiment_version=sentiment.VERSION))
+    done = 0
+    for rows in _stale_chunks(conn, t.redaction_version, redaction.VERSION, (t.text_redacted, t.redactions), chunk):
         values = []
-        for item_id, text, count in rows[start:start + chunk]:
+        for item_id, text, count in rows:
             again = redaction.redact(text)
             score, label = sentiment.score(again.text)
             values.append({"item_id": item_id, "text": again.text.strip() or text, "count": count + again.count,
                            "score": score, "label": label})
         conn.execute(statement, values)
-    return len(rows)
+        done += len(rows)
+    return done
+
+
+def rescore_sentiment(conn: Connection, chunk: int = 1000) -> int:
+    """Score again, with today's sentiment rules, the items scored under other ones (or before
+    versions were recorded), from their stored (redacted) text, which is what a load scores. Each
+    item's score, label and version change in one UPDATE. Returns how many items were scored again."""
+    t = FeedbackItem
+    statement = (update(t).where(t.id == bindparam("item_id"))
+                 .values(sentiment=bindparam("score"), sentiment_label=bindparam("label"),
+                         sentiment_version=sentiment.VERSION))
+    done = 0
+    for rows in _stale_chunks(conn, t.sentiment_version, sentiment.VERSION, (t.text_redacted,), chunk):
+        values = []
+        for item_id, text in rows:
+            score, label = sentiment.score(text)
+            values.append({"item_id": item_id, "score": score, "label": label})
+        conn.execute(statement, values)
+        done += len(rows)
+    return done
+
+
+def older_sentiment_versions(conn: Connection) -> list[str]:
+    """The other sentiment versions stored items were scored under, "none" for items scored before
+    versions were recorded (what the audit trail says was scored again)."""
+    found = conn.execute(stale_versions(FeedbackItem.sentiment_version, sentiment.VERSION)).scalars()
+    return sorted("none" if v is None else v for v in found)
 
 
 def sentiment_counts(conn: Connection | Engine) -> pd.DataFrame:

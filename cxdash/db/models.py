@@ -74,7 +74,8 @@ class RejectedRow(Base):
     field: Mapped[str] = mapped_column(String(200))
     reason: Mapped[str] = mapped_column(Text)
     raw: Mapped[str] = mapped_column(Text)
-    redaction_version: Mapped[str | None] = mapped_column(String(20))  # NULL or older: redacted again at compute
+    # NULL or older: redacted again at compute, which looks for such rows on every run (indexed)
+    redaction_version: Mapped[str | None] = mapped_column(String(20), index=True)
 
 
 class A11QuarterlyCount(Base):
@@ -566,6 +567,9 @@ class FeedbackItem(Base):
     __table_args__ = (
         UniqueConstraint(*NATURAL_KEY, name="uq_feedback_item_natural"),
         Index("ix_feedback_item_quarter", "fiscal_year", "fiscal_quarter"),
+        # compute looks for rows of another version on every run (cxdash.db.stale_rows)
+        Index("ix_feedback_item_redaction_version", "redaction_version"),
+        Index("ix_feedback_item_sentiment_version", "sentiment_version"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     load_run_id: Mapped[int] = mapped_column(ForeignKey("load_run.id"), index=True)
@@ -587,6 +591,8 @@ class FeedbackItem(Base):
     redaction_version: Mapped[str | None] = mapped_column(String(20))
     sentiment: Mapped[float] = mapped_column(Float)  # -1 (most negative) .. +1
     sentiment_label: Mapped[str] = mapped_column(String(10))  # negative, neutral, positive
+    # cxdash.metrics.sentiment.VERSION of the rules that scored it; another (or NULL) is scored again at compute
+    sentiment_version: Mapped[str | None] = mapped_column(String(20))
 
 
 class FeedbackTheme(Base):

@@ -12,11 +12,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-from sqlalchemy import Connection, bindparam, or_, select, update
+from sqlalchemy import Connection, bindparam, select, update
 
 from cxdash import redaction
 from cxdash.db import feedback_queries
 from cxdash.db.models import Annotation, FeedbackItem, LoadRun, MaturityRating, RejectedRow, ReviewAction, ReviewCommentary, ReviewSnapshot
+from cxdash.db.stale_rows import stale, stale_ids, stale_versions
 
 # Plain text columns, per table: each is redacted again as a whole.
 TEXT_COLUMNS = {
@@ -41,7 +42,7 @@ REJECTED_CELLS = {"feedback": None, "maturity": ("evidence",)}
 
 
 def _stale(column):
-    return or_(column.is_(None), column != redaction.VERSION)
+    return stale(column, redaction.VERSION)
 
 
 def _again(text: str | None, limit: int | None = None) -> str | None:
@@ -120,22 +121,21 @@ def _rejected_raw(raw: str, cells: tuple[str, ...] | None) -> str:
     return json.dumps(data, default=str, ensure_ascii=False)[:20000]
 
 
-def _stale_rejected(*columns):
-    """Rejected rows of an older version from the load kinds that keep redacted cells."""
-    r, run = RejectedRow, LoadRun
-    return (select(*columns).join(run, run.id == r.load_run_id)
-            .where(_stale(r.redaction_version), run.kind.in_(list(REJECTED_CELLS))))
-
-
 def _rejected_rows(conn: Connection, chunk: int) -> int:
+    """Rejected rows of an older version: those of the load kinds that keep redacted cells redacted
+    again, the others (no redacted text) only stamped. Their ids come first, through the index: on
+    nearly every run there are none, and the table is never read."""
     r, run = RejectedRow, LoadRun
-    rows = conn.execute(_stale_rejected(r.id, r.raw, run.kind).order_by(r.id)).all()
-    count = _rewrite(conn, r, ("raw",), rows, lambda row: {"raw": _rejected_raw(row.raw, REJECTED_CELLS[row.kind])},
-                     chunk)
-    # the other kinds' rejected rows hold no redacted text: they are only stamped
-    others = select(run.id).where(run.kind.not_in(list(REJECTED_CELLS)))
-    conn.execute(update(r).where(_stale(r.redaction_version), r.load_run_id.in_(others))
-                 .values(redaction_version=redaction.VERSION))
+    ids = stale_ids(conn, r.redaction_version, redaction.VERSION)
+    count = 0
+    for start in range(0, len(ids), chunk):
+        rows = conn.execute(select(r.id, r.raw, run.kind).join(run, run.id == r.load_run_id)
+                            .where(r.id.in_(ids[start:start + chunk])).order_by(r.id)).all()
+        kept = [row for row in rows if row.kind in REJECTED_CELLS]
+        count += _rewrite(conn, r, ("raw",), kept,
+                          lambda row: {"raw": _rejected_raw(row.raw, REJECTED_CELLS[row.kind])}, chunk)
+        if others := [row.id for row in rows if row.kind not in REJECTED_CELLS]:
+            conn.execute(update(r).where(r.id.in_(others)).values(redaction_version=redaction.VERSION))
     return count
 
 
@@ -156,10 +156,9 @@ def older_versions(conn: Connection) -> list[str]:
     """The older versions stored text went through, "none" for text stored before versions were
     recorded (what the audit trail says was redacted again)."""
     found = set()
-    for model in TABLES:
+    for model in (*TABLES, RejectedRow):  # every rejected row: those holding no text are stamped too
         column = model.__table__.c.redaction_version
-        found.update(conn.execute(select(column).where(_stale(column)).distinct()).scalars())
-    found.update(conn.execute(_stale_rejected(RejectedRow.redaction_version).distinct()).scalars())
+        found.update(conn.execute(stale_versions(column, redaction.VERSION)).scalars())
     return sorted("none" if v is None else v for v in found)
 
 
