@@ -37,6 +37,8 @@ SNAPSHOT_TEXT = (
     ("maturity", "dimensions", "*", "evidence"),
 )
 # Rejected rows of these load kinds keep redacted cells: feedback every cell, maturity its evidence.
+# A rejection's reason can quote its field's cell ("cannot read 'call 410-...' as a time": a comment
+# shifted into the next column), so the reason of a row whose field is one of these is redacted too.
 REJECTED_CELLS = {"feedback": None, "maturity": ("evidence",)}
 
 
@@ -120,6 +122,11 @@ def _rejected_raw(raw: str, cells: tuple[str, ...] | None) -> str:
     return json.dumps(data, default=str, ensure_ascii=False)[:20000]
 
 
+def _rejected_reason(reason: str, field: str, cells: tuple[str, ...] | None) -> str:
+    """A rejected row's reason, redacted again when its field is a redacted cell (it may quote it)."""
+    return _again(reason) if cells is None or field in cells else reason
+
+
 def _stale_rejected(*columns):
     """Rejected rows of an older version from the load kinds that keep redacted cells."""
     r, run = RejectedRow, LoadRun
@@ -129,8 +136,10 @@ def _stale_rejected(*columns):
 
 def _rejected_rows(conn: Connection, chunk: int) -> int:
     r, run = RejectedRow, LoadRun
-    rows = conn.execute(_stale_rejected(r.id, r.raw, run.kind).order_by(r.id)).all()
-    count = _rewrite(conn, r, ("raw",), rows, lambda row: {"raw": _rejected_raw(row.raw, REJECTED_CELLS[row.kind])},
+    rows = conn.execute(_stale_rejected(r.id, r.raw, r.field, r.reason, run.kind).order_by(r.id)).all()
+    count = _rewrite(conn, r, ("raw", "reason"), rows,
+                     lambda row: {"raw": _rejected_raw(row.raw, REJECTED_CELLS[row.kind]),
+                                  "reason": _rejected_reason(row.reason, row.field, REJECTED_CELLS[row.kind])},
                      chunk)
     # the other kinds' rejected rows hold no redacted text: they are only stamped
     others = select(run.id).where(run.kind.not_in(list(REJECTED_CELLS)))
