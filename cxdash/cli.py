@@ -643,6 +643,10 @@ def audit_trail(username, action, since, until, fmt, db, catalogue):
 
 
 PORT_OPTION = click.option("--port", default=DEFAULT_PORT, show_default=True, type=click.IntRange(1, 65535))
+EXAMPLE_OPTION = click.option(
+    "--example", type=click.Choice(paths.examples()), default=None,
+    help="A shipped example configuration instead of the default: 'city' is a city's 311 service (the Boston, "
+         "Los Angeles and New York City samples; no survey measures). Not with --config-dir.")
 HOST_OPTION = click.option("--host", default="127.0.0.1", show_default=True,
                            help="Address to listen on (0.0.0.0: every interface).")
 
@@ -657,16 +661,20 @@ HOST_OPTION = click.option("--host", default="127.0.0.1", show_default=True,
 @click.option("--no-sign-in", "no_sign_in", is_flag=True,
               help="For one analyst on this computer: no sign-in, everyone is a local administrator "
                    "(loopback --host only; every page says so).")
+@EXAMPLE_OPTION
 @SOURCES_OPTION
 @_common
 @_friendly
-def serve(host, port, threads, debug, no_sign_in, sources_file, db, catalogue):
+@click.pass_context
+def serve(click_ctx, host, port, threads, debug, no_sign_in, example, sources_file, db, catalogue):
     """Serve the dashboard with waitress (read-only: loading is for 'cxdash load' and 'cxdash scheduler').
 
     Sign-in is on: local accounts ('cxdash users add') and, when CXDASH_OIDC_ISSUER,
     CXDASH_OIDC_CLIENT_ID and CXDASH_OIDC_CLIENT_SECRET are set, the agency's OpenID Connect
     provider; CXDASH_SECRET_KEY must be set. For a deployment under a process manager, see
     cxdash.dashboard.wsgi:create_app."""
+    if example is not None:
+        _use_example(click_ctx, example)
     if debug and not _loopback(host):
         raise UserError(f"--debug runs Dash's development server: only on this machine (--host 127.0.0.1), "
                         f"not on {host}; serve other machines without --debug")
@@ -771,9 +779,7 @@ def _serve(ctx: Context, sources, host: str, port: int, debug: bool, *, threads:
 
 @main.command()
 @click.option("--serve/--no-serve", "do_serve", default=True, show_default=True)
-@click.option("--example", type=click.Choice(paths.examples()), default=None,
-              help="A shipped example configuration instead of the default: 'city' is a city's 311 "
-                   "service (the Boston, Los Angeles and New York City samples; no survey measures).")
+@EXAMPLE_OPTION
 @HOST_OPTION
 @PORT_OPTION
 @SOURCES_OPTION
@@ -805,9 +811,11 @@ def demo(click_ctx, do_serve, example, host, port, sources_file, db, catalogue):
         _serve(ctx, sources, host, port, False, sign_in=_sign_in(False), random_secret=True)
         return
     again = ["cxdash"]
-    if paths.config_dir() is not None:
+    if example is None and paths.config_dir() is not None:
         again += ["--config-dir", str(paths.config_dir())]
     again.append("serve")
+    if example is not None:  # the example by name: its folder inside the installed package is no one's to type
+        again += ["--example", example]
     for option, value in (("--db", db), ("--catalog", catalogue), ("--sources", sources_file)):
         if value:
             again += [option, str(value)]
@@ -820,12 +828,14 @@ def demo(click_ctx, do_serve, example, host, port, sources_file, db, catalogue):
 
 def _use_example(click_ctx: click.Context, name: str) -> None:
     """Read the shipped example's folder as the configuration folder for this command (and the
-    server it starts); an agency's own folder and an example are not mixed."""
-    if paths.config_dir() is not None:
+    server it starts); an agency's own folder and an example are not mixed. (The folder already
+    named is the example's own when serve --debug's reloader starts its child.)"""
+    named = paths.config_dir()
+    if named is not None and named.resolve() != paths.example_dir(name).resolve():
         raise UserError(f"--example {name} and --config-dir {paths.config_dir()}: use one or the other (copy the "
                         "example's files into your folder to start from them)")
+    click_ctx.call_on_close(functools.partial(_restore_env, paths.CONFIG_DIR_ENV, os.environ.get(paths.CONFIG_DIR_ENV)))
     os.environ[paths.CONFIG_DIR_ENV] = str(paths.example_dir(name))
-    click_ctx.call_on_close(functools.partial(_restore_env, paths.CONFIG_DIR_ENV, None))
 
 
 DEMO_USER = "demo"

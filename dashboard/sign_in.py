@@ -27,6 +27,7 @@ from markupsafe import Markup
 from sqlalchemy import Engine
 
 from cxdash import accounts, permissions
+from cxdash.dashboard.official_banner import static_banner
 from cxdash.errors import UserError
 from cxdash.permissions import EVERYTHING, Principal, Refused
 
@@ -430,7 +431,7 @@ def _quoted(path: str) -> str:
 
 
 def _page(sign_in: SignIn, target: str, *, error: str = "", username: str = "", status: int = 200) -> flask.Response:
-    """The sign-in page: USWDS markup, no script (it passes the CSP and axe as it is)."""
+    """The sign-in page: USWDS markup with the official banner, no script (it passes the CSP and axe as it is)."""
     alert = Markup("")
     if error:
         alert = Markup('<div class="usa-alert usa-alert--error usa-alert--slim" role="alert">'
@@ -461,13 +462,13 @@ def _page(sign_in: SignIn, target: str, *, error: str = "", username: str = "", 
         '<title>Sign in · cxdash</title>'
         '<link rel="stylesheet" href="/assets/uswds/css/uswds.min.css">'
         '<link rel="stylesheet" href="/assets/zz-cxdash/cxdash.css"></head><body>'
-        '<a class="usa-skipnav" href="#main-content">Skip to main content</a>'
+        '<a class="usa-skipnav" href="#main-content">Skip to main content</a>{banner}'
         '<header class="usa-header usa-header--basic"><div class="usa-nav-container"><div class="usa-navbar">'
         '<div class="usa-logo"><em class="usa-logo__text">cxdash — CX performance</em></div></div></div></header>'
         '<main id="main-content" class="grid-container-widescreen cx-main" tabindex="-1">'
         '<div class="grid-row"><div class="grid-col-12 tablet:grid-col-8 desktop:grid-col-6">'
         '<h1>Sign in</h1>{alert}{oidc}{form}</div></div></main></body></html>').format(
-        alert=alert, oidc=oidc, form=form)
+        banner=static_banner(), alert=alert, oidc=oidc, form=form)
     response = flask.make_response(str(body), status)
     response.headers["Content-Type"] = "text/html; charset=utf-8"
     response.headers["Cache-Control"] = "no-store"

@@ -2,14 +2,15 @@
 
 One CSV row is one item. The text is redacted of personal information (cxdash.redaction)
 first, before anything else happens to the row: the stored item, and a rejected row's raw
-values alike, only ever hold the redacted text. Sentiment is scored on the redacted text.
+values alike, only ever hold the redacted text; a rejected row's other values and its reason
+are redacted too (the comment can spill into them). Sentiment is scored on the redacted text.
 An item needs a key, a readable received time, mapped channel and stage values, and some
 text; a row without text is rejected ("no text"), or skipped when the mapping says blank
 comments are normal (optional survey comments).
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 from pathlib import Path
 
@@ -29,7 +30,7 @@ from cxdash.loaders.mapped_rows import (
     mapped_time,
     mapped_value,
 )
-from cxdash.loaders.runner import Chunk, LoadReport
+from cxdash.loaders.runner import Chunk, LoadReport, Rejection
 from cxdash.mappings import FeedbackMapping
 from cxdash.metrics import sentiment
 from cxdash.metrics.fiscal import FiscalQuarter
@@ -82,9 +83,22 @@ def chunks(path: Path, mapping: FeedbackMapping, window: DateWindow | None = Non
         current["text"] = redact(raw.get(mapping.text))
         return {**raw, mapping.text: current["text"].text} if mapping.text in raw else raw
 
-    return keyed_chunks(path, mapping.read_columns(), lambda line, raw: parse_row(mapping, line, raw, current["text"], window),
+    read = keyed_chunks(path, mapping.read_columns(), lambda line, raw: parse_row(mapping, line, raw, current["text"], window),
                         key="item_key", key_field=mapping.item_key, chunk_rows=CHUNK_ROWS,
                         as_of=lambda row: row["received_date"], prepare=prepare)
+    for chunk in read:
+        for rejection in chunk.rejections:
+            _redact_rejection(rejection, mapping.text, redact)
+        yield chunk
+
+
+def _redact_rejection(rejection: Rejection, text_column: str, redact: Callable[[str], redaction.Redacted]) -> None:
+    """A rejection's other cells and its reason redacted too, as compute redacts them again: a
+    comment with an unquoted comma spills into the next cells, and the reason quotes its cell
+    ("cannot read ' call 410-555-0100' as a time"). The comment itself was redacted first."""
+    rejection.reason = redact(rejection.reason).text
+    rejection.raw = {column: redact(value).text if column != text_column and isinstance(value, str) else value
+                     for column, value in rejection.raw.items()}
 
 
 def write(conn: Connection, source: str, run_id: int, rows: list[dict], _mapping=None) -> int:

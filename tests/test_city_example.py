@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import subprocess
+import sys
+import urllib.request
 
 import pandas as pd
 import pytest
@@ -28,6 +32,7 @@ from cxdash.sources import load_sources
 from . import boston
 from .accessibility import axe_violations
 from .conftest import CONFIG, SAMPLE
+from .serving import first_page, free_port
 
 EXAMPLE = paths.example_dir("city")
 LA_PROVIDERS = {"BOS": "Bureau of Sanitation", "OCB": "Office of Community Beautification",
@@ -83,7 +88,7 @@ def test_demo_loads_the_three_samples(demo):
     assert "la-311: succeeded; 1 file(s), 3995 rows loaded, 5 rejected" in output  # 5 end before they start
     assert "nyc-311: succeeded; 1 file(s), 100 rows loaded, 0 rejected" in output
     assert "0 measure results" in output
-    assert f"'cxdash --config-dir {EXAMPLE} serve --db {url}'" in output  # how to serve the same example
+    assert f"'cxdash serve --example city --db {url}'" in output  # how to serve the same example, by name
     engine = make_engine(url)
     loads = audit.events(engine, action="source.load", limit=None)
     engine.dispose()
@@ -91,11 +96,52 @@ def test_demo_loads_the_three_samples(demo):
         "boston-311": "succeeded", "la-311": "succeeded", "nyc-311": "succeeded"}
 
 
-def test_example_and_an_agency_folder_are_not_mixed(tmp_path):
-    result = CliRunner().invoke(main, ["--config-dir", str(tmp_path), "demo", "--example", "city", "--no-serve",
+@pytest.mark.parametrize("command", ["demo", "serve"])
+def test_example_and_an_agency_folder_are_not_mixed(tmp_path, command):
+    options = ["--no-serve"] if command == "demo" else ["--no-sign-in", "--port", str(free_port())]
+    result = CliRunner().invoke(main, ["--config-dir", str(tmp_path), command, "--example", "city", *options,
                                        "--db", f"sqlite:///{tmp_path / 'x.db'}"])
-    assert result.exit_code == 1 and "use one or the other" in result.output
+    assert result.exit_code == 1 and result.output == (
+        f"Error: --example city and --config-dir {tmp_path.resolve()}: use one or the other (copy the example's "
+        "files into your folder to start from them)\n")
     assert not (tmp_path / "x.db").exists()
+
+
+def _served_scorecard(url: str, *example: str) -> str:
+    """`cxdash serve --no-sign-in [--example NAME]` as a real process on a free port: the scorecard's
+    content as Dash's page router answers the browser for '/'."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k != paths.CONFIG_DIR_ENV}
+    proc = subprocess.Popen([sys.executable, "-m", "cxdash.cli", "serve", *example, "--no-sign-in",
+                             "--port", str(port), "--threads", "2", "--db", url],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+    try:
+        first_page(f"http://127.0.0.1:{port}/", proc, 60, lambda: proc.stdout.read() if proc.poll() is not None else "")
+        route = {"output": ".._pages_content.children..._pages_store.data..",
+                 "outputs": [{"id": "_pages_content", "property": "children"},
+                             {"id": "_pages_store", "property": "data"}],
+                 "inputs": [{"id": "_pages_location", "property": "pathname", "value": "/"},
+                            {"id": "_pages_location", "property": "search", "value": ""}],
+                 "changedPropIds": ["_pages_location.pathname"], "state": []}
+        request = urllib.request.Request(f"http://127.0.0.1:{port}/_dash-update-component",
+                                         data=json.dumps(route).encode(), headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.read().decode()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+def test_serve_with_the_example_serves_its_catalog(demo):
+    """The database the city demo filled, served with --example city, then (the control) without it:
+    the scorecard names the catalog's agency and says whether it defines measures."""
+    url, _ = demo
+    city = _served_scorecard(url, "--example", "city")
+    assert "Example city 311 services: measures derived" in city and 'scorecard-no-measures' in city
+    assert load_catalogue(EXAMPLE / "catalogue.yaml").agency == "Example city 311 services"
+    federal = _served_scorecard(url)
+    assert f"{load_catalogue(CONFIG / 'catalogue.yaml').agency}: measures derived" in federal
+    assert "Example city 311" not in federal and "scorecard-no-measures" not in federal
 
 
 @pytest.mark.browser

@@ -395,6 +395,29 @@ def test_a_shifted_row_is_rejected_with_every_value_redacted(sqlite_engine, tmp_
     assert_no_personal_details(sqlite_engine, ["410-555-0100", "Maria Lopez"])
 
 
+def test_a_comment_spilling_into_the_next_cell_is_redacted_in_the_reason_that_quotes_it(sqlite_engine, tmp_path):
+    """An unquoted comma and a missing last value: the row has the right width, the comment's
+    second half is read as the time, and the reason quotes it. Stored, the reason and that cell are
+    redacted; the reason still says what was wrong."""
+    mapping = tmp_path / "spilled.yaml"
+    mapping.write_text(
+        "name: spilled\nkind: feedback\nitem_key: id\ntext: text\n"
+        "received_at: {column: when, date_format: '%Y-%m-%d %H:%M'}\n"
+        "provider: {value: P}\nservice: {value: S}\nchannel: {value: email}\nstage: {column: topic}\n",
+        encoding="utf-8")
+    path = tmp_path / "spilled.csv"
+    path.write_text("id,text,when,topic\n"
+                    "1,The form crashed,2022-01-05 10:00,start\n"
+                    "2,My name is Maria Lopez, call 410-555-0100,2022-01-05 10:00\n", encoding="utf-8")
+    report = feedback.load(sqlite_engine, path, mapping)
+    assert (report.rows_loaded, report.rows_rejected) == (1, 1)
+    rejected = report.rejections[0]
+    assert (rejected.line, rejected.field) == (3, "when")
+    assert rejected.reason == "cannot read 'call [phone]' as date format '%Y-%m-%d %H:%M'"
+    assert rejected.raw == {"id": "2", "text": "My name is [name]", "when": " call [phone]", "topic": "2022-01-05 10:00"}
+    assert_no_personal_details(sqlite_engine, ["410-555-0100", "Maria Lopez"])
+
+
 def test_no_personal_detail_reaches_the_page(loaded, catalogue):
     """The journey page shows representative comments of every theme and stage: render it for
     every quarter of the sample and look for any personal detail of the file in the output."""

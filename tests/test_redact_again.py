@@ -170,3 +170,31 @@ def test_a_rejected_maturity_row_keeps_only_its_evidence_redacted(sqlite_engine,
     with sqlite_engine.connect() as conn:
         raw = json.loads(conn.execute(text("SELECT raw FROM rejected_row")).scalar_one())
     assert raw["evidence"] == "Ask [name] on [phone]" and raw["status"] == "sometimes"
+
+
+def test_a_rejected_rows_reason_quoting_a_personal_detail_is_redacted_again(engine, catalogue, tmp_path):
+    """A feedback row whose comment had an unquoted comma: the comment's second half lands in the
+    time column, and the reason quotes it. Stored under older rules, compute redacts the reason
+    with the row's cells; a maturity reason about a cell that is kept as given (its status) is kept."""
+    _write_feedback_with_a_rejected_row(engine, tmp_path)
+    _write_maturity_with_a_rejected_row(engine, tmp_path)
+    fmt = "as date format '%Y-%m-%d %H:%M'"
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE rejected_row SET field = 'when', reason = :reason, redaction_version = :old "
+                          "WHERE load_run_id IN (SELECT id FROM load_run WHERE kind = 'feedback')"),
+                     {"reason": f"cannot read ' call {DETAIL}' {fmt}", "old": OLD})
+        conn.execute(text("UPDATE rejected_row SET reason = :reason, redaction_version = NULL "
+                          "WHERE load_run_id IN (SELECT id FROM load_run WHERE kind = 'maturity')"),
+                     {"reason": "status 'Hodan' is not one of met, partly met, not met"})
+
+    report = compute(engine, catalogue, who=WHO)
+
+    assert report.redacted_again["rejected_row"] == 2
+    with engine.connect() as conn:
+        reasons = dict(conn.execute(text("SELECT l.kind, r.reason FROM rejected_row r "
+                                         "JOIN load_run l ON l.id = r.load_run_id")).all())
+        versions = conn.execute(text("SELECT DISTINCT redaction_version FROM rejected_row")).scalars().all()
+    assert reasons["feedback"] == f"cannot read ' call [name] at [phone]' {fmt}"
+    assert redaction.redact("Hodan").text == "[name]"  # today's rules would change it, were it a redacted cell
+    assert reasons["maturity"] == "status 'Hodan' is not one of met, partly met, not met"
+    assert versions == [redaction.VERSION]

@@ -7,20 +7,26 @@ browser sends."""
 from __future__ import annotations
 
 import logging
+import re
 import urllib.parse
+from html.parser import HTMLParser
 
 import pytest
 from click.testing import CliRunner
+from dash import html as dash_html
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 
 from cxdash import accounts
 from cxdash.cli import main
 from cxdash.dashboard.app import create_app
+from cxdash.dashboard.components import gov_banner
 from cxdash.dashboard.sign_in import SIGN_IN_OFF, OidcSettings, SignIn
 from cxdash.db import account_queries, review_queries
 
 from .accessibility import axe_violations
 from .signing import NAME, PASSWORD, USERNAME, add_account, fill_sign_in_form, form_token, signed_in_client
+from .test_components import find, text
 from .waiting import wait_until
 
 HEADERS = {"X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin"}
@@ -68,6 +74,63 @@ def test_anonymous_requests_get_the_sign_in_page_or_401_with_the_security_header
     _headers_ok(sign_in, "GET /sign-in")
     for opened in ("/assets/uswds/css/uswds.min.css", "/assets/zz-cxdash/cxdash.css", "/assets/uswds/img/lock.svg"):
         assert client.get(opened).status_code == 200, opened  # what the sign-in page itself loads
+
+
+class _Banner(HTMLParser):
+    """The official banner of a page's HTML: its words, what a screen reader skips of them, and its images."""
+
+    def __init__(self):
+        super().__init__()
+        self.depth = 0  # inside the banner's <section> when > 0
+        self.hidden_at = None  # the depth of an aria-hidden element being read
+        self.words, self.spoken, self.images = [], [], []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "section" and "usa-banner" in (attrs.get("class") or "").split():
+            self.depth = 1
+            return
+        if self.depth and tag not in ("img", "br"):
+            self.depth += 1
+            if self.hidden_at is None and attrs.get("aria-hidden") == "true":
+                self.hidden_at = self.depth
+        if self.depth and tag == "img":
+            self.images.append(attrs["src"])
+
+    def handle_endtag(self, tag):
+        if self.depth and tag not in ("img", "br"):
+            if self.hidden_at == self.depth:
+                self.hidden_at = None
+            self.depth -= 1
+
+    def handle_data(self, data):
+        if self.depth:
+            self.words.append(data)
+            if self.hidden_at is None:
+                self.spoken.append(data)
+
+
+def test_the_sign_in_page_carries_the_official_banner_of_every_page(app):
+    """The same words as the Dash pages' banner (gov_banner), read from the page as served, with
+    its images open to a visitor not signed in yet; the "Here's how you know" toggle works without
+    script (a <details>), and a screen reader hears the toggle's words once."""
+    client = app.server.test_client()
+    page = client.get("/sign-in").text
+    banner = _Banner()
+    banner.feed(page)
+    dash_banner = gov_banner()
+    assert " ".join("".join(banner.words).split()) == " ".join(text(dash_banner).split())
+    assert "An official website of the United States government" in banner.words
+    assert "Secure .gov websites use HTTPS" in banner.words
+    assert "".join(banner.spoken).count("Here’s how you know") == 1  # the visible action is aria-hidden
+    assert page.index('class="usa-banner"') < page.index('id="main-content"')
+    assert "<details" in page and "<summary" in page and "<script" not in page
+    assert sorted(banner.images) == sorted(n.src for n in find(dash_banner, type_=dash_html.Img))
+    css = client.get("/assets/zz-cxdash/cxdash.css").text
+    icons = re.findall(r"url\(\.\./(uswds/img/[^)]+)\)", css[css.index(".cx-static-banner"):])
+    assert icons and all(client.get(f"/assets/{icon}").status_code == 200 for icon in icons)
+    for image in banner.images:
+        assert client.get(image).status_code == 200, image
 
 
 def test_a_local_account_signs_in_through_the_form(app, caplog):
@@ -250,6 +313,16 @@ def test_sign_in_page_in_the_browser(dash_duo, db, catalogue):
     wait_until(lambda: "/sign-in" in driver.current_url, lambda: driver.current_url)
     assert driver.title == "Sign in · cxdash"
     assert axe_violations(driver) == []
+    # The official banner opens and closes with no script: by mouse, then by keyboard.
+    summary = driver.find_element(By.CSS_SELECTOR, ".usa-banner summary")
+    content = driver.find_element(By.ID, "gov-banner")
+    assert not content.is_displayed()
+    summary.click()
+    wait_until(content.is_displayed, "the banner did not open")
+    assert "Official websites use .gov" in content.text
+    assert axe_violations(driver) == []
+    summary.send_keys(Keys.ENTER)
+    wait_until(lambda: not content.is_displayed(), "the banner did not close")
     for username, password in ((USERNAME, "wrong password entirely"), ("disabled.one", PASSWORD)):
         fill_sign_in_form(driver, username, password)
         wait_until(lambda: driver.find_elements(By.CSS_SELECTOR, ".usa-alert--error"), "no error shown")

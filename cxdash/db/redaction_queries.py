@@ -38,6 +38,8 @@ SNAPSHOT_TEXT = (
     ("maturity", "dimensions", "*", "evidence"),
 )
 # Rejected rows of these load kinds keep redacted cells: feedback every cell, maturity its evidence.
+# A rejection's reason can quote its field's cell ("cannot read 'call 410-...' as a time": a comment
+# shifted into the next column), so the reason of a row whose field is one of these is redacted too.
 REJECTED_CELLS = {"feedback": None, "maturity": ("evidence",)}
 
 
@@ -121,6 +123,11 @@ def _rejected_raw(raw: str, cells: tuple[str, ...] | None) -> str:
     return json.dumps(data, default=str, ensure_ascii=False)[:20000]
 
 
+def _rejected_reason(reason: str, field: str, cells: tuple[str, ...] | None) -> str:
+    """A rejected row's reason, redacted again when its field is a redacted cell (it may quote it)."""
+    return _again(reason) if cells is None or field in cells else reason
+
+
 def _rejected_rows(conn: Connection, chunk: int) -> int:
     """Rejected rows of an older version: those of the load kinds that keep redacted cells redacted
     again, the others (no redacted text) only stamped. Their ids come first, through the index: on
@@ -129,11 +136,13 @@ def _rejected_rows(conn: Connection, chunk: int) -> int:
     ids = stale_ids(conn, r.redaction_version, redaction.VERSION)
     count = 0
     for start in range(0, len(ids), chunk):
-        rows = conn.execute(select(r.id, r.raw, run.kind).join(run, run.id == r.load_run_id)
+        rows = conn.execute(select(r.id, r.raw, r.field, r.reason, run.kind).join(run, run.id == r.load_run_id)
                             .where(r.id.in_(ids[start:start + chunk])).order_by(r.id)).all()
         kept = [row for row in rows if row.kind in REJECTED_CELLS]
-        count += _rewrite(conn, r, ("raw",), kept,
-                          lambda row: {"raw": _rejected_raw(row.raw, REJECTED_CELLS[row.kind])}, chunk)
+        count += _rewrite(conn, r, ("raw", "reason"), kept,
+                          lambda row: {"raw": _rejected_raw(row.raw, REJECTED_CELLS[row.kind]),
+                                       "reason": _rejected_reason(row.reason, row.field, REJECTED_CELLS[row.kind])},
+                          chunk)
         if others := [row.id for row in rows if row.kind not in REJECTED_CELLS]:
             conn.execute(update(r).where(r.id.in_(others)).values(redaction_version=redaction.VERSION))
     return count

@@ -1,8 +1,10 @@
-"""USWDS official-website banner ("An official website of the United States government")."""
+"""USWDS official-website banner ("An official website of the United States government").
+
+Its words live in cxdash.dashboard.official_banner, which the sign-in page renders too."""
 
 from dash import html
 
-_IMG = "/assets/uswds/img"
+from cxdash.dashboard.official_banner import ACTION, GUIDANCE, HEADER, IMAGES, LABEL, Guidance, Image, Strong
 
 
 def gov_banner(banner_id: str = "gov-banner") -> html.Section:
@@ -13,7 +15,6 @@ def gov_banner(banner_id: str = "gov-banner") -> html.Section:
     hidden; the button's aria-expanded/aria-controls tell assistive technology
     what it opens.
     """
-    action = "Here’s how you know"
     return html.Section(
         html.Div(
             [
@@ -22,7 +23,7 @@ def gov_banner(banner_id: str = "gov-banner") -> html.Section:
                         [
                             html.Div(
                                 html.Img(
-                                    src=f"{_IMG}/us_flag_small.png",
+                                    src=f"{IMAGES}/us_flag_small.png",
                                     alt="",
                                     className="usa-banner__header-flag",
                                     **{"aria-hidden": "true"},
@@ -31,17 +32,14 @@ def gov_banner(banner_id: str = "gov-banner") -> html.Section:
                             ),
                             html.Div(
                                 [
-                                    html.P(
-                                        "An official website of the United States government",
-                                        className="usa-banner__header-text",
-                                    ),
-                                    html.P(action, className="usa-banner__header-action"),
+                                    html.P(HEADER, className="usa-banner__header-text"),
+                                    html.P(ACTION, className="usa-banner__header-action"),
                                 ],
                                 className="grid-col-fill tablet:grid-col-auto",
                                 **{"aria-hidden": "true"},
                             ),
                             html.Button(
-                                html.Span(action, className="usa-banner__button-text"),
+                                html.Span(ACTION, className="usa-banner__button-text"),
                                 type="button",
                                 className="usa-accordion__button usa-banner__button",
                                 **{"aria-expanded": "false", "aria-controls": banner_id},
@@ -52,35 +50,7 @@ def gov_banner(banner_id: str = "gov-banner") -> html.Section:
                     className="usa-banner__header",
                 ),
                 html.Div(
-                    html.Div(
-                        [
-                            _guidance(
-                                "icon-dot-gov.svg",
-                                "Official websites use .gov",
-                                ["A ", html.Strong(".gov"), " website belongs to an official "
-                                 "government organization in the United States."],
-                            ),
-                            _guidance(
-                                "icon-https.svg",
-                                "Secure .gov websites use HTTPS",
-                                [
-                                    "A ", html.Strong("lock"), " (",
-                                    html.Span(
-                                        html.Img(
-                                            src=f"{_IMG}/lock.svg",
-                                            alt="Locked padlock icon",
-                                            className="usa-banner__lock-image",
-                                        ),
-                                        className="icon-lock",
-                                    ),
-                                    ") or ", html.Strong("https://"),
-                                    " means you’ve safely connected to the .gov website. "
-                                    "Share sensitive information only on official, secure websites.",
-                                ],
-                            ),
-                        ],
-                        className="grid-row grid-gap-lg",
-                    ),
+                    html.Div([_guidance(item) for item in GUIDANCE], className="grid-row grid-gap-lg"),
                     id=banner_id,
                     hidden=True,
                     className="usa-banner__content usa-accordion__content",
@@ -89,21 +59,30 @@ def gov_banner(banner_id: str = "gov-banner") -> html.Section:
             className="usa-accordion",
         ),
         className="usa-banner",
-        **{"aria-label": "Official website of the United States government"},
+        **{"aria-label": LABEL},
     )
 
 
-def _guidance(icon: str, heading: str, text: list) -> html.Div:
+def _part(part: str | Strong | Image):
+    if isinstance(part, Strong):
+        return html.Strong(part.text)
+    if isinstance(part, Image):
+        return html.Span(html.Img(src=f"{IMAGES}/{part.file}", alt=part.alt, className="usa-banner__lock-image"),
+                         className=part.wrapper)
+    return part
+
+
+def _guidance(item: Guidance) -> html.Div:
     return html.Div(
         [
             html.Img(
-                src=f"{_IMG}/{icon}",
+                src=f"{IMAGES}/{item.icon}",
                 alt="",
                 className="usa-banner__icon usa-media-block__img",
                 **{"aria-hidden": "true"},
             ),
             html.Div(
-                html.P([html.Strong(heading), html.Br(), *text]),
+                html.P([html.Strong(item.heading), html.Br(), *(_part(p) for p in item.parts)]),
                 className="usa-media-block__body",
             ),
         ],
