@@ -178,6 +178,19 @@ def test_scorecard_and_operations_in_a_browser(dash_duo, demo):
     assert f"{backlog:,}" in dash_duo.find_element("#journey-content").text
     assert axe_violations(dash_duo.driver) == []
 
+    # New York City's data end within a quarter: the note right under the heat map says on which
+    # day its backlog was counted (the pack's journey slide says the same, tested below).
+    last, (provider, service) = _nyc_end()
+    quarter = FiscalQuarter.of_date(last.date())
+    dash_duo.driver.get(dash_duo.server_url + f"/journey?quarter={quarter.label}&provider={provider}&service={service}")
+    dash_duo.wait_for_contains_text("#journey-backlog-as-of", f"counted as of {last.day} {last:%b} {last.year}",
+                                    timeout=30)
+    note = dash_duo.find_element("#journey-backlog-as-of")
+    heat_map = dash_duo.find_element("#journey-content .cx-footnote")  # the color key under the heat map
+    assert note.location["y"] > heat_map.location["y"]
+    assert dash_duo.driver.execute_script(
+        "return arguments[0].previousElementSibling === arguments[1]", note, heat_map)
+
     # The Quarterly review offers the latest quarter with case data: operational data alone can be reviewed.
     latest = max(FiscalQuarter.of_date(d.date()) for d in (raw["created"].max(), raw["closed"].max()))
     dash_duo.driver.get(dash_duo.server_url + "/review")
@@ -206,16 +219,23 @@ def test_the_cli_packs_the_latest_quarter_of_case_data(demo, tmp_path):
     assert deck.name == f"cx-review-{latest.label}-all-services.pptx"
 
 
-def test_a_review_of_the_quarter_the_data_end_in_says_on_which_day_the_backlog_was_counted(demo):
-    """New York City's sample ends on a day in December: its quarter's backlog is counted on that
-    day, and the pack's journey slide says so under the table, as the Journey page does."""
-    url, _ = demo
+def _nyc_end() -> tuple[pd.Timestamp, tuple[str, str]]:
+    """New York City's sample, read with pandas: its latest created or closed time, and the
+    (agency, complaint type) of the one case still open then."""
     when = "%m/%d/%Y %I:%M:%S %p"
     nyc = pd.read_csv(SAMPLE / "nyc_311_sample.csv", dtype=str)
     created, closed = (pd.to_datetime(nyc[c], format=when) for c in ("Created Date", "Closed Date"))
     last = max(created.max(), closed.max())
     still_open = nyc[(created <= last) & ~(closed <= last)]
-    (provider, service), = set(zip(still_open["Agency"], still_open["Complaint Type"]))  # one case, open at the end
+    (scope,) = set(zip(still_open["Agency"], still_open["Complaint Type"]))
+    return last, scope
+
+
+def test_a_review_of_the_quarter_the_data_end_in_says_on_which_day_the_backlog_was_counted(demo):
+    """New York City's sample ends on a day in December: its quarter's backlog is counted on that
+    day, and the pack's journey slide says so under the table, as the Journey page does."""
+    url, _ = demo
+    last, (provider, service) = _nyc_end()
     quarter = FiscalQuarter.of_date(last.date())
     assert last.date() < quarter.end  # the data end before the quarter does
     engine = make_engine(url)

@@ -113,10 +113,9 @@ def content_for(filters: scorecard.Filters, stage: str = ALL, version: str | Non
     parts += [html.P(note, className="cx-footnote", id="journey-scale-note")
               for note in scale_notes(scores, label=lambda q: journey.question_label(q, current().catalogue.labels))]
     if stage == ALL:
-        parts += _overview(filters, quarter, assessed)
         note = journey.backlog_as_of_note(
             _indicators(version, quarter.year, quarter.quarter, filters.provider, filters.service), quarter.display)
-        parts += [html.P(note, className="cx-footnote", id="journey-backlog-as-of")] if note and not assessed.empty else []
+        parts += _overview(filters, quarter, assessed, note)
         parts += _voice(quarter, filters)
     else:
         parts += _drill_down(filters, quarter, stage, scores, assessed, version)
@@ -142,7 +141,10 @@ def stage_data(assessed: pd.DataFrame, stages: list[str], shown: list) -> list[l
     return chart_data.rows(records, columns, suppressed=None)
 
 
-def _overview(filters: scorecard.Filters, quarter: FiscalQuarter, assessed: pd.DataFrame) -> list:
+def _overview(filters: scorecard.Filters, quarter: FiscalQuarter, assessed: pd.DataFrame,
+              backlog_note: str | None = None) -> list:
+    """The heat map of every stage, with ``backlog_note`` (the day the backlog was counted on,
+    where the data end within the quarter) right under it."""
     min_n = current().catalogue.settings.min_n
     sentence = journey.weakest_stage_sentence(assessed, quarter.display, min_n)
     parts = [html.H2(f"{filters.service}: the journey by stage, {quarter.display}", className="cx-journey__title",
@@ -168,6 +170,8 @@ def _overview(filters: scorecard.Filters, quarter: FiscalQuarter, assessed: pd.D
         "purple stronger, gray not compared); lower is better for time, backlog, abandoned calls, speed of answer "
         "and negative feedback. Where the catalog sets a target, the status is against the target.",
         className="cx-footnote"))
+    if backlog_note:
+        parts.append(html.P(backlog_note, className="cx-footnote", id="journey-backlog-as-of"))
     used = journey.targets_used(assessed, quarter.year)
     if used:
         parts.append(html.Ul([html.Li(t) for t in used], className="cx-journey__targets", id="journey-targets"))
