@@ -196,6 +196,8 @@ def test_scorecard_and_operations_in_a_browser(dash_duo, demo):
     dash_duo.driver.get(dash_duo.server_url + "/review")
     dash_duo.wait_for_contains_text("#review-scope", f"Showing {latest.display}", timeout=30)
     assert dash_duo.find_element("#review-build").is_enabled()
+    assert dash_duo.find_element("#review-takeaway").text.startswith("The catalog defines no survey measures")
+    assert "Services side by side" in dash_duo.find_element("#review-content").text
     assert axe_violations(dash_duo.driver) == []
     assert [e for e in dash_duo.get_logs() or [] if e["level"] == "SEVERE"] == []
     engine.dispose()

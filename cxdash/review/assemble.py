@@ -82,7 +82,9 @@ def assemble(engine: Engine, catalogue: Catalogue, quarter: FiscalQuarter, provi
         filters_text=" · ".join([quarter.display, scope_text(provider, service),
                                  "all channels" if channel == ALL else channel_label(channel)]),
         source=SOURCE if survey_as_of else OPERATIONAL_SOURCE, as_of=as_of, generated_at=now, review_date=review_date,
-        status_takeaway=status_summary(scorecard.all_cards(sections), quarter.display),
+        status_takeaway=(status_summary(scorecard.all_cards(sections), quarter.display) if catalogue.measures else
+                         f"The catalog defines no survey measures, so nothing is scored against a target in "
+                         f"{quarter.display}."),
         goals=[Goal(id=s["id"], name=s["name"], description=s["description"] or "",
                     measure_ids=[c["measure_id"] for o in s["objectives"] for c in o["cards"]],
                     takeaway=status_summary([c for o in s["objectives"] for c in o["cards"]], quarter.display))
