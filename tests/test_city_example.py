@@ -23,6 +23,7 @@ from cxdash.catalogue import load_catalogue
 from cxdash.cli import main
 from cxdash.dashboard.app import create_app
 from cxdash.dashboard.sign_in import SIGN_IN_OFF
+from cxdash.dashboard.views import equity_page
 from cxdash.db.engine import make_engine
 from cxdash.exports.review_deck import build_deck
 from cxdash.metrics.fiscal import FiscalQuarter
@@ -33,6 +34,7 @@ from . import boston
 from .accessibility import axe_violations
 from .conftest import CONFIG, SAMPLE
 from .serving import first_page, free_port
+from .test_equity_view import find, text
 
 EXAMPLE = paths.example_dir("city")
 LA_PROVIDERS = {"BOS": "Bureau of Sanitation", "OCB": "Office of Community Beautification",
@@ -258,3 +260,27 @@ def test_a_review_of_the_quarter_the_data_end_in_says_on_which_day_the_backlog_w
     bottom_line = next(s for s in prs.slides if s.shapes.title is not None and s.shapes.title.text == "Bottom line")
     assert (f"The catalog defines no survey measures for {provider} · {service}, so there is nothing to score in "
             f"{quarter.display}.") in [shape.text_frame.text for shape in bottom_line.shapes if shape.has_text_frame]
+
+
+def test_equity_draws_no_empty_chart_where_every_channel_is_suppressed(demo):
+    """A service whose every channel has too few cases with a due date closed in the quarter: the
+    takeaway and the table say so, and no chart of empty axes is drawn."""
+    url, _ = demo
+    raw = boston.read_raw()
+    quarter = FiscalQuarter(2022, 4)
+    closed = raw[raw["closed"].between(pd.Timestamp(quarter.start), pd.Timestamp(quarter.end)) & raw["due"].notna()]
+    per_channel = closed.groupby(["provider", "service", "channel"]).size()
+    small = per_channel.groupby(level=[0, 1]).max()
+    (provider, service), _ = next(iter(small[small < 30].items()))  # every channel of it under 30
+    engine = make_engine(url)
+    app = create_app(engine, load_catalogue(EXAMPLE / "catalogue.yaml"), load_sources(EXAMPLE / "sources.yaml"),
+                     sign_in=SIGN_IN_OFF)
+    with app.server.app_context():
+        content = equity_page.update(quarter.label, provider, service, "channel", "on_time_rate")[3]
+    engine.dispose()
+    channels = int(per_channel.loc[(provider, service)].size)
+    assert text(find(content, "equity-family-chart-takeaway")) == (
+        f"For cases completed on time in {quarter.display} ({service}), no comparison is possible: fewer than two "
+        f"channels have n >= 30; {channels} channel{'s are' if channels > 1 else ' is'} suppressed (n < 30).")
+    assert find(content, "equity-family-table") is not None
+    assert find(content, "equity-family-chart") is None  # no chart of empty axes

@@ -213,9 +213,14 @@ def suppressed_text(fam: pd.DataFrame, min_n: int) -> str | None:
     return f"Suppressed (n < {min_n}): " + ", ".join(hidden["segment"]) + "."
 
 
+def shown_segments(fam: pd.DataFrame) -> pd.Series:
+    """Which segments of a family have a figure to show (not suppressed, not missing)."""
+    return ~fam["suppressed"] & fam["pct"].notna()
+
+
 def dot_figure(fam: pd.DataFrame, question: str) -> go.Figure:
     """Each shown segment's % with its 95% interval; the gap and its significance in words at the right."""
-    shown = fam[~fam["suppressed"] & fam["pct"].notna()]
+    shown = fam[shown_segments(fam)]
     statuses = [gap_status(r) for r in shown.to_dict("records")]
     kinds = ["best" if s == "best" else ("significant" if s.endswith(", significant") else
                                          ("other" if s == "no comparison" else "not significant")) for s in statuses]

@@ -87,11 +87,14 @@ def _family_section(results: pd.DataFrame, view: View, scope: str, min_n: int) -
         return [html.H2(title, id="equity-family-chart-title", className="cx-chart__title"),
                 takeaway(equity.no_data_sentence(dimension, question, scope, labels), id="equity-family-chart-takeaway")]
     caption = f"{title}, {scope}: each segment's share, its gap to the best-served segment and the test"
-    parts = [chart_with_table(
-        equity.dot_figure(fam, question),
-        data_table(equity.family_rows(fam, min_n), equity.FAMILY_COLUMNS, caption, "equity-family"),
-        equity.family_sentence(fam, dimension, question, scope, labels), chart_id="equity-family-chart", title=title,
-        data=equity.family_data(fam, dimension, question, labels))]
+    rows = data_table(equity.family_rows(fam, min_n), equity.FAMILY_COLUMNS, caption, "equity-family")
+    sentence = equity.family_sentence(fam, dimension, question, scope, labels)
+    if not equity.shown_segments(fam).any():  # every segment suppressed: a chart would be empty axes
+        parts = [html.H2(title, id="equity-family-chart-title", className="cx-chart__title"),
+                 takeaway(sentence, id="equity-family-chart-takeaway"), rows]
+    else:
+        parts = [chart_with_table(equity.dot_figure(fam, question), rows, sentence, chart_id="equity-family-chart",
+                                  title=title, data=equity.family_data(fam, dimension, question, labels))]
     mine = results[results["dimension"].eq(dimension) & results["question"].eq(question)] if len(results) else results
     parts += [html.P(note, className="cx-footnote", id="equity-scale-note")
               for note in scale_notes(mine, label=lambda q: equity.question_label(q, labels))]
