@@ -93,6 +93,8 @@ def panel_health(health: pd.DataFrame, panel: str) -> tuple[str | None, pd.DataF
 
 
 QUALITY_COLUMNS = ["source", "check", "passed", "detail"]
+# Records of events: a service without any in a quarter is no gap in the data (quality.quarter_gaps).
+EVENT_KINDS = ("cases", "feedback")
 
 
 def _checks(sources: pd.DataFrame, reasons: pd.DataFrame, coverage: pd.DataFrame) -> list[dict]:
@@ -101,7 +103,8 @@ def _checks(sources: pd.DataFrame, reasons: pd.DataFrame, coverage: pd.DataFrame
     rows = []
     for r in sources.itertuples():
         checks = source_checks(r.rows_read, r.rows_loaded, reasons[reasons["source"] == r.source],
-                               coverage[coverage["source"] == r.source], yearly=r.kind == "employee")
+                               coverage[coverage["source"] == r.source], yearly=r.kind == "employee",
+                               per_service=r.kind not in EVENT_KINDS)
         rows += [{"source": r.source, "kind": r.kind, "position": i, **c} for i, c in enumerate(checks)]
     return rows
 

@@ -25,9 +25,18 @@ def classify_reason(reason: str) -> str:
     return "format"
 
 
-def quarter_gaps(coverage: pd.DataFrame, yearly: bool = False) -> list[str]:
+WHOLE_SOURCE = "the whole source"
+
+
+def quarter_gaps(coverage: pd.DataFrame, yearly: bool = False, per_service: bool = True) -> list[str]:
     """Quarters (or years) with no rows between a service's first and last, e.g.
-    'Provider / Service: FY2022Q3'. ``coverage`` has provider, service, fiscal_year, fiscal_quarter."""
+    'Provider / Service: FY2022Q3'. ``coverage`` has provider, service, fiscal_year, fiscal_quarter.
+
+    ``per_service=False`` for records of events (cases, feedback): a quarter in which no one asked
+    for a rare service is no gap in the data; a quarter without a single record of any service is
+    ('the whole source: FY2022Q3')."""
+    if not per_service:
+        coverage = coverage.assign(provider=WHOLE_SOURCE, service="")
     gaps = []
     for (provider, service), group in coverage.groupby(["provider", "service"], sort=True):
         if yearly:
@@ -40,16 +49,18 @@ def quarter_gaps(coverage: pd.DataFrame, yearly: bool = False) -> list[str]:
                 if quarter not in have:
                     missing.append(quarter.label)
                 quarter = quarter.next()
-        gaps += [f"{provider} / {service}: {label}" for label in missing]
+        name = f"{provider} / {service}" if per_service else provider
+        gaps += [f"{name}: {label}" for label in missing]
     return gaps
 
 
 def source_checks(rows_read: int, rows_loaded: int, reasons: pd.DataFrame, coverage: pd.DataFrame, *,
-                  yearly: bool = False, min_completeness: float = 0.95) -> list[dict]:
+                  yearly: bool = False, per_service: bool = True, min_completeness: float = 0.95) -> list[dict]:
     """One dict per check: check, passed (bool or None when there is nothing to judge), detail.
 
     ``reasons`` has reason and rows (rejected rows per reason) of the source's latest load;
-    ``coverage`` its provider, service, fiscal_year, fiscal_quarter rows.
+    ``coverage`` its provider, service, fiscal_year, fiscal_quarter rows; ``per_service``: see
+    quarter_gaps.
     """
     out = []
     if rows_read:
@@ -67,7 +78,7 @@ def source_checks(rows_read: int, rows_loaded: int, reasons: pd.DataFrame, cover
     if coverage.empty:
         out.append({"check": "quarter_gaps", "passed": None, "detail": "no data loaded"})
     else:
-        gaps = quarter_gaps(coverage, yearly=yearly)
+        gaps = quarter_gaps(coverage, yearly=yearly, per_service=per_service)
         shown = "; ".join(gaps[:3]) + (f"; and {len(gaps) - 3} more" if len(gaps) > 3 else "")
         out.append({"check": "quarter_gaps", "passed": not gaps,
                     "detail": (f"{len(gaps)} gap(s): {shown}" if gaps else

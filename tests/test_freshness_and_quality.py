@@ -56,6 +56,18 @@ def test_quarter_gaps_cross_the_fiscal_year():
     assert quarter_gaps(yearly, yearly=True) == ["U / all: FY2017"]
 
 
+def test_records_of_events_have_a_gap_only_where_the_whole_source_has_none():
+    """A quarter without a request for one rare service is no gap in a 311 export; a quarter
+    without any record at all is."""
+    coverage = _coverage([("P", "Rare", 2022, 1), ("P", "Rare", 2022, 4), ("P", "Common", 2022, 1),
+                          ("P", "Common", 2022, 2), ("Q", "Other", 2022, 4), ("Q", "Other", 2023, 2)])
+    assert quarter_gaps(coverage, per_service=False) == ["the whole source: FY2022Q3", "the whole source: FY2023Q1"]
+    assert len(quarter_gaps(coverage)) == 3  # per service: Rare's Q2 and Q3, Other's FY2023Q1
+    checks = {c["check"]: c for c in source_checks(6, 6, pd.DataFrame(columns=["reason", "rows"]), coverage,
+                                                   per_service=False)}
+    assert checks["quarter_gaps"]["detail"] == "2 gap(s): the whole source: FY2022Q3; the whole source: FY2023Q1"
+
+
 def test_source_checks_judge_each_check():
     reasons = pd.DataFrame({"reason": ["duplicate id 'x', first on line 3", "Input should be greater than 0",
                                        "missing answer"], "rows": [2, 5, 1]})
