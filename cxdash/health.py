@@ -102,9 +102,9 @@ def _checks(sources: pd.DataFrame, reasons: pd.DataFrame, coverage: pd.DataFrame
     source, kind, rows_read and rows_loaded (of its latest successful load)."""
     rows = []
     for r in sources.itertuples():
+        yearly, per_service = _judged(r.kind)
         checks = source_checks(r.rows_read, r.rows_loaded, reasons[reasons["source"] == r.source],
-                               coverage[coverage["source"] == r.source], yearly=r.kind == "employee",
-                               per_service=r.kind not in EVENT_KINDS)
+                               coverage[coverage["source"] == r.source], yearly=yearly, per_service=per_service)
         rows += [{"source": r.source, "kind": r.kind, "position": i, **c} for i, c in enumerate(checks)]
     return rows
 
@@ -157,8 +157,9 @@ def refresh_quality(engine: Engine, kinds: dict[str, str | None] | None = None) 
     return rows
 
 
-def _yearly(kind) -> bool:
-    return kind == "employee"
+def _judged(kind) -> tuple[bool, bool]:
+    """How a kind's gaps are judged: (by year, per service)."""
+    return kind == "employee", kind not in EVENT_KINDS
 
 
 def stored_quality(engine: Engine, health: pd.DataFrame) -> pd.DataFrame:
@@ -170,7 +171,7 @@ def stored_quality(engine: Engine, health: pd.DataFrame) -> pd.DataFrame:
         stored = queries.quality_checks(conn)
     kinds = dict(zip(health["source"], health["kind"]))
     stale = ((not stored and not stamp.startswith("0:")) or any(r["loads"] != stamp for r in stored)
-             or any(r["source"] in kinds and _yearly(r["kind"]) != _yearly(kinds[r["source"]]) for r in stored))
+             or any(r["source"] in kinds and _judged(r["kind"]) != _judged(kinds[r["source"]]) for r in stored))
     if stale:
         loads, stored = _computed(engine, kinds)
         try:
@@ -186,7 +187,7 @@ def stored_quality(engine: Engine, health: pd.DataFrame) -> pd.DataFrame:
             rows += sorted(by_source[r.source], key=lambda c: c["position"])
         else:  # configured, never loaded: nothing read, nothing rejected, no data
             rows += [{"source": r.source, **c} for c in source_checks(
-                r.rows_read, r.rows_loaded, _NO_REASONS, _NO_COVERAGE, yearly=_yearly(r.kind))]
+                r.rows_read, r.rows_loaded, _NO_REASONS, _NO_COVERAGE, yearly=_judged(r.kind)[0])]
     return pd.DataFrame([{k: row[k] for k in QUALITY_COLUMNS} for row in rows], columns=QUALITY_COLUMNS)
 
 
