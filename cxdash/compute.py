@@ -169,34 +169,35 @@ def compute(engine: Engine, catalogue: Catalogue, full: bool = False, who: Princ
     return report
 
 
-def redact_stored_again(engine: Engine, who: Principal, now: dt.datetime) -> dict[str, int]:
-    """Text stored under older redaction rules redacted again, before anything reads it (themes,
-    pages, packs), in one transaction with its audit event and a new data_version stamp (cached
-    pages show the new text): rows per table."""
+def _again_under_new_rules(engine: Engine, who: Principal, now: dt.datetime, *, action: str, target: str,
+                           older, redo, version: str, counted: str):
+    """Stored data made under older rules done again with today's (``redo``), before anything reads
+    it, in one transaction with its audit event (``older``: the versions it was under) and a new
+    data_version stamp, so cached pages show the new result. Returns what ``redo`` returned."""
     with engine.begin() as conn:
-        older = redaction_queries.older_versions(conn)
-        counts = redaction_queries.redact_stored(conn)
-        if counts:
-            access_queries.record(conn, username=who.username, via=who.via, action="text.redact_again",
-                                  target="stored text", at=now,
-                                  details={"rows": counts, "old_versions": older, "new_version": redaction.VERSION})
+        old = older(conn)
+        done = redo(conn)
+        if done:
+            access_queries.record(conn, username=who.username, via=who.via, action=action, target=target, at=now,
+                                  details={counted: done, "old_versions": old, "new_version": version})
             queries.bump_data_version(conn, now)
-    return counts
+    return done
+
+
+def redact_stored_again(engine: Engine, who: Principal, now: dt.datetime) -> dict[str, int]:
+    """Text stored under older redaction rules redacted again (themes, pages and packs read it):
+    rows per table."""
+    return _again_under_new_rules(engine, who, now, action="text.redact_again", target="stored text",
+                                  older=redaction_queries.older_versions, redo=redaction_queries.redact_stored,
+                                  version=redaction.VERSION, counted="rows")
 
 
 def rescore_stored_sentiment(engine: Engine, who: Principal, now: dt.datetime) -> int:
     """Feedback items scored under other sentiment rules (or before versions were recorded) scored
-    again from their stored text, before the indicators and pages read them, in one transaction
-    with its audit event and a new data_version stamp, as text redacted again is: how many items."""
-    with engine.begin() as conn:
-        older = feedback_queries.older_sentiment_versions(conn)
-        rescored = feedback_queries.rescore_sentiment(conn)
-        if rescored:
-            access_queries.record(conn, username=who.username, via=who.via, action="sentiment.rescore",
-                                  target="feedback items", at=now,
-                                  details={"items": rescored, "old_versions": older, "new_version": sentiment.VERSION})
-            queries.bump_data_version(conn, now)
-    return rescored
+    again from their stored text, before the indicators read them: how many items."""
+    return _again_under_new_rules(engine, who, now, action="sentiment.rescore", target="feedback items",
+                                  older=feedback_queries.older_sentiment_versions,
+                                  redo=feedback_queries.rescore_sentiment, version=sentiment.VERSION, counted="items")
 
 
 def _compute(engine: Engine, catalogue: Catalogue, full: bool, run_id: int, who: Principal) -> ComputeReport:

@@ -209,12 +209,9 @@ def test_the_cli_packs_the_latest_quarter_of_case_data(demo, tmp_path):
     """No survey measures, so no measure results: the pack's default quarter is the latest with
     case indicators (counted here from the three raw files), not an error."""
     url, _ = demo
-    when = "%m/%d/%Y %I:%M:%S %p"
-    nyc = pd.read_csv(SAMPLE / "nyc_311_sample.csv", dtype=str)
     days = [boston.read_raw()[c].max() for c in ("created", "closed")]
-    days += [pd.to_datetime(nyc[c], format=when).max() for c in ("Created Date", "Closed Date")]
-    la = pd.read_csv(SAMPLE / "la_311_sample.csv", dtype=str)
-    days += [pd.to_datetime(la[c], format=when).max() for c in ("CreatedDate", "ClosedDate")]
+    days += [t.max() for t in _times("nyc_311_sample.csv", "Created Date", "Closed Date")[1]]
+    days += [t.max() for t in _times("la_311_sample.csv", "CreatedDate", "ClosedDate")[1]]
     latest = max(FiscalQuarter.of_date(d.date()) for d in days if not pd.isna(d))
     result = CliRunner().invoke(main, ["--config-dir", str(EXAMPLE), "review-pack", "--db", url,
                                        "--out", str(tmp_path)], catch_exceptions=False)
@@ -223,12 +220,17 @@ def test_the_cli_packs_the_latest_quarter_of_case_data(demo, tmp_path):
     assert deck.name == f"cx-review-{latest.label}-all-services.pptx"
 
 
+def _times(file_name: str, *columns: str) -> tuple[pd.DataFrame, list[pd.Series]]:
+    """A Los Angeles or New York City sample read with pandas, and its ``columns`` as times (both
+    exports write local times as 12/31/2017 11:59:58 PM)."""
+    frame = pd.read_csv(SAMPLE / file_name, dtype=str)
+    return frame, [pd.to_datetime(frame[c], format="%m/%d/%Y %I:%M:%S %p") for c in columns]
+
+
 def _nyc_end() -> tuple[pd.Timestamp, tuple[str, str]]:
     """New York City's sample, read with pandas: its latest created or closed time, and the
     (agency, complaint type) of the one case still open then."""
-    when = "%m/%d/%Y %I:%M:%S %p"
-    nyc = pd.read_csv(SAMPLE / "nyc_311_sample.csv", dtype=str)
-    created, closed = (pd.to_datetime(nyc[c], format=when) for c in ("Created Date", "Closed Date"))
+    nyc, (created, closed) = _times("nyc_311_sample.csv", "Created Date", "Closed Date")
     last = max(created.max(), closed.max())
     still_open = nyc[(created <= last) & ~(closed <= last)]
     (scope,) = set(zip(still_open["Agency"], still_open["Complaint Type"]))
@@ -295,8 +297,7 @@ def test_a_311_export_has_quarter_gaps_only_where_it_has_no_request_at_all(demo)
     checks = pd.DataFrame(health.refresh_quality(engine, kinds))
     engine.dispose()
     gaps = checks[checks["check"] == "quarter_gaps"].set_index("source")
-    nyc = pd.read_csv(SAMPLE / "nyc_311_sample.csv", dtype=str)
-    created = pd.to_datetime(nyc["Created Date"], format="%m/%d/%Y %I:%M:%S %p")
+    _, (created,) = _times("nyc_311_sample.csv", "Created Date")
     have = {FiscalQuarter.of_date(d.date()) for d in created}
     quarter, empty = min(have), 0
     while quarter <= max(have):

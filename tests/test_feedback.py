@@ -376,13 +376,19 @@ def test_theme_tables_are_replaced_not_added_to(loaded):
         assert len(conn.execute(select(FeedbackItemTheme.feedback_item_id)).all()) == len(before)
 
 
-def test_a_shifted_row_is_rejected_with_every_value_redacted(sqlite_engine, tmp_path):
-    mapping = tmp_path / "shifted.yaml"
+def _four_column_mapping(folder, name: str):
+    """A feedback mapping of id, text, when (received) and topic (stage), written to ``folder``."""
+    mapping = folder / f"{name}.yaml"
     mapping.write_text(
-        "name: shifted\nkind: feedback\nitem_key: id\ntext: text\n"
+        f"name: {name}\nkind: feedback\nitem_key: id\ntext: text\n"
         "received_at: {column: when, date_format: '%Y-%m-%d %H:%M'}\n"
         "provider: {value: P}\nservice: {value: S}\nchannel: {value: email}\nstage: {column: topic}\n",
         encoding="utf-8")
+    return mapping
+
+
+def test_a_shifted_row_is_rejected_with_every_value_redacted(sqlite_engine, tmp_path):
+    mapping = _four_column_mapping(tmp_path, "shifted")
     path = tmp_path / "shifted.csv"
     path.write_text("id,text,when,topic\n"
                     "1,The form crashed,2022-01-05 10:00,start\n"
@@ -399,12 +405,7 @@ def test_a_comment_spilling_into_the_next_cell_is_redacted_in_the_reason_that_qu
     """An unquoted comma and a missing last value: the row has the right width, the comment's
     second half is read as the time, and the reason quotes it. Stored, the reason and that cell are
     redacted; the reason still says what was wrong."""
-    mapping = tmp_path / "spilled.yaml"
-    mapping.write_text(
-        "name: spilled\nkind: feedback\nitem_key: id\ntext: text\n"
-        "received_at: {column: when, date_format: '%Y-%m-%d %H:%M'}\n"
-        "provider: {value: P}\nservice: {value: S}\nchannel: {value: email}\nstage: {column: topic}\n",
-        encoding="utf-8")
+    mapping = _four_column_mapping(tmp_path, "spilled")
     path = tmp_path / "spilled.csv"
     path.write_text("id,text,when,topic\n"
                     "1,The form crashed,2022-01-05 10:00,start\n"
